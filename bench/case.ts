@@ -1,0 +1,27 @@
+import type * as tfjs from '@tensorflow/tfjs';
+
+/**
+ * One side of a benchmark case: `run()` records one repetition of the GPU work (no readback);
+ * `result()` reads the output so the two sides can be checked against each other.
+ */
+export interface Side {
+  run(): void;
+  result(): Promise<Float32Array>;
+  dispose(): void;
+}
+
+/** A benchmark case, timed on webgrad and, where tfjs has the op, on tfjs-webgpu on the same adapter. */
+export interface BenchCase {
+  group: string;
+  name: string;
+  /** Human-readable shape, e.g. "32x9216 · 9216x4096". */
+  shape: string;
+  /** Floating-point operations per repetition (for GFLOP/s). */
+  flops?: number;
+  /** Bytes moved per repetition (for GB/s, when flops is not meaningful). */
+  bytes?: number;
+  /** Relative tolerance when checking tfjs's result against ours. */
+  rtol?: number;
+  webgrad(): Promise<Side>;
+  tfjs?(tf: typeof tfjs): Promise<Side>;
+}

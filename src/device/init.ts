@@ -1,0 +1,54 @@
+import { Gpu, type AdapterSummary } from './gpu.js';
+import { hasRuntime, runtime, setRuntime } from './current.js';
+import { Runtime, type WaitMode } from '../kernels/runtime.js';
+import { loadKernelSources } from '../kernels/sources.js';
+import type { PoolStats } from '../kernels/pool.js';
+
+export interface InitOptions {
+  /** A WebGPU entry point to use instead of `navigator.gpu` or, in Node, Dawn's. */
+  gpu?: GPU;
+  powerPreference?: GPUPowerPreference;
+  /** How readbacks wait for the GPU (see WaitMode). Default 'adaptive'. */
+  wait?: WaitMode;
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/** Acquires the adapter and device and loads the kernels. Calling it again returns the same device. */
+export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
+  if (hasRuntime()) return runtime().gpu.info;
+  let gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  let read = async (url: URL) => (await fetch(url)).text();
+  if (isNode) {
+    const node = await import('./node.js');
+    gpu ??= await node.nodeGpu();
+    read = node.readText;
+  }
+  await loadKernelSources(read);
+  const device = await Gpu.create(gpu, options.powerPreference);
+  setRuntime(new Runtime(device, { wait: options.wait }));
+  return device.info;
+}
+
+/** Destroys the device. Node exits promptly only once it is released (or by process.exit). */
+export async function release(): Promise<void> {
+  if (!hasRuntime()) return;
+  const r = runtime();
+  await r.sync().catch(() => undefined);
+  setRuntime(null);
+  r.gpu.destroy();
+}
+
+export function adapterInfo(): AdapterSummary {
+  return runtime().gpu.info;
+}
+
+/** Live and pooled GPU buffers; a training loop's live counts stay flat from step to step. */
+export function memory(): PoolStats {
+  return runtime().pool.stats();
+}
+
+/** Waits for every submitted kernel to finish. */
+export function sync(): Promise<void> {
+  return runtime().sync();
+}

@@ -1,0 +1,261 @@
+import type { Gpu } from '../device/gpu.js';
+import { BufferPool } from './pool.js';
+import { foldWorkgroups } from './grid.js';
+import { kernelSource, type KernelFile } from './sources.js';
+
+/** Identifies one compute pipeline: the files its module is made of, the entry point, override constants. */
+export interface KernelSpec {
+  files: readonly KernelFile[];
+  entry: string;
+  overrides?: Readonly<Record<string, number>>;
+}
+
+/** A storage binding: a whole buffer, or a range of one (for panels of operands larger than a binding). */
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
+
+export interface DispatchArgs {
+  /** Bound at @binding(1), @binding(2), … in the order given. */
+  buffers: readonly Binding[];
+  /** Bound at @binding(0) as a uniform block; at most 256 bytes. */
+  uniforms?: ArrayBufferView;
+  /** A total count of workgroups (folded into a 2-D grid when needed) or an explicit grid. */
+  workgroups: number | readonly [number, number, number];
+}
+
+const UNIFORM_SLOT = 256;
+const UNIFORM_SLOTS = 1024;
+const MAP_READ = 0x0001;
+const COPY_DST = 0x0008;
+const COPY_SRC = 0x0004;
+const UNIFORM = 0x0040;
+
+/**
+ * Records dispatches into one command encoder (inside one compute pass while possible) and submits
+ * them together when a readback, an upload limit or the uniform arena asks for it.
+ *
+ * Uniform blocks go into one arena buffer, each dispatch its own 256-byte slot; the arena is written
+ * with `queue.writeBuffer` just before the submit that uses it, which the queue orders after every
+ * earlier submit, so the next batch may reuse the slots at once.
+ */
+export class Runtime {
+  readonly pool: BufferPool;
+  private readonly device: GPUDevice;
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly arena: GPUBuffer;
+  private readonly arenaData = new Uint8Array(UNIFORM_SLOT * UNIFORM_SLOTS);
+  private arenaUsed = 0;
+  private pendingDispatches = 0;
+  private doomed: GPUBuffer[] = [];
+  /** Counters that tests and the bench read. */
+  readonly counters = { dispatches: 0, submits: 0, pipelinesCompiled: 0, readbacks: 0 };
+  private readonly waiter: Waiter;
+
+  constructor(readonly gpu: Gpu, options: { wait?: WaitMode } = {}) {
+    this.device = gpu.device;
+    this.pool = new BufferPool(this.device);
+    this.arena = this.device.createBuffer({ size: this.arenaData.byteLength, usage: UNIFORM | COPY_DST });
+    this.waiter = new Waiter(options.wait ?? 'adaptive');
+  }
+
+  /**
+   * Tests set this to fill every new tensor buffer with NaN, so that an element a kernel fails
+   * to write shows up in the result.
+   */
+  poisonAllocations = false;
+
+  /** A storage buffer from the pool, poisoned when tests ask for it. */
+  acquire(bytes: number): GPUBuffer {
+    const buffer = this.pool.acquire(bytes);
+    if (this.poisonAllocations) {
+      const words = buffer.size / 4;
+      const u = new Float32Array([0, Number.NaN, 0, 0]);
+      new Uint32Array(u.buffer)[0] = words;
+      this.dispatch({ files: ['fill'], entry: 'fill' }, { uniforms: u, buffers: [buffer], workgroups: Math.ceil(words / 256) });
+    }
+    return buffer;
+  }
+
+  get maxStorageBinding(): number {
+    return this.gpu.limits.maxStorageBufferBindingSize;
+  }
+
+  pipeline(spec: KernelSpec): GPUComputePipeline {
+    const key = `${spec.files.join('+')}:${spec.entry}:${spec.overrides ? JSON.stringify(spec.overrides) : ''}`;
+    let pipeline = this.pipelines.get(key);
+    if (pipeline) return pipeline;
+    const code = kernelSource(spec.files);
+    // dawn.node crashed in createComputePipelineAsync and getCompilationInfo: compile synchronously
+    // inside an error scope and report failures through the device's error path.
+    this.device.pushErrorScope('validation');
+    let module = this.modules.get(code);
+    if (!module) {
+      module = this.device.createShaderModule({ code, label: spec.files.join('+') });
+      this.modules.set(code, module);
+    }
+    pipeline = this.device.createComputePipeline({
+      label: key,
+      layout: 'auto',
+      compute: { module, entryPoint: spec.entry, constants: spec.overrides as Record<string, number> | undefined },
+    });
+    this.device.popErrorScope().then((error) => {
+      if (error) this.gpu.fail(`webgrad: kernel ${key} failed to compile: ${error.message}`);
+    });
+    this.counters.pipelinesCompiled++;
+    this.pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  dispatch(spec: KernelSpec, args: DispatchArgs): void {
+    const pipeline = this.pipeline(spec);
+    const entries: GPUBindGroupEntry[] = [];
+    if (args.uniforms) {
+      if (this.arenaUsed === UNIFORM_SLOTS) this.flush();
+      const bytes = new Uint8Array(args.uniforms.buffer, args.uniforms.byteOffset, args.uniforms.byteLength);
+      if (bytes.byteLength > UNIFORM_SLOT) throw new Error(`webgrad: uniform block of ${bytes.byteLength} bytes exceeds ${UNIFORM_SLOT}`);
+      const offset = this.arenaUsed++ * UNIFORM_SLOT;
+      this.arenaData.set(bytes, offset);
+      entries.push({ binding: 0, resource: { buffer: this.arena, offset, size: UNIFORM_SLOT } });
+    }
+    args.buffers.forEach((b, i) => {
+      const resource = 'buffer' in b ? b : { buffer: b };
+      entries.push({ binding: i + 1, resource });
+    });
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const grid =
+      typeof args.workgroups === 'number'
+        ? foldWorkgroups(args.workgroups, this.gpu.limits.maxComputeWorkgroupsPerDimension)
+        : args.workgroups;
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    this.counters.dispatches++;
+    if (++this.pendingDispatches >= 4096) this.flush();
+  }
+
+  /** Copies bytes between buffers, in order with the recorded dispatches. */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.endPass();
+    this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** Uploads data through a fresh staging buffer, in order with the recorded dispatches. */
+  upload(dst: GPUBuffer, data: ArrayBufferView, dstOffset = 0): void {
+    const bytes = Math.ceil(data.byteLength / 4) * 4;
+    const staging = this.device.createBuffer({ size: bytes, usage: COPY_SRC, mappedAtCreation: true });
+    new Uint8Array(staging.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    staging.unmap();
+    this.copy(staging, 0, dst, dstOffset, bytes);
+    this.doomed.push(staging);
+  }
+
+  /** Writes a GPU timestamp between everything recorded so far and everything recorded after. */
+  writeTimestamp(querySet: GPUQuerySet, index: number): void {
+    this.endPass();
+    const pass = this.commandEncoder().beginComputePass({
+      timestampWrites: { querySet, beginningOfPassWriteIndex: index },
+    });
+    pass.end();
+  }
+
+  /** Encodes arbitrary commands in order with the recorded dispatches (for query resolution). */
+  encode(fn: (encoder: GPUCommandEncoder) => void): void {
+    this.endPass();
+    fn(this.commandEncoder());
+  }
+
+  /** Submits everything recorded. Does not wait. */
+  flush(): void {
+    this.gpu.throwIfFailed();
+    if (!this.encoder) return;
+    this.endPass();
+    if (this.arenaUsed > 0) {
+      this.device.queue.writeBuffer(this.arena, 0, this.arenaData, 0, this.arenaUsed * UNIFORM_SLOT);
+      this.arenaUsed = 0;
+    }
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.pendingDispatches = 0;
+    this.counters.submits++;
+    this.waiter.submitted();
+    for (const b of this.doomed) b.destroy();
+    this.doomed = [];
+  }
+
+  /** Reads bytes back from a buffer: flushes, then waits for the GPU as the wait mode says. */
+  async read(src: GPUBuffer, bytes: number, srcOffset = 0): Promise<ArrayBuffer> {
+    const size = Math.ceil(bytes / 4) * 4;
+    const staging = this.device.createBuffer({ size, usage: MAP_READ | COPY_DST });
+    this.copy(src, srcOffset, staging, 0, size);
+    this.flush();
+    this.counters.readbacks++;
+    try {
+      await this.waiter.wait(() => staging.mapAsync(MAP_READ));
+      this.gpu.throwIfFailed();
+      return staging.getMappedRange().slice(0, bytes);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Waits until the GPU has finished everything submitted so far. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.waiter.wait(() => this.device.queue.onSubmittedWorkDone());
+    this.gpu.throwIfFailed();
+  }
+
+  /** Drops cached pipelines (tests use it to count compiles). */
+  clearPipelines(): void {
+    this.pipelines.clear();
+    this.modules.clear();
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    return (this.encoder ??= this.device.createCommandEncoder());
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    return (this.pass ??= this.commandEncoder().beginComputePass());
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+}
+
+/**
+ * How the runtime waits for the GPU. While a `mapAsync` or `onSubmittedWorkDone` promise is pending,
+ * dawn.node polls on the main thread and takes most of a core, which a CPU adapter such as lavapipe
+ * needs for its own workers. 'adaptive' sleeps for most of the GPU time that recent waits took
+ * before it starts the awaited call; 'spin' awaits at once.
+ */
+export type WaitMode = 'adaptive' | 'spin';
+
+class Waiter {
+  private lastSubmit = 0;
+  /** Estimate, in ms, of how long after a submit its work completes. */
+  private expected = 0;
+
+  constructor(private readonly mode: WaitMode) {}
+
+  submitted(): void {
+    this.lastSubmit = performance.now();
+  }
+
+  async wait(start: () => Promise<unknown>): Promise<void> {
+    if (this.mode === 'adaptive') {
+      const sleep = 0.8 * this.expected - (performance.now() - this.lastSubmit);
+      if (sleep >= 2) await new Promise((resolve) => setTimeout(resolve, sleep));
+    }
+    await start();
+    const took = performance.now() - this.lastSubmit;
+    this.expected = this.expected === 0 ? took : 0.5 * this.expected + 0.5 * took;
+  }
+}

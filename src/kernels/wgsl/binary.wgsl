@@ -1,0 +1,66 @@
+// out[i] = f(a[ia], b[ib]) with NumPy broadcasting: a and b are read through strides that are 0
+// along broadcast dimensions. SAME_SHAPE skips the index arithmetic when no dimension broadcasts.
+override OP: u32;
+override SAME_SHAPE: bool;
+struct Params {
+  n: u32, rank: u32, _p0: u32, _p1: u32,
+  shape: array<vec4<u32>, 2>,
+  aStrides: array<vec4<u32>, 2>,
+  bStrides: array<vec4<u32>, 2>,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+fn signedPow(x: f32, y: f32) -> f32 {
+  // WGSL's pow is undefined for x < 0; follow IEEE pow for integral exponents, NaN otherwise.
+  if (x >= 0.0) { return pow(x, y); }
+  if (fract(y) != 0.0) { return quietNaN(); }
+  let m = pow(-x, y);
+  return select(m, -m, fract(y * 0.5) != 0.0);
+}
+
+fn apply(x: f32, y: f32) -> f32 {
+  switch OP {
+    case 0u: { return x + y; }
+    case 1u: { return x - y; }
+    case 2u: { return x * y; }
+    case 3u: { return x / y; }
+    case 4u: { return signedPow(x, y); }
+    case 5u: { return max(x, y); }
+    case 6u: { return min(x, y); }
+    case 7u: { return select(0.0, 1.0, x > y); }
+    case 8u: { return select(0.0, 1.0, x >= y); }
+    case 9u: { return select(0.0, 1.0, x == y); }
+    default: { return x; }
+  }
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  if (i >= p.n) { return; }
+  if (SAME_SHAPE) {
+    out[i] = apply(a[i], b[i]);
+    return;
+  }
+  var rest = i;
+  var ia = 0u;
+  var ib = 0u;
+  for (var d = i32(p.rank) - 1; d >= 0; d--) {
+    let dim = p.shape[d / 4][d % 4];
+    let coord = rest % dim;
+    rest = rest / dim;
+    ia += coord * p.aStrides[d / 4][d % 4];
+    ib += coord * p.bStrides[d / 4][d % 4];
+  }
+  out[i] = apply(a[ia], b[ib]);
+}
+
+// A NaN at run time (WGSL refuses NaN in constant expressions).
+fn quietNaN() -> f32 {
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}

@@ -1,0 +1,61 @@
+// Reductions of x viewed as [outer, R, inner] over R. Each invocation reduces one chunk
+// [c*chunk, min((c+1)*chunk, R)) for one (outer, inner) pair into out[(o*chunks + c)*inner + i];
+// a long R with few outputs runs as two passes (chunks, then their results) to keep the GPU busy.
+override OP: u32; // 0 sum, 1 max
+struct Params { outer: u32, r: u32, inner: u32, chunk: u32, chunks: u32, scale: f32, _p0: u32, _p1: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+fn index(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
+  return (wid.y * nwg.x + wid.x) * 64u + lid;
+}
+
+@compute @workgroup_size(64)
+fn reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+          @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = index(wid, lid, nwg);
+  if (t >= p.outer * p.chunks * p.inner) { return; }
+  let i = t % p.inner;
+  let c = (t / p.inner) % p.chunks;
+  let o = t / (p.inner * p.chunks);
+  let start = c * p.chunk;
+  let end = min(start + p.chunk, p.r);
+  var base = (o * p.r + start) * p.inner + i;
+  var acc = select(0.0, -3.4028234663852886e38, OP == 1u);
+  var nan = false;
+  for (var r = start; r < end; r++) {
+    let v = x[base];
+    if (OP == 1u) { nan = nan || v != v; acc = max(acc, v); } else { acc += v; }
+    base += p.inner;
+  }
+  // max() may drop NaN; keep it, as NumPy and PyTorch do.
+  if (nan) { acc = quietNaN(); }
+  out[t] = acc * p.scale;
+}
+
+// Index along R of the first maximum, as i32.
+@group(0) @binding(2) var<storage, read_write> indices: array<i32>;
+@compute @workgroup_size(64)
+fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+          @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = index(wid, lid, nwg);
+  if (t >= p.outer * p.inner) { return; }
+  let i = t % p.inner;
+  let o = t / p.inner;
+  var base = o * p.r * p.inner + i;
+  var best = x[base];
+  var at = 0u;
+  for (var r = 1u; r < p.r; r++) {
+    base += p.inner;
+    let v = x[base];
+    if (v > best) { best = v; at = r; }
+  }
+  indices[t] = i32(at);
+}
+
+// A NaN at run time (WGSL refuses NaN in constant expressions).
+fn quietNaN() -> f32 {
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}

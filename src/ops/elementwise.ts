@@ -1,0 +1,78 @@
+import { WebgradError } from '../device/errors.js';
+import { record } from '../autograd/engine.js';
+import { binaryKernel, unaryKernel, type BinaryOp, type UnaryOp } from '../kernels/elementwise.js';
+import { broadcastShapes } from '../tensor/shape.js';
+import { tidy } from '../tensor/scope.js';
+import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { full } from './creation.js';
+import { sumTo } from './layout.js';
+
+/** A tensor, or a number that broadcasts as a scalar. */
+export type Operand = Tensor | number;
+
+function operand(v: Operand, what: string): Tensor {
+  if (typeof v === 'number') return full([], v);
+  checkTensor(v, what);
+  if (v.dtype !== 'float32') throw new WebgradError(`webgrad: ${what} must be float32, got ${v.dtype}`);
+  return v;
+}
+
+type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+
+function unary(op: UnaryOp, x: Tensor, rule: UnaryRule): Tensor {
+  const input = operand(x, `${op}: x`);
+  const out = unaryKernel(op, input);
+  return record(out, op, [input], (g) => [tidy(() => rule(g, input, out))]);
+}
+
+export const neg = (x: Tensor): Tensor => unary('neg', x, (g) => neg(g));
+export const abs = (x: Tensor): Tensor => unary('abs', x, (g, x) => mul(g, unaryKernel('sign', x)));
+export const exp = (x: Tensor): Tensor => unary('exp', x, (g, _x, out) => mul(g, out));
+export const log = (x: Tensor): Tensor => unary('log', x, (g, x) => div(g, x));
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, (g, _x, out) => div(g, mul(out, 2)));
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x, (g, _x, out) => mul(g, mul(pow(out, 3), -0.5)));
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, (g, _x, out) => mul(g, mul(out, sub(1, out))));
+export const tanh = (x: Tensor): Tensor => unary('tanh', x, (g, _x, out) => mul(g, sub(1, mul(out, out))));
+/** max(x, 0); its gradient passes where x > 0. */
+export const relu = (x: Tensor): Tensor => unary('relu', x, (g, x) => mul(g, gt(x, 0)));
+
+type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+
+function binary(op: BinaryOp, a: Operand, b: Operand, rule: BinaryRule | null): Tensor {
+  const ta = operand(a, `${op}: a`);
+  const tb = operand(b, `${op}: b`);
+  const shape = broadcastShapes(ta.shape, tb.shape, op);
+  const out = binaryKernel(op, ta, tb, shape);
+  if (!rule) return out;
+  return record(out, op, [ta, tb], (g) =>
+    tidy(() => {
+      const [ga, gb] = rule(g, ta, tb, out);
+      return [ga && sumTo(ga, ta.shape), gb && sumTo(gb, tb.shape)];
+    }),
+  );
+}
+
+export const add = (a: Operand, b: Operand): Tensor => binary('add', a, b, (g) => [g, g]);
+export const sub = (a: Operand, b: Operand): Tensor => binary('sub', a, b, (g) => [g, neg(g)]);
+export const mul = (a: Operand, b: Operand): Tensor => binary('mul', a, b, (g, a, b) => [mul(g, b), mul(g, a)]);
+export const div = (a: Operand, b: Operand): Tensor =>
+  binary('div', a, b, (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))]);
+export const pow = (a: Operand, b: Operand): Tensor =>
+  binary('pow', a, b, (g, a, b, out) => [mul(g, mul(b, pow(a, sub(b, 1)))), b.requiresGrad ? mul(g, mul(out, log(a))) : null]);
+/** Element-wise maximum; ties send the gradient to a. */
+export const maximum = (a: Operand, b: Operand): Tensor =>
+  binary('maximum', a, b, (g, a, b) => {
+    const ga = mul(g, ge(a, b));
+    return [ga, sub(g, ga)];
+  });
+/** Element-wise minimum; ties send the gradient to a. */
+export const minimum = (a: Operand, b: Operand): Tensor =>
+  binary('minimum', a, b, (g, a, b) => {
+    const ga = mul(g, ge(b, a));
+    return [ga, sub(g, ga)];
+  });
+
+/** Comparisons give 1 or 0 (float32) and no gradient. */
+export const gt = (a: Operand, b: Operand): Tensor => binary('gt', a, b, null);
+export const ge = (a: Operand, b: Operand): Tensor => binary('ge', a, b, null);
+export const eq = (a: Operand, b: Operand): Tensor => binary('eq', a, b, null);

@@ -1,0 +1,57 @@
+import { WebgradError } from '../device/errors.js';
+import { record } from '../autograd/engine.js';
+import { stridedCopyKernel } from '../kernels/elementwise.js';
+import { broadcastShapes, broadcastStrides, fmt, normaliseAxes, stridesOf, type Shape } from '../tensor/shape.js';
+import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { sum } from './reduce.js';
+
+/** Same elements, new shape, no copy; one dimension may be -1. */
+export function reshape(x: Tensor, shape: Shape): Tensor {
+  checkTensor(x, 'reshape: x');
+  const out = x.reshape(shape);
+  return record(out, 'reshape', [x], (g) => [g.reshape(x.shape)]);
+}
+
+/** Reorders dimensions (a copy): out.shape[i] = x.shape[axes[i]]. */
+export function permute(x: Tensor, axes: readonly number[]): Tensor {
+  checkTensor(x, 'permute: x');
+  if (axes.length !== x.rank || normaliseAxes(axes, x.rank, 'permute').length !== x.rank) {
+    throw new WebgradError(`webgrad: permute: axes [${axes.join(', ')}] are not a permutation of the ${x.rank} dimensions of ${fmt(x.shape)}`);
+  }
+  const norm = axes.map((a) => (a < 0 ? a + x.rank : a));
+  const strides = stridesOf(x.shape);
+  const out = stridedCopyKernel(x, norm.map((a) => x.shape[a]), norm.map((a) => strides[a]));
+  const inverse = new Array<number>(norm.length);
+  norm.forEach((a, i) => (inverse[a] = i));
+  return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
+}
+
+/** Swaps two dimensions (the last two by default). */
+export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
+  checkTensor(x, 'transpose: x');
+  const [a, b] = [dim0, dim1].map((d) => normaliseAxes(d, x.rank, 'transpose')[0]);
+  const axes = [...Array(x.rank).keys()];
+  [axes[a], axes[b]] = [axes[b], axes[a]];
+  return permute(x, axes);
+}
+
+/** Broadcasts x to `shape` (a copy), NumPy's rules. */
+export function expand(x: Tensor, shape: Shape): Tensor {
+  checkTensor(x, 'expand: x');
+  const target = broadcastShapes(x.shape, shape, 'expand');
+  if (target.join() !== shape.join()) throw new WebgradError(`webgrad: expand: x ${fmt(x.shape)} cannot be expanded to ${fmt(shape)}`);
+  const out = stridedCopyKernel(x, shape, broadcastStrides(x.shape, shape));
+  return record(out, 'expand', [x], (g) => [sumTo(g, x.shape)]);
+}
+
+/** Sums g over the dimensions that broadcasting added to reach g's shape: the gradient of a broadcast. */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  if (g.shape.join() === shape.join()) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  const reduced = sum(g, axes, true);
+  const out = reduced.reshape(shape);
+  reduced.dispose();
+  return out;
+}

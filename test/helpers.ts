@@ -1,0 +1,48 @@
+import { expect } from 'vitest';
+import { init } from '../src/index.js';
+import { runtime } from '../src/device/current.js';
+
+/** Initialises the device once per test file, with output buffers poisoned with NaN. */
+export async function setupDevice(): Promise<void> {
+  await init();
+  runtime().poisonAllocations = true;
+}
+
+/** A deterministic generator of test inputs (mulberry32), never exactly zero. */
+export function randomValues(n: number, seed: number, scale = 1): Float64Array {
+  let a = seed >>> 0;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const v = (u * 2 - 1) * scale;
+    out[i] = v === 0 ? scale * 1e-3 : v;
+  }
+  return out;
+}
+
+/** Values rounded to float32, as the GPU will see them, in float64 for references. */
+export const asF32 = (v: ArrayLike<number>): Float64Array => Float64Array.from(Float32Array.from(v));
+
+/** Expects every element close: |a - b| <= atol + rtol·|b|, and no NaN where the reference has none. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-6): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    const err = Math.abs(a - e) - (atol + rtol * Math.abs(e));
+    if (!(err <= worst)) {
+      worst = Number.isNaN(err) ? Infinity : err;
+      at = i;
+    }
+  }
+  if (at >= 0) {
+    expect.fail(`element ${at}: got ${actual[at]}, expected ${expected[at]} (rtol ${rtol}, atol ${atol})`);
+  }
+}
