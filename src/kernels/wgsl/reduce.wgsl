@@ -26,7 +26,7 @@ fn reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   var nan = false;
   for (var r = start; r < end; r++) {
     let v = x[base];
-    if (OP == 1u) { nan = nan || v != v; acc = max(acc, v); } else { acc += v; }
+    if (OP == 1u) { nan = nan || isNaN(v); acc = max(acc, v); } else { acc += v; }
     base += p.inner;
   }
   // max() may drop NaN; keep it, as NumPy and PyTorch do.
@@ -58,4 +58,9 @@ fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 fn quietNaN() -> f32 {
   var bits = 0x7fc00000u;
   return bitcast<f32>(bits);
+}
+
+// By bits: a compiler that assumes no NaN folds `v != v` to false.
+fn isNaN(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }

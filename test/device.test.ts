@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { KERNEL_FILES } from '../src/kernels/sources.js';
+import { foldWorkgroups } from '../src/kernels/grid.js';
+import { sizeClass } from '../src/kernels/pool.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+describe('no adapter', () => {
+  it('says what to install instead of failing on a null adapter', () => {
+    const script = "import('./src/index.ts').then(w => w.init()).then(() => { console.log('found an adapter'); process.exit(0) }, e => { console.log(e.name + ': ' + e.message); process.exit(0) })";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: root,
+      env: { ...process.env, VK_DRIVER_FILES: '/nonexistent/icd.json', VK_ICD_FILENAMES: '/nonexistent/icd.json' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stdout).toMatch(/NoAdapterError: webgrad: no WebGPU adapter was found/);
+    expect(r.stdout).toMatch(/lavapipe/);
+    expect(r.stdout).toMatch(/bookworm-backports/);
+  });
+});
+
+describe('runtime pieces', () => {
+  it('every .wgsl file is in the kernel list and the other way round', () => {
+    const files = readdirSync(new URL('../src/kernels/wgsl/', import.meta.url)).filter((f) => f.endsWith('.wgsl'));
+    expect(files.map((f) => f.replace(/\.wgsl$/, '')).sort()).toEqual([...KERNEL_FILES].sort());
+  });
+
+  it('folds large workgroup counts into a grid within the per-dimension limit', () => {
+    expect(foldWorkgroups(10, 65_535)).toEqual([10, 1, 1]);
+    for (const n of [65_536, 1_000_000, 65_535 * 65_535]) {
+      const [x, y] = foldWorkgroups(n, 65_535);
+      expect(x).toBeLessThanOrEqual(65_535);
+      expect(y).toBeLessThanOrEqual(65_535);
+      expect(x * y).toBeGreaterThanOrEqual(n);
+      expect(x * y - n).toBeLessThan(y);
+    }
+  });
+
+  it('size classes waste at most 12.5% above 1 MiB and are powers of two below', () => {
+    expect(sizeClass(1)).toBe(16);
+    expect(sizeClass(1000)).toBe(1024);
+    for (const b of [1_048_577, 3_000_000, 151_000_000]) {
+      expect(sizeClass(b)).toBeGreaterThanOrEqual(b);
+      expect(sizeClass(b) / b).toBeLessThanOrEqual(1.125);
+    }
+  });
+});

@@ -1,0 +1,101 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as wg from '../src/index.js';
+import { setupDevice } from './helpers.js';
+
+beforeAll(setupDevice);
+
+describe('memory', () => {
+  it('tidy disposes intermediates and keeps what it returns', async () => {
+    const start = wg.memory().liveBuffers;
+    const x = wg.ones([100]);
+    const y = wg.tidy(() => {
+      const a = wg.exp(x);
+      const b = wg.mul(a, 2);
+      return wg.sum(b);
+    });
+    expect(wg.memory().liveBuffers).toBe(start + 2);
+    expect(await y.item()).toBeCloseTo(200 * Math.E, 2);
+    y.dispose();
+    x.dispose();
+    expect(wg.memory().liveBuffers).toBe(start);
+  });
+
+  it('keep() lets a tensor outlive its scope; nested scopes pass results outward', () => {
+    const start = wg.memory().liveBuffers;
+    let kept: wg.Tensor | null = null;
+    const outer = wg.tidy(() => {
+      const inner = wg.tidy(() => {
+        kept = wg.keep(wg.ones([4]));
+        wg.zeros([4]);
+        return wg.full([4], 2);
+      });
+      return inner;
+    });
+    expect(outer.disposed).toBe(false);
+    expect(kept!.disposed).toBe(false);
+    expect(wg.memory().liveBuffers).toBe(start + 2);
+    outer.dispose();
+    kept!.dispose();
+  });
+
+  it('live buffers and bytes stay flat over 100 iterations of ops, with autograd, inside tidy', async () => {
+    const w = wg.keep(wg.randn([16, 8], { seed: 1, requiresGrad: true }));
+    const x = wg.keep(wg.randn([16, 8], { seed: 2 }));
+    const seen: [number, number][] = [];
+    for (let i = 0; i < 100; i++) {
+      wg.tidy(() => {
+        const loss = wg.mean(wg.tanh(wg.mul(wg.add(w, x), wg.sub(x, 0.5))));
+        loss.backward();
+        w.grad!.dispose();
+        w.grad = null;
+      });
+      const m = wg.memory();
+      seen.push([m.liveBuffers, m.liveBytes]);
+    }
+    await wg.sync();
+    for (const s of seen) expect(s).toEqual(seen[0]);
+    w.dispose();
+    x.dispose();
+  });
+
+  it('a tidy that throws still disposes what it created', () => {
+    const start = wg.memory().liveBuffers;
+    expect(() =>
+      wg.tidy(() => {
+        wg.ones([3]);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(wg.memory().liveBuffers).toBe(start);
+  });
+});
+
+describe('autograd on the foundation ops', () => {
+  it('accumulates through broadcasting, shared inputs and reductions', async () => {
+    const a = wg.tensor([1, 2, 3, 4, 5, 6], [2, 3], { requiresGrad: true });
+    const b = wg.tensor([0.5, -1, 2], [3], { requiresGrad: true });
+    // loss = sum(a * b + a) → da = b + 1 (broadcast), db = sum over rows of a
+    const loss = wg.sum(wg.add(wg.mul(a, b), a));
+    loss.backward();
+    expect(Array.from(await a.grad!.toArray())).toEqual([1.5, 0, 3, 1.5, 0, 3]);
+    expect(Array.from(await b.grad!.toArray())).toEqual([5, 7, 9]);
+    // a second backward accumulates
+    wg.sum(a).backward();
+    expect(Array.from(await a.grad!.toArray())).toEqual([2.5, 1, 4, 2.5, 1, 4]);
+  });
+
+  it('noGrad records nothing', () => {
+    const a = wg.ones([2], { requiresGrad: true });
+    const y = wg.noGrad(() => wg.mul(a, 2));
+    expect(y.requiresGrad).toBe(false);
+    expect(() => y.backward()).toThrow(/does not require grad/);
+  });
+
+  it('backward of a non-scalar needs a gradient of the same shape', async () => {
+    const a = wg.ones([3], { requiresGrad: true });
+    const y = wg.mul(a, 3);
+    expect(() => y.backward()).toThrow(/needs an explicit gradient/);
+    y.backward(wg.tensor([1, 2, 3]));
+    expect(Array.from(await a.grad!.toArray())).toEqual([3, 6, 9]);
+  });
+});
