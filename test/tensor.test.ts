@@ -45,12 +45,12 @@ describe('random', () => {
 
   it('randn has mean ≈ 0 and std ≈ 1, rand is uniform on [low, high)', async () => {
     const n = 200_000;
-    const z = await wg.randn([n], { seed: 7, mean: 2, std: 3 }).toArray();
+    const z = Array.from(await wg.randn([n], { seed: 7, mean: 2, std: 3 }).toArray());
     const mean = z.reduce((a, b) => a + b, 0) / n;
     const std = Math.sqrt(z.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
     expect(Math.abs(mean - 2)).toBeLessThan(0.03);
     expect(Math.abs(std - 3)).toBeLessThan(0.03);
-    const u = await wg.rand([n], { seed: 8, low: -1, high: 3 }).toArray();
+    const u = Array.from(await wg.rand([n], { seed: 8, low: -1, high: 3 }).toArray());
     expect(u.reduce((a, b) => Math.min(a, b))).toBeGreaterThanOrEqual(-1);
     expect(u.reduce((a, b) => Math.max(a, b))).toBeLessThan(3);
     const below = u.filter((v) => v < 0).length / n;

@@ -1,0 +1,177 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  confusionMatrix, confusionSvg, confusionText, MetricsWriter, parseMetricsCsv, readMetrics, trainingCurvesSvg, writeFigures,
+  type EpochMetrics, type StepMetrics,
+} from '../examples/alexnet-cifar/report/index.js';
+import { niceTicks } from '../examples/alexnet-cifar/report/svg.js';
+
+const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+
+/** Checks that `xml` is well-formed enough for any SVG viewer: one root, balanced and properly nested tags, escaped text. */
+function expectWellFormed(xml: string): void {
+  const body = xml.replace(/^<\?xml[^?]*\?>\s*/, '');
+  const stack: string[] = [];
+  let roots = 0;
+  const tag = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|<|>/g;
+  let m: RegExpExecArray | null;
+  let last = 0;
+  while ((m = tag.exec(body))) {
+    const between = body.slice(last, m.index);
+    expect(between, 'text must escape &').not.toMatch(/&(?!(amp|lt|gt|quot|apos|#\d+);)/);
+    last = tag.lastIndex;
+    if (!m[2]) expect.fail(`stray '${m[0]}' at ${m.index}: ${body.slice(m.index - 40, m.index + 40)}`);
+    const [, close, name, , selfClose] = m;
+    if (close) expect(stack.pop(), `closing </${name}>`).toBe(name);
+    else if (!selfClose) {
+      if (stack.length === 0) roots++;
+      stack.push(name);
+    } else if (stack.length === 0) roots++;
+  }
+  expect(stack).toEqual([]);
+  expect(roots).toBe(1);
+  expect(body.trimStart().startsWith('<svg')).toBe(true);
+}
+
+const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
+
+function sampleEpochs(n: number): EpochMetrics[] {
+  return Array.from({ length: n }, (_, i) => ({
+    epoch: i + 1,
+    trainLoss: 2.3 * Math.exp(-0.3 * i) + 0.1,
+    testLoss: 2.2 * Math.exp(-0.25 * i) + 0.3,
+    testAccuracy: 0.1 + 0.6 * (1 - Math.exp(-0.4 * i)),
+    lr: 0.01 * 0.9 ** i,
+    seconds: 12.5 + i / 3,
+    imagesPerSecond: 80 + i,
+  }));
+}
+
+describe('metrics files', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'webgrad-report-test-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes CSV and JSONL that parse back to the same numbers', async () => {
+    const out = join(dir, 'run1');
+    const metrics = await MetricsWriter.open(out);
+    const epochs = sampleEpochs(3);
+    const steps: StepMetrics[] = [];
+    for (const e of epochs) {
+      for (let b = 0; b < 4; b++) {
+        const s = { step: steps.length + 1, epoch: e.epoch - 1 + (b + 1) / 4, loss: e.trainLoss + b * 0.01, lr: e.lr };
+        steps.push(s);
+        await metrics.step(s);
+      }
+      await metrics.epoch(e);
+    }
+    const csv = await readFile(join(out, 'metrics.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toBe('epoch,train_loss,test_loss,test_accuracy,lr,seconds,images_per_s');
+    expect(parseMetricsCsv(csv)).toEqual(epochs);
+    const back = await readMetrics(out);
+    expect(back.epochs).toEqual(epochs);
+    expect(back.steps).toEqual(steps);
+    const jsonl = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+    expect(JSON.parse(jsonl[1])).toEqual(epochs[1]);
+  });
+
+  it('appends on resume, starts afresh otherwise, and keeps a diverged loss as NaN', async () => {
+    const out = join(dir, 'run2');
+    const [e1, e2] = sampleEpochs(2);
+    await (await MetricsWriter.open(out)).epoch(e1);
+    await (await MetricsWriter.open(out, { resume: true })).epoch({ ...e2, trainLoss: Number.NaN });
+    const { epochs } = await readMetrics(out);
+    expect(epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(epochs[1].trainLoss).toBeNaN();
+    expect(parseMetricsCsv(await readFile(join(out, 'metrics.csv'), 'utf8'))[1].trainLoss).toBeNaN();
+    await MetricsWriter.open(out);
+    expect((await readMetrics(out)).epochs).toEqual([]);
+  });
+});
+
+describe('figures', () => {
+  it('draws two labelled panels with one marker per epoch and the step curve', () => {
+    const epochs = sampleEpochs(7);
+    const steps = Array.from({ length: 70 }, (_, i) => ({ step: i + 1, epoch: (i + 1) / 10, loss: 2.4 - i * 0.02 + ((i * 7) % 5) * 0.03 }));
+    const svg = trainingCurvesSvg(epochs, steps, { title: 'AlexNet <CIFAR-10> & friends' });
+    expectWellFormed(svg);
+    expect(svg).toContain('AlexNet &lt;CIFAR-10&gt; &amp; friends');
+    expect(count(svg, /class="x-label">epoch</g)).toBe(2);
+    expect(svg).toContain('>cross-entropy loss<');
+    expect(svg).toContain('>accuracy (%)<');
+    expect(count(svg, /<circle[^>]*data-series="train-loss"/g)).toBe(7);
+    expect(count(svg, /<circle[^>]*data-series="test-loss"/g)).toBe(7);
+    expect(count(svg, /<circle[^>]*data-series="test-accuracy"/g)).toBe(7);
+    const stepLine = svg.match(/<polyline[^>]*data-series="step-loss"[^>]*points="([^"]*)"/);
+    expect(stepLine?.[1].trim().split(' ').length).toBe(70);
+    expect(count(svg, /class="legend"/g)).toBe(2);
+    expect(svg).toMatch(/best 64\.56% at epoch 7/);
+    // Whole-epoch ticks within the data's span on both panels: 0..7 with steps (from 0), 1..7 without.
+    const ticks = [...svg.matchAll(/class="x-tick">(\d+)</g)].map((x) => Number(x[1]));
+    expect(Math.min(...ticks)).toBe(0);
+    expect(Math.max(...ticks)).toBeLessThanOrEqual(7);
+  });
+
+  it('draws a single epoch, no steps, and a NaN loss without breaking the document', () => {
+    const [e] = sampleEpochs(1);
+    expectWellFormed(trainingCurvesSvg([e]));
+    const epochs = sampleEpochs(4);
+    epochs[2].testLoss = Number.NaN;
+    const svg = trainingCurvesSvg(epochs);
+    expectWellFormed(svg);
+    expect(svg).not.toContain('NaN');
+    expect(count(svg, /<circle[^>]*data-series="test-loss"/g)).toBe(3);
+    expect(count(svg, /<polyline[^>]*data-series="test-loss"/g)).toBe(2);
+    expectWellFormed(trainingCurvesSvg([]));
+  });
+
+  it('counts, draws and prints a confusion matrix', () => {
+    const labels = [0, 0, 1, 2, 2, 2, 9, 9, 3];
+    const preds = [0, 1, 1, 2, 2, 0, 9, 8, 3];
+    const m = confusionMatrix(preds, labels, 10);
+    expect(m[0]).toEqual([1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(m[2][0]).toBe(1);
+    expect(m[9][8]).toBe(1);
+    expect(() => confusionMatrix([10], [0], 10)).toThrow(/item 0 has label 0 and prediction 10/);
+    const svg = confusionSvg(m, CLASSES, { title: 'Test set' });
+    expectWellFormed(svg);
+    expect(count(svg, /class="cell"/g)).toBe(100);
+    expect(count(svg, /class="row-label"/g)).toBe(10);
+    expect(svg).toContain('>automobile<');
+    expect(svg).toContain('>predicted class<');
+    expect(svg).toContain('>true class<');
+    expect(svg).toContain('accuracy 66.67%');
+    const counts = [...svg.matchAll(/class="count">(\d+)</g)].map((x) => Number(x[1]));
+    expect(counts).toEqual(m.flat());
+    const text = confusionText(m, CLASSES);
+    const lines = text.split('\n');
+    expect(lines.length).toBe(12);
+    expect(lines[1]).toMatch(/^airplane\s+1\s+1(\s+0){8}\s+50\.0%$/);
+    expect(lines[11]).toBe('accuracy 66.67% (6 / 9)');
+  });
+
+  it('writes the figures into a run folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'webgrad-figures-'));
+    try {
+      const m = confusionMatrix([1, 2], [1, 2], 10);
+      const paths = await writeFigures(dir, { epochs: sampleEpochs(2), confusion: { matrix: m, classes: CLASSES } });
+      expect(paths.map((p) => p.slice(dir.length + 1))).toEqual(['curves.svg', 'confusion.svg']);
+      expect((await readdir(dir)).sort()).toEqual(['confusion.svg', 'curves.svg']);
+      expectWellFormed(await readFile(join(dir, 'curves.svg'), 'utf8'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('picks round ticks', () => {
+    expect(niceTicks(0.43, 2.31, 5).ticks).toEqual([0, 0.5, 1, 1.5, 2, 2.5]);
+    expect(niceTicks(1, 30, 6).ticks).toEqual([0, 5, 10, 15, 20, 25, 30]);
+    expect(niceTicks(61.2, 61.2, 5).ticks.length).toBeGreaterThan(2);
+  });
+});
