@@ -22,6 +22,8 @@ export interface BenchCase {
   bytes?: number;
   /** Relative tolerance when checking tfjs's result against ours. */
   rtol?: number;
+  /** Kept by `--quick` (a smaller set for a fast look). */
+  quick?: boolean;
   webgrad(): Promise<Side>;
   tfjs?(tf: typeof tfjs): Promise<Side>;
 }

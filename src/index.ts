@@ -1,4 +1,4 @@
-export { init, release, adapterInfo, memory, sync, type InitOptions } from './device/init.js';
+export { init, release, adapterInfo, memory, sync, flush, type InitOptions } from './device/init.js';
 export type { AdapterSummary } from './device/gpu.js';
 export { WebgradError, NoAdapterError, DeviceError } from './device/errors.js';
 export { Tensor, type DType } from './tensor/tensor.js';
@@ -13,3 +13,14 @@ export {
 export { sum, mean, max, argmax } from './ops/reduce.js';
 export { reshape, permute, transpose, expand } from './ops/layout.js';
 export { noGrad } from './autograd/engine.js';
+export * as optim from './optim/index.js';
+export { gradCheck, type GradCheckOptions, type GradCheckResult, type GradCheckInput } from './autograd/gradcheck.js';
+export { conv2d, type Conv2dOptions } from './ops/conv.js';
+export { maxPool2d, type MaxPool2dOptions } from './ops/pool.js';
+export { localResponseNorm, type LocalResponseNormOptions } from './ops/lrn.js';
+export { dropout, type DropoutOptions } from './ops/dropout.js';
+export { crossEntropy, countCorrect, type Labels } from './ops/loss.js';
+export { matmul, linear } from './ops/matmul.js';
+export { prepareImages, uploadBytes, type PrepareImagesOptions } from './ops/image.js';
+export { encodeSafetensors, decodeSafetensors, type HostTensor, type DecodedSafetensors, type SafetensorsDType } from './io/safetensors-format.js';
+export * as nn from './layers/index.js';

@@ -48,6 +48,14 @@ export function memory(): PoolStats {
   return runtime().pool.stats();
 }
 
+/**
+ * Submits the kernels recorded so far without waiting, so the GPU works while JavaScript
+ * prepares the next step. Readbacks flush by themselves.
+ */
+export function flush(): void {
+  runtime().flush();
+}
+
 /** Waits for every submitted kernel to finish. */
 export function sync(): Promise<void> {
   return runtime().sync();

@@ -240,8 +240,8 @@ export type WaitMode = 'adaptive' | 'spin';
 
 class Waiter {
   private lastSubmit = 0;
-  /** Estimate, in ms, of how long after a submit its work completes. */
-  private expected = 0;
+  /** How long after their submit the last few waits completed, in ms. */
+  private readonly recent: number[] = [];
 
   constructor(private readonly mode: WaitMode) {}
 
@@ -250,12 +250,14 @@ class Waiter {
   }
 
   async wait(start: () => Promise<unknown>): Promise<void> {
-    if (this.mode === 'adaptive') {
-      const sleep = 0.8 * this.expected - (performance.now() - this.lastSubmit);
+    if (this.mode === 'adaptive' && this.recent.length > 0) {
+      // The shortest recent wait, so that one long outlier (a first-use compile, a busy
+      // machine) does not make the next waits oversleep.
+      const sleep = 0.8 * Math.min(...this.recent) - (performance.now() - this.lastSubmit);
       if (sleep >= 2) await new Promise((resolve) => setTimeout(resolve, sleep));
     }
     await start();
-    const took = performance.now() - this.lastSubmit;
-    this.expected = this.expected === 0 ? took : 0.5 * this.expected + 0.5 * took;
+    this.recent.push(performance.now() - this.lastSubmit);
+    if (this.recent.length > 4) this.recent.shift();
   }
 }

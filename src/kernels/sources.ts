@@ -12,6 +12,10 @@ export const KERNEL_FILES = [
   'binary',
   'reduce',
   'permute',
+  'image',
+  'gemm', 'gemm_pad', 'gemm_sum',
+  'sgd',
+  'conv', 'maxpool', 'lrn', 'relu', 'dropout', 'loss',
 ] as const;
 
 export type KernelFile = (typeof KERNEL_FILES)[number] | (string & {});

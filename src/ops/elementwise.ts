@@ -1,6 +1,7 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/engine.js';
 import { binaryKernel, unaryKernel, type BinaryOp, type UnaryOp } from '../kernels/elementwise.js';
+import { reluBackwardKernel } from '../kernels/activation.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
@@ -34,7 +35,7 @@ export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x, (g, _x, out) => mu
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, (g, _x, out) => mul(g, mul(out, sub(1, out))));
 export const tanh = (x: Tensor): Tensor => unary('tanh', x, (g, _x, out) => mul(g, sub(1, mul(out, out))));
 /** max(x, 0); its gradient passes where x > 0. */
-export const relu = (x: Tensor): Tensor => unary('relu', x, (g, x) => mul(g, gt(x, 0)));
+export const relu = (x: Tensor): Tensor => unary('relu', x, (g, x) => reluBackwardKernel(g, x));
 
 type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 

@@ -1,0 +1,210 @@
+// The benchmark: every case in bench/cases/*.ts on webgrad and on tfjs-webgpu (same Dawn adapter),
+// checked against each other, timed, and printed as a table (and written as JSON with --json).
+//   npm run bench -- [--filter REGEX] [--quick] [--reps N] [--wait adaptive|spin] [--json FILE]
+import { readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { init, release } from '../src/index.js';
+import { runtime } from '../src/device/current.js';
+import type { WaitMode } from '../src/kernels/runtime.js';
+import type { BenchCase, Side } from './case.js';
+import { startTfjs, type TfjsPeer } from './tfjs.js';
+import { median, timeWall, timeWebgrad, timestampsSane } from './timing.js';
+
+interface Options {
+  filter: RegExp | null;
+  quick: boolean;
+  reps: number;
+  wait: WaitMode;
+  json: string | null;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { filter: null, quick: false, reps: 0, wait: 'adaptive', json: null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--filter') o.filter = new RegExp(value(), 'i');
+    else if (arg === '--quick') o.quick = true;
+    else if (arg === '--reps') o.reps = Number.parseInt(value(), 10);
+    else if (arg === '--json') o.json = value();
+    else if (arg === '--wait') {
+      const w = value();
+      if (w !== 'adaptive' && w !== 'spin') throw new Error(`--wait takes adaptive or spin, got ${w}`);
+      o.wait = w;
+    } else throw new Error(`unknown argument ${arg}`);
+  }
+  if (!o.reps) o.reps = o.quick ? 5 : 7;
+  if (!(o.reps >= 1)) throw new Error('--reps needs a positive integer');
+  return o;
+}
+
+/** Every `cases` export of the modules in bench/cases/. */
+async function loadCases(): Promise<BenchCase[]> {
+  const dir = new URL('./cases/', import.meta.url);
+  const files = (await readdir(dir)).filter((f) => /\.[cm]?[tj]s$/.test(f) && !f.endsWith('.d.ts')).sort();
+  const all: BenchCase[] = [];
+  for (const f of files) {
+    const mod = (await import(new URL(f, dir).href)) as { cases?: BenchCase[] };
+    if (Array.isArray(mod.cases)) all.push(...mod.cases);
+  }
+  return all;
+}
+
+/** max |a − b| / max |b|: a relative error that does not blow up on elements near zero. */
+function relativeError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    err = Number.isNaN(d) ? Infinity : Math.max(err, d);
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale === 0 ? err : err / scale;
+}
+
+interface Measured {
+  ms: number;
+  gflops: number | null;
+  gbps: number | null;
+}
+
+interface Row {
+  name: string;
+  shape: string;
+  webgrad: Measured & { wallMs: number; gpuMs: number | null };
+  tfjs: Measured | null;
+  tfjsError?: string;
+  ratio: number | null;
+}
+
+function rates(c: BenchCase, ms: number): Measured {
+  return {
+    ms,
+    gflops: c.flops ? c.flops / ms / 1e6 : null,
+    gbps: c.bytes ? c.bytes / ms / 1e6 : null,
+  };
+}
+
+async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promise<Row> {
+  const warmup = 1;
+  const ours: Side = await c.webgrad();
+  const { wall, gpu } = await timeWebgrad(ours, warmup, o.reps);
+  // Timestamps are reported beside the wall time when they are believable; the wall time is what
+  // both sides are compared on, as tfjs can only be timed that way here.
+  const gpuMs = timestampsSane(wall, gpu) ? median(gpu!) : null;
+  const row: Row = {
+    name: `${c.group}/${c.name}`,
+    shape: c.shape,
+    webgrad: { ...rates(c, median(wall)), wallMs: median(wall), gpuMs },
+    tfjs: null,
+    ratio: null,
+  };
+  if (!c.tfjs || !peer) {
+    ours.dispose();
+    row.tfjsError = !c.tfjs ? 'no such op' : 'tfjs unavailable';
+    return row;
+  }
+  let theirs: Side | null = null;
+  try {
+    theirs = await c.tfjs(peer.tf);
+    // Check first, so that a side that computes nothing (tfjs past the binding limit) is not timed.
+    theirs.run();
+    await peer.sync();
+    const err = relativeError(await theirs.result(), await ours.result());
+    const rtol = c.rtol ?? 1e-3;
+    if (!(err <= rtol)) throw new Error(`result differs from webgrad's (relative error ${err.toExponential(2)} > ${rtol})`);
+    const times = await timeWall(theirs, () => peer.sync(), 0, o.reps);
+    row.tfjs = rates(c, median(times));
+    // Both sides timed as wall time per repetition, so the ratio compares like with like.
+    row.ratio = median(times) / median(wall);
+  } catch (error) {
+    row.tfjsError = (error as Error).message.split('\n')[0];
+  } finally {
+    theirs?.dispose();
+    ours.dispose();
+  }
+  return row;
+}
+
+const fix = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '-' : x.toFixed(d));
+
+function printTable(rows: Row[]): void {
+  const head = ['case', 'shape', 'webgrad ms', '(GPU ms)', 'GFLOP/s', 'tfjs ms', 'GFLOP/s', 'tfjs/webgrad'];
+  const body = rows.map((r) => [
+    r.name,
+    r.shape,
+    fix(r.webgrad.ms),
+    fix(r.webgrad.gpuMs),
+    r.webgrad.gflops !== null ? fix(r.webgrad.gflops, 2) : `${fix(r.webgrad.gbps, 2)} GB/s`,
+    r.tfjs ? fix(r.tfjs.ms) : `failed: ${r.tfjsError}`,
+    r.tfjs ? (r.tfjs.gflops !== null ? fix(r.tfjs.gflops, 2) : `${fix(r.tfjs.gbps, 2)} GB/s`) : '-',
+    r.ratio !== null ? `${fix(r.ratio, 2)}×` : '-',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(line(head));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const b of body) console.log(line(b));
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const info = await init({ wait: o.wait });
+  const peer = await startTfjs();
+  let cases = await loadCases();
+  if (o.quick) cases = cases.filter((c) => c.quick);
+  if (o.filter) cases = cases.filter((c) => o.filter!.test(`${c.group}/${c.name}`));
+  const cpus = os.cpus();
+  const machine = { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, os: `${os.platform()} ${os.release()}`, node: process.version };
+  const adapter = `${info.vendor} ${info.architecture} ${info.description || info.device}`.trim();
+  console.log(`adapter: ${adapter}${info.software ? ' (software)' : ''}`);
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, node ${machine.node}`);
+  console.log(`${cases.length} cases, ${o.reps} timed repetitions each after 1 warm-up, median; wait mode ${o.wait}`);
+
+  const rows: Row[] = [];
+  for (const c of cases) {
+    process.stdout.write(`  ${c.group}/${c.name} ...`);
+    const row = await benchCase(c, o, peer);
+    process.stdout.write(` ${fix(row.webgrad.ms)} ms (tfjs ${row.tfjs ? `${fix(row.tfjs.ms)} ms` : row.tfjsError})\n`);
+    rows.push(row);
+  }
+  const method =
+    'wall time per repetition on both sides, from recording the work to the queue reporting it done ' +
+    '(webgrad: runtime.sync(); tfjs: submitQueue() then onSubmittedWorkDone()), median; ' +
+    `GPU ms: webgrad's timestamp queries around each repetition where the adapter has them and they lie within ` +
+    '[0.5, 1.05]× the wall time (else -); ratio = tfjs ms / webgrad ms';
+  console.log(`\nmethod: ${method}\n`);
+  printTable(rows);
+  if (o.json) {
+    const out = {
+      machine,
+      adapter,
+      method,
+      reps: o.reps,
+      cases: rows.map((r) => ({
+        name: r.name,
+        shape: r.shape,
+        webgrad: r.webgrad,
+        tfjs: r.tfjs,
+        ...(r.tfjsError ? { tfjsError: r.tfjsError } : {}),
+        ratio: r.ratio,
+      })),
+    };
+    await writeFile(o.json, `${JSON.stringify(out, null, 2)}\n`);
+    console.log(`\nwrote ${o.json}`);
+  }
+  await release();
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,86 @@
+/**
+ * A run's checkpoint: one safetensors file holding the model's parameters (`model.` + PyTorch
+ * names), the optimizer's momentum buffers (`optimizer.state.N.momentum_buffer`) and, in the
+ * metadata, where the run stands. Each save replaces the file atomically (temporary file,
+ * fsync, rename), so a crash or a full disk leaves the previous checkpoint intact.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSafetensors, saveSafetensors } from '../../src/io/safetensors.js';
+import { nn, optim, type Tensor } from '../../src/index.js';
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+
+/** Where training stands: the next step to run is batch `batch` of epoch `epoch` (1-based epochs). */
+export interface Progress {
+  epoch: number;
+  batch: number;
+  globalStep: number;
+  /** Masks drawn so far by each Dropout layer, in model order, so that a resumed run draws the same ones. */
+  dropoutMasks: number[];
+  schedule: unknown;
+  /** Best test loss so far and the epochs' metrics are in metrics.jsonl; this is only for the log. */
+  lastLoss: number | null;
+}
+
+export async function saveCheckpoint(dir: string, model: nn.Module, opt: optim.SGD, progress: Progress): Promise<void> {
+  const tensors: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(model.stateDict())) tensors[`model.${name}`] = t;
+  const state = opt.stateDict();
+  for (const [name, t] of Object.entries(state.tensors)) tensors[`optimizer.${name}`] = t;
+  await saveSafetensors(join(dir, CHECKPOINT_FILE), tensors, {
+    format: 'webgrad-alexnet-cifar/1',
+    progress: JSON.stringify(progress),
+    optimizer: JSON.stringify({ step: state.step, lr: state.lr }),
+  });
+}
+
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, CHECKPOINT_FILE));
+}
+
+/** Restores the model and optimizer in place; returns the progress to continue from. */
+export async function loadCheckpoint(dir: string, model: nn.Module, opt: optim.SGD): Promise<Progress> {
+  const path = join(dir, CHECKPOINT_FILE);
+  const { tensors, metadata } = await loadSafetensors(path);
+  try {
+    if (metadata.format !== 'webgrad-alexnet-cifar/1') throw new Error(`${path} is not a checkpoint of this example (format '${metadata.format}')`);
+    const modelState: Record<string, Tensor> = {};
+    const optimizerTensors: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(tensors)) {
+      if (name.startsWith('model.')) modelState[name.slice(6)] = t;
+      else if (name.startsWith('optimizer.')) optimizerTensors[name.slice(10)] = t;
+    }
+    model.loadStateDict(modelState);
+    const { step, lr } = JSON.parse(metadata.optimizer) as { step: number; lr: number };
+    opt.loadStateDict({ step, lr, tensors: optimizerTensors });
+    return JSON.parse(metadata.progress) as Progress;
+  } finally {
+    for (const t of Object.values(tensors)) t.dispose();
+  }
+}
+
+/**
+ * Initial weights from a safetensors file (e.g. exported from PyTorch): by name when the names are
+ * the model's (with or without a `model.` prefix), otherwise in the model's parameter order.
+ */
+export async function loadInitialWeights(path: string, model: nn.Module): Promise<void> {
+  const { tensors } = await loadSafetensors(path);
+  try {
+    const own = Object.keys(model.stateDict());
+    const strip = (k: string) => (k.startsWith('model.') ? k.slice(6) : k);
+    const byName: Record<string, Tensor> = {};
+    for (const [k, t] of Object.entries(tensors)) byName[strip(k)] = t;
+    if (own.every((k) => k in byName)) {
+      model.loadStateDict(Object.fromEntries(own.map((k) => [k, byName[k]])));
+      return;
+    }
+    const values = Object.values(tensors);
+    if (values.length !== own.length) {
+      throw new Error(`--init-from ${path}: ${values.length} tensors, but the model has ${own.length} parameters and the names do not match`);
+    }
+    model.loadStateDict(Object.fromEntries(own.map((k, i) => [k, values[i]])));
+  } finally {
+    for (const t of Object.values(tensors)) t.dispose();
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The training run: data, model, optimizer and schedule from a Config; epochs of SGD steps with a
+ * progress bar; test loss, accuracy and confusion after each epoch; metrics, figures and an atomic
+ * checkpoint in the run folder.
+ *
+ * The GPU never waits for JavaScript: step t is recorded and submitted, then the loss of step t−1
+ * is read (it is done or nearly), while the CPU gathers the next batch.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  argmax, crossEntropy, flush, memory, noGrad, optim, tensor, tidy, type Tensor, nn,
+} from '../../src/index.js';
+import type { Config } from './config.js';
+import { AlexNet, INPUT_SIZE, forwardFlops } from './models.js';
+import { hasCheckpoint, loadCheckpoint, loadInitialWeights, saveCheckpoint, type Progress } from './checkpoint.js';
+import {
+  ensureCifar10, epochBatches, loadCifar10, mixSeed, prepareBatch, rgbPca, takeSubset,
+  type Cifar10, type CifarSplit, type InputConfig,
+} from './data/index.js';
+import { MetricsWriter, confusionMatrix, confusionText, readMetrics, writeFigures, type EpochMetrics } from './report/index.js';
+import { ProgressBar } from './progress.js';
+
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+}
+
+export interface RunResult {
+  dir: string;
+  epochs: EpochMetrics[];
+  stoppedEarly: boolean;
+}
+
+type Scheduler = optim.StepLR | optim.ReduceLROnPlateau | null;
+
+export async function train(config: Config, log: (line: string) => void = console.log): Promise<RunResult> {
+  const dir = config.out ?? join('runs', `${config.model}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, out: dir, resume: null }, null, 2) + '\n');
+
+  const data = await loadData(config, log);
+  const train = takeSubset(data.train, config.trainSubset ?? undefined);
+  const test = takeSubset(data.test, config.testSubset ?? undefined);
+  const stats = rgbPca(data.train.images);
+  const mean = config.mean ?? stats.mean;
+  const input: InputConfig = {
+    outSize: INPUT_SIZE[config.model],
+    mean,
+    augment: config.augment.length
+      ? { padding: config.augment.includes('crop') ? 4 : 0, flip: config.augment.includes('flip'), pca: config.augment.includes('pca') ? stats : undefined }
+      : undefined,
+  };
+  const evalInput: InputConfig = { outSize: input.outSize, mean };
+
+  const model = new AlexNet(config.model, { dropout: config.dropout, init: config.init, seed: config.seed });
+  if (config.initFrom) await loadInitialWeights(config.initFrom, model);
+  const opt = new optim.SGD(model.parameters(), { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay });
+  const scheduler: Scheduler =
+    config.schedule === 'step' ? new optim.StepLR(opt, { stepSize: config.scheduleEpochs, gamma: 0.1 })
+    : config.schedule === 'plateau' ? new optim.ReduceLROnPlateau(opt, { mode: 'min', factor: 0.1, patience: config.scheduleEpochs })
+    : null;
+  const dropouts = model.modules().filter((m): m is nn.Dropout => m instanceof nn.Dropout);
+
+  let progress: Progress = { epoch: 1, batch: 0, globalStep: 0, dropoutMasks: dropouts.map(() => 0), schedule: null, lastLoss: null };
+  const resuming = config.resume !== null && hasCheckpoint(dir);
+  if (resuming) {
+    progress = await loadCheckpoint(dir, model, opt);
+    dropouts.forEach((d, i) => (d.masksDrawn = progress.dropoutMasks[i] ?? 0));
+    if (scheduler && progress.schedule) scheduler.loadStateDict(progress.schedule as never);
+    log(`resumed ${dir} at epoch ${progress.epoch}, batch ${progress.batch} (step ${progress.globalStep})`);
+  }
+  const metrics = await MetricsWriter.open(dir, { resume: resuming });
+  log(
+    `${config.model}: ${model.parameterCount().toLocaleString('en')} parameters, ${(forwardFlops(config.model) / 1e9).toFixed(2)} GFLOP/image forward; ` +
+      `${train.count} training and ${test.count} test images; batch ${config.batch}, lr ${opt.lr}, init ${config.init}` +
+      (config.augment.length ? `, augment ${config.augment.join('+')}` : ''),
+  );
+
+  const checkpoint = () => {
+    progress.dropoutMasks = dropouts.map((d) => d.masksDrawn);
+    progress.schedule = scheduler?.stateDict() ?? null;
+    return saveCheckpoint(dir, model, opt, progress);
+  };
+
+  let stoppedEarly = false;
+  try {
+    for (let epoch = progress.epoch; epoch <= config.epochs; epoch++) {
+      const started = performance.now();
+      const batches = epochBatches(train.count, config.batch, { shuffle: config.order === 'shuffle', seed: config.seed, epoch });
+      const bar = new ProgressBar(`epoch ${epoch}/${config.epochs}`, batches.length, progress.batch);
+      model.train();
+      let lossSum = 0;
+      let seen = 0;
+      let pending: { loss: Tensor; n: number; step: number; b: number } | null = null;
+      const settle = async () => {
+        if (!pending) return;
+        const { loss, n, step, b } = pending;
+        pending = null;
+        const value = await loss.item();
+        loss.dispose();
+        if (!Number.isFinite(value)) {
+          throw new NonFiniteLossError(`the loss became ${value} at step ${step} (epoch ${epoch}, batch ${b + 1}); stopping. The last good checkpoint is in ${dir}`);
+        }
+        lossSum += value * n;
+        seen += n;
+        progress.lastLoss = value;
+        if (step % config.logEvery === 0) await metrics.step({ step, epoch: epoch - 1 + (b + 1) / batches.length, loss: value, lr: opt.lr });
+        bar.update(b + 1, { loss: lossSum / seen, imagesPerSecond: seen / ((performance.now() - started) / 1000) });
+      };
+      let b = progress.batch;
+      for (; b < batches.length; b++) {
+        if (config.maxSteps !== null && progress.globalStep >= config.maxSteps) break;
+        const { x, labels } = prepareBatch(train, batches[b], input, mixSeed(config.seed, epoch, b));
+        const loss = tidy(() => {
+          opt.zeroGrad();
+          const l = crossEntropy(model.forward(x), labels);
+          l.backward();
+          opt.step();
+          return l;
+        });
+        x.dispose();
+        flush();
+        progress.globalStep++;
+        await settle();
+        pending = { loss, n: labels.length, step: progress.globalStep, b };
+      }
+      await settle();
+      bar.stop();
+      progress.batch = b;
+      if (b < batches.length) {
+        stoppedEarly = true;
+        await checkpoint();
+        log(`stopped after --max-steps ${config.maxSteps}; checkpoint in ${dir} (resume with --resume ${dir})`);
+        break;
+      }
+      const evaluation = await evaluate(model, test, evalInput, config.evalBatch, data.classes.length);
+      if (!Number.isFinite(evaluation.loss)) {
+        throw new NonFiniteLossError(`the test loss became ${evaluation.loss} after epoch ${epoch}; stopping. The last good checkpoint is in ${dir}`);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const record: EpochMetrics = {
+        epoch,
+        trainLoss: seen ? lossSum / seen : Number.NaN,
+        testLoss: evaluation.loss,
+        testAccuracy: evaluation.accuracy,
+        lr: opt.lr,
+        seconds,
+        imagesPerSecond: seen / bar.elapsedSeconds(),
+      };
+      await metrics.epoch(record);
+      log(
+        `epoch ${epoch}: train loss ${record.trainLoss.toFixed(4)}, test loss ${record.testLoss.toFixed(4)}, ` +
+          `test accuracy ${(100 * record.testAccuracy).toFixed(2)}%, ${record.imagesPerSecond.toFixed(1)} images/s, ${seconds.toFixed(0)} s`,
+      );
+      log(perClass(evaluation.confusion, data.classes));
+      if (scheduler instanceof optim.StepLR) scheduler.step();
+      else if (scheduler instanceof optim.ReduceLROnPlateau) scheduler.step(evaluation.loss);
+      progress = { ...progress, epoch: epoch + 1, batch: 0 };
+      await checkpoint();
+      const { epochs, steps } = await readMetrics(dir);
+      await writeFigures(dir, {
+        epochs,
+        steps,
+        title: `${config.model} on CIFAR-10`,
+        confusion: { matrix: evaluation.confusion, classes: data.classes, title: `Test confusion after epoch ${epoch}` },
+        png: config.png,
+      });
+    }
+  } finally {
+    const live = memory();
+    log(`GPU memory: ${live.liveBuffers} live buffers, ${(live.liveBytes / 2 ** 20).toFixed(1)} MiB`);
+  }
+  const { epochs } = await readMetrics(dir);
+  return { dir, epochs, stoppedEarly };
+}
+
+async function loadData(config: Config, log: (line: string) => void): Promise<Cifar10> {
+  const source = await ensureCifar10({ dataDir: config.data ?? undefined });
+  const t0 = performance.now();
+  const data = await loadCifar10(source);
+  log(`CIFAR-10 from ${source}: ${data.train.count} train, ${data.test.count} test images (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  return data;
+}
+
+/** Test loss (mean cross-entropy), accuracy and confusion matrix, without gradients or dropout. */
+export async function evaluate(model: nn.Module, split: CifarSplit, input: InputConfig, batch: number, classes: number) {
+  model.eval();
+  const batches = epochBatches(split.count, batch, { shuffle: false });
+  const predictions = new Int32Array(split.count);
+  const labels = new Int32Array(split.count);
+  let lossSum = 0;
+  let offset = 0;
+  for (const indices of batches) {
+    const { x, labels: y } = prepareBatch(split, indices, input);
+    const { loss, predicted } = noGrad(() =>
+      tidy(() => {
+        const logits = model.forward(x);
+        return { loss: crossEntropy(logits, y), predicted: argmax(logits, 1) };
+      }),
+    );
+    x.dispose();
+    const [l, p] = await Promise.all([loss.item(), predicted.toArray()]);
+    loss.dispose();
+    predicted.dispose();
+    lossSum += l * y.length;
+    predictions.set(p, offset);
+    labels.set(y, offset);
+    offset += y.length;
+  }
+  model.train();
+  const confusion = confusionMatrix(predictions, labels, classes);
+  const correct = confusion.reduce((n, row, i) => n + row[i], 0);
+  return { loss: lossSum / split.count, accuracy: correct / split.count, confusion };
+}
+
+function perClass(confusion: number[][], classes: string[]): string {
+  const parts = confusion.map((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return `${classes[i]} ${total ? ((100 * row[i]) / total).toFixed(0) : '-'}%`;
+  });
+  return `  per class: ${parts.join(', ')}`;
+}
+
+export { confusionText };

@@ -1,0 +1,172 @@
+import { runtime } from '../device/current.js';
+import { Tensor } from '../tensor/tensor.js';
+import { binaryKernel } from './elementwise.js';
+import { gemmKernel } from './gemm.js';
+import { reduceKernel } from './reduce.js';
+import { Uniforms, bytesOf } from './uniforms.js';
+
+/** conv2d's geometry (checked by the op): x [n, c, h, w], weight [cout, c, kh, kw], out [n, cout, oh, ow]. */
+export interface ConvGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  oh: number;
+  ow: number;
+}
+
+/** im2col and col2im run one invocation per row of OW (or W) elements. */
+const WORKGROUP = 64;
+
+/** fromWide and toWide's grid: x covers L in blocks of 64, y the channel, z the sample. */
+const wideGrid = (g: ConvGeometry, nb: number): [number, number, number] => [Math.ceil((g.oh * g.ow) / 64), g.cout, nb];
+
+let chunkBytesOverride: number | null = null;
+
+/**
+ * Caps the bytes of one chunk's column matrix below the device's max storage binding (tests use
+ * it to exercise batch chunking on small shapes); null restores the default.
+ */
+export function setConvChunkBytes(bytes: number | null): void {
+  chunkBytesOverride = bytes;
+}
+
+/**
+ * Samples per chunk: the column matrix [c·kh·kw, nb·L] and the wide output [cout, nb·L] must each
+ * fit one storage binding (conv1 of AlexNet at batch 128 would need 562 MB of columns).
+ */
+export function samplesPerChunk(g: ConvGeometry): number {
+  const limit = Math.min(runtime().maxStorageBinding, chunkBytesOverride ?? Infinity);
+  const perSample = 4 * Math.max(g.c * g.kh * g.kw, g.cout) * g.oh * g.ow;
+  // The sample index is the z of a dispatch grid, at most 65,535.
+  return Math.max(1, Math.min(g.n, 65_535, Math.floor(limit / perSample)));
+}
+
+function params(g: ConvGeometry, total: number, c: number, h: number, w: number, n0: number, nb: number): Uint8Array {
+  return bytesOf(new Uniforms().u32(total, c, h, w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, nb, n0, 0, 0));
+}
+
+/** The wide column matrix [c·kh·kw, nb·oh·ow] of samples n0 .. n0+nb of x. */
+export function im2colKernel(x: Tensor, g: ConvGeometry, n0: number, nb: number): Tensor {
+  const cols = Tensor.empty([g.c * g.kh * g.kw, nb * g.oh * g.ow]);
+  if (cols.size === 0) return cols;
+  const rows = g.c * g.kh * g.kw * nb * g.oh;
+  runtime().dispatch(
+    { files: ['conv'], entry: 'im2col' },
+    { uniforms: params(g, rows, g.c, g.h, g.w, n0, nb), buffers: [x.buffer, cols.buffer], workgroups: Math.ceil(rows / WORKGROUP) },
+  );
+  return cols;
+}
+
+/** Writes the input gradient of samples n0 .. n0+nb into gx from the wide column gradient. */
+function col2imKernel(gcols: Tensor, gx: Tensor, g: ConvGeometry, n0: number, nb: number): void {
+  const total = nb * g.c * g.h;
+  if (total === 0 || g.w === 0) return;
+  runtime().dispatch(
+    { files: ['conv'], entry: 'col2im' },
+    { uniforms: params(g, total, g.c, g.h, g.w, n0, nb), buffers: [gcols.buffer, gx.buffer], workgroups: Math.ceil(total / WORKGROUP) },
+  );
+}
+
+/** Copies wide [cout, nb·L] into samples n0 .. n0+nb of out [n, cout, L]. */
+function fromWideKernel(wide: Tensor, out: Tensor, g: ConvGeometry, n0: number, nb: number): void {
+  if (wide.size === 0) return;
+  runtime().dispatch(
+    { files: ['conv'], entry: 'fromWide' },
+    { uniforms: params(g, 0, g.cout, g.oh, g.ow, n0, nb), buffers: [wide.buffer, out.buffer], workgroups: wideGrid(g, nb) },
+  );
+}
+
+/** Samples n0 .. n0+nb of grad [n, cout, L] as wide [cout, nb·L]. */
+function toWideKernel(grad: Tensor, g: ConvGeometry, n0: number, nb: number): Tensor {
+  const wide = Tensor.empty([g.cout, nb * g.oh * g.ow]);
+  if (wide.size === 0) return wide;
+  runtime().dispatch(
+    { files: ['conv'], entry: 'toWide' },
+    { uniforms: params(g, 0, g.cout, g.oh, g.ow, n0, nb), buffers: [grad.buffer, wide.buffer], workgroups: wideGrid(g, nb) },
+  );
+  return wide;
+}
+
+function chunks(g: ConvGeometry): [number, number][] {
+  const per = samplesPerChunk(g);
+  const list: [number, number][] = [];
+  for (let n0 = 0; n0 < g.n; n0 += per) list.push([n0, Math.min(per, g.n - n0)]);
+  return list;
+}
+
+/** out [n, cout, oh, ow] = weight [cout, c·kh·kw] · im2col(x) (+ bias per output channel), chunk by chunk. */
+export function conv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  const out = Tensor.empty([g.n, g.cout, g.oh, g.ow]);
+  if (out.size === 0) return out;
+  const w2 = weight.reshape([g.cout, g.c * g.kh * g.kw]);
+  for (const [n0, nb] of chunks(g)) {
+    const cols = im2colKernel(x, g, n0, nb);
+    const wide = gemmKernel(w2, cols, bias ? { bias, biasAxis: 'row' } : {});
+    cols.dispose();
+    fromWideKernel(wide, out, g, n0, nb);
+    wide.dispose();
+  }
+  w2.dispose();
+  return out;
+}
+
+export interface ConvGrads {
+  gx: Tensor | null;
+  gw: Tensor | null;
+  gb: Tensor | null;
+}
+
+/**
+ * conv2d's gradients for the output gradient `grad`, those asked for only: the weight's as a GEMM
+ * against the (recomputed) columns, the input's as a GEMM then col2im, the bias's as a sum.
+ */
+export function conv2dBackwardKernel(
+  x: Tensor,
+  weight: Tensor,
+  grad: Tensor,
+  g: ConvGeometry,
+  want: { x: boolean; weight: boolean; bias: boolean },
+): ConvGrads {
+  const ckk = g.c * g.kh * g.kw;
+  const w2 = weight.reshape([g.cout, ckk]);
+  const gx = want.x ? Tensor.empty([g.n, g.c, g.h, g.w]) : null;
+  let gw: Tensor | null = null;
+  let gb: Tensor | null = null;
+  const accumulate = (sum: Tensor | null, part: Tensor): Tensor => {
+    if (!sum) return part;
+    const next = binaryKernel('add', sum, part, sum.shape);
+    sum.dispose();
+    part.dispose();
+    return next;
+  };
+  for (const [n0, nb] of chunks(g)) {
+    const gWide = toWideKernel(grad, g, n0, nb);
+    if (want.weight) {
+      const cols = im2colKernel(x, g, n0, nb);
+      gw = accumulate(gw, gemmKernel(gWide, cols, { transB: true }));
+      cols.dispose();
+    }
+    if (gx) {
+      const gcols = gemmKernel(w2, gWide, { transA: true });
+      col2imKernel(gcols, gx, g, n0, nb);
+      gcols.dispose();
+    }
+    if (want.bias) gb = accumulate(gb, reduceKernel('sum', gWide, g.cout, nb * g.oh * g.ow, 1));
+    gWide.dispose();
+  }
+  w2.dispose();
+  if (gw) {
+    const shaped = gw.reshape([g.cout, g.c, g.kh, g.kw]);
+    gw.dispose();
+    gw = shaped;
+  }
+  return { gx, gw, gb };
+}

@@ -1,0 +1,37 @@
+/** Workgroup shape of the register-tiled GEMM: wgX × wgY invocations, each computing 8×8 outputs. */
+export interface Tile {
+  wgX: number;
+  wgY: number;
+}
+
+/** Set by tuning scripts to time one workgroup shape on every product; null chooses per shape. */
+export const tileTuning: { force: Tile | null } = { force: null };
+
+const pow2ceil = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
+
+/**
+ * 64 invocations per workgroup, shaped to the output so that few invocations fall outside it
+ * (skinny products such as 32×4096 get 4×16), and spread over enough workgroups to keep every core
+ * busy when the output is small.
+ */
+export function chooseTile(M: number, N: number, _K: number): Tile {
+  if (tileTuning.force) return tileTuning.force;
+  const tilesM = Math.ceil(M / 8);
+  const tilesN = Math.ceil(N / 8);
+  let wgY = Math.min(pow2ceil(tilesM), 8);
+  let wgX = Math.min(pow2ceil(tilesN), 64 / wgY);
+  wgY = Math.min(pow2ceil(tilesM), 64 / wgX);
+  return { wgX, wgY };
+}
+
+/** Invocations below which a single product leaves the device idle enough to split k. */
+const MIN_INVOCATIONS = 256;
+/** Fewest k per split: shorter ranges cost more in partial sums than they gain. */
+const MIN_K_PER_SPLIT = 128;
+
+/** How many ranges of k to compute side by side (1: no split). */
+export function chooseSplitK(M: number, N: number, K: number): number {
+  const invocations = Math.ceil(M / 8) * Math.ceil(N / 8);
+  if (invocations >= MIN_INVOCATIONS) return 1;
+  return Math.max(1, Math.min(Math.floor(K / MIN_K_PER_SPLIT), Math.ceil(MIN_INVOCATIONS / invocations), 64));
+}

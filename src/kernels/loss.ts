@@ -1,0 +1,44 @@
+import { runtime } from '../device/current.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Uniforms, bytesOf } from './uniforms.js';
+
+const params = (n: number, c: number): Uint8Array => bytesOf(new Uniforms().u32(n, c, 0, 0).f32(n > 0 ? 1 / n : 0));
+
+/** Per-row log-sum-exp of logits [n, c]: the log-softmax normaliser. */
+export function rowLseKernel(logits: Tensor, n: number, c: number): Tensor {
+  const lse = Tensor.empty([n]);
+  if (n === 0) return lse;
+  runtime().dispatch({ files: ['loss'], entry: 'rowLse' }, { uniforms: params(n, c), buffers: [logits.buffer, lse.buffer], workgroups: n });
+  return lse;
+}
+
+/** Mean over rows of lse_n − logits[n, label_n]: a scalar tensor (NaN where a label is out of range). */
+export function nllMeanKernel(logits: Tensor, labels: Tensor, lse: Tensor, n: number, c: number): Tensor {
+  const loss = Tensor.empty([]);
+  runtime().dispatch(
+    { files: ['loss'], entry: 'mean' },
+    { uniforms: params(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, loss.buffer], workgroups: 1 },
+  );
+  return loss;
+}
+
+/** g · (softmax(logits) − one-hot(labels)) / n, with g the loss's scalar gradient. */
+export function crossEntropyBackwardKernel(logits: Tensor, labels: Tensor, lse: Tensor, g: Tensor, n: number, c: number): Tensor {
+  const dx = Tensor.empty([n, c]);
+  if (dx.size === 0) return dx;
+  runtime().dispatch(
+    { files: ['loss'], entry: 'backward' },
+    { uniforms: params(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, g.buffer, dx.buffer], workgroups: Math.ceil(dx.size / 256) },
+  );
+  return dx;
+}
+
+/** [1] float32: how many rows have their first maximum at the label. */
+export function countCorrectKernel(logits: Tensor, labels: Tensor, n: number, c: number): Tensor {
+  const out = Tensor.empty([1]);
+  runtime().dispatch(
+    { files: ['loss'], entry: 'countCorrect' },
+    { uniforms: params(n, c), buffers: [logits.buffer, out.buffer, labels.buffer], workgroups: 1 },
+  );
+  return out;
+}

@@ -1,0 +1,54 @@
+import { runtime } from '../device/current.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Uniforms, bytesOf } from './uniforms.js';
+
+/** A pooling window's geometry over NCHW planes (checked by the op). */
+export interface PoolGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  oh: number;
+  ow: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+}
+
+/** One invocation per output row (forward) or input row (backward). */
+const WORKGROUP = 64;
+
+function params(total: number, g: PoolGeometry): Uint8Array {
+  return bytesOf(new Uniforms().u32(total, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, 0));
+}
+
+/** The pooled maxima [n, c, oh, ow] and, for each, the int32 index y·W + x of its input in the plane. */
+export function maxPoolKernel(x: Tensor, g: PoolGeometry): { out: Tensor; indices: Tensor } {
+  const shape = [g.n, g.c, g.oh, g.ow];
+  const out = Tensor.empty(shape);
+  const indices = Tensor.empty(shape, 'int32');
+  if (out.size > 0) {
+    const rows = g.n * g.c * g.oh;
+    runtime().dispatch(
+      { files: ['maxpool'], entry: 'forward' },
+      { uniforms: params(rows, g), buffers: [x.buffer, out.buffer, indices.buffer], workgroups: Math.ceil(rows / WORKGROUP) },
+    );
+  }
+  return { out, indices };
+}
+
+/** The input gradient [n, c, h, w]: each element gathers the gradients of the windows that chose it. */
+export function maxPoolBackwardKernel(grad: Tensor, indices: Tensor, g: PoolGeometry): Tensor {
+  const gx = Tensor.empty([g.n, g.c, g.h, g.w]);
+  if (gx.size > 0) {
+    const rows = g.n * g.c * g.h;
+    runtime().dispatch(
+      { files: ['maxpool'], entry: 'backward' },
+      { uniforms: params(rows, g), buffers: [grad.buffer, indices.buffer, gx.buffer], workgroups: Math.ceil(rows / WORKGROUP) },
+    );
+  }
+  return gx;
+}

@@ -1,0 +1,116 @@
+// The data movement around conv2d's GEMMs, for a chunk of `nb` samples starting at sample n0.
+// The column matrix is "wide": cols[r, n·L + l] with r = (c·kh + ky)·kw + kx and l = oy·OW + ox,
+// so that one GEMM covers the whole chunk (N = nb·L columns) and the weight gradient's GEMM
+// sums over the batch through its K dimension.
+struct Params {
+  total: u32, c: u32, h: u32, w: u32,
+  oh: u32, ow: u32, kh: u32, kw: u32,
+  sh: u32, sw: u32, ph: u32, pw: u32,
+  nb: u32, n0: u32, _p0: u32, _p1: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> cols: array<f32>;
+
+// cols[r, n·L + l] = x[n0 + n, c, oy·sh - ph + ky, ox·sw - pw + kx], zero in the padding.
+// One invocation writes one row segment (r, n, oy) of OW columns: the index arithmetic (integer
+// divisions are scalarised per lane on a CPU adapter) is paid once per OW elements.
+@compute @workgroup_size(64)
+fn im2col(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+          @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  if (t >= p.total) { return; }
+  let L = p.oh * p.ow;
+  let oy = t % p.oh;
+  let rest = t / p.oh;
+  let n = rest % p.nb;
+  let r = rest / p.nb;
+  let kx = r % p.kw;
+  let ky = (r / p.kw) % p.kh;
+  let c = r / (p.kw * p.kh);
+  let out0 = r * (p.nb * L) + n * L + oy * p.ow;
+  let y = i32(oy * p.sh + ky) - i32(p.ph);
+  if (y < 0 || y >= i32(p.h)) {
+    for (var ox = 0u; ox < p.ow; ox++) { cols[out0 + ox] = 0.0; }
+    return;
+  }
+  let row = (((p.n0 + n) * p.c + c) * p.h + u32(y)) * p.w;
+  var xx = i32(kx) - i32(p.pw);
+  for (var ox = 0u; ox < p.ow; ox++) {
+    var v = 0.0;
+    if (xx >= 0 && xx < i32(p.w)) { v = x[row + u32(xx)]; }
+    cols[out0 + ox] = v;
+    xx += i32(p.sw);
+  }
+}
+
+// Output windows o whose span covers input position y: o·s - pad <= y < o·s - pad + k.
+fn windowRange(y: u32, pad: u32, k: u32, s: u32, n: u32) -> vec2<i32> {
+  let hi = i32(y + pad);
+  let lo = hi - i32(k) + 1;
+  let first = select(0, (lo + i32(s) - 1) / i32(s), lo > 0);
+  let last = min(i32(n) - 1, hi / i32(s));
+  return vec2<i32>(first, last);
+}
+
+@group(0) @binding(1) var<storage, read> gcols: array<f32>;
+@group(0) @binding(2) var<storage, read_write> gx: array<f32>;
+
+// col2im as a gather: gx[n0 + n, c, y, x] = Σ over the windows covering (y, x) of their column
+// entry; each input element owns its sum, so no atomics. One invocation writes one input row
+// (n, c, y); writes the chunk's samples only.
+@compute @workgroup_size(64)
+fn col2im(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+          @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  if (t >= p.total) { return; }
+  let L = p.oh * p.ow;
+  let width = p.nb * L;
+  let y = t % p.h;
+  let c = (t / p.h) % p.c;
+  let n = t / (p.h * p.c);
+  let rows = windowRange(y, p.ph, p.kh, p.sh, p.oh);
+  let out0 = ((p.n0 + n) * p.c + c) * p.h * p.w + y * p.w;
+  for (var xx = 0u; xx < p.w; xx++) {
+    let span = windowRange(xx, p.pw, p.kw, p.sw, p.ow);
+    var acc = 0.0;
+    for (var oy = rows.x; oy <= rows.y; oy++) {
+      let ky = u32(i32(y + p.ph) - oy * i32(p.sh));
+      let rowBase = ((c * p.kh + ky) * p.kw) * width + n * L + u32(oy) * p.ow;
+      for (var ox = span.x; ox <= span.y; ox++) {
+        let kx = u32(i32(xx + p.pw) - ox * i32(p.sw));
+        acc += gcols[rowBase + kx * width + u32(ox)];
+      }
+    }
+    gx[out0 + xx] = acc;
+  }
+}
+
+// Between the GEMMs' channel-major [Cout, nb·L] layout and NCHW [N, Cout, L] (c = Cout, h·w = L),
+// on a 3-D grid (x: L in blocks of 64, y: channel, z: sample) so that no lane divides.
+@group(0) @binding(1) var<storage, read> wide: array<f32>;
+@group(0) @binding(2) var<storage, read_write> nchw: array<f32>;
+
+@compute @workgroup_size(64)
+fn fromWide(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let L = p.h * p.w;
+  let l = gid.x;
+  if (l >= L) { return; }
+  let c = gid.y;
+  let n = gid.z;
+  nchw[((p.n0 + n) * p.c + c) * L + l] = wide[(c * p.nb + n) * L + l];
+}
+
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(64)
+fn toWide(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let L = p.h * p.w;
+  let l = gid.x;
+  if (l >= L) { return; }
+  let c = gid.y;
+  let n = gid.z;
+  dst[(c * p.nb + n) * L + l] = src[((p.n0 + n) * p.c + c) * L + l];
+}

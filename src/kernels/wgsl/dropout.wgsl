@@ -1,0 +1,24 @@
+// Inverted dropout; needs philox.wgsl. One Philox call yields four words, so each invocation
+// handles four consecutive elements: element 4t+k keeps when the k-th word of counter
+// (t, STREAM, 0, 0) maps to a float >= p. The mask depends only on (seed, index): backward
+// regenerates it by running this same kernel on the gradient.
+const STREAM: u32 = 0x64726f70u; // separates dropout masks from rand() with the same seed
+struct Params { n: u32, seedLo: u32, seedHi: u32, _p0: u32, p: f32, scale: f32, _p1: u32, _p2: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(256)
+fn dropout(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+           @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let first = t * 4u;
+  if (first >= p.n) { return; }
+  let r = philox(vec4<u32>(t, STREAM, 0u, 0u), vec2<u32>(p.seedLo, p.seedHi));
+  for (var k = 0u; k < 4u; k++) {
+    let i = first + k;
+    if (i < p.n) {
+      out[i] = select(0.0, x[i] * p.scale, unitFloat(r[k]) >= p.p);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+// Cross-entropy of logits [N, C] against int32 labels [N], and the count of correct argmaxes.
+// rowLse: one workgroup per row finds max and Σ exp(x - max) with shared-memory reductions and
+// keeps lse = max + log Σ (the log-softmax normaliser, reused by backward).
+// mean: one workgroup sums lse_n - x[n, label_n] over rows (NaN for a label outside [0, C),
+// since a label on the GPU cannot be checked before the kernels run).
+struct Params { n: u32, c: u32, _p0: u32, _p1: u32, invN: f32, _p2: u32, _p3: u32, _p4: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> lse: array<f32>;
+
+const WG: u32 = 64u;
+var<workgroup> scratch: array<f32, 256>;
+
+fn quietNaN() -> f32 {
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}
+
+// Tree reduction of scratch[0..width) into scratch[0], by sum (op 0) or max (op 1).
+fn reduceShared(lid: u32, width: u32, op: u32) {
+  for (var s = width / 2u; s > 0u; s /= 2u) {
+    workgroupBarrier();
+    if (lid < s) {
+      let a = scratch[lid];
+      let b = scratch[lid + s];
+      scratch[lid] = select(a + b, max(a, b), op == 1u);
+    }
+  }
+  workgroupBarrier();
+}
+
+@compute @workgroup_size(64)
+fn rowLse(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+          @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = wid.y * nwg.x + wid.x;
+  // Uniform control flow: the whole workgroup leaves together.
+  if (row >= p.n) { return; }
+  let base = row * p.c;
+  var m = negInf();
+  var nan = false;
+  for (var j = lid; j < p.c; j += WG) {
+    let v = x[base + j];
+    nan = nan || v != v;
+    m = max(m, v);
+  }
+  scratch[lid] = select(m, quietNaN(), nan);
+  reduceShared(lid, WG, 1u);
+  let rowMax = scratch[0];
+  workgroupBarrier();
+  var s = 0.0;
+  for (var j = lid; j < p.c; j += WG) {
+    s += exp(x[base + j] - rowMax);
+  }
+  scratch[lid] = s;
+  reduceShared(lid, WG, 0u);
+  if (lid == 0u) {
+    lse[row] = rowMax + log(scratch[0]);
+  }
+}
+
+@group(0) @binding(2) var<storage, read> labels: array<i32>;
+@group(0) @binding(3) var<storage, read> lseIn: array<f32>;
+@group(0) @binding(4) var<storage, read_write> loss: array<f32>;
+
+@compute @workgroup_size(256)
+fn mean(@builtin(local_invocation_index) lid: u32) {
+  var s = 0.0;
+  for (var r = lid; r < p.n; r += 256u) {
+    let label = labels[r];
+    if (label < 0 || u32(label) >= p.c) {
+      s += quietNaN();
+    } else {
+      s += lseIn[r] - x[r * p.c + u32(label)];
+    }
+  }
+  scratch[lid] = s;
+  reduceShared(lid, 256u, 0u);
+  if (lid == 0u) {
+    loss[0] = scratch[0] * p.invN;
+  }
+}
+
+// dx[n, c] = g · (softmax(x)[n, c] − [c == label_n]) / N.
+@group(0) @binding(4) var<storage, read> gLoss: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+
+@compute @workgroup_size(256)
+fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+            @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  if (i >= p.n * p.c) { return; }
+  let row = i / p.c;
+  let col = i % p.c;
+  let hot = select(0.0, 1.0, labels[row] == i32(col));
+  dx[i] = gLoss[0] * p.invN * (exp(x[i] - lseIn[row]) - hot);
+}
+
+// Number of rows whose first maximum is at the label, as a float (so that counts add up on the GPU).
+@group(0) @binding(2) var<storage, read_write> correct: array<f32>;
+@group(0) @binding(3) var<storage, read> truth: array<i32>;
+
+@compute @workgroup_size(256)
+fn countCorrect(@builtin(local_invocation_index) lid: u32) {
+  var count = 0.0;
+  for (var r = lid; r < p.n; r += 256u) {
+    let base = r * p.c;
+    var best = x[base];
+    var at = 0u;
+    for (var j = 1u; j < p.c; j++) {
+      let v = x[base + j];
+      if (v > best) { best = v; at = j; }
+    }
+    if (truth[r] == i32(at)) { count += 1.0; }
+  }
+  scratch[lid] = count;
+  reduceShared(lid, 256u, 0u);
+  if (lid == 0u) {
+    correct[0] = scratch[0];
+  }
+}
+
+// -inf at run time (WGSL refuses infinities in constant expressions).
+fn negInf() -> f32 {
+  var bits = 0xff800000u;
+  return bitcast<f32>(bits);
+}

@@ -1,0 +1,102 @@
+import { WebgradError } from '../device/errors.js';
+import { runtime } from '../device/current.js';
+import { full, rand, randn } from '../ops/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Module } from './module.js';
+
+/**
+ * - 'torch': PyTorch's defaults for Conv2d and Linear: kaiming_uniform(a=√5) weights, which is
+ *   U(−1/√fan_in, 1/√fan_in), and biases from the same range.
+ * - 'kaiming': He et al.: weights N(0, 2/fan_in) (fan-in mode, ReLU gain √2), biases 0.
+ * - 'paper': AlexNet (Krizhevsky et al. 2012): weights N(0, 0.01²), biases 0, or the layer's
+ *   `paperBias` (1 for conv2, conv4, conv5 and the hidden fully connected layers).
+ */
+export type InitScheme = 'torch' | 'kaiming' | 'paper';
+
+export const INIT_SCHEMES: readonly InitScheme[] = ['torch', 'kaiming', 'paper'];
+
+export function checkScheme(scheme: unknown, what: string): InitScheme {
+  if (!INIT_SCHEMES.includes(scheme as InitScheme)) {
+    throw new WebgradError(`webgrad: ${what}: init must be one of ${INIT_SCHEMES.map((s) => `'${s}'`).join(', ')}, got ${String(scheme)}`);
+  }
+  return scheme as InitScheme;
+}
+
+export interface LayerInitOptions {
+  /** Initial values (default 'torch'); see InitScheme. */
+  init?: InitScheme;
+  /** The bias under the 'paper' scheme (default 0). */
+  paperBias?: number;
+  /** Seed of the initial values (default: the next from a fixed counter). */
+  seed?: number;
+}
+
+export function checkPaperBias(v: number | undefined, what: string): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new WebgradError(`webgrad: ${what}: paperBias must be a finite number, got ${String(v)}`);
+  return v;
+}
+
+const MASK64 = (1n << 64n) - 1n;
+
+/**
+ * A 53-bit seed for the `index`th use of `seed` (SplitMix64), so that one model seed gives every
+ * layer and every draw its own stream of numbers.
+ */
+export function deriveSeed(seed: number, index: number): number {
+  let z = (BigInt(seed) + BigInt(index + 1) * 0x9e3779b97f4a7c15n) & MASK64;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  z ^= z >> 31n;
+  return Number(z & ((1n << 53n) - 1n));
+}
+
+let nextLayerSeed = 0x1a7e5;
+
+/** The seed a layer uses when given none: the next from a fixed counter, so runs repeat. */
+export function layerSeed(seed: number | undefined, what: string): number {
+  if (seed === undefined) return deriveSeed(nextLayerSeed++, 0);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new WebgradError(`webgrad: ${what}: seed must be a non-negative safe integer, got ${seed}`);
+  return seed;
+}
+
+/** Overwrites a parameter's values in place (the tensor object stays, optimizers keep it). */
+function assign(target: Tensor, values: Tensor): void {
+  if (target.size > 0) runtime().copy(values.buffer, 0, target.buffer, 0, target.size * 4);
+  values.dispose();
+}
+
+/** Sets the weight and bias of a layer whose fan-in is `fanIn` by `scheme`. */
+export function initWeightAndBias(
+  weight: Tensor,
+  bias: Tensor | null,
+  fanIn: number,
+  scheme: InitScheme,
+  seed: number,
+  paperBias: number,
+): void {
+  const shape = weight.shape;
+  const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+  const weightSeed = deriveSeed(seed, 0);
+  if (scheme === 'torch') assign(weight, rand(shape, { seed: weightSeed, low: -bound, high: bound }));
+  else if (scheme === 'kaiming') assign(weight, randn(shape, { seed: weightSeed, std: fanIn > 0 ? Math.sqrt(2 / fanIn) : 0 }));
+  else assign(weight, randn(shape, { seed: weightSeed, std: 0.01 }));
+  if (!bias) return;
+  if (scheme === 'torch') assign(bias, rand(bias.shape, { seed: deriveSeed(seed, 1), low: -bound, high: bound }));
+  else assign(bias, full(bias.shape, scheme === 'paper' ? paperBias : 0));
+}
+
+export interface InitialiseOptions {
+  /** The model's seed: the same seed and architecture give the same parameters. */
+  seed?: number;
+}
+
+/**
+ * Re-initialises every layer of `module` by `scheme`, in place. Each module gets its own seed
+ * derived from the model's seed and its position, Dropout layers included (their masks restart).
+ */
+export function initialise(module: Module, scheme: InitScheme, options: InitialiseOptions = {}): void {
+  checkScheme(scheme, 'initialise');
+  const seed = layerSeed(options.seed, 'initialise');
+  module.modules().forEach((m, index) => m.resetParameters(scheme, deriveSeed(seed, index)));
+}

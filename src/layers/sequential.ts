@@ -1,0 +1,32 @@
+import { WebgradError } from '../device/errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+
+/** torch.nn.Sequential: applies its modules in order; they are named '0', '1', … */
+export class Sequential extends Module {
+  private readonly layers: Module[];
+
+  constructor(...modules: Module[]) {
+    super();
+    modules.forEach((m, i) => {
+      if (!(m instanceof Module)) throw new WebgradError(`webgrad: Sequential: argument ${i} must be a Module, got ${typeof m}`);
+      this.addModule(String(i), m);
+    });
+    this.layers = modules;
+  }
+
+  get length(): number {
+    return this.layers.length;
+  }
+
+  /** The i-th module (negative counts from the end). */
+  at(i: number): Module {
+    const m = this.layers.at(i);
+    if (!m) throw new WebgradError(`webgrad: Sequential.at: index ${i} is out of range for ${this.layers.length} modules`);
+    return m;
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.layers.reduce((y, m) => m.forward(y), x);
+  }
+}

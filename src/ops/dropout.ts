@@ -1,0 +1,37 @@
+import { WebgradError } from '../device/errors.js';
+import { record } from '../autograd/engine.js';
+import { dropoutKernel } from '../kernels/dropout.js';
+import { fmt } from '../tensor/shape.js';
+import { checkTensor, type Tensor } from '../tensor/tensor.js';
+
+export interface DropoutOptions {
+  /** Probability of zeroing an element (default 0.5). */
+  p?: number;
+  /** When false, dropout is the identity (default true, as torch.nn.functional.dropout). */
+  training?: boolean;
+  /** The mask's seed; by default each call draws the next one from an internal counter. */
+  seed?: number;
+}
+
+let nextSeed = 0xd20_0001;
+
+/**
+ * Inverted dropout: each element is zeroed with probability p and the rest scaled by 1/(1-p).
+ * The mask comes from a counter-based generator (Philox) keyed by the seed, so backward
+ * regenerates it rather than storing it.
+ */
+export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
+  checkTensor(x, 'dropout: x');
+  if (x.dtype !== 'float32') throw new WebgradError(`webgrad: dropout: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
+  const p = options.p ?? 0.5;
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new WebgradError(`webgrad: dropout: p must be in [0, 1], got ${p}`);
+  const seed = options.seed ?? nextSeed++;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new WebgradError(`webgrad: dropout: seed must be a non-negative safe integer, got ${seed}`);
+  if (options.training === false || p === 0) {
+    // A view of x: same elements, its own handle so that disposing one leaves the other.
+    return record(x.reshape(x.shape), 'dropout', [x], (g) => [g]);
+  }
+  const scale = p === 1 ? 0 : 1 / (1 - p);
+  const out = dropoutKernel(x, p, scale, seed);
+  return record(out, 'dropout', [x], (g) => [dropoutKernel(g, p, scale, seed)]);
+}

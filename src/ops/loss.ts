@@ -1,0 +1,66 @@
+import { WebgradError } from '../device/errors.js';
+import { record } from '../autograd/engine.js';
+import { countCorrectKernel, crossEntropyBackwardKernel, nllMeanKernel, rowLseKernel } from '../kernels/loss.js';
+import { fmt } from '../tensor/shape.js';
+import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { tensor } from './creation.js';
+
+/**
+ * Class labels: an int32 tensor [N], or numbers (checked against the class count here, since a
+ * tensor's values live on the GPU; out-of-range labels in a tensor give a NaN loss).
+ */
+export type Labels = Tensor | ArrayLike<number>;
+
+function checkInputs(what: string, logits: Tensor, labels: Labels): { n: number; c: number; labels: Tensor } {
+  checkTensor(logits, `${what}: logits`);
+  if (logits.dtype !== 'float32') throw new WebgradError(`webgrad: ${what}: logits must be float32, got ${logits.dtype} (shape ${fmt(logits.shape)})`);
+  if (logits.rank !== 2) throw new WebgradError(`webgrad: ${what}: logits must be [N, C], got ${fmt(logits.shape)}`);
+  const [n, c] = logits.shape;
+  if (c === 0) throw new WebgradError(`webgrad: ${what}: logits ${fmt(logits.shape)} have no classes`);
+  if (labels instanceof Tensor) {
+    checkTensor(labels, `${what}: labels`);
+    if (labels.dtype !== 'int32') throw new WebgradError(`webgrad: ${what}: labels must be int32, got ${labels.dtype} (shape ${fmt(labels.shape)})`);
+    if (labels.rank !== 1 || labels.shape[0] !== n) {
+      throw new WebgradError(`webgrad: ${what}: labels must be [${n}] for logits ${fmt(logits.shape)}, got ${fmt(labels.shape)}`);
+    }
+    return { n, c, labels };
+  }
+  if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') {
+    throw new WebgradError(`webgrad: ${what}: labels must be an int32 Tensor or an array of class indices, got ${typeof labels}`);
+  }
+  if (labels.length !== n) throw new WebgradError(`webgrad: ${what}: labels has ${labels.length} entries but logits ${fmt(logits.shape)} has ${n} rows`);
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i];
+    if (!Number.isInteger(v) || v < 0 || v >= c) {
+      throw new WebgradError(`webgrad: ${what}: labels[${i}] = ${v} is not a class index in [0, ${c}) for logits ${fmt(logits.shape)}`);
+    }
+  }
+  return { n, c, labels: tensor(labels, [n], { dtype: 'int32' }) };
+}
+
+/**
+ * Mean cross-entropy of logits [N, C] against class labels [N] (PyTorch's F.cross_entropy):
+ * a fused, numerically stable log-softmax and negative log-likelihood. Returns a scalar.
+ */
+export function crossEntropy(logits: Tensor, labels: Labels): Tensor {
+  const { n, c, labels: y } = checkInputs('crossEntropy', logits, labels);
+  const lse = rowLseKernel(logits, n, c);
+  const loss = nllMeanKernel(logits, y, lse, n, c);
+  record(loss, 'crossEntropy', [logits], (g) => {
+    const dx = crossEntropyBackwardKernel(logits, y, lse, g, n, c);
+    lse.dispose();
+    if (y !== labels) y.dispose();
+    return [dx];
+  });
+  if (!loss.node) lse.dispose();
+  if (y !== labels && !loss.node) y.dispose();
+  return loss;
+}
+
+/** [1] float32: how many rows of logits [N, C] have their first maximum at the label (on the GPU). */
+export function countCorrect(logits: Tensor, labels: Labels): Tensor {
+  const { n, c, labels: y } = checkInputs('countCorrect', logits, labels);
+  const out = countCorrectKernel(logits, y, n, c);
+  if (y !== labels) y.dispose();
+  return out;
+}

@@ -1,0 +1,41 @@
+import { WebgradError } from '../device/errors.js';
+import { record } from '../autograd/engine.js';
+import { maxPoolBackwardKernel, maxPoolKernel, type PoolGeometry } from '../kernels/maxpool.js';
+import { fmt } from '../tensor/shape.js';
+import { checkTensor, type Tensor } from '../tensor/tensor.js';
+import { pairOf, windowOutput } from './window.js';
+
+export interface MaxPool2dOptions {
+  kernelSize: number | [number, number];
+  /** Defaults to kernelSize. */
+  stride?: number | [number, number];
+  /** Implicit -inf padding, at most half the kernel (as PyTorch). */
+  padding?: number | [number, number];
+}
+
+/** 2-D max pooling of x [N, C, H, W] (floor mode); the gradient goes to each window's maximum. */
+export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
+  checkTensor(x, 'maxPool2d: x');
+  if (x.dtype !== 'float32') throw new WebgradError(`webgrad: maxPool2d: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
+  if (x.rank !== 4) throw new WebgradError(`webgrad: maxPool2d: x must be [N, C, H, W], got ${fmt(x.shape)}`);
+  if (!options || options.kernelSize === undefined) throw new WebgradError('webgrad: maxPool2d: options.kernelSize is required');
+  const [kh, kw] = pairOf(options.kernelSize, 'maxPool2d: kernelSize', 1);
+  const [sh, sw] = pairOf(options.stride ?? [kh, kw], 'maxPool2d: stride', 1);
+  const [ph, pw] = pairOf(options.padding ?? 0, 'maxPool2d: padding', 0);
+  if (2 * ph > kh || 2 * pw > kw) {
+    throw new WebgradError(`webgrad: maxPool2d: padding [${ph}, ${pw}] must be at most half of kernelSize [${kh}, ${kw}]`);
+  }
+  const [n, c, h, w] = x.shape;
+  const oh = windowOutput(h, kh, sh, ph, 'maxPool2d: kernelSize (height)', x.shape);
+  const ow = windowOutput(w, kw, sw, pw, 'maxPool2d: kernelSize (width)', x.shape);
+  const g: PoolGeometry = { n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw };
+  const { out, indices } = maxPoolKernel(x, g);
+  record(out, 'maxPool2d', [x], (grad) => {
+    const gx = maxPoolBackwardKernel(grad, indices, g);
+    indices.dispose();
+    return [gx];
+  });
+  // Without a recorded backward nothing needs the argmax indices.
+  if (!out.node) indices.dispose();
+  return out;
+}

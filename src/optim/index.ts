@@ -1,0 +1,3 @@
+export { SGD, type SGDOptions, type SGDState } from './sgd.js';
+export { StepLR, type StepLROptions, type StepLRState, type HasLr } from './step_lr.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions, type ReduceLROnPlateauState } from './plateau.js';

@@ -1,0 +1,80 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { decodeSafetensors } from '../src/index.js';
+import { parseConfig, ConfigError, type Config } from '../examples/alexnet-cifar/config.js';
+import { NonFiniteLossError, train } from '../examples/alexnet-cifar/train.js';
+import { CHECKPOINT_FILE } from '../examples/alexnet-cifar/checkpoint.js';
+import { parseMetricsCsv } from '../examples/alexnet-cifar/report/index.js';
+import { setupDevice } from './helpers.js';
+
+const mini = resolve(__dirname, '../../shared/datasets/cifar10/cifar10-mini.tar.gz');
+const quiet = () => undefined;
+
+/** A tiny alexnet-small run on the mini subset. */
+function config(overrides: Partial<Config>): Config {
+  const parsed = parseConfig(['--model', 'alexnet-small', '--data', mini, '--train-subset', '48', '--test-subset', '20', '--batch', '16'])!;
+  return { ...parsed.config, out: mkdtempSync(join(tmpdir(), 'webgrad-alexnet-')), ...overrides };
+}
+
+const stepLosses = (dir: string): number[] =>
+  readFileSync(join(dir, 'steps.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).loss as number);
+
+beforeAll(setupDevice);
+
+describe('examples/alexnet-cifar', () => {
+  it('parses flags into the reference configuration and refuses bad ones', () => {
+    const { config: c } = parseConfig([])!;
+    expect([c.model, c.epochs, c.batch, c.lr, c.momentum, c.weightDecay, c.dropout, c.init]).toEqual(['alexnet', 20, 128, 0.01, 0.9, 5e-4, 0.5, 'torch']);
+    expect(parseConfig(['--model', 'alexnet-small'])!.config.init).toBe('kaiming');
+    expect(parseConfig(['--augment', 'crop,flip,pca'])!.config.augment).toEqual(['crop', 'flip', 'pca']);
+    expect(parseConfig(['--help'])).toBeNull();
+    expect(() => parseConfig(['--batch', '0'])).toThrow(ConfigError);
+    expect(() => parseConfig(['--augment', 'rotate'])).toThrow(/--augment must be one of crop, flip, pca/);
+    expect(() => parseConfig(['--bogus'])).toThrow(ConfigError);
+  });
+
+  it('a short alexnet-small run on the mini subset lowers its loss and writes outputs that parse', async () => {
+    const c = config({ epochs: 3, order: 'sequential' });
+    const result = await train(c, quiet);
+    expect(result.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(result.epochs[2].trainLoss).toBeLessThan(result.epochs[0].trainLoss);
+    const csv = parseMetricsCsv(readFileSync(join(c.out!, 'metrics.csv'), 'utf8'));
+    expect(csv.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    for (const e of csv) {
+      expect(e.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(e.testAccuracy).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(e.testLoss)).toBe(true);
+    }
+    expect(stepLosses(c.out!)).toHaveLength(9);
+    expect(readFileSync(join(c.out!, 'curves.svg'), 'utf8')).toMatch(/<svg[\s\S]*epoch[\s\S]*<\/svg>\s*$/);
+    expect(existsSync(join(c.out!, 'confusion.svg'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(c.out!, 'config.json'), 'utf8')).model).toBe('alexnet-small');
+    const checkpoint = decodeSafetensors(readFileSync(join(c.out!, CHECKPOINT_FILE)));
+    const names = Object.keys(checkpoint.tensors);
+    expect(names).toContain('model.features.0.weight');
+    expect(names).toContain('optimizer.state.0.momentum_buffer');
+    expect(JSON.parse(checkpoint.metadata.progress)).toMatchObject({ epoch: 4, batch: 0, globalStep: 9 });
+  });
+
+  it('--resume continues at the same step with the same next losses as an uninterrupted run', async () => {
+    const whole = config({ epochs: 2, maxSteps: 5, augment: ['crop', 'flip'] });
+    await train(whole, quiet);
+    const part = config({ epochs: 2, maxSteps: 2, augment: ['crop', 'flip'] });
+    const first = await train(part, quiet);
+    expect(first.stoppedEarly).toBe(true);
+    await train({ ...part, maxSteps: 5, resume: part.out }, quiet);
+    const expected = stepLosses(whole.out!);
+    const resumed = stepLosses(part.out!);
+    expect(resumed).toHaveLength(5);
+    expect(resumed).toEqual(expected);
+  });
+
+  it('stops with a clear error when the loss stops being finite, writing no checkpoint of the bad state', async () => {
+    const c = config({ epochs: 2, lr: 1e12, trainSubset: 32 });
+    await expect(train(c, quiet)).rejects.toThrow(NonFiniteLossError);
+    await expect(train({ ...c, out: mkdtempSync(join(tmpdir(), 'webgrad-alexnet-')) }, quiet)).rejects.toThrow(/loss became (NaN|Infinity|-Infinity)/);
+    expect(existsSync(join(c.out!, CHECKPOINT_FILE))).toBe(false);
+  });
+});

@@ -1,0 +1,162 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { conv2d, gradCheck, mul, sum, tensor, WebgradError, type Tensor } from '../src/index.js';
+import { setConvChunkBytes } from '../src/kernels/conv.js';
+import { runtime } from '../src/device/current.js';
+import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
+import { loadFixtures } from './fixtures/load.js';
+
+beforeAll(setupDevice);
+afterEach(() => setConvChunkBytes(null));
+
+const fixtures = loadFixtures();
+
+interface Geo {
+  n: number; c: number; h: number; w: number; cout: number; kh: number; kw: number;
+  sh: number; sw: number; ph: number; pw: number; oh: number; ow: number;
+}
+
+function geometry(xs: number[], ws: number[], stride: [number, number], pad: [number, number]): Geo {
+  const [n, c, h, w] = xs;
+  const [cout, , kh, kw] = ws;
+  const [sh, sw] = stride;
+  const [ph, pw] = pad;
+  return { n, c, h, w, cout, kh, kw, sh, sw, ph, pw, oh: Math.floor((h + 2 * ph - kh) / sh) + 1, ow: Math.floor((w + 2 * pw - kw) / sw) + 1 };
+}
+
+/** Float64 direct convolution and its gradients for the upstream gradient gout, straight from the definition. */
+function reference(g: Geo, x: Float64Array, w: Float64Array, b: Float64Array, gout: Float64Array) {
+  const out = new Float64Array(g.n * g.cout * g.oh * g.ow);
+  const gx = new Float64Array(x.length);
+  const gw = new Float64Array(w.length);
+  const gb = new Float64Array(g.cout);
+  for (let n = 0; n < g.n; n++)
+    for (let co = 0; co < g.cout; co++)
+      for (let oy = 0; oy < g.oh; oy++)
+        for (let ox = 0; ox < g.ow; ox++) {
+          const o = ((n * g.cout + co) * g.oh + oy) * g.ow + ox;
+          let acc = b[co];
+          gb[co] += gout[o];
+          for (let c = 0; c < g.c; c++)
+            for (let ky = 0; ky < g.kh; ky++)
+              for (let kx = 0; kx < g.kw; kx++) {
+                const y = oy * g.sh - g.ph + ky;
+                const xx = ox * g.sw - g.pw + kx;
+                if (y < 0 || y >= g.h || xx < 0 || xx >= g.w) continue;
+                const xi = ((n * g.c + c) * g.h + y) * g.w + xx;
+                const wi = ((co * g.c + c) * g.kh + ky) * g.kw + kx;
+                acc += x[xi] * w[wi];
+                gx[xi] += gout[o] * w[wi];
+                gw[wi] += gout[o] * x[xi];
+              }
+          out[o] = acc;
+        }
+  return { out, gx, gw, gb };
+}
+
+async function values(t: Tensor | null): Promise<Float32Array> {
+  if (!t) throw new Error('missing tensor');
+  return (await t.toArray()) as Float32Array;
+}
+
+const pair = (v: number | number[]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+describe('conv2d against PyTorch', () => {
+  for (const f of fixtures.conv) {
+    it(f.name, async () => {
+      const x = tensor(f.x.data, f.x.shape, { requiresGrad: true });
+      const w = tensor(f.weight.data, f.weight.shape, { requiresGrad: true });
+      const b = f.bias ? tensor(f.bias, [f.weight.shape[0]], { requiresGrad: true }) : null;
+      const out = conv2d(x, w, b, { stride: pair(f.stride), padding: pair(f.padding) });
+      expect(out.shape).toEqual(f.out.shape);
+      expectClose(await values(out), f.out.data, 1e-4, 1e-5);
+      out.backward(tensor(f.gout, f.out.shape));
+      expectClose(await values(x.grad), f.gx, 1e-4, 1e-5);
+      expectClose(await values(w.grad), f.gw, 1e-4, 1e-5);
+      if (b) expectClose(await values(b.grad), f.gb, 1e-4, 1e-5);
+    });
+  }
+});
+
+describe('conv2d against a float64 reference', () => {
+  const cases: { name: string; xs: number[]; ws: number[]; stride: [number, number]; pad: [number, number]; chunkBytes?: number }[] = [
+    { name: 'odd sizes, 5x3 kernel', xs: [2, 3, 11, 9], ws: [7, 3, 5, 3], stride: [2, 1], pad: [2, 1] },
+    // Each chunk's columns hold 3·3·3 rows × oh·ow: a 2 kB cap fits one sample, so 3 chunks.
+    { name: 'batch split into chunks', xs: [3, 3, 8, 7], ws: [5, 3, 3, 3], stride: [1, 1], pad: [1, 1], chunkBytes: 4 * 27 * 56 + 16 },
+    { name: 'two samples per chunk', xs: [5, 2, 6, 6], ws: [4, 2, 3, 3], stride: [2, 2], pad: [0, 0], chunkBytes: 4 * 18 * 4 * 2 },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      if (c.chunkBytes) setConvChunkBytes(c.chunkBytes);
+      const g = geometry(c.xs, c.ws, c.stride, c.pad);
+      const xv = asF32(randomValues(c.xs.reduce((a, b) => a * b), 11));
+      const wv = asF32(randomValues(c.ws.reduce((a, b) => a * b), 12, 0.5));
+      const bv = asF32(randomValues(g.cout, 13));
+      const gv = asF32(randomValues(g.n * g.cout * g.oh * g.ow, 14));
+      const ref = reference(g, xv, wv, bv, gv);
+      const x = tensor(xv, c.xs, { requiresGrad: true });
+      const w = tensor(wv, c.ws, { requiresGrad: true });
+      const b = tensor(bv, [g.cout], { requiresGrad: true });
+      const dispatches = runtime().counters.dispatches;
+      const out = conv2d(x, w, b, { stride: c.stride, padding: c.pad });
+      if (c.chunkBytes) expect(runtime().counters.dispatches - dispatches).toBeGreaterThan(6);
+      expectClose(await values(out), ref.out, 1e-4, 1e-5);
+      out.backward(tensor(gv, out.shape));
+      expectClose(await values(x.grad), ref.gx, 1e-4, 1e-5);
+      expectClose(await values(w.grad), ref.gw, 1e-4, 1e-5);
+      expectClose(await values(b.grad), ref.gb, 1e-4, 1e-5);
+    });
+  }
+
+  it('leaves gradients of inputs that do not require grad alone', async () => {
+    const x = tensor(randomValues(2 * 2 * 5 * 5, 3), [2, 2, 5, 5]);
+    const w = tensor(randomValues(3 * 2 * 3 * 3, 4), [3, 2, 3, 3], { requiresGrad: true });
+    const out = conv2d(x, w);
+    sum(out).backward();
+    expect(x.grad).toBeNull();
+    expect(w.grad?.shape).toEqual([3, 2, 3, 3]);
+  });
+});
+
+describe('conv2d gradients by finite differences', () => {
+  it('input, weight and bias on a tiny strided, padded shape', async () => {
+    const x = tensor(randomValues(1 * 2 * 5 * 4, 21), [1, 2, 5, 4], { requiresGrad: true });
+    const w = tensor(randomValues(2 * 2 * 3 * 2, 22), [2, 2, 3, 2], { requiresGrad: true });
+    const b = tensor(randomValues(2, 23), [2], { requiresGrad: true });
+    const weights = tensor(randomValues(2 * 3 * 5, 24), [1, 2, 3, 5]);
+    const result = await gradCheck((x, w, b) => sum(mul(conv2d(x, w, b, { stride: [2, 1], padding: [1, 1] }), weights)), [x, w, b], { eps: 1e-2 });
+    expect(result.maxRelativeError).toBeLessThan(1e-2);
+  });
+});
+
+describe('conv2d input checks', () => {
+  const ok = () => ({ x: tensor(randomValues(2 * 3 * 5 * 5, 1), [2, 3, 5, 5]), w: tensor(randomValues(4 * 3 * 3 * 3, 2), [4, 3, 3, 3]) });
+
+  it('rejects a channel mismatch, naming both shapes', () => {
+    const { x } = ok();
+    const w = tensor(randomValues(4 * 2 * 3 * 3, 2), [4, 2, 3, 3]);
+    expect(() => conv2d(x, w)).toThrow(WebgradError);
+    expect(() => conv2d(x, w)).toThrow(/weight \[4, 2, 3, 3\].*x \[2, 3, 5, 5\]/);
+  });
+
+  it('rejects a kernel larger than the padded input', () => {
+    const x = tensor(randomValues(1 * 3 * 4 * 4, 1), [1, 3, 4, 4]);
+    const w = tensor(randomValues(2 * 3 * 7 * 7, 2), [2, 3, 7, 7]);
+    expect(() => conv2d(x, w, null, { padding: 1 })).toThrow(/kernel \[2, 3, 7, 7\].*larger than the padded input.*\[1, 3, 4, 4\]/);
+  });
+
+  it('rejects negative padding, zero stride, bad bias, wrong rank and dtype without any GPU work', () => {
+    const { x, w } = ok();
+    const disposed = tensor([1, 2, 3, 4], [4]);
+    disposed.dispose();
+    const b3 = tensor([1, 2, 3], [3]);
+    const xi = tensor(new Array(2 * 3 * 5 * 5).fill(1), [2, 3, 5, 5], { dtype: 'int32' });
+    const before = runtime().counters.dispatches;
+    expect(() => conv2d(x, w, null, { padding: -1 })).toThrow(/padding must be an integer >= 0.*-1/);
+    expect(() => conv2d(x, w, null, { stride: [1, 0] })).toThrow(/stride must be an integer >= 1.*\[1, 0\]/);
+    expect(() => conv2d(x, w, disposed)).toThrow(/bias.*after dispose/);
+    expect(() => conv2d(x, w, b3)).toThrow(/bias must be \[4\].*\[3\]/);
+    expect(() => conv2d(x.reshape([6, 5, 5]), w)).toThrow(/x must be \[N, C, H, W\], got \[6, 5, 5\]/);
+    expect(() => conv2d(xi, w)).toThrow(/x must be float32, got int32/);
+    expect(runtime().counters.dispatches).toBe(before);
+  });
+});
