@@ -48,8 +48,13 @@ async function loadCases(): Promise<BenchCase[]> {
   const files = (await readdir(dir)).filter((f) => /\.[cm]?[tj]s$/.test(f) && !f.endsWith('.d.ts')).sort();
   const all: BenchCase[] = [];
   for (const f of files) {
-    const mod = (await import(new URL(f, dir).href)) as { cases?: BenchCase[] };
-    if (Array.isArray(mod.cases)) all.push(...mod.cases);
+    try {
+      const mod = (await import(new URL(f, dir).href)) as { cases?: BenchCase[] };
+      if (Array.isArray(mod.cases)) all.push(...mod.cases);
+    } catch (error) {
+      // One broken case module should not stop the others from running.
+      console.warn(`bench/cases/${f} failed to load: ${(error as Error).message}`);
+    }
   }
   return all;
 }
@@ -69,6 +74,10 @@ function relativeError(a: Float32Array, b: Float32Array): number {
 
 interface Measured {
   ms: number;
+  /** CPU ms per repetition of the threads that run the kernels (a CPU adapter's), when measurable. */
+  cpuMs: number | null;
+  /** GFLOP per CPU-second of those threads. */
+  cpuGflops: number | null;
   gflops: number | null;
   gbps: number | null;
 }
@@ -80,11 +89,15 @@ interface Row {
   tfjs: Measured | null;
   tfjsError?: string;
   ratio: number | null;
+  /** tfjs CPU ms / webgrad CPU ms. */
+  cpuRatio: number | null;
 }
 
-function rates(c: BenchCase, ms: number): Measured {
+function rates(c: BenchCase, ms: number, cpuMs: number | null): Measured {
   return {
     ms,
+    cpuMs,
+    cpuGflops: c.flops && cpuMs ? c.flops / cpuMs / 1e6 : null,
     gflops: c.flops ? c.flops / ms / 1e6 : null,
     gbps: c.bytes ? c.bytes / ms / 1e6 : null,
   };
@@ -93,16 +106,17 @@ function rates(c: BenchCase, ms: number): Measured {
 async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promise<Row> {
   const warmup = 1;
   const ours: Side = await c.webgrad();
-  const { wall, gpu } = await timeWebgrad(ours, warmup, o.reps);
+  const { wall, gpu, cpuMs } = await timeWebgrad(ours, warmup, o.reps);
   // Timestamps are reported beside the wall time when they are believable; the wall time is what
   // both sides are compared on, as tfjs can only be timed that way here.
   const gpuMs = timestampsSane(wall, gpu) ? median(gpu!) : null;
   const row: Row = {
     name: `${c.group}/${c.name}`,
     shape: c.shape,
-    webgrad: { ...rates(c, median(wall)), wallMs: median(wall), gpuMs },
+    webgrad: { ...rates(c, median(wall), cpuMs), wallMs: median(wall), gpuMs },
     tfjs: null,
     ratio: null,
+    cpuRatio: null,
   };
   if (!c.tfjs || !peer) {
     ours.dispose();
@@ -118,10 +132,11 @@ async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promi
     const err = relativeError(await theirs.result(), await ours.result());
     const rtol = c.rtol ?? 1e-3;
     if (!(err <= rtol)) throw new Error(`result differs from webgrad's (relative error ${err.toExponential(2)} > ${rtol})`);
-    const times = await timeWall(theirs, () => peer.sync(), 0, o.reps);
-    row.tfjs = rates(c, median(times));
-    // Both sides timed as wall time per repetition, so the ratio compares like with like.
-    row.ratio = median(times) / median(wall);
+    const t = await timeWall(theirs, () => peer.sync(), 0, wall.length);
+    row.tfjs = rates(c, median(t.wall), t.cpuMs);
+    // Both sides timed the same ways, so each ratio compares like with like.
+    row.ratio = median(t.wall) / median(wall);
+    row.cpuRatio = t.cpuMs && cpuMs ? t.cpuMs / cpuMs : null;
   } catch (error) {
     row.tfjsError = (error as Error).message.split('\n')[0];
   } finally {
@@ -134,16 +149,25 @@ async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promi
 const fix = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '-' : x.toFixed(d));
 
 function printTable(rows: Row[]): void {
-  const head = ['case', 'shape', 'webgrad ms', '(GPU ms)', 'GFLOP/s', 'tfjs ms', 'GFLOP/s', 'tfjs/webgrad'];
+  const head = [
+    'case', 'shape', 'webgrad ms', 'GPU ms', 'GFLOP/s', 'CPU ms', 'GFLOP/CPU-s',
+    'tfjs ms', 'GFLOP/s', 'CPU ms', 'GFLOP/CPU-s', 'tfjs/webgrad (wall)', 'tfjs/webgrad (CPU)',
+  ];
+  const rate = (m: Measured) => (m.gflops !== null ? fix(m.gflops, 2) : `${fix(m.gbps, 2)} GB/s`);
   const body = rows.map((r) => [
     r.name,
     r.shape,
     fix(r.webgrad.ms),
     fix(r.webgrad.gpuMs),
-    r.webgrad.gflops !== null ? fix(r.webgrad.gflops, 2) : `${fix(r.webgrad.gbps, 2)} GB/s`,
+    rate(r.webgrad),
+    fix(r.webgrad.cpuMs, 0),
+    fix(r.webgrad.cpuGflops, 2),
     r.tfjs ? fix(r.tfjs.ms) : `failed: ${r.tfjsError}`,
-    r.tfjs ? (r.tfjs.gflops !== null ? fix(r.tfjs.gflops, 2) : `${fix(r.tfjs.gbps, 2)} GB/s`) : '-',
+    r.tfjs ? rate(r.tfjs) : '-',
+    r.tfjs ? fix(r.tfjs.cpuMs, 0) : '-',
+    r.tfjs ? fix(r.tfjs.cpuGflops, 2) : '-',
     r.ratio !== null ? `${fix(r.ratio, 2)}×` : '-',
+    r.cpuRatio !== null ? `${fix(r.cpuRatio, 2)}×` : '-',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
@@ -164,7 +188,7 @@ async function main(): Promise<void> {
   const adapter = `${info.vendor} ${info.architecture} ${info.description || info.device}`.trim();
   console.log(`adapter: ${adapter}${info.software ? ' (software)' : ''}`);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, node ${machine.node}`);
-  console.log(`${cases.length} cases, ${o.reps} timed repetitions each after 1 warm-up, median; wait mode ${o.wait}`);
+  console.log(`${cases.length} cases, at least ${o.reps} timed repetitions each (more for short ones) after 1 warm-up; wait mode ${o.wait}`);
 
   const rows: Row[] = [];
   for (const c of cases) {
@@ -177,7 +201,8 @@ async function main(): Promise<void> {
     'wall time per repetition on both sides, from recording the work to the queue reporting it done ' +
     '(webgrad: runtime.sync(); tfjs: submitQueue() then onSubmittedWorkDone()), median; ' +
     `GPU ms: webgrad's timestamp queries around each repetition where the adapter has them and they lie within ` +
-    '[0.5, 1.05]× the wall time (else -); ratio = tfjs ms / webgrad ms';
+    '[0.5, 1.05]× the wall time (else -); CPU ms: CPU time per repetition of every thread but the main one ' +
+    "(lavapipe's workers; /proc, Linux), which other load on the machine barely changes; ratios = tfjs / webgrad";
   console.log(`\nmethod: ${method}\n`);
   printTable(rows);
   if (o.json) {
@@ -193,6 +218,7 @@ async function main(): Promise<void> {
         tfjs: r.tfjs,
         ...(r.tfjsError ? { tfjsError: r.tfjsError } : {}),
         ratio: r.ratio,
+        cpuRatio: r.cpuRatio,
       })),
     };
     await writeFile(o.json, `${JSON.stringify(out, null, 2)}\n`);

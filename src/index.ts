@@ -22,5 +22,6 @@ export { dropout, type DropoutOptions } from './ops/dropout.js';
 export { crossEntropy, countCorrect, type Labels } from './ops/loss.js';
 export { matmul, linear } from './ops/matmul.js';
 export { prepareImages, uploadBytes, type PrepareImagesOptions } from './ops/image.js';
+export { saveSafetensors, loadSafetensors } from './io/checkpoints.js';
 export { encodeSafetensors, decodeSafetensors, type HostTensor, type DecodedSafetensors, type SafetensorsDType } from './io/safetensors-format.js';
 export * as nn from './layers/index.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { KERNEL_FILES } from '../src/kernels/sources.js';
 import { foldWorkgroups } from '../src/kernels/grid.js';
 import { sizeClass } from '../src/kernels/pool.js';
@@ -20,6 +20,25 @@ describe('no adapter', () => {
     expect(r.stdout).toMatch(/NoAdapterError: webgrad: no WebGPU adapter was found/);
     expect(r.stdout).toMatch(/lavapipe/);
     expect(r.stdout).toMatch(/bookworm-backports/);
+  });
+});
+
+describe('portability', () => {
+  it('only the Node-only modules import Node APIs, so the core can run in a browser', () => {
+    const nodeOnly = ['device/node.ts', 'io/safetensors.ts', 'io/atomic-file.ts'];
+    const offenders: string[] = [];
+    const walk = (dir: URL, rel: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = rel ? `${rel}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) walk(new URL(`${entry.name}/`, dir), path);
+        else if (entry.name.endsWith('.ts') && !nodeOnly.includes(path)) {
+          const text = readFileSync(new URL(entry.name, dir), 'utf8');
+          if (/from ['"]node:|require\(['"]node:|import\(['"]node:/.test(text)) offenders.push(path);
+        }
+      }
+    };
+    walk(new URL('../src/', import.meta.url), '');
+    expect(offenders).toEqual([]);
   });
 });
 

@@ -4,6 +4,10 @@ import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);
 
+// The first forward and backward of a conv net compiles its kernels: seconds each on lavapipe when
+// Mesa's shader cache is cold (a few minutes in all on a loaded machine), then milliseconds.
+const COMPILES = 300_000;
+
 /** A small model laid out as torchvision's AlexNet: `features` and `classifier` Sequentials. */
 class TinyAlexNet extends nn.Module {
   readonly features: nn.Sequential;
@@ -106,7 +110,7 @@ describe('Module', () => {
     out.dispose();
     x.dispose();
     net.dispose();
-  });
+  }, COMPILES);
 
   it('Linear and Conv2d compute with their own parameters', async () => {
     const lin = new nn.Linear(5, 3, { seed: 3 });
@@ -145,7 +149,7 @@ describe('Module', () => {
     for (const t of [x, img, y]) t.dispose();
     lin.dispose();
     conv.dispose();
-  });
+  }, COMPILES);
 
   it('round-trips a state dict into a fresh model, keeping its parameter objects', async () => {
     const a = new TinyAlexNet({ seed: 10 });
@@ -164,7 +168,7 @@ describe('Module', () => {
     x.dispose();
     a.dispose();
     b.dispose();
-  });
+  }, COMPILES);
 
   it('refuses state dicts that do not fit, naming keys and shapes', () => {
     const net = new TinyAlexNet();

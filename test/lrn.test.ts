@@ -68,7 +68,8 @@ describe('localResponseNorm input checks', () => {
     const before = runtime().counters.dispatches;
     expect(() => localResponseNorm(x.reshape([6, 4]))).toThrow(WebgradError);
     expect(() => localResponseNorm(x.reshape([6, 4]))).toThrow(/at least 3 dimensions.*\[6, 4\]/);
-    expect(() => localResponseNorm(x, { size: 0 })).toThrow(/size must be a positive integer, got 0/);
+    expect(() => localResponseNorm(x, { size: 0 })).toThrow(/size must be an integer in \[1, 16\], got 0/);
+    expect(() => localResponseNorm(x, { size: 17 })).toThrow(/got 17/);
     expect(() => localResponseNorm(x, { beta: Number.NaN })).toThrow(/beta must be a finite number/);
     expect(() => localResponseNorm(xi)).toThrow(/x must be float32, got int32 \(shape \[2, 3, 4\]\)/);
     expect(runtime().counters.dispatches).toBe(before);

@@ -14,7 +14,7 @@ async function values(t: Tensor | null): Promise<Float32Array> {
   return (await t.toArray()) as Float32Array;
 }
 
-/** Float64 max pooling (padding is -inf) and the gradient routed to each window's first maximum. */
+/** Float64 max pooling (padding is -inf; NaN wins) and the gradient routed to each window's first maximum. */
 function reference(xs: number[], x: Float64Array, k: [number, number], s: [number, number], p: [number, number], gout: Float64Array) {
   const [n, c, h, w] = xs;
   const oh = Math.floor((h + 2 * p[0] - k[0]) / s[0]) + 1;
@@ -32,7 +32,7 @@ function reference(xs: number[], x: Float64Array, k: [number, number], s: [numbe
             const xx = ox * s[1] - p[1] + kx;
             if (y < 0 || y >= h || xx < 0 || xx >= w) continue;
             const i = (plane * h + y) * w + xx;
-            if (x[i] > best) [best, at] = [x[i], i];
+            if (x[i] > best || Number.isNaN(x[i])) [best, at] = [x[i], i];
           }
         const o = (plane * oh + oy) * ow + ox;
         out[o] = best;
@@ -67,6 +67,40 @@ describe('maxPool2d against a float64 reference', () => {
     expectClose(await values(out), ref.out, 0, 0);
     out.backward(tensor(gv, out.shape));
     expectClose(await values(x.grad), refG.gx, 1e-6, 1e-7);
+  });
+
+  it('ties go to the first element in row-major order, as PyTorch; values alone without grad', async () => {
+    // Few distinct values (as after a ReLU): most windows hold ties.
+    const xs = [2, 3, 11, 13];
+    const xv = Float64Array.from(randomValues(2 * 3 * 11 * 13, 15), (v) => Math.max(0, Math.round(v * 2) / 2));
+    const gv = asF32(randomValues(2 * 3 * 5 * 6, 16));
+    const ref = reference(xs, xv, [3, 3], [2, 2], [0, 0], gv);
+    const x = tensor(xv, xs, { requiresGrad: true });
+    const out = maxPool2d(x, { kernelSize: 3, stride: 2 });
+    out.backward(tensor(gv, ref.shape));
+    expectClose(await values(x.grad), ref.gx, 1e-6, 1e-7);
+    const plain = maxPool2d(tensor(xv, xs), { kernelSize: 3, stride: 2 });
+    expect(plain.node).toBeNull();
+    expectClose(await values(plain), ref.out, 0, 0);
+    // Kernel 4 stride 1 (three shared columns) and kernel 2 stride 3 (gaps) take the same paths.
+    for (const [k, s] of [[4, 1], [2, 3]]) {
+      const r = reference(xs, xv, [k, k], [s, s], [1, 1], new Float64Array(0));
+      expectClose(await values(maxPool2d(tensor(xv, xs), { kernelSize: k, stride: s, padding: 1 })), r.out, 0, 0);
+    }
+  });
+
+  it('the vec4 path for 3/2 windows: odd output widths, several heights, NaN kept', async () => {
+    for (const xs of [[1, 2, 7, 12], [2, 1, 9, 17], [1, 3, 5, 3]]) {
+      const xv = asF32(randomValues(xs.reduce((a, b) => a * b), xs[3]));
+      xv[5] = Number.NaN;
+      for (const kh of [3, 2]) {
+        const ref = reference(xs, xv, [kh, 3], [2, 2], [0, 0], new Float64Array(0));
+        expect(ref.out.some(Number.isNaN)).toBe(true);
+        expectClose(await values(maxPool2d(tensor(xv, xs), { kernelSize: [kh, 3], stride: 2 })), ref.out, 0, 0);
+        // The path that also keeps indices (for backward) agrees.
+        expectClose(await values(maxPool2d(tensor(xv, xs, { requiresGrad: true }), { kernelSize: [kh, 3], stride: 2 })), ref.out, 0, 0);
+      }
+    }
   });
 
   it('stride defaults to the kernel size', async () => {

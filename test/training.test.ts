@@ -4,6 +4,10 @@ import { randomValues, setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);
 
+// Training steps take milliseconds here; the time goes to compiling each kernel on first use,
+// seconds each on lavapipe when Mesa's shader cache is cold.
+const COMPILES = 300_000;
+
 /** XOR of quadrants: label 1 where x·y > 0, points kept 0.1 away from the axes. Needs a hidden layer. */
 function quadrants(n: number, seed: number): { x: Float32Array; labels: number[] } {
   const u = randomValues(2 * n, seed);
@@ -74,7 +78,7 @@ describe('training with SGD', () => {
     model.dispose();
     x.dispose();
     labels.dispose();
-  });
+  }, COMPILES);
 
   it('a small conv net tells horizontal from vertical stripes (>= 95%)', async () => {
     const n = 64;
@@ -95,7 +99,7 @@ describe('training with SGD', () => {
     model.dispose();
     x.dispose();
     labels.dispose();
-  });
+  }, COMPILES);
 
   it('keeps live GPU buffers and bytes flat over 50 steps', async () => {
     const n = 32;
@@ -120,5 +124,5 @@ describe('training with SGD', () => {
     model.dispose();
     x.dispose();
     labels.dispose();
-  });
+  }, COMPILES);
 });

@@ -13,11 +13,13 @@ import { decodeSafetensors, encodeSafetensors, type HostTensor } from './safeten
 export async function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new WebgradError(`webgrad: saveSafetensors: path must be a non-empty string, got ${String(path)}`);
   for (const [name, t] of Object.entries(tensors)) checkTensor(t, `saveSafetensors: tensor '${name}'`);
+  // All readbacks are started together: one wait for the GPU instead of one per tensor.
+  const entries = Object.entries(tensors);
+  const arrays = await Promise.all(entries.map(([, t]) => t.toArray()));
   const host: Record<string, HostTensor> = {};
-  for (const [name, t] of Object.entries(tensors)) {
-    const data = await t.toArray();
-    host[name] = { dtype: t.dtype === 'int32' ? 'I32' : 'F32', shape: [...t.shape], data };
-  }
+  entries.forEach(([name, t], i) => {
+    host[name] = { dtype: t.dtype === 'int32' ? 'I32' : 'F32', shape: [...t.shape], data: arrays[i] };
+  });
   await writeFileAtomic(path, encodeSafetensors(host, metadata));
 }
 

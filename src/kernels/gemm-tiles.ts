@@ -1,4 +1,8 @@
-/** Workgroup shape of the register-tiled GEMM: wgX × wgY invocations, each computing 8×8 outputs. */
+/** Outputs per invocation of gemm.wgsl (its TM and TN). */
+export const TILE_M = 8;
+export const TILE_N = 8;
+
+/** Workgroup shape of the register-tiled GEMM: wgX × wgY invocations, each computing TILE_M×TILE_N outputs. */
 export interface Tile {
   wgX: number;
   wgY: number;
@@ -16,8 +20,8 @@ const pow2ceil = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x))
  */
 export function chooseTile(M: number, N: number, _K: number): Tile {
   if (tileTuning.force) return tileTuning.force;
-  const tilesM = Math.ceil(M / 8);
-  const tilesN = Math.ceil(N / 8);
+  const tilesM = Math.ceil(M / TILE_M);
+  const tilesN = Math.ceil(N / TILE_N);
   let wgY = Math.min(pow2ceil(tilesM), 8);
   let wgX = Math.min(pow2ceil(tilesN), 64 / wgY);
   wgY = Math.min(pow2ceil(tilesM), 64 / wgX);
@@ -31,7 +35,7 @@ const MIN_K_PER_SPLIT = 128;
 
 /** How many ranges of k to compute side by side (1: no split). */
 export function chooseSplitK(M: number, N: number, K: number): number {
-  const invocations = Math.ceil(M / 8) * Math.ceil(N / 8);
+  const invocations = Math.ceil(M / TILE_M) * Math.ceil(N / TILE_N);
   if (invocations >= MIN_INVOCATIONS) return 1;
   return Math.max(1, Math.min(Math.floor(K / MIN_K_PER_SPLIT), Math.ceil(MIN_INVOCATIONS / invocations), 64));
 }

@@ -2,7 +2,7 @@ import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Uniforms, bytesOf } from './uniforms.js';
 import type { Binding } from './runtime.js';
-import { chooseSplitK, chooseTile, type Tile } from './gemm-tiles.js';
+import { chooseSplitK, chooseTile, TILE_M, TILE_N, type Tile } from './gemm-tiles.js';
 
 export interface GemmOptions {
   /** a is stored [.., K, M] and used as its transpose. */
@@ -164,7 +164,7 @@ function dispatchPanel(c: Ctx, r: Range): void {
     {
       uniforms: bytesOf(u),
       buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],
-      workgroups: [Math.ceil(N / (8 * tile.wgX)), Math.ceil(M / (8 * tile.wgY)), batches],
+      workgroups: [Math.ceil(N / (TILE_N * tile.wgX)), Math.ceil(M / (TILE_M * tile.wgY)), batches],
     },
   );
 }

@@ -14,27 +14,23 @@ const WORKGROUP = 64;
 
 const pixels = (x: Tensor): number => (x.shape[1] === 0 ? 0 : x.size / x.shape[1]);
 
+/** The window is held in a private array of this many values (lrn.wgsl's MAX_SIZE). */
+export const LRN_MAX_SIZE = 16;
+
 function params(x: Tensor, o: LrnParams): Uint8Array {
   const [, c, ...spatial] = x.shape;
   const hw = spatial.reduce((a, b) => a * b, 1);
-  // torch pads the channels with ⌊size/2⌋ before and ⌊(size-1)/2⌋ after, then averages over size.
-  const before = Math.floor(o.size / 2);
-  const after = Math.floor((o.size - 1) / 2);
-  return bytesOf(
-    new Uniforms()
-      .u32(pixels(x), c, hw, before, after, 0, 0, 0)
-      .f32(o.alpha / o.size, o.beta, o.k, (2 * o.alpha * o.beta) / o.size),
-  );
+  return bytesOf(new Uniforms().u32(pixels(x), c, hw, 0).f32(o.alpha / o.size, o.beta, o.k, (2 * o.alpha * o.beta) / o.size));
 }
 
-/** Local response normalisation across dimension 1 of x [N, C, ...]. */
+// torch pads the channels with ⌊size/2⌋ before and ⌊(size-1)/2⌋ after, then averages over size.
+const spec = (entry: string, o: LrnParams) => ({ files: ['lrn'], entry, overrides: { SIZE: o.size, BEFORE: Math.floor(o.size / 2) } });
+
+/** Local response normalisation across dimension 1 of x [N, C, ...]; size at most LRN_MAX_SIZE. */
 export function lrnKernel(x: Tensor, o: LrnParams): Tensor {
   const out = Tensor.empty(x.shape);
   if (out.size === 0) return out;
-  runtime().dispatch(
-    { files: ['lrn'], entry: 'forward' },
-    { uniforms: params(x, o), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(pixels(x) / WORKGROUP) },
-  );
+  runtime().dispatch(spec('forward', o), { uniforms: params(x, o), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(pixels(x) / WORKGROUP) });
   return out;
 }
 
@@ -43,10 +39,11 @@ export function lrnBackwardKernel(x: Tensor, g: Tensor, o: LrnParams): Tensor {
   const gx = Tensor.empty(x.shape);
   if (gx.size === 0) return gx;
   const t = Tensor.empty(x.shape);
-  runtime().dispatch(
-    { files: ['lrn'], entry: 'backward' },
-    { uniforms: params(x, o), buffers: [x.buffer, g.buffer, t.buffer, gx.buffer], workgroups: Math.ceil(pixels(x) / WORKGROUP) },
-  );
+  runtime().dispatch(spec('backward', o), {
+    uniforms: params(x, o),
+    buffers: [x.buffer, g.buffer, t.buffer, gx.buffer],
+    workgroups: Math.ceil(pixels(x) / WORKGROUP),
+  });
   t.dispose();
   return gx;
 }

@@ -40,6 +40,21 @@ export function maxPoolKernel(x: Tensor, g: PoolGeometry): { out: Tensor; indice
   return { out, indices };
 }
 
+/** The pooled maxima only, for when no backward will run. */
+export function maxPoolValuesKernel(x: Tensor, g: PoolGeometry): Tensor {
+  const out = Tensor.empty([g.n, g.c, g.oh, g.ow]);
+  if (out.size > 0) {
+    const rows = g.n * g.c * g.oh;
+    // AlexNet's 3/2 windows (without padding, up to 8 rows) have a vec4 path.
+    const fast = g.kw === 3 && g.sw === 2 && g.pw === 0 && g.ph === 0 && g.kh <= 8;
+    runtime().dispatch(
+      fast ? { files: ['maxpool'], entry: 'forwardMax3s2', overrides: { KH: g.kh } } : { files: ['maxpool'], entry: 'forwardMax' },
+      { uniforms: params(rows, g), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(rows / WORKGROUP) },
+    );
+  }
+  return out;
+}
+
 /** The input gradient [n, c, h, w]: each element gathers the gradients of the windows that chose it. */
 export function maxPoolBackwardKernel(grad: Tensor, indices: Tensor, g: PoolGeometry): Tensor {
   const gx = Tensor.empty([g.n, g.c, g.h, g.w]);

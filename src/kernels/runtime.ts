@@ -240,8 +240,8 @@ export type WaitMode = 'adaptive' | 'spin';
 
 class Waiter {
   private lastSubmit = 0;
-  /** How long after their submit the last few waits completed, in ms. */
-  private readonly recent: number[] = [];
+  /** How long after its submit the last wait's work was done, in ms (0: no estimate). */
+  private expected = 0;
 
   constructor(private readonly mode: WaitMode) {}
 
@@ -250,14 +250,15 @@ class Waiter {
   }
 
   async wait(start: () => Promise<unknown>): Promise<void> {
-    if (this.mode === 'adaptive' && this.recent.length > 0) {
-      // The shortest recent wait, so that one long outlier (a first-use compile, a busy
-      // machine) does not make the next waits oversleep.
-      const sleep = 0.8 * Math.min(...this.recent) - (performance.now() - this.lastSubmit);
-      if (sleep >= 2) await new Promise((resolve) => setTimeout(resolve, sleep));
-    }
+    const before = performance.now() - this.lastSubmit;
+    const sleep = this.mode === 'adaptive' ? 0.8 * this.expected - before : 0;
+    if (sleep >= 2) await new Promise((resolve) => setTimeout(resolve, sleep));
+    const t0 = performance.now();
     await start();
-    this.recent.push(performance.now() - this.lastSubmit);
-    if (this.recent.length > 4) this.recent.shift();
+    const awaited = performance.now() - t0;
+    // Work that was already done when the sleep ended tells only that the sleep was too long:
+    // the next wait then starts from what was known before sleeping, so that one long
+    // operation does not make the short ones after it sleep.
+    this.expected = sleep >= 2 && awaited < 1 ? before : performance.now() - this.lastSubmit;
   }
 }

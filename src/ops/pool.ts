@@ -1,6 +1,6 @@
 import { WebgradError } from '../device/errors.js';
-import { record } from '../autograd/engine.js';
-import { maxPoolBackwardKernel, maxPoolKernel, type PoolGeometry } from '../kernels/maxpool.js';
+import { isGradEnabled, record } from '../autograd/engine.js';
+import { maxPoolBackwardKernel, maxPoolKernel, maxPoolValuesKernel, type PoolGeometry } from '../kernels/maxpool.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 import { pairOf, windowOutput } from './window.js';
@@ -29,13 +29,12 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   const oh = windowOutput(h, kh, sh, ph, 'maxPool2d: kernelSize (height)', x.shape);
   const ow = windowOutput(w, kw, sw, pw, 'maxPool2d: kernelSize (width)', x.shape);
   const g: PoolGeometry = { n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw };
+  // Without a backward to record, nothing needs the argmax indices.
+  if (!isGradEnabled() || !x.requiresGrad) return maxPoolValuesKernel(x, g);
   const { out, indices } = maxPoolKernel(x, g);
-  record(out, 'maxPool2d', [x], (grad) => {
+  return record(out, 'maxPool2d', [x], (grad) => {
     const gx = maxPoolBackwardKernel(grad, indices, g);
     indices.dispose();
     return [gx];
   });
-  // Without a recorded backward nothing needs the argmax indices.
-  if (!out.node) indices.dispose();
-  return out;
 }

@@ -114,3 +114,4 @@ fn toWide(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n = gid.z;
   dst[(c * p.nb + n) * L + l] = src[((p.n0 + n) * p.c + c) * L + l];
 }
+

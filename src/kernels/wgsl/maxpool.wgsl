@@ -1,8 +1,9 @@
 // 2-D max pooling over NCHW planes. Forward keeps, for each window, the flat index (y·W + x) in
-// its plane of the maximum (the last NaN wins, as in PyTorch); padding is -inf, so it is never
-// chosen. Backward is a gather: each input element sums the gradients of the windows that chose
-// it, so overlapping windows need no atomics. Each invocation handles one row of its output
-// (integer divisions are scalarised per lane on a CPU adapter: they are paid once per row).
+// its plane of the maximum (the first in row-major order among ties, as PyTorch; NaN wins);
+// padding is -inf, so it is never chosen. Backward is a gather: each input element sums the
+// gradients of the windows that chose it, so overlapping windows need no atomics. Each invocation
+// handles one row of its output (integer divisions are scalarised per lane on a CPU adapter:
+// they are paid once per row).
 struct Params {
   total: u32, h: u32, w: u32, oh: u32,
   ow: u32, kh: u32, kw: u32, sh: u32,
@@ -17,35 +18,131 @@ fn linear(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
   return (wid.y * nwg.x + wid.x) * 64u + lid;
 }
 
-// One output row (plane, oy).
+struct Best { v: f32, i: i32 }
+// The last input column whose maximum was computed, kept for the next window: with AlexNet's
+// 3/2 windows adjacent windows share one column, so each column is read once (6 loads an output, not 9).
+struct Carry { col: i32, v: f32, i: i32 }
+
+// Whether (v, i) beats (best, at): larger, or equal and earlier in row-major order (the element
+// PyTorch picks), or a NaN (which PyTorch propagates).
+fn beats(v: f32, i: i32, best: Best) -> bool {
+  return v > best.v || (v == best.v && i < best.i) || (isNaN(v) && !isNaN(best.v));
+}
+
+// The window rows [ys, ye) by columns [xs, xe) of the plane at base.
+fn windowMax(base: u32, ys: i32, ye: i32, xs: i32, xe: i32, carry: ptr<function, Carry>) -> Best {
+  var best = Best(negInf(), ys * i32(p.w) + xs);
+  for (var xx = xs; xx < xe; xx++) {
+    var col = Best(negInf(), ys * i32(p.w) + xx);
+    if (xx == (*carry).col) {
+      col = Best((*carry).v, (*carry).i);
+    } else {
+      for (var y = ys; y < ye; y++) {
+        let idx = y * i32(p.w) + xx;
+        let v = x[base + u32(idx)];
+        if (v > col.v || (isNaN(v) && !isNaN(col.v))) { col = Best(v, idx); }
+      }
+    }
+    if (beats(col.v, col.i, best)) { best = col; }
+    if (xx == xe - 1) { *carry = Carry(xx, col.v, col.i); }
+  }
+  return best;
+}
+
+// One output row (plane, oy): maxima and their indices.
 @compute @workgroup_size(64)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear(wid, lid, nwg);
   if (t >= p.total) { return; }
   let oy = t % p.oh;
-  let plane = t / p.oh;
+  let base = (t / p.oh) * p.h * p.w;
   let y0 = i32(oy * p.sh) - i32(p.ph);
   let ys = max(y0, 0);
   let ye = min(y0 + i32(p.kh), i32(p.h));
-  let base = plane * p.h * p.w;
-  let out0 = t * p.ow;
+  var carry = Carry(-1, 0.0, 0);
   var x0 = -i32(p.pw);
   for (var ox = 0u; ox < p.ow; ox++) {
-    let xs = max(x0, 0);
-    let xe = min(x0 + i32(p.kw), i32(p.w));
-    var best = negInf();
-    var at = ys * i32(p.w) + xs;
-    for (var y = ys; y < ye; y++) {
-      for (var xx = xs; xx < xe; xx++) {
-        let idx = y * i32(p.w) + xx;
-        let v = x[base + u32(idx)];
-        if (v > best || v != v) { best = v; at = idx; }
-      }
-    }
-    out[out0 + ox] = best;
-    indices[out0 + ox] = at;
+    let best = windowMax(base, ys, ye, max(x0, 0), min(x0 + i32(p.kw), i32(p.w)), &carry);
+    out[t * p.ow + ox] = best.v;
+    indices[t * p.ow + ox] = best.i;
     x0 += i32(p.sw);
+  }
+}
+
+// The same without the indices, when no backward will need them.
+@compute @workgroup_size(64)
+fn forwardMax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+              @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = linear(wid, lid, nwg);
+  if (t >= p.total) { return; }
+  let oy = t % p.oh;
+  let base = (t / p.oh) * p.h * p.w;
+  let y0 = i32(oy * p.sh) - i32(p.ph);
+  let ys = max(y0, 0);
+  let ye = min(y0 + i32(p.kh), i32(p.h));
+  var carry = Carry(-1, 0.0, 0);
+  var x0 = -i32(p.pw);
+  for (var ox = 0u; ox < p.ow; ox++) {
+    out[t * p.ow + ox] = windowMax(base, ys, ye, max(x0, 0), min(x0 + i32(p.kw), i32(p.w)), &carry).v;
+    x0 += i32(p.sw);
+  }
+}
+
+// AlexNet's 3-wide, stride-2 windows without padding, values only: each invocation streams the KH
+// input rows of one output row as aligned vec4 loads (one load per two outputs per row, against
+// three scalar loads each), re-aligning them with selects since rows start at any offset.
+override KH: u32 = 3u;
+const MAX_KH: u32 = 8u;
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
+
+// Elements o .. o+3 of the 8 in (a, b).
+fn shifted(a: vec4<f32>, b: vec4<f32>, o: u32) -> vec4<f32> {
+  let s1 = vec4<f32>(a.yzw, b.x);
+  let s2 = vec4<f32>(a.zw, b.xy);
+  let s3 = vec4<f32>(a.w, b.xyz);
+  return select(select(select(s3, s2, o == 2u), s1, o == 1u), a, o == 0u);
+}
+
+fn component(v: vec4<f32>, o: u32) -> f32 {
+  return select(select(select(v.w, v.z, o == 2u), v.y, o == 1u), v.x, o == 0u);
+}
+
+// max that keeps NaN, as PyTorch's max pooling does.
+fn nanMax(a: f32, b: f32) -> f32 {
+  return select(max(a, b), a + b, isNaN(a) || isNaN(b));
+}
+
+@compute @workgroup_size(64)
+fn forwardMax3s2(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+                 @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = linear(wid, lid, nwg);
+  if (t >= p.total) { return; }
+  let oy = t % p.oh;
+  let first = (t / p.oh) * p.h * p.w + oy * p.sh * p.w;
+  var q: array<u32, MAX_KH>;
+  var o: array<u32, MAX_KH>;
+  var cur: array<vec4<f32>, MAX_KH>;
+  for (var r = 0u; r < KH; r++) {
+    let e = first + r * p.w;
+    q[r] = e / 4u;
+    o[r] = e % 4u;
+    cur[r] = x4[q[r]];
+  }
+  let out0 = t * p.ow;
+  for (var m = 0u; 2u * m < p.ow; m++) {
+    var even = negInf();
+    var odd = negInf();
+    for (var r = 0u; r < KH; r++) {
+      let next = x4[q[r] + m + 1u];
+      let row = shifted(cur[r], next, o[r]); // row elements 4m .. 4m+3
+      let e4 = component(next, o[r]);        // row element 4m+4
+      even = nanMax(even, nanMax(nanMax(row.x, row.y), row.z));
+      odd = nanMax(odd, nanMax(nanMax(row.z, row.w), e4));
+      cur[r] = next;
+    }
+    out[out0 + 2u * m] = even;
+    if (2u * m + 1u < p.ow) { out[out0 + 2u * m + 1u] = odd; }
   }
 }
 
@@ -91,4 +188,9 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
 fn negInf() -> f32 {
   var bits = 0xff800000u;
   return bitcast<f32>(bits);
+}
+
+// By bits: a compiler that assumes no NaN folds `v != v` to false.
+fn isNaN(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }

@@ -1,0 +1,142 @@
+/**
+ * The whole training step: alexnet-small (examples/alexnet-cifar) forward, cross-entropy,
+ * backward and SGD with momentum 0.9 and weight decay 5e-4, on webgrad and on the same network
+ * written with tfjs ops (NHWC, its native layout) from the same initial weights and data.
+ * Dropout is off on both sides (their masks could not match). The checked result is the loss
+ * of the first step, which both sides compute from identical weights.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import type { BenchCase, Side } from '../case.js';
+import { crossEntropy, keep, optim, tensor, tidy, type Tensor } from '../../src/index.js';
+import { AlexNet, forwardFlops } from '../../examples/alexnet-cifar/models.js';
+import { values } from './gemm.js';
+
+const LR = 0.01;
+const MOMENTUM = 0.9;
+const WEIGHT_DECAY = 5e-4;
+
+function trainingStepCase(batch: number, quick: boolean): BenchCase {
+  const inputs = values(batch * 3 * 32 * 32, 7);
+  const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
+  let weights: Record<string, { shape: number[]; data: Float32Array }> | null = null;
+
+  return {
+    group: 'training',
+    name: `alexnet-small step b${batch}`,
+    shape: `[${batch},3,32,32] → 10`,
+    // Backward costs about twice the forward.
+    flops: 3 * forwardFlops('alexnet-small') * batch,
+    rtol: 1e-3,
+    quick,
+    async webgrad(): Promise<Side> {
+      const model = new AlexNet('alexnet-small', { init: 'kaiming', seed: 3, dropout: 0 });
+      weights = {};
+      for (const [name, t] of Object.entries(model.stateDict())) weights[name] = { shape: [...t.shape], data: (await t.toArray()) as Float32Array };
+      const opt = new optim.SGD(model.parameters(), { lr: LR, momentum: MOMENTUM, weightDecay: WEIGHT_DECAY });
+      const x = keep(tensor(inputs, [batch, 3, 32, 32]));
+      let first: Tensor | null = null;
+      let last: Tensor | null = null;
+      return {
+        run() {
+          last?.dispose();
+          last = tidy(() => {
+            opt.zeroGrad();
+            const loss = crossEntropy(model.forward(x), labels);
+            loss.backward();
+            opt.step();
+            return loss;
+          });
+          if (!first) {
+            first = last;
+            last = null;
+          }
+        },
+        result: async () => Float32Array.from(await first!.toArray()),
+        dispose() {
+          first?.dispose();
+          last?.dispose();
+          x.dispose();
+          opt.dispose();
+          model.dispose();
+        },
+      };
+    },
+    async tfjs(tf: typeof tfjs): Promise<Side> {
+      if (!weights) throw new Error('the webgrad side runs first and provides the initial weights');
+      const w = weights;
+      // webgrad's conv weight [out, in, kh, kw] is tfjs's filter [kh, kw, in, out].
+      const conv = (name: string) => tf.variable(tf.tensor(w[name].data, w[name].shape).transpose([2, 3, 1, 0]));
+      const bias = (name: string) => tf.variable(tf.tensor(w[name].data, w[name].shape));
+      // Linear weight [out, in] is tfjs's kernel [in, out]; the first FC also reorders its inputs
+      // from webgrad's NCHW flattening (c, h, w) to tfjs's NHWC one (h, w, c).
+      const fc = (name: string, channels?: number) => {
+        const [out, inp] = w[name].shape;
+        let k = tf.tensor(w[name].data, [out, inp]);
+        if (channels) {
+          const side = Math.round(Math.sqrt(inp / channels));
+          k = k.reshape([out, channels, side, side]).transpose([2, 3, 1, 0]).reshape([inp, out]);
+        } else {
+          k = k.transpose();
+        }
+        return tf.variable(k);
+      };
+      const p = {
+        c1: conv('features.0.weight'), b1: bias('features.0.bias'),
+        c2: conv('features.4.weight'), b2: bias('features.4.bias'),
+        c3: conv('features.8.weight'), b3: bias('features.8.bias'),
+        c4: conv('features.10.weight'), b4: bias('features.10.bias'),
+        c5: conv('features.12.weight'), b5: bias('features.12.bias'),
+        f1: fc('classifier.0.weight', 256), g1: bias('classifier.0.bias'),
+        f2: fc('classifier.3.weight'), g2: bias('classifier.3.bias'),
+        f3: fc('classifier.6.weight'), g3: bias('classifier.6.bias'),
+      };
+      const variables = Object.values(p);
+      const x = tf.tensor(inputs, [batch, 3, 32, 32]).transpose([0, 2, 3, 1]);
+      const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat();
+      // PyTorch's F.local_response_norm(size 5, alpha, beta, k) is tfjs's LRN with depthRadius 2,
+      // bias k and alpha / size.
+      const lrn = (t: tfjs.Tensor4D) => tf.localResponseNormalization(t, 2, 2, 1e-4 / 5, 0.75);
+      const pool = (t: tfjs.Tensor4D) => tf.maxPool(t, 3, 2, 'valid');
+      const forward = () => {
+        let h = tf.relu(tf.conv2d(x as tfjs.Tensor4D, p.c1 as tfjs.Tensor4D, 1, 2).add(p.b1)) as tfjs.Tensor4D;
+        h = pool(lrn(h));
+        h = tf.relu(tf.conv2d(h, p.c2 as tfjs.Tensor4D, 1, 2).add(p.b2)) as tfjs.Tensor4D;
+        h = pool(lrn(h));
+        h = tf.relu(tf.conv2d(h, p.c3 as tfjs.Tensor4D, 1, 1).add(p.b3)) as tfjs.Tensor4D;
+        h = tf.relu(tf.conv2d(h, p.c4 as tfjs.Tensor4D, 1, 1).add(p.b4)) as tfjs.Tensor4D;
+        h = pool(tf.relu(tf.conv2d(h, p.c5 as tfjs.Tensor4D, 1, 1).add(p.b5)) as tfjs.Tensor4D);
+        let f = tf.relu(h.reshape([batch, -1]).matMul(p.f1).add(p.g1));
+        f = tf.relu(f.matMul(p.f2).add(p.g2));
+        return f.matMul(p.f3).add(p.g3);
+      };
+      // tfjs's momentum optimizer has no weight decay: PyTorch's (gradient + wd·p) comes from
+      // adding wd/2·Σp² to the loss; the cross-entropy alone is what is compared.
+      const optimizer = tf.train.momentum(LR, MOMENTUM);
+      let first: tfjs.Tensor | null = null;
+      return {
+        run() {
+          tf.tidy(() => {
+            const { value, grads } = tf.variableGrads(() => {
+              const ce = tf.losses.softmaxCrossEntropy(y, forward());
+              if (!first) first = tf.keep(ce.clone());
+              const l2 = variables.map((v) => v.square().sum()).reduce((a, b) => a.add(b)).mul(WEIGHT_DECAY / 2);
+              return ce.add(l2) as tfjs.Scalar;
+            });
+            optimizer.applyGradients(grads as unknown as tfjs.NamedTensorMap as never);
+            return value;
+          });
+        },
+        result: async () => Float32Array.from(await first!.data()),
+        dispose() {
+          first?.dispose();
+          x.dispose();
+          y.dispose();
+          optimizer.dispose();
+          for (const v of variables) v.dispose();
+        },
+      };
+    },
+  };
+}
+
+export const cases: BenchCase[] = [trainingStepCase(16, true), trainingStepCase(64, false)];
