@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { linear, matmul, tensor } from '../src/index.js';
 import { gemmKernel, setGemmBindingLimit, type GemmOptions } from '../src/kernels/gemm.js';
+import { runtime } from '../src/device/current.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);
@@ -122,6 +123,21 @@ describe('gemmKernel', () => {
     { M: 37, N: 41, K: 70, batchA: 3, batchB: 0 },
     { M: 37, N: 41, K: 70, batchA: 0, batchB: 3, transA: true },
   ];
+  it('dispatches one product per panel under a lowered binding limit', async () => {
+    const a = tensor(randomValues(130 * 68, 5), [130, 68]);
+    const b = tensor(randomValues(68 * 128, 6), [68, 128]);
+    const count = async (limit: number | null) => {
+      setGemmBindingLimit(limit);
+      const before = runtime().counters.dispatches;
+      const out = gemmKernel(a, b);
+      const after = runtime().counters.dispatches;
+      out.dispose();
+      return after - before - (runtime().poisonAllocations ? 1 : 0);
+    };
+    expect(await count(null)).toBe(1);
+    expect(await count(8192)).toBeGreaterThan(4);
+  });
+
   for (const c of split) {
     it(`splits operands over the binding limit into panels for ${label(c)}`, () => {
       setGemmBindingLimit(8192);

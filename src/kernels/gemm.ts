@@ -33,11 +33,10 @@ export function setGemmBindingLimit(bytes: number | null): void {
 
 const bindingLimit = (): number => bindingLimitOverride ?? runtime().maxStorageBinding;
 
-/** An operand as the kernel reads it: rows of `ld` elements, `rows` per batch entry. */
+/** An operand as the kernel reads (or writes) it: rows of `ld` elements. */
 interface Operand {
   buffer: GPUBuffer;
   ld: number;
-  rows: number;
   /** Elements between batch entries; 0 when the operand broadcasts over the batch. */
   stride: number;
   /** Which problem dimension runs along the stored rows (outer) and within them (inner). */
@@ -73,14 +72,14 @@ export function gemmKernel(a: Tensor, b: Tensor, options: GemmOptions = {}): Ten
   const ldA = roundUp(ca, 4);
   const ldB = roundUp(cb, 4);
   const opA: Operand = {
-    buffer: (padA ?? a).buffer, ld: ldA, rows: ra, stride: ba === 1 ? 0 : ra * ldA,
+    buffer: (padA ?? a).buffer, ld: ldA, stride: ba === 1 ? 0 : ra * ldA,
     outer: transA ? 'k' : 'm', inner: transA ? 'm' : 'k', vec4: true,
   };
   const opB: Operand = {
-    buffer: (padB ?? b).buffer, ld: ldB, rows: rb, stride: bb === 1 ? 0 : rb * ldB,
+    buffer: (padB ?? b).buffer, ld: ldB, stride: bb === 1 ? 0 : rb * ldB,
     outer: transB ? 'n' : 'k', inner: transB ? 'k' : 'n', vec4: true,
   };
-  const opO: Operand = { buffer: out.buffer, ld: N, rows: M, stride: batch === 1 ? 0 : M * N, outer: 'm', inner: 'n', vec4: false };
+  const opO: Operand = { buffer: out.buffer, ld: N, stride: batch === 1 ? 0 : M * N, outer: 'm', inner: 'n', vec4: false };
 
   const whole: Range = { b: [0, batch], m: [0, M], n: [0, N], k: [0, K] };
   const limit = bindingLimit();
