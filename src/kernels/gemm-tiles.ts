@@ -15,17 +15,14 @@ const pow2ceil = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x))
 
 /**
  * 64 invocations per workgroup, shaped to the output so that few invocations fall outside it
- * (skinny products such as 32×4096 get 4×16), and spread over enough workgroups to keep every core
- * busy when the output is small.
+ * (skinny products such as 32×4096 get 16×4). Only the aspect varies (64×1, 32×2, 16×4, 8×8):
+ * each shape is a pipeline of its own, and lavapipe compiles each one for seconds on first use,
+ * so a small output keeps a full workgroup and masks the invocations it does not need.
  */
-export function chooseTile(M: number, N: number, _K: number): Tile {
+export function chooseTile(M: number, _N: number, _K: number): Tile {
   if (tileTuning.force) return tileTuning.force;
-  const tilesM = Math.ceil(M / TILE_M);
-  const tilesN = Math.ceil(N / TILE_N);
-  let wgY = Math.min(pow2ceil(tilesM), 8);
-  let wgX = Math.min(pow2ceil(tilesN), 64 / wgY);
-  wgY = Math.min(pow2ceil(tilesM), 64 / wgX);
-  return { wgX, wgY };
+  const wgY = Math.min(pow2ceil(Math.ceil(M / TILE_M)), 8);
+  return { wgX: 64 / wgY, wgY };
 }
 
 /** Invocations below which a single product leaves the device idle enough to split k. */
