@@ -7,7 +7,8 @@ import { parseConfig, ConfigError, type Config } from '../examples/alexnet-cifar
 import { NonFiniteLossError, train } from '../examples/alexnet-cifar/train.js';
 import { CHECKPOINT_FILE } from '../examples/alexnet-cifar/checkpoint.js';
 import { parseMetricsCsv } from '../examples/alexnet-cifar/report/index.js';
-import { setupDevice } from './helpers.js';
+import { expectClose, setupDevice } from './helpers.js';
+import { runtime } from '../src/device/current.js';
 
 const mini = resolve(__dirname, '../../shared/datasets/cifar10/cifar10-mini.tar.gz');
 const quiet = () => undefined;
@@ -74,6 +75,21 @@ describe('examples/alexnet-cifar', () => {
     const expected = stepLosses(whole.out!);
     expect(expected).toHaveLength(3);
     expect(stepLosses(part.out!)).toEqual(expected);
+  }, LONG);
+
+  it('a batch whose activations exceed one storage binding runs as micro-batches and takes the same steps', async () => {
+    const base = { epochs: 1, maxSteps: 3, dropout: 0, trainSubset: 48 };
+    const whole = config(base);
+    await train(whole, quiet);
+    // alexnet-small's conv1 output is 256 KiB an image: a 2 MiB limit makes 16-image batches two of 8.
+    runtime().bindingLimit = 2 * 2 ** 20;
+    const split = config(base);
+    try {
+      await train(split, quiet);
+    } finally {
+      runtime().bindingLimit = null;
+    }
+    expectClose(stepLosses(split.out!), stepLosses(whole.out!), 1e-4, 1e-5);
   }, LONG);
 
   it('stops with a clear error when the loss stops being finite, keeping the last good checkpoint', async () => {

@@ -114,3 +114,10 @@ export function forwardFlops(model: ModelName): number {
     2 * (w.flat * w.fc + w.fc * w.fc + w.fc * 10)
   );
 }
+
+/** Bytes of the largest activation of one image (conv1's output), which bounds a micro-batch. */
+export function largestActivationBytes(model: ModelName): number {
+  const w = WIDTHS[model];
+  const o1 = Math.floor((INPUT_SIZE[model] + 2 * w.conv1Padding - w.kernels[0]) / w.conv1Stride) + 1;
+  return w.conv[0] * o1 * o1 * 4;
+}

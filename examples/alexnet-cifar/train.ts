@@ -9,10 +9,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  argmax, crossEntropy, flush, memory, noGrad, optim, tensor, tidy, type Tensor, nn,
+  add, argmax, crossEntropy, deviceLimits, flush, keep, memory, mul, noGrad, optim, tidy, type Tensor, nn,
 } from '../../src/index.js';
 import type { Config } from './config.js';
-import { AlexNet, INPUT_SIZE, forwardFlops } from './models.js';
+import { AlexNet, INPUT_SIZE, forwardFlops, largestActivationBytes } from './models.js';
 import { hasCheckpoint, loadCheckpoint, loadInitialWeights, saveCheckpoint, type Progress } from './checkpoint.js';
 import {
   ensureCifar10, epochBatches, loadCifar10, mixSeed, prepareBatch, rgbPca, takeSubset,
@@ -59,6 +59,9 @@ export async function train(config: Config, log: (line: string) => void = consol
     config.schedule === 'step' ? new optim.StepLR(opt, { stepSize: config.scheduleEpochs, gamma: 0.1 })
     : config.schedule === 'plateau' ? new optim.ReduceLROnPlateau(opt, { mode: 'min', factor: 0.1, patience: config.scheduleEpochs })
     : null;
+  // A batch whose activations exceed one storage binding runs as micro-batches, gradients
+  // accumulated: the same step, since the network has no batch statistics.
+  const micro = Math.max(1, Math.floor(deviceLimits().maxStorageBufferBindingSize / largestActivationBytes(config.model)));
   const dropouts = model.modules().filter((m): m is nn.Dropout => m instanceof nn.Dropout);
 
   let progress: Progress = { epoch: 1, batch: 0, globalStep: 0, dropoutMasks: dropouts.map(() => 0), schedule: null, lastLoss: null };
@@ -110,19 +113,11 @@ export async function train(config: Config, log: (line: string) => void = consol
       let b = progress.batch;
       for (; b < batches.length; b++) {
         if (config.maxSteps !== null && progress.globalStep >= config.maxSteps) break;
-        const { x, labels } = prepareBatch(train, batches[b], input, mixSeed(config.seed, epoch, b));
-        const loss = tidy(() => {
-          opt.zeroGrad();
-          const l = crossEntropy(model.forward(x), labels);
-          l.backward();
-          opt.step();
-          return l;
-        });
-        x.dispose();
+        const loss = trainStep(model, opt, train, batches[b], input, micro, (part) => mixSeed(config.seed, epoch, b, ...(part ? [part] : [])));
         flush();
         progress.globalStep++;
         await settle();
-        pending = { loss, n: labels.length, step: progress.globalStep, b };
+        pending = { loss, n: batches[b].length, step: progress.globalStep, b };
       }
       await settle();
       bar.stop();
@@ -133,7 +128,7 @@ export async function train(config: Config, log: (line: string) => void = consol
         log(`stopped after --max-steps ${config.maxSteps}; checkpoint in ${dir} (resume with --resume ${dir})`);
         break;
       }
-      const evaluation = await evaluate(model, test, evalInput, config.evalBatch, data.classes.length);
+      const evaluation = await evaluate(model, test, evalInput, Math.min(config.evalBatch, micro), data.classes.length);
       if (!Number.isFinite(evaluation.loss)) {
         throw new NonFiniteLossError(`the test loss became ${evaluation.loss} after epoch ${epoch}; stopping. The last good checkpoint is in ${dir}`);
       }
@@ -172,6 +167,43 @@ export async function train(config: Config, log: (line: string) => void = consol
   }
   const { epochs } = await readMetrics(dir);
   return { dir, epochs, stoppedEarly };
+}
+
+/**
+ * One SGD step on the images at `indices`, as micro-batches of at most `micro` images whose
+ * losses are weighted by their share of the batch; returns the batch's mean loss.
+ */
+function trainStep(
+  model: nn.Module,
+  opt: optim.SGD,
+  split: CifarSplit,
+  indices: Uint32Array,
+  input: InputConfig,
+  micro: number,
+  seedOf: (part: number) => number,
+): Tensor {
+  const parts = Math.ceil(indices.length / micro);
+  const size = Math.ceil(indices.length / parts);
+  opt.zeroGrad();
+  let total: Tensor | null = null;
+  for (let k = 0; k < parts; k++) {
+    const part = indices.subarray(k * size, (k + 1) * size);
+    const loss = tidy(() => {
+      const { x, labels } = prepareBatch(split, part, input, seedOf(k));
+      const l = crossEntropy(model.forward(x), labels);
+      const weighted = parts === 1 ? l : mul(l, part.length / indices.length);
+      weighted.backward();
+      return weighted;
+    });
+    const sum: Tensor = total ? tidy(() => add(total!, loss)) : loss;
+    if (total) {
+      total.dispose();
+      loss.dispose();
+    }
+    total = sum;
+  }
+  opt.step();
+  return keep(total!);
 }
 
 async function loadData(config: Config, log: (line: string) => void): Promise<Cifar10> {

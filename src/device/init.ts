@@ -43,6 +43,12 @@ export function adapterInfo(): AdapterSummary {
   return runtime().gpu.info;
 }
 
+/** The device limits that size work: the largest storage binding and buffer, in bytes. */
+export function deviceLimits(): { maxStorageBufferBindingSize: number; maxBufferSize: number } {
+  const r = runtime();
+  return { maxStorageBufferBindingSize: r.maxStorageBinding, maxBufferSize: r.gpu.limits.maxBufferSize };
+}
+
 /** Live and pooled GPU buffers; a training loop's live counts stay flat from step to step. */
 export function memory(): PoolStats {
   return runtime().pool.stats();

@@ -13,9 +13,12 @@ const WORKGROUP = 256;
 export function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
   const out = Tensor.empty(x.shape);
   if (x.size === 0) return out;
-  runtime().dispatch(
+  runtime().dispatchRanges(
     { files: ['unary'], entry: 'main', overrides: { OP: UNARY_OPS[op] } },
-    { uniforms: bytesOf(new Uniforms().u32(x.size)), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(x.size / WORKGROUP) },
+    [x.buffer, out.buffer],
+    x.size,
+    (_, count) => bytesOf(new Uniforms().u32(count)),
+    WORKGROUP,
   );
   return out;
 }
@@ -25,13 +28,23 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
   const out = Tensor.empty(shape);
   if (out.size === 0) return out;
   const same = a.size === out.size && b.size === out.size;
+  if (same) {
+    runtime().dispatchRanges(
+      { files: ['binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 1 } },
+      [a.buffer, b.buffer, out.buffer],
+      out.size,
+      (_, count) => bytesOf(new Uniforms().u32(count, shape.length, 0, 0).u32Array([], 2).u32Array([], 2).u32Array([], 2)),
+      WORKGROUP,
+    );
+    return out;
+  }
   const u = new Uniforms()
     .u32(out.size, shape.length, 0, 0)
     .u32Array(shape, 2)
     .u32Array(broadcastStrides(a.shape, shape), 2)
     .u32Array(broadcastStrides(b.shape, shape), 2);
   runtime().dispatch(
-    { files: ['binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: same ? 1 : 0 } },
+    { files: ['binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0 } },
     { uniforms: bytesOf(u), buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
@@ -52,9 +65,12 @@ export function stridedCopyKernel(x: Tensor, shape: Shape, strides: readonly num
 export function fillKernel(shape: Shape, start: number, step: number): Tensor {
   const out = Tensor.empty(shape);
   if (out.size === 0) return out;
-  runtime().dispatch(
+  runtime().dispatchRanges(
     { files: ['fill'], entry: 'fill' },
-    { uniforms: bytesOf(new Uniforms().u32(out.size).f32(start, step)), buffers: [out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
+    [out.buffer],
+    out.size,
+    (first, count) => bytesOf(new Uniforms().u32(count).f32(start + step * first, step)),
+    WORKGROUP,
   );
   return out;
 }
@@ -65,10 +81,13 @@ export function randomKernel(dist: 'uniform' | 'normal', shape: Shape, seed: num
   if (out.size === 0) return out;
   const lo = seed >>> 0;
   const hi = Math.floor(seed / 2 ** 32) >>> 0;
-  const u = new Uniforms().u32(out.size, lo, hi, stream).f32(a, b);
-  runtime().dispatch(
+  runtime().dispatchRanges(
     { files: ['philox', 'random'], entry: dist === 'uniform' ? 'sampleUniform' : 'sampleNormal' },
-    { uniforms: bytesOf(u), buffers: [out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
+    [out.buffer],
+    out.size,
+    // Element i of the tensor always uses counter i, however the work is split.
+    (first, count) => bytesOf(new Uniforms().u32(count, lo, hi, stream).f32(a, b).u32(first)),
+    WORKGROUP,
   );
   return out;
 }

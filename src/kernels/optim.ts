@@ -19,13 +19,13 @@ const PER_LANE = 4;
  */
 export function sgdKernel(param: Tensor, grad: Tensor, momentumBuffer: Tensor | null, hyper: SgdHyper, first: boolean): void {
   if (param.size === 0) return;
-  const u = new Uniforms()
-    .u32(param.size, first ? 1 : 0, hyper.nesterov ? 1 : 0, 0)
-    .f32(hyper.lr, hyper.momentum, hyper.dampening, hyper.weightDecay);
-  const workgroups = Math.ceil(param.size / (LANES * PER_LANE));
   const buffers = momentumBuffer ? [param.buffer, grad.buffer, momentumBuffer.buffer] : [param.buffer, grad.buffer];
-  runtime().dispatch(
+  runtime().dispatchRanges(
     { files: ['sgd'], entry: momentumBuffer ? 'withMomentum' : 'plain' },
-    { uniforms: bytesOf(u), buffers, workgroups },
+    buffers,
+    param.size,
+    (_, count) =>
+      bytesOf(new Uniforms().u32(count, first ? 1 : 0, hyper.nesterov ? 1 : 0, 0).f32(hyper.lr, hyper.momentum, hyper.dampening, hyper.weightDecay)),
+    LANES * PER_LANE,
   );
 }

@@ -70,17 +70,23 @@ export class Runtime {
   acquire(bytes: number): GPUBuffer {
     const buffer = this.pool.acquire(bytes);
     if (this.poisonAllocations) {
-      const words = buffer.size / 4;
-      const u = new Float32Array([0, Number.NaN, 0, 0]);
-      new Uint32Array(u.buffer)[0] = words;
-      this.dispatch({ files: ['fill'], entry: 'fill' }, { uniforms: u, buffers: [buffer], workgroups: Math.ceil(words / 256) });
+      const poison = (_: number, count: number) => {
+        const u = new Float32Array([0, Number.NaN, 0, 0]);
+        new Uint32Array(u.buffer)[0] = count;
+        return u;
+      };
+      this.dispatchRanges({ files: ['fill'], entry: 'fill' }, [buffer], buffer.size / 4, poison, 256);
     }
     return buffer;
   }
 
+  /** The largest storage binding, in bytes: the device's, unless a test lowers it to exercise ranges. */
   get maxStorageBinding(): number {
-    return this.gpu.limits.maxStorageBufferBindingSize;
+    return this.bindingLimit ?? this.gpu.limits.maxStorageBufferBindingSize;
   }
+
+  /** Tests lower the binding limit (a multiple of 256 bytes) to run big-tensor paths on small tensors; null restores it. */
+  bindingLimit: number | null = null;
 
   pipeline(spec: KernelSpec): GPUComputePipeline {
     const key = `${spec.files.join('+')}:${spec.entry}:${spec.overrides ? JSON.stringify(spec.overrides) : ''}`;
@@ -134,6 +140,29 @@ export class Runtime {
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
     this.counters.dispatches++;
     if (++this.pendingDispatches >= 4096) this.flush();
+  }
+
+  /**
+   * Runs a kernel that maps element i of each buffer to element i of the others, over n float32
+   * elements, in ranges that each fit one storage binding (a 9216×4096 weight is 151 MB; the
+   * binding limit is often 128 MiB). `uniforms(start, count)` gives each range's block;
+   * `elementsPerWorkgroup` sizes its grid.
+   */
+  dispatchRanges(
+    spec: KernelSpec,
+    buffers: readonly GPUBuffer[],
+    n: number,
+    uniforms: (start: number, count: number) => ArrayBufferView,
+    elementsPerWorkgroup: number,
+  ): void {
+    const align = this.gpu.limits.minStorageBufferOffsetAlignment / 4;
+    const step = n * 4 <= this.maxStorageBinding ? n : Math.floor(this.maxStorageBinding / 4 / align) * align;
+    for (let start = 0; start < n; start += step) {
+      const count = Math.min(step, n - start);
+      const offset = start * 4;
+      const bindings = buffers.map((buffer) => ({ buffer, offset, size: Math.min(Math.ceil((count * 4) / 16) * 16, buffer.size - offset) }));
+      this.dispatch(spec, { uniforms: uniforms(start, count), buffers: bindings, workgroups: Math.ceil(count / elementsPerWorkgroup) });
+    }
   }
 
   /** Copies bytes between buffers, in order with the recorded dispatches. */

@@ -1,10 +1,11 @@
 // Seeded random tensors; needs philox.wgsl. Element i uses counter (i, stream, 0, 0).
-struct Params { n: u32, seedLo: u32, seedHi: u32, stream: u32, a: f32, b: f32, _p0: u32, _p1: u32 }
+// `base` is the index of this dispatch's first element (large tensors run in ranges).
+struct Params { n: u32, seedLo: u32, seedHi: u32, stream: u32, a: f32, b: f32, base: u32, _p1: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 
 fn bits(i: u32) -> vec4<u32> {
-  return philox(vec4<u32>(i, p.stream, 0u, 0u), vec2<u32>(p.seedLo, p.seedHi));
+  return philox(vec4<u32>(p.base + i, p.stream, 0u, 0u), vec2<u32>(p.seedLo, p.seedHi));
 }
 
 // Uniform on [a, b).
