@@ -24,6 +24,8 @@ export interface BenchCase {
   rtol?: number;
   /** Kept by `--quick` (a smaller set for a fast look). */
   quick?: boolean;
+  /** Sized for a real GPU: runs there, or anywhere with `--large` (minutes per case on lavapipe). */
+  large?: boolean;
   webgrad(): Promise<Side>;
   tfjs?(tf: typeof tfjs): Promise<Side>;
 }

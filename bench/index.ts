@@ -1,14 +1,21 @@
 // The benchmark: every case in bench/cases/*.ts on webgrad and on tfjs-webgpu (same Dawn adapter),
 // checked against each other, timed, and printed as a table (and written as JSON with --json).
-//   npm run bench -- [--filter REGEX] [--quick] [--reps N] [--wait adaptive|spin] [--json FILE]
-import { readdir, writeFile } from 'node:fs/promises';
+//   npm run bench -- [--filter REGEX] [--quick] [--large] [--reps N] [--wait adaptive|spin]
+//                    [--gemm registers|workgroup] [--no-tfjs] [--require-gpu] [--json FILE]
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { init, release } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
-import type { WaitMode } from '../src/kernels/runtime.js';
+import type { GemmVariant, WaitMode } from '../src/kernels/runtime.js';
 import type { BenchCase, Side } from './case.js';
 import { startTfjs, type TfjsPeer } from './tfjs.js';
 import { median, timeWall, timeWebgrad, timestampsSane } from './timing.js';
+import { cases as alexnetCases } from './cases/alexnet.js';
+import { cases as gemmCases } from './cases/gemm.js';
+import { cases as trainingCases } from './cases/training.js';
+
+// A static list (not a directory scan) so that the bench bundles into one file for GPU machines.
+const ALL_CASES: BenchCase[] = [...gemmCases, ...alexnetCases, ...trainingCases];
 
 interface Options {
   filter: RegExp | null;
@@ -16,10 +23,16 @@ interface Options {
   reps: number;
   wait: WaitMode;
   json: string | null;
+  large: boolean;
+  gemm: GemmVariant | undefined;
+  tfjs: boolean;
+  requireGpu: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { filter: null, quick: false, reps: 0, wait: 'adaptive', json: null };
+  const o: Options = {
+    filter: null, quick: false, reps: 0, wait: 'adaptive', json: null, large: false, gemm: undefined, tfjs: true, requireGpu: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -31,6 +44,14 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--quick') o.quick = true;
     else if (arg === '--reps') o.reps = Number.parseInt(value(), 10);
     else if (arg === '--json') o.json = value();
+    else if (arg === '--large') o.large = true;
+    else if (arg === '--no-tfjs') o.tfjs = false;
+    else if (arg === '--require-gpu') o.requireGpu = true;
+    else if (arg === '--gemm') {
+      const g = value();
+      if (g !== 'registers' && g !== 'workgroup') throw new Error(`--gemm takes registers or workgroup, got ${g}`);
+      o.gemm = g;
+    }
     else if (arg === '--wait') {
       const w = value();
       if (w !== 'adaptive' && w !== 'spin') throw new Error(`--wait takes adaptive or spin, got ${w}`);
@@ -40,23 +61,6 @@ function parseArgs(argv: string[]): Options {
   if (!o.reps) o.reps = o.quick ? 5 : 7;
   if (!(o.reps >= 1)) throw new Error('--reps needs a positive integer');
   return o;
-}
-
-/** Every `cases` export of the modules in bench/cases/. */
-async function loadCases(): Promise<BenchCase[]> {
-  const dir = new URL('./cases/', import.meta.url);
-  const files = (await readdir(dir)).filter((f) => /\.[cm]?[tj]s$/.test(f) && !f.endsWith('.d.ts')).sort();
-  const all: BenchCase[] = [];
-  for (const f of files) {
-    try {
-      const mod = (await import(new URL(f, dir).href)) as { cases?: BenchCase[] };
-      if (Array.isArray(mod.cases)) all.push(...mod.cases);
-    } catch (error) {
-      // One broken case module should not stop the others from running.
-      console.warn(`bench/cases/${f} failed to load: ${(error as Error).message}`);
-    }
-  }
-  return all;
 }
 
 /** max |a − b| / max |b|: a relative error that does not blow up on elements near zero. */
@@ -120,7 +124,7 @@ async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promi
   };
   if (!c.tfjs || !peer) {
     ours.dispose();
-    row.tfjsError = !c.tfjs ? 'no such op' : 'tfjs unavailable';
+    row.tfjsError = !c.tfjs ? 'no such op' : o.tfjs ? 'tfjs unavailable' : 'not run (--no-tfjs)';
     return row;
   }
   let theirs: Side | null = null;
@@ -178,22 +182,30 @@ function printTable(rows: Row[]): void {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const info = await init({ wait: o.wait });
-  const peer = await startTfjs();
-  let cases = await loadCases();
+  const info = await init({ wait: o.wait, gemm: o.gemm });
+  const adapter = `${info.vendor} ${info.architecture} ${info.description || info.device}`.trim();
+  if (o.requireGpu && info.software) throw new Error(`--require-gpu: the adapter is a software one (${adapter})`);
+  const peer = o.tfjs ? await startTfjs() : null;
+  let cases = ALL_CASES.filter((c) => !c.large || o.large || !info.software);
   if (o.quick) cases = cases.filter((c) => c.quick);
   if (o.filter) cases = cases.filter((c) => o.filter!.test(`${c.group}/${c.name}`));
   const cpus = os.cpus();
   const machine = { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, os: `${os.platform()} ${os.release()}`, node: process.version };
-  const adapter = `${info.vendor} ${info.architecture} ${info.description || info.device}`.trim();
-  console.log(`adapter: ${adapter}${info.software ? ' (software)' : ''}`);
+  console.log(`adapter: ${adapter}${info.software ? ' (software)' : ''}; GEMM kernel: ${runtime().gemmVariant}`);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, node ${machine.node}`);
   console.log(`${cases.length} cases, at least ${o.reps} timed repetitions each (more for short ones) after 1 warm-up; wait mode ${o.wait}`);
 
   const rows: Row[] = [];
   for (const c of cases) {
     process.stdout.write(`  ${c.group}/${c.name} ...`);
-    const row = await benchCase(c, o, peer);
+    let row: Row;
+    try {
+      row = await benchCase(c, o, peer);
+    } catch (error) {
+      // One failing case (a GPU error, say) is reported, and the others still run.
+      process.stdout.write(` failed: ${(error as Error).message.split('\n')[0]}\n`);
+      continue;
+    }
     process.stdout.write(` ${fix(row.webgrad.ms)} ms (tfjs ${row.tfjs ? `${fix(row.tfjs.ms)} ms` : row.tfjsError})\n`);
     rows.push(row);
   }
@@ -209,6 +221,7 @@ async function main(): Promise<void> {
     const out = {
       machine,
       adapter,
+      gemm: runtime().gemmVariant,
       method,
       reps: o.reps,
       cases: rows.map((r) => ({

@@ -31,7 +31,7 @@ beforeAll(setupDevice);
 describe('examples/alexnet-cifar', () => {
   it('parses flags into the reference configuration and refuses bad ones', () => {
     const { config: c } = parseConfig([])!;
-    expect([c.model, c.epochs, c.batch, c.lr, c.momentum, c.weightDecay, c.dropout, c.init]).toEqual(['alexnet', 20, 128, 0.01, 0.9, 5e-4, 0.5, 'torch']);
+    expect([c.model, c.epochs, c.batch, c.lr, c.momentum, c.weightDecay, c.dropout, c.init]).toEqual(['alexnet', 20, 128, 0.01, 0.9, 5e-4, 0.5, 'kaiming']);
     expect(parseConfig(['--model', 'alexnet-small'])!.config.init).toBe('kaiming');
     expect(parseConfig(['--augment', 'crop,flip,pca'])!.config.augment).toEqual(['crop', 'flip', 'pca']);
     expect(parseConfig(['--help'])).toBeNull();

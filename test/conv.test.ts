@@ -5,8 +5,15 @@ import { runtime } from '../src/device/current.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
 import { loadFixtures } from './fixtures/load.js';
 
-beforeAll(setupDevice);
-afterEach(() => setConvChunkBytes(null));
+let cpuAdapter: boolean;
+beforeAll(async () => {
+  await setupDevice();
+  cpuAdapter = runtime().cpuAdapter;
+});
+afterEach(() => {
+  setConvChunkBytes(null);
+  runtime().cpuAdapter = cpuAdapter;
+});
 
 const fixtures = loadFixtures();
 
@@ -84,8 +91,10 @@ describe('conv2d against a float64 reference', () => {
     { name: 'batch split into chunks', xs: [3, 3, 8, 7], ws: [5, 3, 3, 3], stride: [1, 1], pad: [1, 1], chunkBytes: 4 * 27 * 56 + 16 },
     { name: 'two samples per chunk', xs: [5, 2, 6, 6], ws: [4, 2, 3, 3], stride: [2, 2], pad: [0, 0], chunkBytes: 4 * 18 * 4 * 2 },
   ];
-  for (const c of cases) {
-    it(c.name, async () => {
+  // Both kernel forms (im2col, split-K): a CPU adapter's and a GPU's.
+  for (const cpu of [true, false]) for (const c of cases) {
+    it(`${c.name} (${cpu ? 'CPU' : 'GPU'} forms)`, async () => {
+      runtime().cpuAdapter = cpu;
       if (c.chunkBytes) setConvChunkBytes(c.chunkBytes);
       const g = geometry(c.xs, c.ws, c.stride, c.pad);
       const xv = asF32(randomValues(c.xs.reduce((a, b) => a * b), 11));

@@ -66,5 +66,10 @@ describe('runtime pieces', () => {
       expect(sizeClass(b)).toBeGreaterThanOrEqual(b);
       expect(sizeClass(b) / b).toBeLessThanOrEqual(1.125);
     }
+    // An NVIDIA GPU's binding limit is 2 GiB − 4: a buffer under it stays bindable whole.
+    const limit = 2 ** 31 - 4;
+    expect(sizeClass(2_147_000_000, limit)).toBe(2_147_000_000);
+    expect(sizeClass(2_000_000_001, limit)).toBe(15 * 2 ** 27);
+    expect(sizeClass(3_000_000, limit)).toBe(sizeClass(3_000_000));
   });
 });

@@ -1,11 +1,20 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { linear, matmul, tensor } from '../src/index.js';
 import { gemmKernel, setGemmBindingLimit, type GemmOptions } from '../src/kernels/gemm.js';
 import { runtime } from '../src/device/current.js';
+import type { GemmVariant } from '../src/kernels/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
 
-beforeAll(setupDevice);
-afterEach(() => setGemmBindingLimit(null));
+let defaults: { variant: GemmVariant; cpu: boolean };
+beforeAll(async () => {
+  await setupDevice();
+  defaults = { variant: runtime().gemmVariant, cpu: runtime().cpuAdapter };
+});
+afterEach(() => {
+  setGemmBindingLimit(null);
+  runtime().gemmVariant = defaults.variant;
+  runtime().cpuAdapter = defaults.cpu;
+});
 
 interface Case {
   M: number;
@@ -65,11 +74,22 @@ async function check(c: Case, seed = 1): Promise<void> {
 
 const label = (c: Case): string => JSON.stringify(c).replace(/"/g, '');
 
-describe('gemmKernel', () => {
+// Both kernels run on any adapter, and so does a GPU's split of k (which splits far more products).
+const configs = [
+  { variant: 'registers', cpu: true },
+  { variant: 'workgroup', cpu: true },
+  { variant: 'registers', cpu: false },
+] as const;
+for (const { variant, cpu } of configs) describe(`gemmKernel (${variant}, ${cpu ? 'CPU' : 'GPU'} split-K)`, () => {
+  beforeEach(() => {
+    runtime().gemmVariant = variant;
+    runtime().cpuAdapter = cpu;
+  });
   const sizes: [number, number, number][] = [
     [1, 1, 1],
     [3, 5, 7],
     [127, 130, 67],
+    [200, 131, 37],
     [9, 256, 130],
     [130, 3, 4],
   ];
@@ -136,6 +156,8 @@ describe('gemmKernel', () => {
     };
     expect(await count(null)).toBe(1);
     expect(await count(8192)).toBeGreaterThan(4);
+    a.dispose();
+    b.dispose();
   });
 
   for (const c of split) {

@@ -1,10 +1,34 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../src/index.js';
+import { runtime } from '../src/device/current.js';
 import { setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);
 
 describe('memory', () => {
+  // A real GPU's pool overflows its cap in a big model's step: buffers released while commands that
+  // name them are recorded but not submitted must outlive that submit.
+  it('buffers the pool lets go of outlive the commands recorded with them', async () => {
+    const pool = runtime().pool;
+    const cap = pool.maxFreeBytes;
+    const run = () =>
+      wg.tidy(() => {
+        let h = wg.full([1000], 0.5);
+        for (let i = 0; i < 20; i++) h = wg.add(wg.mul(h, 1.5), i);
+        return wg.sum(h);
+      });
+    const expected = await run().item();
+    pool.maxFreeBytes = 0;
+    try {
+      const y = run();
+      expect(pool.stats().freeBuffers).toBe(0);
+      expect(await y.item()).toBe(expected);
+      y.dispose();
+    } finally {
+      pool.maxFreeBytes = cap;
+    }
+  });
+
   it('tidy disposes intermediates and keeps what it returns', async () => {
     const start = wg.memory().liveBuffers;
     const x = wg.ones([100]);

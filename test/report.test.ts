@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  confusionMatrix, confusionSvg, confusionText, MetricsWriter, parseMetricsCsv, readMetrics, trainingCurvesSvg, writeFigures,
+  comparisonCurvesSvg, confusionMatrix, confusionSvg, confusionText, MetricsWriter, parseMetricsCsv, readMetrics, trainingCurvesSvg, writeFigures,
   type EpochMetrics, type StepMetrics,
 } from '../examples/alexnet-cifar/report/index.js';
 import { niceTicks } from '../examples/alexnet-cifar/report/svg.js';
@@ -116,6 +116,22 @@ describe('figures', () => {
     const ticks = [...svg.matchAll(/class="x-tick">(\d+)</g)].map((x) => Number(x[1]));
     expect(Math.min(...ticks)).toBe(0);
     expect(Math.max(...ticks)).toBeLessThanOrEqual(7);
+  });
+
+  it('draws several runs on shared axes, one colour and one legend entry each', () => {
+    const run = (name: string, n: number, shift: number) => ({
+      name,
+      epochs: sampleEpochs(n).map((e) => ({ ...e, testLoss: e.testLoss + shift })),
+      steps: Array.from({ length: 10 * n }, (_, i) => ({ step: i + 1, epoch: (i + 1) / 10, loss: 2.3 - i * 0.01 + shift })),
+    });
+    const svg = comparisonCurvesSvg([run('kaiming', 3, 0), run('torch', 2, 0.5)], { title: 'three inits' });
+    expectWellFormed(svg);
+    expect(count(svg, /<circle[^>]*data-series="test-loss-0"/g)).toBe(3);
+    expect(count(svg, /<circle[^>]*data-series="test-loss-1"/g)).toBe(2);
+    expect(count(svg, /<circle[^>]*data-series="test-accuracy-1"/g)).toBe(2);
+    expect(svg.match(/<polyline[^>]*data-series="step-loss-1"[^>]*points="([^"]*)"/)?.[1].trim().split(' ').length).toBe(20);
+    expect(svg).toContain('>kaiming: train loss<');
+    expect(svg).toContain('>torch<');
   });
 
   it('draws a single epoch, no steps, and a NaN loss without breaking the document', () => {

@@ -1,7 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BenchCase, Side } from '../case.js';
 import { conv2d, localResponseNorm, maxPool2d, noGrad, tensor, type Tensor } from '../../src/index.js';
-import { conv2dBackwardKernel, type ConvGeometry } from '../../src/kernels/conv.js';
+import { conv2dBackwardKernel, im2colKernel, type ConvGeometry } from '../../src/kernels/conv.js';
 import { lrnBackwardKernel, type LrnParams } from '../../src/kernels/lrn.js';
 import { maxPoolBackwardKernel, maxPoolKernel, type PoolGeometry } from '../../src/kernels/maxpool.js';
 import { values } from './gemm.js';
@@ -130,6 +130,14 @@ function convCases(l: ConvLayer, batch: number): BenchCase[] {
       },
     },
     {
+      // The column matrix alone, the part of the forward that is not the GEMM (no tfjs op).
+      group: 'alexnet', name: `${l.name} im2col (batch ${batch})`, shape, bytes: 4 * (l.cin * l.k * l.k * batch * out * out + xs.reduce((a, b) => a * b)),
+      async webgrad() {
+        const x = tensor(inputs().x, xs);
+        return side(() => im2colKernel(x, g, 0, batch), (cols) => [cols], [x]);
+      },
+    },
+    {
       // dx, dW and db of one layer; the result compares dx and dW.
       group: 'alexnet', name: `${l.name} backward (batch ${batch})`, shape, flops: 2 * flops, rtol: 1e-3,
       async webgrad() {
@@ -235,8 +243,9 @@ export function alexnetCases(batch: number): BenchCase[] {
   return [...LAYERS.flatMap((l) => convCases(l, batch)), ...poolLrnCases(batch)];
 }
 
-/** The batch-8 cases, and the batch-1 ones as the quick variant. */
+/** The batch-8 cases, the batch-1 ones as the quick variant, and the reference's batch 128 for GPUs. */
 export const cases: BenchCase[] = [
   ...alexnetCases(8).map((c) => ({ ...c, quick: false })),
   ...alexnetCases(1).map((c) => ({ ...c, quick: true })),
+  ...alexnetCases(128).map((c) => ({ ...c, quick: false, large: true })),
 ];

@@ -70,7 +70,10 @@ function gemmCase(group: string, name: string, M: number, N: number, K: number, 
   };
 }
 
-const square = [256, 512, 1024].map((n) => gemmCase('gemm', `square ${n}`, n, n, n, false, false));
+const square = [256, 512, 1024, 2048, 4096].map((n) => ({
+  ...gemmCase('gemm', `square ${n}`, n, n, n, false, false),
+  large: n > 1024,
+}));
 
 /**
  * AlexNet's fully connected layers at batch 32, as `linear` runs them: forward y = x·Wᵀ, backward

@@ -8,32 +8,33 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BenchCase, Side } from '../case.js';
 import { crossEntropy, keep, optim, tensor, tidy, type Tensor } from '../../src/index.js';
-import { AlexNet, forwardFlops } from '../../examples/alexnet-cifar/models.js';
+import { AlexNet, INPUT_SIZE, forwardFlops, type ModelName } from '../../examples/alexnet-cifar/models.js';
 import { values } from './gemm.js';
 
 const LR = 0.01;
 const MOMENTUM = 0.9;
 const WEIGHT_DECAY = 5e-4;
 
-function trainingStepCase(batch: number, quick: boolean): BenchCase {
-  const inputs = values(batch * 3 * 32 * 32, 7);
+function trainingStepCase(modelName: ModelName, batch: number, quick: boolean): BenchCase {
+  const size = INPUT_SIZE[modelName];
+  const inputs = values(batch * 3 * size * size, 7);
   const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
   let weights: Record<string, { shape: number[]; data: Float32Array }> | null = null;
 
   return {
     group: 'training',
-    name: `alexnet-small step b${batch}`,
-    shape: `[${batch},3,32,32] → 10`,
+    name: `${modelName} step b${batch}`,
+    shape: `[${batch},3,${size},${size}] → 10`,
     // Backward costs about twice the forward.
-    flops: 3 * forwardFlops('alexnet-small') * batch,
+    flops: 3 * forwardFlops(modelName) * batch,
     rtol: 1e-3,
     quick,
     async webgrad(): Promise<Side> {
-      const model = new AlexNet('alexnet-small', { init: 'kaiming', seed: 3, dropout: 0 });
+      const model = new AlexNet(modelName, { init: 'kaiming', seed: 3, dropout: 0 });
       weights = {};
       for (const [name, t] of Object.entries(model.stateDict())) weights[name] = { shape: [...t.shape], data: (await t.toArray()) as Float32Array };
       const opt = new optim.SGD(model.parameters(), { lr: LR, momentum: MOMENTUM, weightDecay: WEIGHT_DECAY });
-      const x = keep(tensor(inputs, [batch, 3, 32, 32]));
+      const x = keep(tensor(inputs, [batch, 3, size, size]));
       let first: Tensor | null = null;
       let last: Tensor | null = null;
       return {
@@ -91,14 +92,15 @@ function trainingStepCase(batch: number, quick: boolean): BenchCase {
         f3: fc('classifier.6.weight'), g3: bias('classifier.6.bias'),
       };
       const variables = Object.values(p);
-      const x = tf.tensor(inputs, [batch, 3, 32, 32]).transpose([0, 2, 3, 1]);
+      const x = tf.tensor(inputs, [batch, 3, size, size]).transpose([0, 2, 3, 1]);
       const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat();
       // PyTorch's F.local_response_norm(size 5, alpha, beta, k) is tfjs's LRN with depthRadius 2,
       // bias k and alpha / size.
       const lrn = (t: tfjs.Tensor4D) => tf.localResponseNormalization(t, 2, 2, 1e-4 / 5, 0.75);
       const pool = (t: tfjs.Tensor4D) => tf.maxPool(t, 3, 2, 'valid');
+      const conv1Stride = modelName === 'alexnet' ? 4 : 1;
       const forward = () => {
-        let h = tf.relu(tf.conv2d(x as tfjs.Tensor4D, p.c1 as tfjs.Tensor4D, 1, 2).add(p.b1)) as tfjs.Tensor4D;
+        let h = tf.relu(tf.conv2d(x as tfjs.Tensor4D, p.c1 as tfjs.Tensor4D, conv1Stride, 2).add(p.b1)) as tfjs.Tensor4D;
         h = pool(lrn(h));
         h = tf.relu(tf.conv2d(h, p.c2 as tfjs.Tensor4D, 1, 2).add(p.b2)) as tfjs.Tensor4D;
         h = pool(lrn(h));
@@ -139,4 +141,8 @@ function trainingStepCase(batch: number, quick: boolean): BenchCase {
   };
 }
 
-export const cases: BenchCase[] = [trainingStepCase(16, true), trainingStepCase(64, false)];
+export const cases: BenchCase[] = [
+  trainingStepCase('alexnet-small', 16, true),
+  trainingStepCase('alexnet-small', 64, false),
+  { ...trainingStepCase('alexnet', 128, false), large: true },
+];

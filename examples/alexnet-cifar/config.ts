@@ -52,7 +52,7 @@ Trains AlexNet on CIFAR-10 as the AlexNet paper describes (defaults: the referen
   --augment LIST                  comma list of crop, flip, pca, or none (none)
   --schedule none|step|plateau    lr ÷10 every --schedule-epochs (step) or when the test loss stops improving (plateau)
   --schedule-epochs N             StepLR period / plateau patience in epochs (step: 8, plateau: 2)
-  --init torch|paper|kaiming      initialisation (alexnet: torch; alexnet-small: kaiming)
+  --init torch|paper|kaiming      initialisation (default kaiming: the others stall, README.md)
   --init-from FILE.safetensors    load initial weights (PyTorch names, or the model's order)
   --data PATH                     CIFAR-10 folder or archive (default: ~/.cache/webgrad/cifar10, downloaded if absent)
   --out DIR                       run folder (default: runs/<model>-<date>)

@@ -1,6 +1,6 @@
 import { Gpu, type AdapterSummary } from './gpu.js';
 import { hasRuntime, runtime, setRuntime } from './current.js';
-import { Runtime, type WaitMode } from '../kernels/runtime.js';
+import { Runtime, type GemmVariant, type WaitMode } from '../kernels/runtime.js';
 import { loadKernelSources } from '../kernels/sources.js';
 import type { PoolStats } from '../kernels/pool.js';
 
@@ -10,6 +10,8 @@ export interface InitOptions {
   powerPreference?: GPUPowerPreference;
   /** How readbacks wait for the GPU (see WaitMode). Default 'adaptive'. */
   wait?: WaitMode;
+  /** The GEMM kernel: by default 'registers' on a software adapter, 'workgroup' on a GPU. */
+  gemm?: GemmVariant;
 }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
@@ -26,7 +28,7 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
   }
   await loadKernelSources(read);
   const device = await Gpu.create(gpu, options.powerPreference);
-  setRuntime(new Runtime(device, { wait: options.wait }));
+  setRuntime(new Runtime(device, { wait: options.wait, gemm: options.gemm }));
   return device.info;
 }
 

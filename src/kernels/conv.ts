@@ -58,9 +58,11 @@ export function im2colKernel(x: Tensor, g: ConvGeometry, n0: number, nb: number)
   const cols = Tensor.empty([g.c * g.kh * g.kw, nb * g.oh * g.ow]);
   if (cols.size === 0) return cols;
   const rows = g.c * g.kh * g.kw * nb * g.oh;
+  // GPUs get the coalesced form; CPU adapters the one that divides less.
+  const total = runtime().cpuAdapter ? rows : rows * g.ow;
   runtime().dispatch(
-    { files: ['conv'], entry: 'im2col' },
-    { uniforms: params(g, rows, g.c, g.h, g.w, n0, nb), buffers: [x.buffer, cols.buffer], workgroups: Math.ceil(rows / WORKGROUP) },
+    { files: ['conv'], entry: total === rows ? 'im2col' : 'im2colElements' },
+    { uniforms: params(g, total, g.c, g.h, g.w, n0, nb), buffers: [x.buffer, cols.buffer], workgroups: Math.ceil(total / WORKGROUP) },
   );
   return cols;
 }

@@ -1,8 +1,10 @@
-/** Outputs per invocation of gemm.wgsl (its TM and TN). */
+import type { GemmVariant } from './runtime.js';
+
+/** Outputs per invocation of both GEMM kernels (8×8). */
 export const TILE_M = 8;
 export const TILE_N = 8;
 
-/** Workgroup shape of the register-tiled GEMM: wgX × wgY invocations, each computing TILE_M×TILE_N outputs. */
+/** Workgroup shape of a GEMM: wgX × wgY invocations, each computing TILE_M×TILE_N outputs. */
 export interface Tile {
   wgX: number;
   wgY: number;
@@ -14,25 +16,40 @@ export const tileTuning: { force: Tile | null } = { force: null };
 const pow2ceil = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
 
 /**
- * 64 invocations per workgroup, shaped to the output so that few invocations fall outside it
- * (skinny products such as 32×4096 get 16×4). Only the aspect varies (64×1, 32×2, 16×4, 8×8):
- * each shape is a pipeline of its own, and lavapipe compiles each one for seconds on first use,
- * so a small output keeps a full workgroup and masks the invocations it does not need.
+ * 'registers': 64 invocations per workgroup, shaped to the output so that few invocations fall
+ * outside it (skinny products such as 32×4096 get 16×4). Only the aspect varies (64×1, 32×2, 16×4,
+ * 8×8): each shape is a pipeline of its own, and lavapipe compiles each one for seconds on first
+ * use, so a small output keeps a full workgroup and masks the invocations it does not need.
+ *
+ * 'workgroup': 128×128 outputs per workgroup (256 invocations) where the output is that large in
+ * both directions, which reuses each staged value most; 32×128 for skinny products (batch 32 of
+ * the FC layers); else 64×64.
  */
-export function chooseTile(M: number, _N: number, _K: number): Tile {
+export function chooseTile(variant: GemmVariant, M: number, N: number): Tile {
   if (tileTuning.force) return tileTuning.force;
+  if (variant === 'workgroup') {
+    if (M >= 128 && N >= 128) return { wgX: 16, wgY: 16 };
+    if (M <= 32) return { wgX: 16, wgY: 4 };
+    return { wgX: 8, wgY: 8 };
+  }
   const wgY = Math.min(pow2ceil(Math.ceil(M / TILE_M)), 8);
   return { wgX: 64 / wgY, wgY };
 }
 
-/** Invocations below which a single product leaves the device idle enough to split k. */
-const MIN_INVOCATIONS = 256;
 /** Fewest k per split: shorter ranges cost more in partial sums than they gain. */
 const MIN_K_PER_SPLIT = 128;
 
-/** How many ranges of k to compute side by side (1: no split). */
-export function chooseSplitK(M: number, N: number, K: number): number {
-  const invocations = Math.ceil(M / TILE_M) * Math.ceil(N / TILE_N);
-  if (invocations >= MIN_INVOCATIONS) return 1;
-  return Math.max(1, Math.min(Math.floor(K / MIN_K_PER_SPLIT), Math.ceil(MIN_INVOCATIONS / invocations), 64));
+/**
+ * How many ranges of k to compute side by side (1: no split), so that a product with few outputs
+ * (AlexNet's FC layers at batch 32) still occupies the device: a few hundred invocations keep a
+ * CPU adapter's cores busy; a GPU wants tens of thousands (or a few hundred workgroups).
+ */
+export function chooseSplitK(variant: GemmVariant, cpuAdapter: boolean, M: number, N: number, K: number): number {
+  const tile = chooseTile(variant, M, N);
+  const [parallel, wanted] =
+    variant === 'workgroup'
+      ? [Math.ceil(M / (TILE_M * tile.wgY)) * Math.ceil(N / (TILE_N * tile.wgX)), 256]
+      : [Math.ceil(M / TILE_M) * Math.ceil(N / TILE_N), cpuAdapter ? 256 : 32_768];
+  if (parallel >= wanted) return 1;
+  return Math.max(1, Math.min(Math.floor(K / MIN_K_PER_SPLIT), Math.ceil(wanted / parallel), 64));
 }

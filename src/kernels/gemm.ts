@@ -87,7 +87,7 @@ export function gemmKernel(a: Tensor, b: Tensor, options: GemmOptions = {}): Ten
   // Without a bias, binding 3 gets the head of a (read-only, like the bias): the kernel never reads it.
   const biasBuffer: Binding = options.bias?.buffer ?? { buffer: opA.buffer, offset: 0, size: 16 };
   const ctx: Ctx = { transA, transB, K, opA, opB, opO, biasMode, biasBuffer, relu: !!options.relu, kSplit: 0 };
-  const splits = batch === 1 ? chooseSplitK(M, N, K) : 1;
+  const splits = batch === 1 ? chooseSplitK(runtime().gemmVariant, runtime().cpuAdapter, M, N, K) : 1;
   if (splits > 1 && [opA, opB].every((op) => bindBytes(op, whole) <= limit) && splits * M * N * 4 <= limit) {
     splitK(ctx, out, M, N, splits);
   } else {
@@ -150,7 +150,8 @@ function dispatchPanel(c: Ctx, r: Range): void {
   const bO = bindRange(c.opO, r);
   const first = r.k[0] === 0 || c.kSplit !== 0;
   const last = r.k[1] === c.K || c.kSplit !== 0;
-  const tile: Tile = chooseTile(M, N, K);
+  const variant = runtime().gemmVariant;
+  const tile: Tile = chooseTile(variant, M, N);
   const vecOut = c.opO.ld % 4 === 0 && bO.offset % 4 === 0 && c.opO.stride % 4 === 0;
   const u = new Uniforms()
     .u32(M, N, c.kSplit ? c.K : K, first ? 0 : 1)
@@ -159,7 +160,7 @@ function dispatchPanel(c: Ctx, r: Range): void {
     .u32(c.opA.stride, c.opB.stride, c.opO.stride, last ? c.biasMode : 0)
     .u32(c.kSplit, vecOut ? 1 : 0, 0, 0);
   runtime().dispatch(
-    { files: ['gemm'], entry: 'main', overrides: { TRANS_A: c.transA ? 1 : 0, TRANS_B: c.transB ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY } },
+    { files: ['gemm_common', variant === 'workgroup' ? 'gemm_tiled' : 'gemm'], entry: 'main', overrides: { TRANS_A: c.transA ? 1 : 0, TRANS_B: c.transB ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY } },
     {
       uniforms: bytesOf(u),
       buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],

@@ -6,13 +6,15 @@
  */
 export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
 
-export function sizeClass(bytes: number): number {
+export function sizeClass(bytes: number, maxBinding = Infinity): number {
   const min = 16;
   if (bytes <= min) return min;
   const pow = 2 ** Math.ceil(Math.log2(bytes));
   if (pow <= 1 << 20) return pow;
   const step = pow / 16;
-  return Math.ceil(bytes / step) * step;
+  const rounded = Math.ceil(bytes / step) * step;
+  // A buffer that fits one binding stays bindable whole (2 GiB would not be, on a 2 GiB − 4 limit).
+  return bytes <= maxBinding && rounded > maxBinding ? Math.ceil(bytes / 4) * 4 : rounded;
 }
 
 export interface PoolStats {
@@ -26,22 +28,33 @@ export interface PoolStats {
 
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
+  /** Free buffers, least recently released first: the ones retired when over maxFreeBytes. */
+  private readonly order = new Set<GPUBuffer>();
   private live = 0;
   private liveBytes = 0;
   private freeCount = 0;
   private freeBytes = 0;
 
+  /** Free bytes kept beyond which released buffers are retired instead. */
+  maxFreeBytes = 2 ** 31;
+
   constructor(
     private readonly device: GPUDevice,
-    /** Free bytes kept beyond which released buffers are destroyed instead. */
-    private readonly maxFreeBytes = 2 ** 31,
+    /**
+     * Takes buffers the pool lets go of. A released buffer may still be named by commands recorded
+     * but not yet submitted, and destroying it then fails that submit, so the runtime destroys
+     * them once it has submitted.
+     */
+    private readonly retire: (buffer: GPUBuffer) => void,
+    private readonly maxBinding = Infinity,
   ) {}
 
   acquire(bytes: number): GPUBuffer {
-    const size = sizeClass(bytes);
+    const size = sizeClass(bytes, this.maxBinding);
     const list = this.free.get(size);
     let buffer = list?.pop();
     if (buffer) {
+      this.order.delete(buffer);
       this.freeCount--;
       this.freeBytes -= size;
     } else {
@@ -56,21 +69,37 @@ export class BufferPool {
     const size = buffer.size;
     this.live--;
     this.liveBytes -= size;
-    if (this.freeBytes + size > this.maxFreeBytes) {
-      buffer.destroy();
+    if (size > this.maxFreeBytes) {
+      this.retire(buffer);
       return;
+    }
+    // Over the cap, the buffers released longest ago go: a loop reuses what it released last.
+    for (const old of this.order) {
+      if (this.freeBytes + size <= this.maxFreeBytes) break;
+      this.drop(old);
     }
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
     list.push(buffer);
+    this.order.add(buffer);
     this.freeCount++;
     this.freeBytes += size;
   }
 
-  /** Destroys every free buffer (for example before a large allocation fails). */
+  private drop(buffer: GPUBuffer): void {
+    const list = this.free.get(buffer.size)!;
+    list.splice(list.indexOf(buffer), 1);
+    this.order.delete(buffer);
+    this.freeCount--;
+    this.freeBytes -= buffer.size;
+    this.retire(buffer);
+  }
+
+  /** Retires every free buffer (for example before a large allocation fails). */
   trim(): void {
-    for (const list of this.free.values()) for (const b of list) b.destroy();
+    for (const list of this.free.values()) for (const b of list) this.retire(b);
     this.free.clear();
+    this.order.clear();
     this.freeCount = 0;
     this.freeBytes = 0;
   }

@@ -3,6 +3,8 @@ import { BufferPool } from './pool.js';
 import { foldWorkgroups } from './grid.js';
 import { kernelSource, type KernelFile } from './sources.js';
 
+export type GemmVariant = 'registers' | 'workgroup';
+
 /** Identifies one compute pipeline: the files its module is made of, the entry point, override constants. */
 export interface KernelSpec {
   files: readonly KernelFile[];
@@ -53,9 +55,25 @@ export class Runtime {
   readonly counters = { dispatches: 0, submits: 0, pipelinesCompiled: 0, readbacks: 0 };
   private readonly waiter: Waiter;
 
-  constructor(readonly gpu: Gpu, options: { wait?: WaitMode } = {}) {
+  /**
+   * Which GEMM kernel products run on: 'registers' (gemm.wgsl) or 'workgroup' (gemm_tiled.wgsl,
+   * operands staged in workgroup memory). 'registers' is the default on every adapter: on lavapipe
+   * workgroup memory does not pay, and on an NVIDIA H200 gemm_tiled.wgsl ran 2.7× slower than
+   * gemm.wgsl at 4096³ (bench/RESULTS.md).
+   */
+  gemmVariant: GemmVariant;
+
+  /**
+   * Whether the adapter runs kernels on a CPU (lavapipe): kernels with a CPU form and a GPU form
+   * (im2col, split-K) choose by it. Tests flip it to run both forms on any adapter.
+   */
+  cpuAdapter: boolean;
+
+  constructor(readonly gpu: Gpu, options: { wait?: WaitMode; gemm?: GemmVariant } = {}) {
+    this.gemmVariant = options.gemm ?? 'registers';
+    this.cpuAdapter = gpu.info.software;
     this.device = gpu.device;
-    this.pool = new BufferPool(this.device);
+    this.pool = new BufferPool(this.device, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize);
     this.arena = this.device.createBuffer({ size: this.arenaData.byteLength, usage: UNIFORM | COPY_DST });
     this.waiter = new Waiter(options.wait ?? 'adaptive');
   }
@@ -199,6 +217,13 @@ export class Runtime {
   /** Submits everything recorded. Does not wait. */
   flush(): void {
     this.gpu.throwIfFailed();
+    if (this.encoder) this.submit();
+    // Buffers retired since the last submit are named by no unsubmitted command any more.
+    for (const b of this.doomed) b.destroy();
+    this.doomed = [];
+  }
+
+  private submit(): void {
     if (!this.encoder) return;
     this.endPass();
     if (this.arenaUsed > 0) {
@@ -210,8 +235,6 @@ export class Runtime {
     this.pendingDispatches = 0;
     this.counters.submits++;
     this.waiter.submitted();
-    for (const b of this.doomed) b.destroy();
-    this.doomed = [];
   }
 
   /** Reads bytes back from a buffer: flushes, then waits for the GPU as the wait mode says. */

@@ -13,7 +13,7 @@ export const KERNEL_FILES = [
   'reduce',
   'permute',
   'image',
-  'gemm', 'gemm_pad', 'gemm_sum',
+  'gemm_common', 'gemm', 'gemm_tiled', 'gemm_pad', 'gemm_sum',
   'sgd',
   'conv', 'maxpool', 'lrn', 'relu', 'dropout', 'loss',
 ] as const;

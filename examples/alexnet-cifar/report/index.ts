@@ -11,7 +11,7 @@ import type { EpochMetrics, StepMetrics } from './metrics.js';
 import { trainingCurvesSvg } from './plot.js';
 
 export * from './metrics.js';
-export { trainingCurvesSvg } from './plot.js';
+export { comparisonCurvesSvg, trainingCurvesSvg, type NamedRun } from './plot.js';
 export { confusionMatrix, confusionSvg, confusionText } from './confusion.js';
 
 export interface FigureInputs {

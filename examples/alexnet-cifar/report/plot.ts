@@ -71,6 +71,40 @@ export function trainingCurvesSvg(epochs: EpochMetrics[], steps: StepMetrics[] =
   return svgDocument(WIDTH, HEIGHT, body.join('\n'));
 }
 
+/** One run of several drawn together (comparisonCurvesSvg). */
+export interface NamedRun {
+  name: string;
+  epochs: EpochMetrics[];
+  steps: StepMetrics[];
+}
+
+/**
+ * Several runs on the same axes (the three initialisations, say): the per-step training loss of
+ * each, with its test loss per epoch as markers, and each run's test accuracy per epoch.
+ */
+export function comparisonCurvesSvg(runs: NamedRun[], options: { title?: string } = {}): string {
+  const lastEpoch = Math.max(1, ...runs.flatMap((r) => [...r.epochs.map((e) => e.epoch), ...r.steps.map((s) => s.epoch)]));
+  const loss: Series[] = runs.flatMap((r, i) => [
+    { id: `step-loss-${i}`, name: `${r.name}: train loss`, color: PALETTE[i % PALETTE.length], points: r.steps.map((s): [number, number] => [s.epoch, s.loss]), markers: false, width: 1.2, opacity: 0.8 },
+    { id: `test-loss-${i}`, name: `${r.name}: test loss`, color: PALETTE[i % PALETTE.length], points: r.epochs.map((e): [number, number] => [e.epoch, e.testLoss]), markers: true, width: 0 },
+  ]);
+  const accuracy: Series[] = runs.map((r, i) => ({
+    id: `test-accuracy-${i}`, name: r.name, color: PALETTE[i % PALETTE.length],
+    points: r.epochs.map((e): [number, number] => [e.epoch, e.testAccuracy * 100]), markers: true, width: 2,
+  }));
+  const panelWidth = 400;
+  const common = { top: 70, width: panelWidth, height: 290, xLabel: 'epoch', x: [0, lastEpoch] as [number, number] };
+  const body = [
+    text(WIDTH / 2, 30, options.title ?? 'Training curves', { 'text-anchor': 'middle', 'font-size': 17, 'font-weight': 'bold' }),
+    drawPanel({ ...common, left: 75, title: 'Loss', yLabel: 'cross-entropy loss', y: headroom(range(loss)), yClamp: [0, Infinity], series: loss, legend: 'upper right' }),
+    drawPanel({ ...common, left: 75 + panelWidth + 110, title: 'Test accuracy', yLabel: 'accuracy (%)', y: headroom(range(accuracy)), yClamp: [0, 100], series: accuracy, legend: 'upper right' }),
+  ];
+  return svgDocument(WIDTH, HEIGHT, body.join('\n'));
+}
+
+/** The range with room above the data for the legend. */
+const headroom = ([lo, hi]: [number, number]): [number, number] => [lo, hi + (hi - lo) * 0.6];
+
 function range(series: Pick<Series, 'points'>[]): [number, number] {
   const ys = series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
   return ys.length > 0 ? [Math.min(...ys), Math.max(...ys)] : [0, 1];

@@ -45,6 +45,32 @@ fn im2col(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   }
 }
 
+// The same matrix for GPUs, one element per invocation: consecutive invocations write consecutive
+// columns (coalesced), where the row form above has each invocation write a segment of its own.
+// total counts elements; the element index is the column index.
+@compute @workgroup_size(64)
+fn im2colElements(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+                  @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  if (t >= p.total) { return; }
+  let ox = t % p.ow;
+  let rest0 = t / p.ow;
+  let oy = rest0 % p.oh;
+  let rest = rest0 / p.oh;
+  let n = rest % p.nb;
+  let r = rest / p.nb;
+  let kx = r % p.kw;
+  let ky = (r / p.kw) % p.kh;
+  let c = r / (p.kw * p.kh);
+  let y = i32(oy * p.sh + ky) - i32(p.ph);
+  let xx = i32(ox * p.sw + kx) - i32(p.pw);
+  var v = 0.0;
+  if (y >= 0 && y < i32(p.h) && xx >= 0 && xx < i32(p.w)) {
+    v = x[(((p.n0 + n) * p.c + c) * p.h + u32(y)) * p.w + u32(xx)];
+  }
+  cols[t] = v;
+}
+
 // Output windows o whose span covers input position y: o·s - pad <= y < o·s - pad + k.
 fn windowRange(y: u32, pad: u32, k: u32, s: u32, n: u32) -> vec2<i32> {
   let hi = i32(y + pad);

@@ -1,5 +1,5 @@
-// out[b] = op(A[b]) · op(B[b]) (+ bias) (relu), one TM×TN (8×8) block of outputs per invocation
-// held in registers. Both operands are read as vec4 along the direction that is contiguous in memory:
+// The GEMM for CPU adapters (gemm_common.wgsl has its parameters): one TM×TN (8×8) block of
+// outputs per invocation held in registers. Both operands are read as vec4 along the direction that is contiguous in memory:
 //   A (TRANS_A false) [M, K]: vec4 along k;  A (TRANS_A true) [K, M]: vec4 along m.
 //   B (TRANS_B false) [K, N]: vec4 along n;  B (TRANS_B true) [N, K]: vec4 along k.
 // Each step over 4 values of k loads 8 + 8 vec4s and does 256 FMAs, whatever the form: on a CPU
@@ -7,7 +7,7 @@
 // pads the contiguous dimension of an operand to a multiple of 4 when it is not one already.
 // Measured on lavapipe (CPU time of its workers): dropping half the loads cut the time by ~2/3, yet
 // 8×16, 16×8 and 16×16 tiles were no faster than 8×8 (the larger arrays spill), and the workgroup
-// shape barely mattered. A real GPU would want a workgroup-memory tiled variant beside this one.
+// shape barely mattered. A real GPU gets gemm_tiled.wgsl instead.
 //
 // Rows or columns past M or N are read clamped to the last one (finite values whose outputs are
 // never stored). Past K, operands whose rows run along k are zeroed, which only the last step of k
@@ -21,24 +21,6 @@ override WG_Y: u32 = 8u;   // invocations along m
 const TM = 8u;
 const TN = 8u;
 const NV = TN / 4u;
-
-struct Params {
-  M: u32, N: u32, K: u32, accumulate: u32,
-  // Leading dimensions (elements per stored row) and element offsets of this panel in its binding.
-  lda: u32, ldb: u32, ldo: u32, relu: u32,
-  offA: u32, offB: u32, offO: u32, offBias: u32,
-  // Batch strides in elements (0 where an operand broadcasts); biasMode 0 none, 1 per column, 2 per row.
-  strideA: u32, strideB: u32, strideO: u32, biasMode: u32,
-  // Split-K: when not 0, workgroup z takes k from z·kSplit to (z+1)·kSplit (the batch strides step
-  // along k) and writes its partial sums for gemm_sum to add.
-  kSplit: u32, vecOut: u32, _p1: u32, _p2: u32,
-}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> B: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-// Written as whole vec4s where a row of TN outputs is aligned, else one component at a time.
-@group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 
 // Per-invocation vec4 indices, fixed for the whole k loop: the start of each row an operand is
 // read along (k-contiguous forms), or the vec4 columns it reads in each row of k (the other forms,
@@ -118,7 +100,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let m0 = (wid.y * WG_Y + lid.y) * TM;
   if (m0 >= p.M || n0 >= p.N) { return; }
   let batch = wid.z;
-  K = select(p.K, min(p.kSplit, p.K - batch * p.kSplit), p.kSplit != 0u);
+  K = kExtent(batch);
   let baseA = p.offA + batch * p.strideA;
   let baseB = p.offB + batch * p.strideB;
 
@@ -142,42 +124,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   if (K % 4u != 0u) { step(full, true); }
 
   let baseO = p.offO + batch * p.strideO;
-  if (p.vecOut != 0u && n0 + TN <= p.N) {
-    // ldo, offO and strideO are multiples of 4 (the host says so through vecOut).
-    for (var i = 0u; i < TM; i++) {
-      let m = m0 + i;
-      if (m >= p.M) { break; }
-      let o = (baseO + m * p.ldo + n0) / 4u;
-      for (var v = 0u; v < NV; v++) { out[o + v] = epilogue(acc[i * NV + v], o + v, m, n0 + 4u * v); }
-    }
-    return;
-  }
   for (var i = 0u; i < TM; i++) {
     let m = m0 + i;
     if (m >= p.M) { break; }
-    for (var j = 0u; j < TN; j++) {
-      let n = n0 + j;
-      if (n >= p.N) { break; }
-      let o = baseO + m * p.ldo + n;
-      var v = acc[i * NV + j / 4u][j % 4u];
-      if (p.accumulate != 0u) { v += out[o / 4u][o % 4u]; }
-      if (p.biasMode == 1u) { v += bias[p.offBias + n]; }
-      if (p.biasMode == 2u) { v += bias[p.offBias + m]; }
-      if (p.relu != 0u) { v = max(v, 0.0); }
-      out[o / 4u][o % 4u] = v;
-    }
+    for (var v = 0u; v < NV; v++) { storeRow4(acc[i * NV + v], baseO, m, n0 + 4u * v); }
   }
-}
-
-// Outputs (m, n .. n+3), stored at vec4 o, after accumulation, bias and relu.
-fn epilogue(a: vec4<f32>, o: u32, m: u32, n: u32) -> vec4<f32> {
-  var v = a;
-  if (p.accumulate != 0u) { v += out[o]; }
-  if (p.biasMode == 1u) {
-    let c = p.offBias + n;
-    v += vec4<f32>(bias[c], bias[c + 1u], bias[c + 2u], bias[c + 3u]);
-  }
-  if (p.biasMode == 2u) { v += vec4<f32>(bias[p.offBias + m]); }
-  if (p.relu != 0u) { v = max(v, vec4<f32>(0.0)); }
-  return v;
 }

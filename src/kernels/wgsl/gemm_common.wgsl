@@ -1,0 +1,53 @@
+// What both GEMM kernels (gemm.wgsl, gemm_tiled.wgsl) share: their parameters, bindings and the
+// store of one row of 4 outputs. out[b] = op(A[b]) · op(B[b]) (+ bias) (relu).
+struct Params {
+  M: u32, N: u32, K: u32, accumulate: u32,
+  // Leading dimensions (elements per stored row) and element offsets of this panel in its binding.
+  lda: u32, ldb: u32, ldo: u32, relu: u32,
+  offA: u32, offB: u32, offO: u32, offBias: u32,
+  // Batch strides in elements (0 where an operand broadcasts); biasMode 0 none, 1 per column, 2 per row.
+  strideA: u32, strideB: u32, strideO: u32, biasMode: u32,
+  // Split-K: when not 0, workgroup z takes k from z·kSplit to (z+1)·kSplit (the batch strides step
+  // along k) and writes its partial sums for gemm_sum to add.
+  kSplit: u32, vecOut: u32, _p1: u32, _p2: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> A: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> B: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+// Written as whole vec4s where 4 outputs of a row are aligned, else one component at a time.
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
+
+// The k extent of workgroup z's product: all of K, or its range of a split-K product.
+fn kExtent(z: u32) -> u32 {
+  return select(p.K, min(p.kSplit, p.K - z * p.kSplit), p.kSplit != 0u);
+}
+
+// Stores outputs (m, n .. n+3) of the product whose output starts at element baseO, after
+// accumulation, bias and relu; n is a multiple of 4 and columns past N are dropped.
+fn storeRow4(a: vec4<f32>, baseO: u32, m: u32, n: u32) {
+  if (p.vecOut != 0u && n + 4u <= p.N) {
+    // ldo, offO and strideO are multiples of 4 (the host says so through vecOut).
+    let o = (baseO + m * p.ldo + n) / 4u;
+    var v = a;
+    if (p.accumulate != 0u) { v += out[o]; }
+    if (p.biasMode == 1u) {
+      let c = p.offBias + n;
+      v += vec4<f32>(bias[c], bias[c + 1u], bias[c + 2u], bias[c + 3u]);
+    }
+    if (p.biasMode == 2u) { v += vec4<f32>(bias[p.offBias + m]); }
+    if (p.relu != 0u) { v = max(v, vec4<f32>(0.0)); }
+    out[o] = v;
+    return;
+  }
+  for (var j = 0u; j < 4u; j++) {
+    if (n + j >= p.N) { break; }
+    let o = baseO + m * p.ldo + n + j;
+    var v = a[j];
+    if (p.accumulate != 0u) { v += out[o / 4u][o % 4u]; }
+    if (p.biasMode == 1u) { v += bias[p.offBias + n + j]; }
+    if (p.biasMode == 2u) { v += bias[p.offBias + m]; }
+    if (p.relu != 0u) { v = max(v, 0.0); }
+    out[o / 4u][o % 4u] = v;
+  }
+}
