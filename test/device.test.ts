@@ -4,9 +4,36 @@ import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { KERNEL_FILES } from '../src/kernels/sources.js';
 import { foldWorkgroups } from '../src/kernels/grid.js';
-import { sizeClass } from '../src/kernels/pool.js';
+import { BufferPool, sizeClass } from '../src/kernels/pool.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+describe('buffer pool', () => {
+  // Buffer objects without a GPU: only their size matters to the pool.
+  const fakeDevice = { createBuffer: ({ size }: { size: number }) => ({ size }) } as unknown as GPUDevice;
+  const GiB = 2 ** 30;
+
+  it('keeps as many free bytes as were ever live at once, and retires the oldest beyond a fixed cap', () => {
+    for (const cap of [null, 2 * GiB]) {
+      const retired: number[] = [];
+      const pool = new BufferPool(fakeDevice, (b) => retired.push(b.size));
+      pool.maxFreeBytes = cap;
+      const sizes = [1.5 * GiB, 1.25 * GiB, 1 * GiB];
+      const buffers = sizes.map((s) => pool.acquire(s));
+      for (const b of buffers) pool.release(b);
+      if (cap === null) {
+        // 3.75 GiB were live at once: a step that frees them finds them all again next time.
+        expect(retired).toEqual([]);
+        for (const s of sizes) pool.acquire(s);
+        expect(pool.created).toBe(3);
+      } else {
+        // Over 2 GiB the least recently released go first, so the last one released stays.
+        expect(retired).toEqual([1.5 * GiB, 1.25 * GiB]);
+        expect(pool.stats().freeBytes).toBe(1 * GiB);
+      }
+    }
+  });
+});
 
 describe('no adapter', () => {
   it('says what to install instead of failing on a null adapter', () => {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { countCorrect, crossEntropy, memory, nn, optim, tensor, tidy, type Tensor } from '../src/index.js';
+import { runtime } from '../src/device/current.js';
 import { randomValues, setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);
@@ -114,12 +115,16 @@ describe('training with SGD', () => {
     );
     const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true });
     const live: [number, number][] = [];
+    const created: number[] = [];
     for (let step = 0; step < 50; step++) {
       trainStep(model, opt, x, labels);
       const m = memory();
       live.push([m.liveBuffers, m.liveBytes]);
+      created.push(runtime().pool.created);
     }
     for (let step = 5; step < 50; step++) expect(live[step], `step ${step}`).toEqual(live[4]);
+    // And the pool hands back the buffers of the step before: none is created after the first steps.
+    expect(created[49]).toBe(created[4]);
     opt.dispose();
     model.dispose();
     x.dispose();

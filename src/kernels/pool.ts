@@ -34,9 +34,20 @@ export class BufferPool {
   private liveBytes = 0;
   private freeCount = 0;
   private freeBytes = 0;
+  private peakLiveBytes = 0;
+  /** Buffers created since the pool began (a loop in its steady state creates none). */
+  created = 0;
 
-  /** Free bytes kept beyond which released buffers are retired instead. */
-  maxFreeBytes = 2 ** 31;
+  /**
+   * Free bytes kept beyond which released buffers are retired. By default (null) the larger of
+   * 2 GiB and the most bytes ever live at once, so that a training step whose buffers come and go
+   * (the faithful AlexNet's pass a few GB on a GPU) finds them all again in the next step.
+   */
+  maxFreeBytes: number | null = null;
+
+  private get freeCap(): number {
+    return this.maxFreeBytes ?? Math.max(2 ** 31, this.peakLiveBytes);
+  }
 
   constructor(
     private readonly device: GPUDevice,
@@ -59,9 +70,11 @@ export class BufferPool {
       this.freeBytes -= size;
     } else {
       buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE });
+      this.created++;
     }
     this.live++;
     this.liveBytes += size;
+    this.peakLiveBytes = Math.max(this.peakLiveBytes, this.liveBytes);
     return buffer;
   }
 
@@ -69,13 +82,14 @@ export class BufferPool {
     const size = buffer.size;
     this.live--;
     this.liveBytes -= size;
-    if (size > this.maxFreeBytes) {
+    const cap = this.freeCap;
+    if (size > cap) {
       this.retire(buffer);
       return;
     }
     // Over the cap, the buffers released longest ago go: a loop reuses what it released last.
     for (const old of this.order) {
-      if (this.freeBytes + size <= this.maxFreeBytes) break;
+      if (this.freeBytes + size <= cap) break;
       this.drop(old);
     }
     let list = this.free.get(size);
