@@ -14,33 +14,39 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> cols: array<f32>;
 
 // cols[r, n·L + l] = x[n0 + n, c, oy·sh - ph + ky, ox·sw - pw + kx], zero in the padding.
-// One invocation writes one row segment (r, n, oy) of OW columns: the index arithmetic (integer
-// divisions are scalarised per lane on a CPU adapter) is paid once per OW elements.
+// Row segment t = (r·nb + n)·OH + oy of the matrix: where its OW columns start, the input row
+// they read (y, possibly in the padding) and where that row starts in x, and kx.
+struct Segment { out0: u32, y: i32, row: u32, kx: u32 }
+fn segment(t: u32) -> Segment {
+  let oy = t % p.oh;
+  let rest = t / p.oh;
+  let n = rest % p.nb;
+  let r = rest / p.nb;
+  let ky = (r / p.kw) % p.kh;
+  let c = r / (p.kw * p.kh);
+  let y = i32(oy * p.sh + ky) - i32(p.ph);
+  // The row start is only read where y is inside the input.
+  let row = (((p.n0 + n) * p.c + c) * p.h + u32(max(y, 0))) * p.w;
+  return Segment(t * p.ow, y, row, r % p.kw);
+}
+
+// One invocation writes one row segment of OW columns: the index arithmetic (integer divisions
+// are scalarised per lane on a CPU adapter) is paid once per OW elements.
 @compute @workgroup_size(64)
 fn im2col(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = (wid.y * nwg.x + wid.x) * 64u + lid;
   if (t >= p.total) { return; }
-  let L = p.oh * p.ow;
-  let oy = t % p.oh;
-  let rest = t / p.oh;
-  let n = rest % p.nb;
-  let r = rest / p.nb;
-  let kx = r % p.kw;
-  let ky = (r / p.kw) % p.kh;
-  let c = r / (p.kw * p.kh);
-  let out0 = r * (p.nb * L) + n * L + oy * p.ow;
-  let y = i32(oy * p.sh + ky) - i32(p.ph);
-  if (y < 0 || y >= i32(p.h)) {
-    for (var ox = 0u; ox < p.ow; ox++) { cols[out0 + ox] = 0.0; }
+  let s = segment(t);
+  if (s.y < 0 || s.y >= i32(p.h)) {
+    for (var ox = 0u; ox < p.ow; ox++) { cols[s.out0 + ox] = 0.0; }
     return;
   }
-  let row = (((p.n0 + n) * p.c + c) * p.h + u32(y)) * p.w;
-  var xx = i32(kx) - i32(p.pw);
+  var xx = i32(s.kx) - i32(p.pw);
   for (var ox = 0u; ox < p.ow; ox++) {
     var v = 0.0;
-    if (xx >= 0 && xx < i32(p.w)) { v = x[row + u32(xx)]; }
-    cols[out0 + ox] = v;
+    if (xx >= 0 && xx < i32(p.w)) { v = x[s.row + u32(xx)]; }
+    cols[s.out0 + ox] = v;
     xx += i32(p.sw);
   }
 }
@@ -54,20 +60,10 @@ fn im2colElements(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
   let t = (wid.y * nwg.x + wid.x) * 64u + lid;
   if (t >= p.total) { return; }
   let ox = t % p.ow;
-  let rest0 = t / p.ow;
-  let oy = rest0 % p.oh;
-  let rest = rest0 / p.oh;
-  let n = rest % p.nb;
-  let r = rest / p.nb;
-  let kx = r % p.kw;
-  let ky = (r / p.kw) % p.kh;
-  let c = r / (p.kw * p.kh);
-  let y = i32(oy * p.sh + ky) - i32(p.ph);
-  let xx = i32(ox * p.sw + kx) - i32(p.pw);
+  let s = segment(t / p.ow);
+  let xx = i32(ox * p.sw + s.kx) - i32(p.pw);
   var v = 0.0;
-  if (y >= 0 && y < i32(p.h) && xx >= 0 && xx < i32(p.w)) {
-    v = x[(((p.n0 + n) * p.c + c) * p.h + u32(y)) * p.w + u32(xx)];
-  }
+  if (s.y >= 0 && s.y < i32(p.h) && xx >= 0 && xx < i32(p.w)) { v = x[s.row + u32(xx)]; }
   cols[t] = v;
 }
 
