@@ -10,7 +10,7 @@ export interface InitOptions {
   powerPreference?: GPUPowerPreference;
   /** How readbacks wait for the GPU (see WaitMode). Default 'adaptive'. */
   wait?: WaitMode;
-  /** The GEMM kernel: by default 'registers' on a software adapter, 'workgroup' on a GPU. */
+  /** The GEMM kernel: 'registers' (the default: the faster on lavapipe and on an NVIDIA H200) or 'workgroup'. */
   gemm?: GemmVariant;
 }
 

@@ -160,7 +160,11 @@ function dispatchPanel(c: Ctx, r: Range): void {
     .u32(c.opA.stride, c.opB.stride, c.opO.stride, last ? c.biasMode : 0)
     .u32(c.kSplit, vecOut ? 1 : 0, 0, 0);
   runtime().dispatch(
-    { files: ['gemm_common', variant === 'workgroup' ? 'gemm_tiled' : 'gemm'], entry: 'main', overrides: { TRANS_A: c.transA ? 1 : 0, TRANS_B: c.transB ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY } },
+    {
+      files: ['gemm_common', variant === 'workgroup' ? 'gemm_tiled' : 'gemm'],
+      entry: 'main',
+      overrides: { TRANS_A: c.transA ? 1 : 0, TRANS_B: c.transB ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY },
+    },
     {
       uniforms: bytesOf(u),
       buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],
