@@ -1,8 +1,9 @@
 // The workgroup-memory GEMM (`init({ gemm: 'workgroup' })`; gemm_common.wgsl has its parameters),
 // the usual design for GPUs, yet 2.7× slower than gemm.wgsl on an NVIDIA H200 (bench/RESULTS.md,
 // cause not found): a workgroup computes a BM×BN block of outputs, staging BK-deep slices of both
-// operands in workgroup memory, and each invocation keeps 8×8 outputs in registers. Its rows are two groups of 4 (ty·4 and BM/2 + ty·4) and so are
-// its columns, so that neighbouring invocations read neighbouring vec4s of the staged slices.
+// operands in workgroup memory, and each invocation keeps 8×8 outputs in registers. Its rows are
+// two groups of 4 (ty·4 and BM/2 + ty·4) and so are its columns, so that neighbouring invocations
+// read neighbouring vec4s of the staged slices.
 // Each step over k reads 4 vec4s of workgroup memory for 64 FMAs. The operands are read from
 // storage as vec4s along their contiguous dimension (the host pads it to a multiple of 4), so the
 // staging transposes A when it is stored [M, K] and B when it is stored [N, K].
