@@ -49,21 +49,24 @@ fn windowMax(base: u32, ys: i32, ye: i32, xs: i32, xe: i32, carry: ptr<function,
   return best;
 }
 
+// Output row t = (plane, oy): where its plane starts and the input rows [ys, ye) its windows span.
+struct OutputRow { base: u32, ys: i32, ye: i32 }
+fn outputRow(t: u32) -> OutputRow {
+  let y0 = i32((t % p.oh) * p.sh) - i32(p.ph);
+  return OutputRow((t / p.oh) * p.h * p.w, max(y0, 0), min(y0 + i32(p.kh), i32(p.h)));
+}
+
 // One output row (plane, oy): maxima and their indices.
 @compute @workgroup_size(64)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear(wid, lid, nwg);
   if (t >= p.total) { return; }
-  let oy = t % p.oh;
-  let base = (t / p.oh) * p.h * p.w;
-  let y0 = i32(oy * p.sh) - i32(p.ph);
-  let ys = max(y0, 0);
-  let ye = min(y0 + i32(p.kh), i32(p.h));
+  let r = outputRow(t);
   var carry = Carry(-1, 0.0, 0);
   var x0 = -i32(p.pw);
   for (var ox = 0u; ox < p.ow; ox++) {
-    let best = windowMax(base, ys, ye, max(x0, 0), min(x0 + i32(p.kw), i32(p.w)), &carry);
+    let best = windowMax(r.base, r.ys, r.ye, max(x0, 0), min(x0 + i32(p.kw), i32(p.w)), &carry);
     out[t * p.ow + ox] = best.v;
     indices[t * p.ow + ox] = best.i;
     x0 += i32(p.sw);
@@ -76,15 +79,11 @@ fn forwardMax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
               @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear(wid, lid, nwg);
   if (t >= p.total) { return; }
-  let oy = t % p.oh;
-  let base = (t / p.oh) * p.h * p.w;
-  let y0 = i32(oy * p.sh) - i32(p.ph);
-  let ys = max(y0, 0);
-  let ye = min(y0 + i32(p.kh), i32(p.h));
+  let r = outputRow(t);
   var carry = Carry(-1, 0.0, 0);
   var x0 = -i32(p.pw);
   for (var ox = 0u; ox < p.ow; ox++) {
-    out[t * p.ow + ox] = windowMax(base, ys, ye, max(x0, 0), min(x0 + i32(p.kw), i32(p.w)), &carry).v;
+    out[t * p.ow + ox] = windowMax(r.base, r.ys, r.ye, max(x0, 0), min(x0 + i32(p.kw), i32(p.w)), &carry).v;
     x0 += i32(p.sw);
   }
 }
