@@ -6,7 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSafetensors, saveSafetensors } from '../../src/io/safetensors.js';
+import { loadSafetensors, readTensors } from '../../src/io/safetensors.js';
+import { encodeSafetensors } from '../../src/io/safetensors-format.js';
+import { writeFileAtomic } from '../../src/io/atomic-file.js';
 import { nn, optim, type Tensor } from '../../src/index.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -21,18 +23,34 @@ export interface Progress {
   schedule: unknown;
   /** Best test loss so far and the epochs' metrics are in metrics.jsonl; this is only for the log. */
   lastLoss: number | null;
+  /**
+   * The current epoch's training so far (summed loss, images, seconds), so that a run resumed
+   * mid-epoch, or after its training but before its evaluation, reports the whole epoch.
+   */
+  epochTrain?: { lossSum: number; seen: number; seconds: number } | null;
 }
 
-export async function saveCheckpoint(dir: string, model: nn.Module, opt: optim.SGD, progress: Progress): Promise<void> {
+/**
+ * Writes the checkpoint unless a parameter or momentum holds NaN or Inf: then the previous
+ * checkpoint stays and the name of the first non-finite tensor is returned (null when saved).
+ */
+export async function saveCheckpoint(dir: string, model: nn.Module, opt: optim.SGD, progress: Progress): Promise<string | null> {
   const tensors: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(model.stateDict())) tensors[`model.${name}`] = t;
   const state = opt.stateDict();
   for (const [name, t] of Object.entries(state.tensors)) tensors[`optimizer.${name}`] = t;
-  await saveSafetensors(join(dir, CHECKPOINT_FILE), tensors, {
-    format: 'webgrad-alexnet-cifar/1',
-    progress: JSON.stringify(progress),
-    optimizer: JSON.stringify({ step: state.step, lr: state.lr }),
-  });
+  const host = await readTensors(tensors);
+  const nonFinite = Object.keys(host).find((name) => !host[name].data.every(Number.isFinite));
+  if (nonFinite !== undefined) return nonFinite;
+  await writeFileAtomic(
+    join(dir, CHECKPOINT_FILE),
+    encodeSafetensors(host, {
+      format: 'webgrad-alexnet-cifar/1',
+      progress: JSON.stringify(progress),
+      optimizer: JSON.stringify({ step: state.step, lr: state.lr }),
+    }),
+  );
+  return null;
 }
 
 export function hasCheckpoint(dir: string): boolean {

@@ -64,7 +64,7 @@ export async function train(config: Config, log: (line: string) => void = consol
   const micro = Math.max(1, Math.floor(deviceLimits().maxStorageBufferBindingSize / largestActivationBytes(config.model)));
   const dropouts = model.modules().filter((m): m is nn.Dropout => m instanceof nn.Dropout);
 
-  let progress: Progress = { epoch: 1, batch: 0, globalStep: 0, dropoutMasks: dropouts.map(() => 0), schedule: null, lastLoss: null };
+  let progress: Progress = { epoch: 1, batch: 0, globalStep: 0, dropoutMasks: dropouts.map(() => 0), schedule: null, lastLoss: null, epochTrain: null };
   const resuming = config.resume !== null && hasCheckpoint(dir);
   if (resuming) {
     progress = await loadCheckpoint(dir, model, opt);
@@ -79,21 +79,26 @@ export async function train(config: Config, log: (line: string) => void = consol
       (config.augment.length ? `, augment ${config.augment.join('+')}` : ''),
   );
 
-  const checkpoint = () => {
+  const checkpoint = async (when: string) => {
     progress.dropoutMasks = dropouts.map((d) => d.masksDrawn);
     progress.schedule = scheduler?.stateDict() ?? null;
-    return saveCheckpoint(dir, model, opt, progress);
+    const nonFinite = await saveCheckpoint(dir, model, opt, progress);
+    if (nonFinite !== null) {
+      throw new NonFiniteLossError(`the weights became non-finite (${nonFinite}) ${when}; stopping. The last good checkpoint is in ${dir}`);
+    }
   };
 
   let stoppedEarly = false;
   try {
     for (let epoch = progress.epoch; epoch <= config.epochs; epoch++) {
-      const started = performance.now();
       const batches = epochBatches(train.count, config.batch, { shuffle: config.order === 'shuffle', seed: config.seed, epoch });
       const bar = new ProgressBar(`epoch ${epoch}/${config.epochs}`, batches.length, progress.batch);
       model.train();
-      let lossSum = 0;
-      let seen = 0;
+      // A resumed epoch goes on from its saved totals.
+      const before = progress.batch > 0 ? progress.epochTrain : null;
+      let lossSum = before?.lossSum ?? 0;
+      let seen = before?.seen ?? 0;
+      const trainSeconds = () => (before?.seconds ?? 0) + bar.elapsedSeconds();
       let pending: { loss: Tensor; n: number; step: number; b: number } | null = null;
       const settle = async () => {
         if (!pending) return;
@@ -108,7 +113,7 @@ export async function train(config: Config, log: (line: string) => void = consol
         seen += n;
         progress.lastLoss = value;
         if (step % config.logEvery === 0) await metrics.step({ step, epoch: epoch - 1 + (b + 1) / batches.length, loss: value, lr: opt.lr });
-        bar.update(b + 1, { loss: lossSum / seen, imagesPerSecond: seen / ((performance.now() - started) / 1000) });
+        bar.update(b + 1, { loss: lossSum / seen, imagesPerSecond: seen / trainSeconds() });
       };
       let b = progress.batch;
       for (; b < batches.length; b++) {
@@ -122,17 +127,21 @@ export async function train(config: Config, log: (line: string) => void = consol
       await settle();
       bar.stop();
       progress.batch = b;
+      progress.epochTrain = { lossSum, seen, seconds: trainSeconds() };
       if (b < batches.length) {
         stoppedEarly = true;
-        await checkpoint();
+        await checkpoint(`at step ${progress.globalStep}`);
         log(`stopped after --max-steps ${config.maxSteps}; checkpoint in ${dir} (resume with --resume ${dir})`);
         break;
       }
+      // Saved before evaluating too: a crash in evaluation must not cost the epoch's training.
+      await checkpoint(`after epoch ${epoch}`);
+      const evaluationStarted = performance.now();
       const evaluation = await evaluate(model, test, evalInput, Math.min(config.evalBatch, micro), data.classes.length);
       if (!Number.isFinite(evaluation.loss)) {
         throw new NonFiniteLossError(`the test loss became ${evaluation.loss} after epoch ${epoch}; stopping. The last good checkpoint is in ${dir}`);
       }
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = progress.epochTrain.seconds + (performance.now() - evaluationStarted) / 1000;
       const record: EpochMetrics = {
         epoch,
         trainLoss: seen ? lossSum / seen : Number.NaN,
@@ -140,7 +149,7 @@ export async function train(config: Config, log: (line: string) => void = consol
         testAccuracy: evaluation.accuracy,
         lr: opt.lr,
         seconds,
-        imagesPerSecond: seen / bar.elapsedSeconds(),
+        imagesPerSecond: seen / progress.epochTrain.seconds,
       };
       await metrics.epoch(record);
       log(
@@ -150,8 +159,8 @@ export async function train(config: Config, log: (line: string) => void = consol
       log(perClass(evaluation.confusion, data.classes));
       if (scheduler instanceof optim.StepLR) scheduler.step();
       else if (scheduler instanceof optim.ReduceLROnPlateau) scheduler.step(evaluation.loss);
-      progress = { ...progress, epoch: epoch + 1, batch: 0 };
-      await checkpoint();
+      progress = { ...progress, epoch: epoch + 1, batch: 0, epochTrain: null };
+      await checkpoint(`after epoch ${epoch}`);
       const { epochs, steps } = await readMetrics(dir);
       await writeFigures(dir, {
         epochs,

@@ -13,14 +13,18 @@ import { decodeSafetensors, encodeSafetensors, type HostTensor } from './safeten
 export async function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new WebgradError(`webgrad: saveSafetensors: path must be a non-empty string, got ${String(path)}`);
   for (const [name, t] of Object.entries(tensors)) checkTensor(t, `saveSafetensors: tensor '${name}'`);
-  // All readbacks are started together: one wait for the GPU instead of one per tensor.
+  await writeFileAtomic(path, encodeSafetensors(await readTensors(tensors), metadata));
+}
+
+/** Reads tensors back from the GPU as safetensors' host form, all readbacks started together (one wait, not one per tensor). */
+export async function readTensors(tensors: Record<string, Tensor>): Promise<Record<string, HostTensor>> {
   const entries = Object.entries(tensors);
   const arrays = await Promise.all(entries.map(([, t]) => t.toArray()));
   const host: Record<string, HostTensor> = {};
   entries.forEach(([name, t], i) => {
     host[name] = { dtype: t.dtype === 'int32' ? 'I32' : 'F32', shape: [...t.shape], data: arrays[i] };
   });
-  await writeFileAtomic(path, encodeSafetensors(host, metadata));
+  return host;
 }
 
 /** Loads a .safetensors file onto the GPU; the header is checked before any tensor is created. */
