@@ -65,7 +65,7 @@ for init in ${SMALL_INITS-kaiming torch paper}; do
   stage 35 "alexnet-small $init" $kit main.mjs --model alexnet-small --init $init --data "$data" --epochs 30 --batch 128 \
     --eval-batch 500 --log-every 5 --out "$R/small-$init" $steps
 done
-stage 120 'layers bench' $kit index.mjs --filter "${LAYERS:-$layers}" --json "$R/bench-layers.json"
+stage 120 'layers bench' $kit index.mjs --filter "${LAYERS:-$layers}" --profile --json "$R/bench-layers.json"
 
 (cd "$R" && tar -czf "$OUT/results.tar.gz" --exclude='*.safetensors' --exclude=cifar .)
 ls -la "$OUT"

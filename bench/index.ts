@@ -1,7 +1,7 @@
 // The benchmark: every case in bench/cases/*.ts on webgrad and on tfjs-webgpu (same Dawn adapter),
 // checked against each other, timed, and printed as a table (and written as JSON with --json).
 //   npm run bench -- [--filter REGEX] [--quick] [--large] [--reps N] [--wait adaptive|spin]
-//                    [--gemm registers|workgroup] [--no-tfjs] [--require-gpu] [--json FILE]
+//                    [--gemm registers|workgroup] [--no-tfjs] [--require-gpu] [--profile] [--json FILE]
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { init, release } from '../src/index.js';
@@ -10,6 +10,8 @@ import type { GemmVariant, WaitMode } from '../src/kernels/runtime.js';
 import type { BenchCase, Side } from './case.js';
 import { startTfjs, type TfjsPeer } from './tfjs.js';
 import { median, timeWall, timeWebgrad, timestampsSane } from './timing.js';
+import { printProfile, profileCase } from './profile.js';
+import type { KernelProfile } from '../src/index.js';
 import { cases as alexnetCases } from './cases/alexnet.js';
 import { cases as gemmCases } from './cases/gemm.js';
 import { cases as trainingCases } from './cases/training.js';
@@ -27,11 +29,12 @@ interface Options {
   gemm: GemmVariant | undefined;
   tfjs: boolean;
   requireGpu: boolean;
+  profile: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    filter: null, quick: false, reps: 0, wait: 'adaptive', json: null, large: false, gemm: undefined, tfjs: true, requireGpu: false,
+    filter: null, quick: false, reps: 0, wait: 'adaptive', json: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -47,6 +50,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--large') o.large = true;
     else if (arg === '--no-tfjs') o.tfjs = false;
     else if (arg === '--require-gpu') o.requireGpu = true;
+    else if (arg === '--profile') o.profile = true;
     else if (arg === '--gemm') {
       const g = value();
       if (g !== 'registers' && g !== 'workgroup') throw new Error(`--gemm takes registers or workgroup, got ${g}`);
@@ -95,6 +99,7 @@ interface Row {
   ratio: number | null;
   /** tfjs CPU ms / webgrad CPU ms. */
   cpuRatio: number | null;
+  profile?: KernelProfile;
 }
 
 function rates(c: BenchCase, ms: number, cpuMs: number | null): Measured {
@@ -208,6 +213,13 @@ async function main(): Promise<void> {
     }
     process.stdout.write(` ${fix(row.webgrad.ms)} ms (tfjs ${row.tfjs ? `${fix(row.tfjs.ms)} ms` : row.tfjsError})\n`);
     rows.push(row);
+    if (o.profile) {
+      try {
+        row.profile = await profileCase(c);
+      } catch (error) {
+        process.stdout.write(`  (no profile: ${(error as Error).message.split('\n')[0]})\n`);
+      }
+    }
   }
   const method =
     'wall time per repetition on both sides, from recording the work to the queue reporting it done ' +
@@ -217,6 +229,7 @@ async function main(): Promise<void> {
     "(lavapipe's workers; /proc, Linux), which other load on the machine barely changes; ratios = tfjs / webgrad";
   console.log(`\nmethod: ${method}\n`);
   printTable(rows);
+  for (const r of rows) if (r.profile) printProfile(r.name, r.profile);
   if (o.json) {
     const out = {
       machine,
@@ -232,6 +245,7 @@ async function main(): Promise<void> {
         ...(r.tfjsError ? { tfjsError: r.tfjsError } : {}),
         ratio: r.ratio,
         cpuRatio: r.cpuRatio,
+        ...(r.profile ? { profile: r.profile } : {}),
       })),
     };
     await writeFile(o.json, `${JSON.stringify(out, null, 2)}\n`);

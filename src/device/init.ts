@@ -3,6 +3,7 @@ import { hasRuntime, runtime, setRuntime } from './current.js';
 import { Runtime, type GemmVariant, type WaitMode } from '../kernels/runtime.js';
 import { loadKernelSources } from '../kernels/sources.js';
 import type { PoolStats } from '../kernels/pool.js';
+import type { KernelProfile } from '../kernels/profiler.js';
 
 export interface InitOptions {
   /** A WebGPU entry point to use instead of `navigator.gpu` or, in Node, Dawn's. */
@@ -30,6 +31,16 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
   const device = await Gpu.create(gpu, options.powerPreference);
   setRuntime(new Runtime(device, { wait: options.wait, gemm: options.gemm }));
   return device.info;
+}
+
+/**
+ * Runs `fn` (which may be async) with a GPU timestamp around each dispatch it makes and returns the
+ * GPU time per kernel, the total, and the wall time until the GPU finished. Needs the adapter's
+ * timestamp-query feature. Each dispatch gets a pass of its own meanwhile, which serialises work:
+ * profile to see where the time goes, time with the bench.
+ */
+export function profileKernels(fn: () => unknown): Promise<KernelProfile> {
+  return runtime().profile(fn);
 }
 
 /** Destroys the device. Node exits promptly only once it is released (or by process.exit). */

@@ -14,7 +14,7 @@ export function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
   const out = Tensor.empty(x.shape);
   if (x.size === 0) return out;
   runtime().dispatchRanges(
-    { files: ['unary'], entry: 'main', overrides: { OP: UNARY_OPS[op] } },
+    { files: ['unary'], entry: 'main', overrides: { OP: UNARY_OPS[op] }, label: `unary:${op}` },
     [x.buffer, out.buffer],
     x.size,
     (_, count) => bytesOf(new Uniforms().u32(count)),
@@ -30,7 +30,7 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
   const same = a.size === out.size && b.size === out.size;
   if (same) {
     runtime().dispatchRanges(
-      { files: ['binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 1 } },
+      { files: ['binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 1 }, label: `binary:${op}` },
       [a.buffer, b.buffer, out.buffer],
       out.size,
       (_, count) => bytesOf(new Uniforms().u32(count, shape.length, 0, 0).u32Array([], 2).u32Array([], 2).u32Array([], 2)),
@@ -44,7 +44,7 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
     .u32Array(broadcastStrides(a.shape, shape), 2)
     .u32Array(broadcastStrides(b.shape, shape), 2);
   runtime().dispatch(
-    { files: ['binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0 } },
+    { files: ['binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0 }, label: `binary:${op} broadcast` },
     { uniforms: bytesOf(u), buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;

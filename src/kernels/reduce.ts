@@ -28,7 +28,7 @@ function pass(op: 'sum' | 'max', x: Tensor, outer: number, r: number, inner: num
   if (out.size === 0) return out;
   const u = new Uniforms().u32(outer, r, inner, chunk, chunks).f32(scale);
   runtime().dispatch(
-    { files: ['reduce'], entry: 'reduce', overrides: { OP: op === 'sum' ? 0 : 1 } },
+    { files: ['reduce'], entry: 'reduce', overrides: { OP: op === 'sum' ? 0 : 1 }, label: `reduce:${op}` },
     { uniforms: bytesOf(u), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;

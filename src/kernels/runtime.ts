@@ -2,6 +2,8 @@ import type { Gpu } from '../device/gpu.js';
 import { BufferPool } from './pool.js';
 import { foldWorkgroups } from './grid.js';
 import { kernelSource, type KernelFile } from './sources.js';
+import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
+import { WebgradError } from '../device/errors.js';
 
 export type GemmVariant = 'registers' | 'workgroup';
 
@@ -10,6 +12,8 @@ export interface KernelSpec {
   files: readonly KernelFile[];
   entry: string;
   overrides?: Readonly<Record<string, number>>;
+  /** What the kernel profiler calls it where the rest says too little (an op code's name). */
+  label?: string;
 }
 
 /** A storage binding: a whole buffer, or a range of one (for panels of operands larger than a binding). */
@@ -54,6 +58,7 @@ export class Runtime {
   /** Counters that tests and the bench read. */
   readonly counters = { dispatches: 0, submits: 0, pipelinesCompiled: 0, readbacks: 0 };
   private readonly waiter: Waiter;
+  private profiler: KernelProfiler | null = null;
 
   /**
    * Which GEMM kernel products run on: 'registers' (gemm.wgsl) or 'workgroup' (gemm_tiled.wgsl,
@@ -152,10 +157,11 @@ export class Runtime {
       typeof args.workgroups === 'number'
         ? foldWorkgroups(args.workgroups, this.gpu.limits.maxComputeWorkgroupsPerDimension)
         : args.workgroups;
-    const pass = this.computePass();
+    const pass = this.profiler ? this.timedPass(this.profiler.slot(kernelLabel(spec))) : this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    if (this.profiler) this.endPass();
     this.counters.dispatches++;
     if (++this.pendingDispatches >= 4096) this.flush();
   }
@@ -260,6 +266,31 @@ export class Runtime {
     this.gpu.throwIfFailed();
   }
 
+  /**
+   * Runs `fn` with a GPU timestamp around each of its dispatches and sums them per kernel (see
+   * KernelProfiler). Work recorded before is finished first, so that only fn's is measured.
+   */
+  async profile(fn: () => unknown): Promise<KernelProfile> {
+    if (!this.gpu.features.has('timestamp-query')) throw new WebgradError('webgrad: profileKernels: the adapter has no timestamp-query feature');
+    if (this.profiler) throw new WebgradError('webgrad: profileKernels: already profiling (calls do not nest)');
+    await this.sync();
+    const profiler = new KernelProfiler(this.device);
+    const dispatches = this.counters.dispatches;
+    const t0 = performance.now();
+    this.profiler = profiler;
+    try {
+      await fn();
+      await this.sync();
+    } finally {
+      this.profiler = null;
+    }
+    const wallMs = performance.now() - t0;
+    const count = this.counters.dispatches - dispatches;
+    const kernels = [...(await profiler.collect((f) => this.encode(f), (b, n) => this.read(b, n))).values()];
+    kernels.sort((a, b) => b.ms - a.ms);
+    return { kernels, gpuMs: kernels.reduce((s, k) => s + k.ms, 0), wallMs, dispatches: count };
+  }
+
   /** Drops cached pipelines (tests use it to count compiles). */
   clearPipelines(): void {
     this.pipelines.clear();
@@ -272,6 +303,14 @@ export class Runtime {
 
   private computePass(): GPUComputePassEncoder {
     return (this.pass ??= this.commandEncoder().beginComputePass());
+  }
+
+  private timedPass(slot: { querySet: GPUQuerySet; index: number }): GPUComputePassEncoder {
+    this.endPass();
+    this.pass = this.commandEncoder().beginComputePass({
+      timestampWrites: { querySet: slot.querySet, beginningOfPassWriteIndex: slot.index, endOfPassWriteIndex: slot.index + 1 },
+    });
+    return this.pass;
   }
 
   private endPass(): void {

@@ -1,0 +1,81 @@
+import type { KernelSpec } from './runtime.js';
+
+/** GPU time spent in one kernel (one pipeline) while profiling. */
+export interface KernelTime {
+  /** The kernel's source file, entry point and override constants, e.g. `gemm:main TRANS_A=0 TRANS_B=1 WG_X=8 WG_Y=8`. */
+  kernel: string;
+  calls: number;
+  /** Summed GPU milliseconds of its dispatches. */
+  ms: number;
+}
+
+export interface KernelProfile {
+  /** Kernels by GPU time, most first. */
+  kernels: KernelTime[];
+  /** GPU milliseconds of all dispatches together. */
+  gpuMs: number;
+  /** Wall milliseconds from the start of profiling until the GPU had finished the profiled work. */
+  wallMs: number;
+  dispatches: number;
+}
+
+const QUERY_RESOLVE = 0x0200;
+const COPY_SRC = 0x0004;
+
+export function kernelLabel(spec: KernelSpec): string {
+  if (spec.label) return spec.label;
+  const name = `${spec.files[spec.files.length - 1]}:${spec.entry}`;
+  const overrides = Object.entries(spec.overrides ?? {}).map(([k, v]) => `${k}=${Number(v)}`);
+  return [name, ...overrides].join(' ');
+}
+
+/**
+ * Timestamps around every dispatch, so that each kernel's GPU time can be summed. While it is on,
+ * each dispatch gets a compute pass of its own (the timestamps are the pass's beginning and end),
+ * which serialises work a GPU might otherwise overlap: profile to see where time goes, and time
+ * with the bench.
+ */
+export class KernelProfiler {
+  private readonly sets: { querySet: GPUQuerySet; labels: string[] }[] = [];
+
+  constructor(private readonly device: GPUDevice, private readonly dispatchesPerSet = 2048) {}
+
+  /** The query pair (indices index, index + 1) that brackets the next dispatch. */
+  slot(label: string): { querySet: GPUQuerySet; index: number } {
+    let set = this.sets[this.sets.length - 1];
+    if (!set || set.labels.length === this.dispatchesPerSet) {
+      set = { querySet: this.device.createQuerySet({ type: 'timestamp', count: 2 * this.dispatchesPerSet }), labels: [] };
+      this.sets.push(set);
+    }
+    set.labels.push(label);
+    return { querySet: set.querySet, index: 2 * (set.labels.length - 1) };
+  }
+
+  /**
+   * Resolves every timestamp written so far and sums them per kernel. `encode` records commands
+   * after the profiled work; `read` reads a buffer back once the GPU is done with it.
+   */
+  async collect(
+    encode: (fn: (encoder: GPUCommandEncoder) => void) => void,
+    read: (buffer: GPUBuffer, bytes: number) => Promise<ArrayBuffer>,
+  ): Promise<Map<string, KernelTime>> {
+    const totals = new Map<string, KernelTime>();
+    for (const { querySet, labels } of this.sets) {
+      const bytes = 16 * labels.length;
+      const resolved = this.device.createBuffer({ size: bytes, usage: QUERY_RESOLVE | COPY_SRC });
+      encode((encoder) => encoder.resolveQuerySet(querySet, 0, 2 * labels.length, resolved, 0));
+      const stamps = new BigUint64Array(await read(resolved, bytes));
+      resolved.destroy();
+      querySet.destroy();
+      labels.forEach((kernel, i) => {
+        const ms = Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6;
+        const t = totals.get(kernel) ?? { kernel, calls: 0, ms: 0 };
+        t.calls++;
+        t.ms += ms;
+        totals.set(kernel, t);
+      });
+    }
+    this.sets.length = 0;
+    return totals;
+  }
+}

@@ -1,0 +1,44 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { matmul, profileKernels, relu, tensor, tidy, type Tensor } from '../src/index.js';
+import { runtime } from '../src/device/current.js';
+import { expectClose, randomValues, setupDevice } from './helpers.js';
+
+beforeAll(setupDevice);
+
+describe('profileKernels', () => {
+  it('times each dispatch and sums them per kernel, leaving results as they were', async () => {
+    if (!runtime().gpu.features.has('timestamp-query')) return expect(() => profileKernels(() => undefined)).rejects.toThrow(/timestamp-query/);
+    const a = tensor(randomValues(33 * 17, 1), [33, 17]);
+    const b = tensor(randomValues(17 * 29, 2), [17, 29]);
+    const expected = await tidy(() => relu(relu(matmul(a, b)))).toArray();
+    let out: Tensor | null = null;
+    const profile = await profileKernels(() => {
+      out = tidy(() => relu(relu(matmul(a, b))));
+    });
+    expectClose(await out!.toArray(), expected, 0, 0);
+    const gemm = profile.kernels.filter((k) => k.kernel.startsWith('gemm:main'));
+    const reluKernels = profile.kernels.filter((k) => k.kernel === 'unary:relu');
+    expect(gemm.reduce((s, k) => s + k.calls, 0)).toBe(1);
+    expect(reluKernels.reduce((s, k) => s + k.calls, 0)).toBe(2);
+    expect(profile.kernels.reduce((s, k) => s + k.calls, 0)).toBe(profile.dispatches);
+    // Timestamps may be coarse (lavapipe's tick is 65.5 µs): a short kernel can measure 0.
+    for (const k of profile.kernels) expect(k.ms, k.kernel).toBeGreaterThanOrEqual(0);
+    expect(profile.gpuMs).toBeGreaterThan(0);
+    expect(profile.gpuMs).toBeCloseTo(profile.kernels.reduce((s, k) => s + k.ms, 0), 9);
+    // The GPU time lies within the wall time that holds it.
+    expect(profile.gpuMs).toBeLessThanOrEqual(profile.wallMs);
+    for (let i = 1; i < profile.kernels.length; i++) expect(profile.kernels[i].ms).toBeLessThanOrEqual(profile.kernels[i - 1].ms);
+    (out as Tensor | null)?.dispose();
+    a.dispose();
+    b.dispose();
+  });
+
+  it('refuses to nest', async () => {
+    if (!runtime().gpu.features.has('timestamp-query')) return;
+    let inner: Promise<unknown> | null = null;
+    await profileKernels(() => {
+      inner = profileKernels(() => undefined).catch((e: Error) => e);
+    });
+    expect(String(await inner)).toMatch(/already profiling/);
+  });
+});
