@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { linear, matmul, tensor } from '../src/index.js';
 import { gemmKernel, setGemmBindingLimit, type GemmOptions } from '../src/kernels/gemm.js';
+import { setTexturePackCost } from '../src/kernels/gemm-texture.js';
 import { runtime } from '../src/device/current.js';
 import type { GemmVariant } from '../src/kernels/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
@@ -12,6 +13,7 @@ beforeAll(async () => {
 });
 afterEach(() => {
   setGemmBindingLimit(null);
+  setTexturePackCost(null);
   runtime().gemmVariant = defaults.variant;
   runtime().cpuAdapter = defaults.cpu;
 });
@@ -74,16 +76,20 @@ async function check(c: Case, seed = 1): Promise<void> {
 
 const label = (c: Case): string => JSON.stringify(c).replace(/"/g, '');
 
-// Both kernels run on any adapter, and so does a GPU's split of k (which splits far more products).
+// Every kernel runs on any adapter, and so does a GPU's split of k (which splits far more products).
+// The texture kernel takes 2-D products; batches, splits of k and panels fall back to gemm.wgsl.
 const configs = [
   { variant: 'registers', cpu: true },
   { variant: 'workgroup', cpu: true },
+  { variant: 'texture', cpu: true },
   { variant: 'registers', cpu: false },
 ] as const;
 for (const { variant, cpu } of configs) describe(`gemmKernel (${variant}, ${cpu ? 'CPU' : 'GPU'} split-K)`, () => {
   beforeEach(() => {
     runtime().gemmVariant = variant;
     runtime().cpuAdapter = cpu;
+    // Small products too, which would otherwise not repay packing their operands into textures.
+    setTexturePackCost(0);
   });
   const sizes: [number, number, number][] = [
     [1, 1, 1],
@@ -154,7 +160,8 @@ for (const { variant, cpu } of configs) describe(`gemmKernel (${variant}, ${cpu 
       out.dispose();
       return after - before - (runtime().poisonAllocations ? 1 : 0);
     };
-    expect(await count(null)).toBe(1);
+    // The texture kernel packs a first (b's rows are copied: 128 floats are 512 bytes).
+    expect(await count(null)).toBe(variant === 'texture' ? 2 : 1);
     expect(await count(8192)).toBeGreaterThan(4);
     a.dispose();
     b.dispose();
@@ -166,6 +173,47 @@ for (const { variant, cpu } of configs) describe(`gemmKernel (${variant}, ${cpu 
       return check(c, 7);
     });
   }
+});
+
+describe('gemmKernel on textures', () => {
+  beforeEach(() => {
+    runtime().gemmVariant = 'texture';
+    runtime().cpuAdapter = true;
+    setTexturePackCost(0);
+  });
+  // Dispatches of one product, not counting the poisoning of its output.
+  const dispatches = (c: Case) => {
+    const a = tensor(randomValues(c.M * c.K, 1), c.transA ? [c.K, c.M] : [c.M, c.K]);
+    const b = tensor(randomValues(c.K * c.N, 2), c.transB ? [c.N, c.K] : [c.K, c.N]);
+    const before = runtime().counters.dispatches;
+    gemmKernel(a, b, { transA: c.transA, transB: c.transB }).dispose();
+    const n = runtime().counters.dispatches - before - (runtime().poisonAllocations ? 1 : 0);
+    a.dispose();
+    b.dispose();
+    return n;
+  };
+
+  // Rows of 64·j floats are copied into their textures instead of packed by a kernel.
+  const copied: Case[] = [
+    { M: 130, N: 128, K: 192, bias: 'col', relu: true },
+    { M: 128, N: 192, K: 64, transA: true },
+    { M: 129, N: 128, K: 64, transB: true, bias: 'row' },
+  ];
+  for (const c of copied) {
+    it(`copies operands whose rows are whole 256-byte multiples for ${label(c)}`, async () => {
+      await check(c);
+      expect(dispatches(c)).toBe(1 + (c.transA ? 1 : 0) + (c.transB ? 1 : 0));
+    });
+  }
+
+  it('leaves products that reuse their operands too little to repay packing to gemm.wgsl', () => {
+    setTexturePackCost(null);
+    expect(dispatches({ M: 32, N: 4096, K: 8 })).toBe(1);
+    expect(dispatches({ M: 128, N: 128, K: 8 })).toBe(1);
+    // b's rows of 4096 floats are copied, a's packed.
+    expect(dispatches({ M: 96, N: 4096, K: 8 })).toBe(2);
+    expect(dispatches({ M: 150, N: 150, K: 8 })).toBe(3);
+  });
 });
 
 /** float64 C = op(A)·op(B) for 2-D row-major operands. */

@@ -3,6 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Uniforms, bytesOf } from './uniforms.js';
 import type { Binding } from './runtime.js';
 import { chooseSplitK, chooseTile, TILE_M, TILE_N, type Tile } from './gemm-tiles.js';
+import { textureGemm, textureGemmFits } from './gemm-texture.js';
 
 export interface GemmOptions {
   /** a is stored [.., K, M] and used as its transpose. */
@@ -64,6 +65,16 @@ export function gemmKernel(a: Tensor, b: Tensor, options: GemmOptions = {}): Ten
   const batch = Math.max(ba, bb);
   const out = Tensor.empty(a.rank === 3 || b.rank === 3 ? [batch, M, N] : [M, N]);
   if (out.size === 0) return out;
+  const rt = runtime();
+  const limit = bindingLimit();
+  const biasMode = options.bias ? (options.biasAxis === 'row' ? 2 : 1) : 0;
+  // Without a bias, binding 3 gets the head of a (read-only, like the bias): the kernel never reads it.
+  const biasBuffer: Binding = options.bias?.buffer ?? { buffer: a.buffer, offset: 0, size: 16 };
+  const splits = batch === 1 ? chooseSplitK(rt.gemmVariant, rt.cpuAdapter, M, N, K) : 1;
+  if (rt.gemmVariant === 'texture' && batch === 1 && splits === 1 && textureGemmFits(M, N, K, [a.buffer, b.buffer, out.buffer], limit)) {
+    textureGemm({ a, b, out, transA, transB, M, N, K, biasMode, biasBuffer, relu: !!options.relu });
+    return out;
+  }
 
   // The kernel reads each operand as vec4s along its stored rows: pad rows whose length is not a
   // multiple of 4 (an O(rows·cols) copy beside the O(M·N·K) product).
@@ -82,12 +93,7 @@ export function gemmKernel(a: Tensor, b: Tensor, options: GemmOptions = {}): Ten
   const opO: Operand = { buffer: out.buffer, ld: N, stride: batch === 1 ? 0 : M * N, outer: 'm', inner: 'n', vec4: false };
 
   const whole: Range = { b: [0, batch], m: [0, M], n: [0, N], k: [0, K] };
-  const limit = bindingLimit();
-  const biasMode = options.bias ? (options.biasAxis === 'row' ? 2 : 1) : 0;
-  // Without a bias, binding 3 gets the head of a (read-only, like the bias): the kernel never reads it.
-  const biasBuffer: Binding = options.bias?.buffer ?? { buffer: opA.buffer, offset: 0, size: 16 };
   const ctx: Ctx = { transA, transB, K, opA, opB, opO, biasMode, biasBuffer, relu: !!options.relu, kSplit: 0 };
-  const splits = batch === 1 ? chooseSplitK(runtime().gemmVariant, runtime().cpuAdapter, M, N, K) : 1;
   if (splits > 1 && [opA, opB].every((op) => bindBytes(op, whole) <= limit) && splits * M * N * 4 <= limit) {
     splitK(ctx, out, M, N, splits);
   } else {
@@ -161,7 +167,7 @@ function dispatchPanel(c: Ctx, r: Range): void {
     .u32(c.kSplit, vecOut ? 1 : 0, 0, 0);
   runtime().dispatch(
     {
-      files: ['gemm_common', variant === 'workgroup' ? 'gemm_tiled' : 'gemm'],
+      files: ['gemm_common', 'gemm_operands', variant === 'workgroup' ? 'gemm_tiled' : 'gemm'],
       entry: 'main',
       overrides: { TRANS_A: c.transA ? 1 : 0, TRANS_B: c.transB ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY },
     },

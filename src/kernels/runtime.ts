@@ -5,7 +5,7 @@ import { kernelSource, type KernelFile } from './sources.js';
 import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
 import { WebgradError } from '../device/errors.js';
 
-export type GemmVariant = 'registers' | 'workgroup';
+export type GemmVariant = 'registers' | 'workgroup' | 'texture';
 
 /** Identifies one compute pipeline: the files its module is made of, the entry point, override constants. */
 export interface KernelSpec {
@@ -16,8 +16,8 @@ export interface KernelSpec {
   label?: string;
 }
 
-/** A storage binding: a whole buffer, or a range of one (for panels of operands larger than a binding). */
-export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
+/** A storage binding (a whole buffer, or a range of one for panels of operands larger than a binding), or a texture. */
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number } | { view: GPUTextureView };
 
 export interface DispatchArgs {
   /** Bound at @binding(1), @binding(2), … in the order given. */
@@ -30,10 +30,15 @@ export interface DispatchArgs {
 
 const UNIFORM_SLOT = 256;
 const UNIFORM_SLOTS = 1024;
+// GPUBufferUsage
 const MAP_READ = 0x0001;
 const COPY_DST = 0x0008;
 const COPY_SRC = 0x0004;
 const UNIFORM = 0x0040;
+// GPUTextureUsage
+const TEXTURE_COPY_DST = 0x02;
+const TEXTURE_BINDING = 0x04;
+const STORAGE_BINDING = 0x08;
 
 /**
  * Records dispatches into one command encoder (inside one compute pass while possible) and submits
@@ -54,17 +59,19 @@ export class Runtime {
   private readonly arenaData = new Uint8Array(UNIFORM_SLOT * UNIFORM_SLOTS);
   private arenaUsed = 0;
   private pendingDispatches = 0;
-  private doomed: GPUBuffer[] = [];
+  private doomed: { destroy(): void }[] = [];
   /** Counters that tests and the bench read. */
   readonly counters = { dispatches: 0, submits: 0, pipelinesCompiled: 0, readbacks: 0 };
   private readonly waiter: Waiter;
   private profiler: KernelProfiler | null = null;
 
   /**
-   * Which GEMM kernel products run on: 'registers' (gemm.wgsl) or 'workgroup' (gemm_tiled.wgsl,
-   * operands staged in workgroup memory). 'registers' is the default on every adapter: on lavapipe
-   * workgroup memory does not pay, and on an NVIDIA H200 gemm_tiled.wgsl ran 2.7× slower than
-   * gemm.wgsl at 4096³ (bench/RESULTS.md).
+   * Which GEMM kernel products run on: 'registers' (gemm.wgsl), 'workgroup' (gemm_tiled.wgsl,
+   * operands staged in workgroup memory) or 'texture' (gemm_texture.wgsl, operands packed into
+   * textures). The default is 'texture' on a CPU adapter, where it was the fastest, and 'registers'
+   * elsewhere: on an NVIDIA H200 gemm_tiled.wgsl ran 2.7× slower than gemm.wgsl at 4096³
+   * (bench/RESULTS.md). Products the texture kernel cannot take (batched, split over k, larger
+   * than a texture) run on gemm.wgsl.
    */
   gemmVariant: GemmVariant;
 
@@ -75,8 +82,8 @@ export class Runtime {
   cpuAdapter: boolean;
 
   constructor(readonly gpu: Gpu, options: { wait?: WaitMode; gemm?: GemmVariant } = {}) {
-    this.gemmVariant = options.gemm ?? 'registers';
     this.cpuAdapter = gpu.info.software;
+    this.gemmVariant = options.gemm ?? (this.cpuAdapter ? 'texture' : 'registers');
     this.device = gpu.device;
     this.pool = new BufferPool(this.device, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize);
     this.arena = this.device.createBuffer({ size: this.arenaData.byteLength, usage: UNIFORM | COPY_DST });
@@ -149,7 +156,7 @@ export class Runtime {
       entries.push({ binding: 0, resource: { buffer: this.arena, offset, size: UNIFORM_SLOT } });
     }
     args.buffers.forEach((b, i) => {
-      const resource = 'buffer' in b ? b : { buffer: b };
+      const resource = 'view' in b ? b.view : 'buffer' in b ? b : { buffer: b };
       entries.push({ binding: i + 1, resource });
     });
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
@@ -187,6 +194,26 @@ export class Runtime {
       const bindings = buffers.map((buffer) => ({ buffer, offset, size: Math.min(Math.ceil((count * 4) / 16) * 16, buffer.size - offset) }));
       this.dispatch(spec, { uniforms: uniforms(start, count), buffers: bindings, workgroups: Math.ceil(count / elementsPerWorkgroup) });
     }
+  }
+
+  /** A texture of rgba32float texels that kernels (storage) or copies write and kernels read (textureLoad). */
+  createTexture(width: number, height: number): GPUTexture {
+    return this.device.createTexture({
+      size: [width, height],
+      format: 'rgba32float',
+      usage: TEXTURE_BINDING | STORAGE_BINDING | TEXTURE_COPY_DST,
+    });
+  }
+
+  /** Copies rows of `bytesPerRow` bytes (a multiple of 256) into a texture's texels, in order with the recorded dispatches. */
+  copyToTexture(src: GPUBuffer, bytesPerRow: number, dst: GPUTexture): void {
+    this.endPass();
+    this.commandEncoder().copyBufferToTexture({ buffer: src, bytesPerRow }, { texture: dst }, [dst.width, dst.height]);
+  }
+
+  /** Destroys a buffer or texture once the commands recorded so far that use it are submitted. */
+  retire(resource: { destroy(): void }): void {
+    this.doomed.push(resource);
   }
 
   /** Copies bytes between buffers, in order with the recorded dispatches. */

@@ -1,4 +1,4 @@
-// What both GEMM kernels (gemm.wgsl, gemm_tiled.wgsl) share: their parameters, bindings and the
+// What the GEMM kernels (gemm.wgsl, gemm_tiled.wgsl, gemm_texture.wgsl) share: their parameters, bindings and the
 // store of one row of 4 outputs. out[b] = op(A[b]) · op(B[b]) (+ bias) (relu).
 struct Params {
   M: u32, N: u32, K: u32, accumulate: u32,
@@ -12,8 +12,8 @@ struct Params {
   kSplit: u32, vecOut: u32, _p1: u32, _p2: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> B: array<vec4<f32>>;
+// Bindings 1 and 2, the operands, are each kernel's own: storage arrays (gemm_operands.wgsl) or
+// textures (gemm_texture.wgsl).
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 // Written as whole vec4s where 4 outputs of a row are aligned, else one component at a time.
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;

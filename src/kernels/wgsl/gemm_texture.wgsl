@@ -1,0 +1,52 @@
+// The GEMM for CPU adapters (gemm_common.wgsl has its parameters and epilogue). Both operands are
+// first packed into rgba32float textures (gemm_pack.wgsl) and read here with textureLoad: on
+// lavapipe a storage-buffer load is a loop over the SIMD lanes with a bounds check, a branch and an
+// insert per component (most of gemm.wgsl's instructions), while a texel fetch gathers each lane's
+// 4 floats at once. Otherwise as gemm.wgsl: TM×TN (8×8) outputs per invocation in registers, and
+// each step over 4 values of k reads 8 + 8 texels for 256 FMAs.
+//
+// One form only: A texel (k/4, m) holds A(m, k .. k+3) and B texel (n/4, k) holds B(k, n .. n+3),
+// zero past K and N (B has a multiple of 4 rows). Rows past M and columns past N are read clamped
+// to the last one; their outputs are never stored. No batch, no split of k.
+@group(0) @binding(1) var tA: texture_2d<f32>;
+@group(0) @binding(2) var tB: texture_2d<f32>;
+override WG_X: u32 = 8u;   // invocations along n
+override WG_Y: u32 = 8u;   // invocations along m
+
+// Keep in step with gemm-tiles.ts.
+const TM = 8u;
+const TN = 8u;
+const NV = TN / 4u;
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let n0 = (wid.x * WG_X + lid.x) * TN;
+  let m0 = (wid.y * WG_Y + lid.y) * TM;
+  if (m0 >= p.M || n0 >= p.N) { return; }
+  var rows: array<u32, TM>;
+  for (var i = 0u; i < TM; i++) { rows[i] = min(m0 + i, p.M - 1u); }
+  var cols: array<u32, NV>;
+  for (var v = 0u; v < NV; v++) { cols[v] = min(n0 / 4u + v, (p.N - 1u) / 4u); }
+
+  var acc: array<vec4<f32>, TM * NV>;
+  for (var kc = 0u; kc < (p.K + 3u) / 4u; kc++) {
+    var fa: array<vec4<f32>, TM>;
+    for (var i = 0u; i < TM; i++) { fa[i] = textureLoad(tA, vec2<u32>(kc, rows[i]), 0); }
+    var fb: array<vec4<f32>, 4 * NV>;
+    for (var kk = 0u; kk < 4u; kk++) {
+      for (var v = 0u; v < NV; v++) { fb[kk * NV + v] = textureLoad(tB, vec2<u32>(cols[v], 4u * kc + kk), 0); }
+    }
+    for (var i = 0u; i < TM; i++) {
+      let a = fa[i];
+      for (var v = 0u; v < NV; v++) {
+        acc[i * NV + v] += a.x * fb[v] + a.y * fb[NV + v] + a.z * fb[2u * NV + v] + a.w * fb[3u * NV + v];
+      }
+    }
+  }
+
+  for (var i = 0u; i < TM; i++) {
+    let m = m0 + i;
+    if (m >= p.M) { break; }
+    for (var v = 0u; v < NV; v++) { storeRow4(acc[i * NV + v], p.offO, m, n0 + 4u * v); }
+  }
+}
