@@ -1,8 +1,14 @@
 import type { GemmVariant } from './runtime.js';
 
-/** Outputs per invocation of both GEMM kernels (8×8). */
+/** Outputs per invocation of the storage-buffer GEMM kernels (8×8). */
 export const TILE_M = 8;
 export const TILE_N = 8;
+/**
+ * Outputs per invocation of the texture GEMM (16×16): with texel fetches cheaper than storage
+ * loads, larger blocks paid on lavapipe (at 1024³, 8×8 139 ms, 16×8 111, 16×16 92–109, 32×16
+ * 75–90, 64×16 232; 16×16 was as fast as 32×16 on conv2 and conv4, with half the code).
+ */
+export const TEXTURE_TILE = 16;
 
 /** Workgroup shape of a GEMM: wgX × wgY invocations, each computing TILE_M×TILE_N outputs. */
 export interface Tile {
@@ -32,7 +38,7 @@ export function chooseTile(variant: GemmVariant, M: number, N: number): Tile {
     if (M <= 32) return { wgX: 16, wgY: 4 };
     return { wgX: 8, wgY: 8 };
   }
-  const wgY = Math.min(pow2ceil(Math.ceil(M / TILE_M)), 8);
+  const wgY = Math.min(pow2ceil(Math.ceil(M / (variant === 'texture' ? TEXTURE_TILE : TILE_M))), 8);
   return { wgX: 64 / wgY, wgY };
 }
 

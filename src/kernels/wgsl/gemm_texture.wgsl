@@ -2,8 +2,9 @@
 // first packed into rgba32float textures (gemm_pack.wgsl) and read here with textureLoad: on
 // lavapipe a storage-buffer load is a loop over the SIMD lanes with a bounds check, a branch and an
 // insert per component (most of gemm.wgsl's instructions), while a texel fetch gathers each lane's
-// 4 floats at once. Otherwise as gemm.wgsl: TM×TN (8×8) outputs per invocation in registers, and
-// each step over 4 values of k reads 8 + 8 texels for 256 FMAs.
+// 4 floats at once. Otherwise as gemm.wgsl, with larger blocks since loads cost less: TM×TN
+// (16×16) outputs per invocation, and each step over 4 values of k reads 16 + 16 texels for 1024
+// FMAs.
 //
 // One form only: A texel (k/4, m) holds A(m, k .. k+3) and B texel (n/4, k) holds B(k, n .. n+3),
 // zero past K and N (B has a multiple of 4 rows). Rows past M and columns past N are read clamped
@@ -13,9 +14,9 @@
 override WG_X: u32 = 8u;   // invocations along n
 override WG_Y: u32 = 8u;   // invocations along m
 
-// Keep in step with gemm-tiles.ts.
-const TM = 8u;
-const TN = 8u;
+// Keep in step with TEXTURE_TILE in gemm-tiles.ts.
+const TM = 16u;
+const TN = 16u;
 const NV = TN / 4u;
 
 @compute @workgroup_size(WG_X, WG_Y)
