@@ -215,6 +215,23 @@ describe('gemmKernel on textures', () => {
     });
   }
 
+  // lavapipe's textures hold 16,384 rows: longer k runs as ranges whose products accumulate, the
+  // epilogue after the last; rows are copied from an offset or packed from one.
+  // (Outputs enough that k is not split across invocations instead.)
+  const longK: Case[] = [
+    { M: 128, N: 128, K: 20000, bias: 'col', relu: true },
+    { M: 128, N: 130, K: 20000, transA: true, transB: true, bias: 'row' },
+    { M: 130, N: 128, K: 16448, relu: true },
+  ];
+  for (const c of longK) {
+    it(`splits k past the largest texture for ${label(c)}`, async () => {
+      await check(c);
+      const maxDim = runtime().gpu.limits.maxTextureDimension2D;
+      const ranges = Math.ceil(c.K / (4 * Math.floor(maxDim / 4)));
+      expect(kernels(c).filter((k) => k === 'gemm_texture')).toHaveLength(ranges);
+    });
+  }
+
   it('leaves products that reuse their operands too little to repay readying them to gemm.wgsl', () => {
     setTexturePackingScale(null);
     // fc7's forward x·Wᵀ at a quarter of its size: packing W transposed costs more than the

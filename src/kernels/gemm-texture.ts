@@ -22,29 +22,44 @@ export interface TextureProduct {
 
 /**
  * An operand as its texture holds it: `height` rows of `width` texels, texel (c, r) holding
- * X(r, 4c..4c+3) of the R×C matrix X that the tensor stores (transposed: stored C×R).
+ * X(r, 4c..4c+3) of the R×C matrix X whose element (r, col) the tensor stores at off + r·ld + col
+ * (transposed: at off + col·ld + r).
  */
 interface Packing {
   x: Tensor;
   R: number;
   C: number;
+  ld: number;
+  off: number;
   transposed: boolean;
   width: number;
   height: number;
 }
 
-function packings(p: Pick<TextureProduct, 'a' | 'b' | 'M' | 'N' | 'K' | 'transA' | 'transB'>): [Packing, Packing] {
-  const k4 = Math.ceil(p.K / 4);
+type Shape = Pick<TextureProduct, 'a' | 'b' | 'M' | 'N' | 'K' | 'transA' | 'transB'>;
+
+/** The operands' packings for the products' k from k0 to k0 + kLen. */
+function packings(p: Shape, k0: number, kLen: number): [Packing, Packing] {
+  const k4 = Math.ceil(kLen / 4);
+  const lda = p.a.shape[p.a.rank - 1];
+  const ldb = p.b.shape[p.b.rank - 1];
   // A texel (k/4, m) holds A(m, k..k+3); B texel (n/4, k) holds B(k, n..n+3), with B's rows
   // rounded up to a multiple of 4 (zeros).
   return [
-    { x: p.a, R: p.M, C: p.K, transposed: p.transA, width: k4, height: p.M },
-    { x: p.b, R: p.K, C: p.N, transposed: p.transB, width: Math.ceil(p.N / 4), height: 4 * k4 },
+    { x: p.a, R: p.M, C: kLen, ld: lda, off: p.transA ? k0 * lda : k0, transposed: p.transA, width: k4, height: p.M },
+    { x: p.b, R: kLen, C: p.N, ld: ldb, off: p.transB ? k0 : k0 * ldb, transposed: p.transB, width: Math.ceil(p.N / 4), height: 4 * k4 },
   ];
 }
 
-/** Whole rows whose bytes are a multiple of 256 and that fill the texture exactly: a plain copy. */
-const copyable = (k: Packing): boolean => !k.transposed && k.C % 64 === 0 && k.height === k.R;
+/**
+ * Rows that a copy can move into the texture: whole texels, a row pitch that is a multiple of 256
+ * bytes, a start on a texel, and no rows of zeros to add.
+ */
+const copyable = (k: Packing): boolean =>
+  !k.transposed && k.C % 4 === 0 && k.ld % 64 === 0 && k.off % 4 === 0 && k.height === k.R;
+
+/** The k of each product on textures: B's rows (k) must fit the largest texture. */
+const kPanel = (): number => Math.floor(runtime().gpu.limits.maxTextureDimension2D / 4) * 4;
 
 /**
  * What readying one element of an operand costs, in the multiply-adds whose savings on textures
@@ -67,28 +82,39 @@ const readyCost = (k: Packing): number => k.R * k.C * (copyable(k) ? COST.copy :
  * Whether gemm_texture.wgsl should take a 2-D product: the savings repay readying the operands,
  * each texture is within the device's largest, and each buffer within one storage binding.
  */
-export function textureGemmPays(p: Pick<TextureProduct, 'a' | 'b' | 'out' | 'M' | 'N' | 'K' | 'transA' | 'transB'>, bindingLimit: number): boolean {
+export function textureGemmPays(p: Shape & Pick<TextureProduct, 'out'>, bindingLimit: number): boolean {
   const maxDim = runtime().gpu.limits.maxTextureDimension2D;
-  const ops = packings(p);
+  const ops = packings(p, 0, p.K);
   return (
     p.K > 0 &&
     costScale * (readyCost(ops[0]) + readyCost(ops[1])) < p.M * p.N * p.K &&
-    ops.every((k) => Math.max(k.width, k.height) <= maxDim) &&
+    p.M <= maxDim &&
+    ops[1].width <= maxDim &&
     [p.a, p.b, p.out].every((t) => t.buffer.size <= bindingLimit)
   );
 }
 
-/** Readies both operands as textures and runs the product on them; the textures go after submit. */
+/**
+ * Readies both operands as textures and runs the product on them, in ranges of k that fit a
+ * texture (later ranges add to the output, the last applies the epilogue); the textures go after
+ * submit.
+ */
 export function textureGemm(p: TextureProduct): void {
+  const step = kPanel();
+  for (let k0 = 0; k0 < p.K; k0 += step) panel(p, k0, Math.min(step, p.K - k0));
+}
+
+function panel(p: TextureProduct, k0: number, kLen: number): void {
   const rt = runtime();
-  const [texA, texB] = packings(p).map(ready);
+  const [texA, texB] = packings(p, k0, kLen).map(ready);
   const tile = chooseTile('texture', p.M, p.N);
   const vecOut = p.N % 4 === 0;
+  const last = k0 + kLen === p.K;
   const u = new Uniforms()
-    .u32(p.M, p.N, p.K, 0)
-    .u32(0, 0, p.N, p.relu ? 1 : 0)
+    .u32(p.M, p.N, kLen, k0 > 0 ? 1 : 0)
+    .u32(0, 0, p.N, last && p.relu ? 1 : 0)
     .u32(0, 0, 0, 0)
-    .u32(0, 0, 0, p.biasMode)
+    .u32(0, 0, 0, last ? p.biasMode : 0)
     .u32(0, vecOut ? 1 : 0, 0, 0);
   rt.dispatch(
     { files: ['gemm_common', 'gemm_texture'], entry: 'main', overrides: { WG_X: tile.wgX, WG_Y: tile.wgY } },
@@ -107,11 +133,10 @@ function ready(k: Packing): GPUTexture {
   const rt = runtime();
   const texture = rt.createTexture(k.width, k.height);
   if (copyable(k)) {
-    rt.copyToTexture(k.x.buffer, k.C * 4, texture);
+    rt.copyToTexture(k.x.buffer, 4 * k.off, 4 * k.ld, texture);
     return texture;
   }
-  const ld = k.x.shape[k.x.rank - 1];
-  const u = new Uniforms().u32(k.R, k.C, ld, 0).u32(k.transposed ? 1 : 0, k.width, k.height, 0);
+  const u = new Uniforms().u32(k.R, k.C, k.ld, k.off).u32(k.transposed ? 1 : 0, k.width, k.height, 0);
   rt.dispatch(
     { files: ['gemm_pack'], entry: 'main' },
     { uniforms: bytesOf(u), buffers: [k.x.buffer, { view: texture.createView() }], workgroups: [Math.ceil(k.width / 64), Math.ceil(k.height / 4), 1] },

@@ -205,10 +205,13 @@ export class Runtime {
     });
   }
 
-  /** Copies rows of `bytesPerRow` bytes (a multiple of 256) into a texture's texels, in order with the recorded dispatches. */
-  copyToTexture(src: GPUBuffer, bytesPerRow: number, dst: GPUTexture): void {
+  /**
+   * Fills a texture from rows that start at byte `offset` of `src`, `bytesPerRow` (a multiple of
+   * 256) apart, in order with the recorded dispatches.
+   */
+  copyToTexture(src: GPUBuffer, offset: number, bytesPerRow: number, dst: GPUTexture): void {
     this.endPass();
-    this.commandEncoder().copyBufferToTexture({ buffer: src, bytesPerRow }, { texture: dst }, [dst.width, dst.height]);
+    this.commandEncoder().copyBufferToTexture({ buffer: src, offset, bytesPerRow }, { texture: dst }, [dst.width, dst.height]);
   }
 
   /** Destroys a buffer or texture once the commands recorded so far that use it are submitted. */
