@@ -1,7 +1,7 @@
 // The benchmark: every case in bench/cases/*.ts on webgrad and on tfjs-webgpu (same Dawn adapter),
 // checked against each other, timed, and printed as a table (and written as JSON with --json).
 //   npm run bench -- [--filter REGEX] [--quick] [--large] [--reps N] [--wait adaptive|spin]
-//                    [--gemm registers|workgroup] [--no-tfjs] [--require-gpu] [--profile] [--json FILE]
+//                    [--gemm registers|workgroup|texture] [--no-tfjs] [--require-gpu] [--profile] [--json FILE]
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { init, release } from '../src/index.js';
@@ -53,7 +53,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--profile') o.profile = true;
     else if (arg === '--gemm') {
       const g = value();
-      if (g !== 'registers' && g !== 'workgroup') throw new Error(`--gemm takes registers or workgroup, got ${g}`);
+      if (g !== 'registers' && g !== 'workgroup' && g !== 'texture') throw new Error(`--gemm takes registers, workgroup or texture, got ${g}`);
       o.gemm = g;
     }
     else if (arg === '--wait') {

@@ -11,7 +11,10 @@ export interface InitOptions {
   powerPreference?: GPUPowerPreference;
   /** How readbacks wait for the GPU (see WaitMode). Default 'adaptive'. */
   wait?: WaitMode;
-  /** The GEMM kernel: 'registers' (the default: the faster on lavapipe and on an NVIDIA H200) or 'workgroup'. */
+  /**
+   * The GEMM kernel: 'texture' (the default on CPU adapters such as lavapipe, where it is the
+   * fastest), 'registers' (the default elsewhere: the faster on an NVIDIA H200) or 'workgroup'.
+   */
   gemm?: GemmVariant;
 }
 
