@@ -63,12 +63,13 @@ const kPanel = (): number => Math.floor(runtime().gpu.limits.maxTextureDimension
 
 /**
  * What readying one element of an operand costs, in the multiply-adds whose savings on textures
- * repay it (an element of A takes part in N of them, one of B in M). Measured on lavapipe with
- * fc7's 32×4096·4096×4096 shapes: the products ran in 55–60 ms on textures against 120–160 ms on
- * gemm.wgsl (~0.15 ns saved per multiply-add), while readying a 4096×4096 operand took ~60 ms by
- * copy, ~75 ms by packing its rows and ~125 ms by packing it transposed.
+ * repay it (an element of A takes part in N of them, one of B in M). Measured on lavapipe: the
+ * texture kernel saves ~0.15 ns a multiply-add (1024³: 240 → 95 ms; fc7's dx = g·W: 160 → 60 ms
+ * in kernels), while readying one element of a 4096×4096 operand took ~2 ns by copy (18–70 ms,
+ * `copyBufferToTexture`), ~4.5 ns by packing its rows (75 ms) and 6–7.5 ns packing it transposed
+ * (100–125 ms).
  */
-const COST = { copy: 7, pack: 30, packTransposed: 50 };
+const COST = { copy: 14, pack: 30, packTransposed: 45 };
 let costScale = 1;
 
 /** Tests set 0 to run every product that fits on textures; null restores the measured costs. */
