@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { linear, matmul, tensor } from '../src/index.js';
 import { gemmKernel, setGemmBindingLimit, type GemmOptions } from '../src/kernels/gemm.js';
-import { setTexturePackingScale } from '../src/kernels/gemm-texture.js';
+import { setTextureGemmTuning } from '../src/kernels/gemm-texture.js';
 import { runtime } from '../src/device/current.js';
 import type { GemmVariant } from '../src/kernels/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterEach(() => {
   setGemmBindingLimit(null);
-  setTexturePackingScale(null);
+  setTextureGemmTuning(null);
   runtime().gemmVariant = defaults.variant;
   runtime().cpuAdapter = defaults.cpu;
 });
@@ -78,18 +78,20 @@ const label = (c: Case): string => JSON.stringify(c).replace(/"/g, '');
 
 // Every kernel runs on any adapter, and so does a GPU's split of k (which splits far more products).
 // The texture kernel takes 2-D products; batches, splits of k and panels fall back to gemm.wgsl.
-const configs = [
+// The texture kernel also runs every product as its transpose (stored transposed).
+const configs: { variant: GemmVariant; cpu: boolean; orientation?: 'normal' | 'transposed' }[] = [
   { variant: 'registers', cpu: true },
   { variant: 'workgroup', cpu: true },
-  { variant: 'texture', cpu: true },
+  { variant: 'texture', cpu: true, orientation: 'normal' },
+  { variant: 'texture', cpu: true, orientation: 'transposed' },
   { variant: 'registers', cpu: false },
-] as const;
-for (const { variant, cpu } of configs) describe(`gemmKernel (${variant}, ${cpu ? 'CPU' : 'GPU'} split-K)`, () => {
+];
+for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${variant}${orientation ? ` ${orientation}` : ''}, ${cpu ? 'CPU' : 'GPU'} split-K)`, () => {
   beforeEach(() => {
     runtime().gemmVariant = variant;
     runtime().cpuAdapter = cpu;
     // Small products too, which would otherwise not repay packing their operands into textures.
-    setTexturePackingScale(0);
+    setTextureGemmTuning({ costScale: 0, orientation });
   });
   const sizes: [number, number, number][] = [
     [1, 1, 1],
@@ -160,8 +162,9 @@ for (const { variant, cpu } of configs) describe(`gemmKernel (${variant}, ${cpu 
       out.dispose();
       return after - before - (runtime().poisonAllocations ? 1 : 0);
     };
-    // The texture kernel packs a first (b's rows are copied: 128 floats are 512 bytes).
-    expect(await count(null)).toBe(variant === 'texture' ? 2 : 1);
+    // The texture kernel packs a first (b's rows are copied: 128 floats are 512 bytes); as the
+    // transposed product, both.
+    expect(await count(null)).toBe(variant !== 'texture' ? 1 : orientation === 'transposed' ? 3 : 2);
     expect(await count(8192)).toBeGreaterThan(4);
     a.dispose();
     b.dispose();
@@ -179,7 +182,7 @@ describe('gemmKernel on textures', () => {
   beforeEach(() => {
     runtime().gemmVariant = 'texture';
     runtime().cpuAdapter = true;
-    setTexturePackingScale(0);
+    setTextureGemmTuning({ costScale: 0 });
   });
   // The kernels (their last file) one product dispatches, not counting the poisoning of buffers.
   const kernels = (c: Case): string[] => {
@@ -189,7 +192,7 @@ describe('gemmKernel on textures', () => {
     const seen: string[] = [];
     const dispatch = rt.dispatch;
     rt.dispatch = (spec, args) => {
-      if (spec.entry !== 'fill') seen.push(String(spec.files[spec.files.length - 1]));
+      if (spec.entry !== 'fill') seen.push(`${spec.files[spec.files.length - 1]}${spec.overrides?.TRANSPOSE_OUT ? ' transposed' : ''}`);
       dispatch.call(rt, spec, args);
     };
     try {
@@ -233,13 +236,20 @@ describe('gemmKernel on textures', () => {
   }
 
   it('leaves products that reuse their operands too little to repay readying them to gemm.wgsl', () => {
-    setTexturePackingScale(null);
-    // fc7's forward x·Wᵀ at a quarter of its size: packing W transposed costs more than the
-    // product saves; its dx = g·W copies both operands and pays.
-    expect(kernels({ M: 32, N: 1024, K: 1024, transB: true })).toEqual(['gemm']);
-    expect(kernels({ M: 32, N: 1024, K: 1024 })).toEqual(['gemm_texture']);
+    setTextureGemmTuning(null);
     expect(kernels({ M: 29, N: 130, K: 64 })).toEqual(['gemm_pad', 'gemm']);
+    // fc7's dx = g·W at a quarter of its size copies both operands and pays.
+    expect(kernels({ M: 32, N: 1024, K: 1024 })).toEqual(['gemm_texture']);
     expect(kernels({ M: 64, N: 130, K: 64 })).toEqual(['gemm_pack', 'gemm_texture']);
+  });
+
+  it('runs a product as its transpose where that readies its operands for less', () => {
+    setTextureGemmTuning(null);
+    // fc7's forward x·Wᵀ (a quarter of its size): W would be packed transposed; as (W·xᵀ)ᵀ, W is
+    // copied and only x packed. Likewise a convolution's weight gradient g·colsᵀ.
+    expect(kernels({ M: 32, N: 1024, K: 1024, transB: true })).toEqual(['gemm_pack', 'gemm_texture transposed']);
+    expect(kernels({ M: 64, N: 400, K: 2048, transB: true })).toEqual(['gemm_pack', 'gemm_texture transposed']);
+    expect(kernels({ M: 64, N: 384, K: 2048 })).toEqual(['gemm_texture']);
   });
 });
 

@@ -69,30 +69,49 @@ const kPanel = (): number => Math.floor(runtime().gpu.limits.maxTextureDimension
  * `copyBufferToTexture`), ~4.5 ns by packing its rows (75 ms) and 6–7.5 ns packing it transposed
  * (100–125 ms).
  */
-const COST = { copy: 14, pack: 30, packTransposed: 45 };
-let costScale = 1;
+const COST = { copy: 14, pack: 30, packTransposed: 45, storeTransposed: 30 };
 
-/** Tests set 0 to run every product that fits on textures; null restores the measured costs. */
-export function setTexturePackingScale(scale: number | null): void {
-  costScale = scale ?? 1;
+/**
+ * Set by tests: costScale 0 runs every product that fits on textures, and `orientation` forces
+ * one; null restores the measured choice.
+ */
+let tuning: { costScale: number; orientation: 'normal' | 'transposed' | null } = { costScale: 1, orientation: null };
+export function setTextureGemmTuning(t: { costScale?: number; orientation?: 'normal' | 'transposed' } | null): void {
+  tuning = { costScale: t?.costScale ?? 1, orientation: t?.orientation ?? null };
 }
 
 const readyCost = (k: Packing): number => k.R * k.C * (copyable(k) ? COST.copy : k.transposed ? COST.packTransposed : COST.pack);
 
+/** A product as gemm_texture.wgsl runs it: C itself, or Cᵀ = op(b)ᵀ·op(a)ᵀ stored transposed. */
+export interface TexturePlan extends TextureProduct {
+  transposeOut: boolean;
+}
+
+function transposed(p: TextureProduct): TexturePlan {
+  return {
+    ...p, a: p.b, b: p.a, transA: !p.transB, transB: !p.transA, M: p.N, N: p.M,
+    biasMode: p.biasMode === 0 ? 0 : 3 - p.biasMode, transposeOut: true,
+  };
+}
+
+const planCost = (q: TexturePlan): number => {
+  const [a, b] = packings(q, 0, q.K);
+  return tuning.costScale * (readyCost(a) + readyCost(b) + (q.transposeOut ? q.M * q.N * COST.storeTransposed : 0));
+};
+
 /**
- * Whether gemm_texture.wgsl should take a 2-D product: the savings repay readying the operands,
- * each texture is within the device's largest, and each buffer within one storage binding.
+ * How gemm_texture.wgsl should run a 2-D product, or null where it should not: the orientation
+ * whose operands cost less to ready, if the savings repay that, its textures fit the device's
+ * largest and every buffer fits one storage binding.
  */
-export function textureGemmPays(p: Shape & Pick<TextureProduct, 'out'>, bindingLimit: number): boolean {
+export function planTextureGemm(p: TextureProduct, bindingLimit: number): TexturePlan | null {
+  if (p.K === 0 || ![p.a, p.b, p.out].every((t) => t.buffer.size <= bindingLimit)) return null;
   const maxDim = runtime().gpu.limits.maxTextureDimension2D;
-  const ops = packings(p, 0, p.K);
-  return (
-    p.K > 0 &&
-    costScale * (readyCost(ops[0]) + readyCost(ops[1])) < p.M * p.N * p.K &&
-    p.M <= maxDim &&
-    ops[1].width <= maxDim &&
-    [p.a, p.b, p.out].every((t) => t.buffer.size <= bindingLimit)
-  );
+  const fits = (q: TexturePlan) => q.M <= maxDim && Math.ceil(q.N / 4) <= maxDim;
+  const plans = [{ ...p, transposeOut: false }, transposed(p)]
+    .filter((q) => fits(q) && (tuning.orientation === null || tuning.orientation === (q.transposeOut ? 'transposed' : 'normal')))
+    .sort((x, y) => planCost(x) - planCost(y));
+  return plans.length && planCost(plans[0]) < p.M * p.N * p.K ? plans[0] : null;
 }
 
 /**
@@ -100,25 +119,25 @@ export function textureGemmPays(p: Shape & Pick<TextureProduct, 'out'>, bindingL
  * texture (later ranges add to the output, the last applies the epilogue); the textures go after
  * submit.
  */
-export function textureGemm(p: TextureProduct): void {
+export function textureGemm(p: TexturePlan): void {
   const step = kPanel();
   for (let k0 = 0; k0 < p.K; k0 += step) panel(p, k0, Math.min(step, p.K - k0));
 }
 
-function panel(p: TextureProduct, k0: number, kLen: number): void {
+function panel(p: TexturePlan, k0: number, kLen: number): void {
   const rt = runtime();
   const [texA, texB] = packings(p, k0, kLen).map(ready);
   const tile = chooseTile('texture', p.M, p.N);
-  const vecOut = p.N % 4 === 0;
+  const vecOut = p.N % 4 === 0 && !p.transposeOut;
   const last = k0 + kLen === p.K;
   const u = new Uniforms()
     .u32(p.M, p.N, kLen, k0 > 0 ? 1 : 0)
-    .u32(0, 0, p.N, last && p.relu ? 1 : 0)
+    .u32(0, 0, p.transposeOut ? p.M : p.N, last && p.relu ? 1 : 0)
     .u32(0, 0, 0, 0)
     .u32(0, 0, 0, last ? p.biasMode : 0)
     .u32(0, vecOut ? 1 : 0, 0, 0);
   rt.dispatch(
-    { files: ['gemm_common', 'gemm_texture'], entry: 'main', overrides: { WG_X: tile.wgX, WG_Y: tile.wgY } },
+    { files: ['gemm_common', 'gemm_texture'], entry: 'main', overrides: { TRANSPOSE_OUT: p.transposeOut ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY } },
     {
       uniforms: bytesOf(u),
       buffers: [{ view: texA.createView() }, { view: texB.createView() }, p.biasBuffer, p.out.buffer],

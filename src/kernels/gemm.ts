@@ -3,7 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Uniforms, bytesOf } from './uniforms.js';
 import type { Binding } from './runtime.js';
 import { chooseSplitK, chooseTile, TILE_M, TILE_N, type Tile } from './gemm-tiles.js';
-import { textureGemm, textureGemmPays } from './gemm-texture.js';
+import { planTextureGemm, textureGemm } from './gemm-texture.js';
 
 export interface GemmOptions {
   /** a is stored [.., K, M] and used as its transpose. */
@@ -71,9 +71,12 @@ export function gemmKernel(a: Tensor, b: Tensor, options: GemmOptions = {}): Ten
   // Without a bias, binding 3 gets the head of a (read-only, like the bias): the kernel never reads it.
   const biasBuffer: Binding = options.bias?.buffer ?? { buffer: a.buffer, offset: 0, size: 16 };
   const splits = batch === 1 ? chooseSplitK(rt.gemmVariant, rt.cpuAdapter, M, N, K) : 1;
-  const product = { a, b, out, transA, transB, M, N, K, biasMode, biasBuffer, relu: !!options.relu };
-  if (rt.gemmVariant === 'texture' && batch === 1 && splits === 1 && textureGemmPays(product, limit)) {
-    textureGemm(product);
+  const plan =
+    rt.gemmVariant === 'texture' && batch === 1 && splits === 1
+      ? planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode, biasBuffer, relu: !!options.relu }, limit)
+      : null;
+  if (plan) {
+    textureGemm(plan);
     return out;
   }
 

@@ -42,12 +42,16 @@ fn storeRow4(a: vec4<f32>, baseO: u32, m: u32, n: u32) {
   }
   for (var j = 0u; j < 4u; j++) {
     if (n + j >= p.N) { break; }
-    let o = baseO + m * p.ldo + n + j;
-    var v = a[j];
-    if (p.accumulate != 0u) { v += out[o / 4u][o % 4u]; }
-    if (p.biasMode == 1u) { v += bias[p.offBias + n + j]; }
-    if (p.biasMode == 2u) { v += bias[p.offBias + m]; }
-    if (p.relu != 0u) { v = max(v, 0.0); }
-    out[o / 4u][o % 4u] = v;
+    storeOne(a[j], baseO + m * p.ldo + n + j, m, n + j);
   }
+}
+
+// Stores output (m, n) of the product at element o, after accumulation, bias and relu.
+fn storeOne(x: f32, o: u32, m: u32, n: u32) {
+  var v = x;
+  if (p.accumulate != 0u) { v += out[o / 4u][o % 4u]; }
+  if (p.biasMode == 1u) { v += bias[p.offBias + n]; }
+  if (p.biasMode == 2u) { v += bias[p.offBias + m]; }
+  if (p.relu != 0u) { v = max(v, 0.0); }
+  out[o / 4u][o % 4u] = v;
 }

@@ -9,8 +9,13 @@
 // One form only: A texel (k/4, m) holds A(m, k .. k+3) and B texel (n/4, k) holds B(k, n .. n+3),
 // zero past K and N (B has a multiple of 4 rows). Rows past M and columns past N are read clamped
 // to the last one; their outputs are never stored. No batch, no split of k.
+//
+// TRANSPOSE_OUT stores output (m, n) at out[n·ldo + m]: the host computes Cᵀ = op(B)ᵀ·op(A)ᵀ
+// instead of C where readying those operands costs less (a convolution's weight gradient, whose
+// columns operand would otherwise be packed transposed).
 @group(0) @binding(1) var tA: texture_2d<f32>;
 @group(0) @binding(2) var tB: texture_2d<f32>;
+override TRANSPOSE_OUT: bool = false;
 override WG_X: u32 = 8u;   // invocations along n
 override WG_Y: u32 = 8u;   // invocations along m
 
@@ -48,6 +53,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   for (var i = 0u; i < TM; i++) {
     let m = m0 + i;
     if (m >= p.M) { break; }
-    for (var v = 0u; v < NV; v++) { storeRow4(acc[i * NV + v], p.offO, m, n0 + 4u * v); }
+    for (var v = 0u; v < NV; v++) {
+      if (!TRANSPOSE_OUT) {
+        storeRow4(acc[i * NV + v], p.offO, m, n0 + 4u * v);
+        continue;
+      }
+      for (var j = 0u; j < 4u; j++) {
+        let n = n0 + 4u * v + j;
+        if (n < p.N) { storeOne(acc[i * NV + v][j], n * p.ldo + m, m, n); }
+      }
+    }
   }
 }
