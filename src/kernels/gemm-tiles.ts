@@ -22,10 +22,11 @@ export const tileTuning: { force: Tile | null } = { force: null };
 const pow2ceil = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
 
 /**
- * 'registers': 64 invocations per workgroup, shaped to the output so that few invocations fall
- * outside it (skinny products such as 32×4096 get 16×4). Only the aspect varies (64×1, 32×2, 16×4,
- * 8×8): each shape is a pipeline of its own, and lavapipe compiles each one for seconds on first
- * use, so a small output keeps a full workgroup and masks the invocations it does not need.
+ * 'registers' and 'texture': 64 invocations per workgroup, shaped to the output so that few
+ * invocations fall outside it (skinny products such as 32×4096 get 32×2, and 4096×32 ones 2×32).
+ * Only the aspect varies (64×1 … 8×8 … 1×64): each shape is a pipeline of its own, and lavapipe
+ * compiles each one for seconds on first use, so a small output keeps a full workgroup and masks
+ * the invocations it does not need.
  *
  * 'workgroup': 128×128 outputs per workgroup (256 invocations) where the output is that large in
  * both directions, which reuses each staged value most; 32×128 for skinny products (batch 32 of
@@ -38,8 +39,15 @@ export function chooseTile(variant: GemmVariant, M: number, N: number): Tile {
     if (M <= 32) return { wgX: 16, wgY: 4 };
     return { wgX: 8, wgY: 8 };
   }
-  const wgY = Math.min(pow2ceil(Math.ceil(M / (variant === 'texture' ? TEXTURE_TILE : TILE_M))), 8);
-  return { wgX: 64 / wgY, wgY };
+  const [tm, tn] = variant === 'texture' ? [TEXTURE_TILE, TEXTURE_TILE] : [TILE_M, TILE_N];
+  const rows = Math.ceil(M / tm);
+  const cols = Math.ceil(N / tn);
+  if (rows < 8 || cols >= 8) {
+    const wgY = Math.min(pow2ceil(rows), 8);
+    return { wgX: 64 / wgY, wgY };
+  }
+  const wgX = pow2ceil(cols);
+  return { wgX, wgY: 64 / wgX };
 }
 
 /** Fewest k per split: shorter ranges cost more in partial sums than they gain. */
