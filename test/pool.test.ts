@@ -103,6 +103,26 @@ describe('maxPool2d against a float64 reference', () => {
     }
   });
 
+  it('the streamed backward of 3-wide, stride-2 windows: uncovered columns, other rows and row padding', async () => {
+    const cases: { xs: number[]; k: [number, number]; s: [number, number]; p: [number, number] }[] = [
+      { xs: [2, 3, 9, 12], k: [3, 3], s: [2, 2], p: [0, 0] },
+      { xs: [1, 2, 8, 13], k: [2, 3], s: [1, 2], p: [0, 0] },
+      { xs: [1, 2, 7, 11], k: [5, 3], s: [3, 2], p: [2, 0] },
+      { xs: [1, 1, 4, 3], k: [3, 3], s: [2, 2], p: [1, 0] },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const size = c.xs.reduce((a, b) => a * b);
+      // Few distinct values, so that windows tie and share their choices.
+      const xv = Float64Array.from(randomValues(size, 30 + i), (v) => Math.round(v * 3) / 3);
+      const shape = reference(c.xs, xv, c.k, c.s, c.p, new Float64Array(0)).shape;
+      const gv = asF32(randomValues(shape.reduce((a, b) => a * b), 40 + i));
+      const ref = reference(c.xs, xv, c.k, c.s, c.p, gv);
+      const x = tensor(xv, c.xs, { requiresGrad: true });
+      maxPool2d(x, { kernelSize: c.k, stride: c.s, padding: c.p }).backward(tensor(gv, shape));
+      expectClose(await values(x.grad), ref.gx, 1e-6, 1e-7);
+    }
+  });
+
   it('stride defaults to the kernel size', async () => {
     const x = tensor(randomValues(2 * 7 * 9, 7), [1, 2, 7, 9]);
     expect(maxPool2d(x, { kernelSize: [2, 3] }).shape).toEqual([1, 2, 3, 3]);

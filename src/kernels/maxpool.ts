@@ -60,8 +60,10 @@ export function maxPoolBackwardKernel(grad: Tensor, indices: Tensor, g: PoolGeom
   const gx = Tensor.empty([g.n, g.c, g.h, g.w]);
   if (gx.size > 0) {
     const rows = g.n * g.c * g.h;
+    // AlexNet's 3/2 windows (no column padding) stream each input row once.
+    const streamed = g.kw === 3 && g.sw === 2 && g.pw === 0;
     runtime().dispatch(
-      { files: ['maxpool'], entry: 'backward' },
+      { files: ['maxpool'], entry: streamed ? 'backward3s2' : 'backward' },
       { uniforms: params(rows, g), buffers: [grad.buffer, indices.buffer, gx.buffer], workgroups: Math.ceil(rows / WORKGROUP) },
     );
   }

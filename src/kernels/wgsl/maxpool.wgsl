@@ -183,6 +183,42 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
   }
 }
 
+// The same for windows 3 wide at stride 2 without column padding (AlexNet's), any rows: each
+// invocation streams the windows over its input row once, two loads a window and row of windows
+// (against up to four windows of two loads each for every input element), carrying the sum of
+// the column that a window shares with the next.
+@compute @workgroup_size(64)
+fn backward3s2(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+               @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = linear(wid, lid, nwg);
+  if (t >= p.total) { return; }
+  let y = t % p.h;
+  let rows = windowRange(y, p.ph, p.kh, p.sh, p.oh);
+  let base = (t / p.h) * p.oh * p.ow;
+  let gx0 = t * p.w;
+  // Columns 2·ox, 2·ox + 1 and 2·ox + 2 of window ox; the first holds what window ox − 1 gave it.
+  var a0 = 0.0;
+  for (var ox = 0u; ox < p.ow; ox++) {
+    var a1 = 0.0;
+    var a2 = 0.0;
+    let rowStart = i32(y * p.w + 2u * ox);
+    for (var oy = rows.x; oy <= rows.y; oy++) {
+      let o = base + u32(oy) * p.ow + ox;
+      // Where in this row's three columns the window's choice lies (another row: outside 0..2).
+      let c = chosen[o] - rowStart;
+      let v = g[o];
+      a0 += select(0.0, v, c == 0);
+      a1 += select(0.0, v, c == 1);
+      a2 += select(0.0, v, c == 2);
+    }
+    gx[gx0 + 2u * ox] = a0;
+    gx[gx0 + 2u * ox + 1u] = a1;
+    a0 = a2;
+  }
+  // Column 2·ow is the last window's third; any after it lie in no window.
+  for (var xx = 2u * p.ow; xx < p.w; xx++) { gx[gx0 + xx] = select(0.0, a0, xx == 2u * p.ow); }
+}
+
 // -inf at run time (WGSL refuses infinities in constant expressions).
 fn negInf() -> f32 {
   var bits = 0xff800000u;
