@@ -4,6 +4,9 @@ import { foldWorkgroups } from './grid.js';
 import { kernelSource, type KernelFile } from './sources.js';
 import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
 import { WebgradError } from '../device/errors.js';
+import { Waiter, type WaitMode } from './waiter.js';
+
+export type { WaitMode };
 
 export type GemmVariant = 'registers' | 'workgroup' | 'texture';
 
@@ -348,38 +351,5 @@ export class Runtime {
       this.pass.end();
       this.pass = null;
     }
-  }
-}
-
-/**
- * How the runtime waits for the GPU. While a `mapAsync` or `onSubmittedWorkDone` promise is pending,
- * dawn.node polls on the main thread and takes most of a core, which a CPU adapter such as lavapipe
- * needs for its own workers. 'adaptive' sleeps for most of the GPU time that recent waits took
- * before it starts the awaited call; 'spin' awaits at once.
- */
-export type WaitMode = 'adaptive' | 'spin';
-
-class Waiter {
-  private lastSubmit = 0;
-  /** How long after its submit the last wait's work was done, in ms (0: no estimate). */
-  private expected = 0;
-
-  constructor(private readonly mode: WaitMode) {}
-
-  submitted(): void {
-    this.lastSubmit = performance.now();
-  }
-
-  async wait(start: () => Promise<unknown>): Promise<void> {
-    const before = performance.now() - this.lastSubmit;
-    const sleep = this.mode === 'adaptive' ? 0.8 * this.expected - before : 0;
-    if (sleep >= 2) await new Promise((resolve) => setTimeout(resolve, sleep));
-    const t0 = performance.now();
-    await start();
-    const awaited = performance.now() - t0;
-    // Work that was already done when the sleep ended tells only that the sleep was too long:
-    // the next wait then starts from what was known before sleeping, so that one long
-    // operation does not make the short ones after it sleep.
-    this.expected = sleep >= 2 && awaited < 1 ? before : performance.now() - this.lastSubmit;
   }
 }

@@ -1,0 +1,39 @@
+/**
+ * How the runtime waits for the GPU. While a `mapAsync` or `onSubmittedWorkDone` promise is pending,
+ * dawn.node polls on the main thread and takes most of a core, which a CPU adapter such as lavapipe
+ * needs for its own workers. 'adaptive' sleeps for most of the GPU time that recent waits took
+ * before it starts the awaited call; 'spin' awaits at once.
+ */
+export type WaitMode = 'adaptive' | 'spin';
+
+export class Waiter {
+  private lastSubmit = 0;
+  private expected = 0;
+
+  constructor(private readonly mode: WaitMode) {}
+
+  /** How long after its submit the last wait's work was done, in ms (0: no estimate yet). */
+  get expectedMs(): number {
+    return this.expected;
+  }
+
+  submitted(): void {
+    this.lastSubmit = performance.now();
+  }
+
+  async wait(start: () => Promise<unknown>): Promise<void> {
+    const before = performance.now() - this.lastSubmit;
+    const sleep = this.mode === 'adaptive' ? 0.8 * this.expected - before : 0;
+    if (sleep >= 2) await new Promise((resolve) => setTimeout(resolve, sleep));
+    const t0 = performance.now();
+    await start();
+    const awaited = performance.now() - t0;
+    // Work that was already done when the sleep ended tells only that the sleep was too long:
+    // the next wait then starts from what was known before sleeping, so that one long
+    // operation does not make the short ones after it sleep.
+    const took = sleep >= 2 && awaited < 1 ? before : performance.now() - this.lastSubmit;
+    // A wait far longer than the last (a first-use compile, the process suspended) grows the
+    // estimate at most fourfold per wait: one outlier must not make the next wait sleep for it.
+    this.expected = this.expected > 0 ? Math.min(took, 4 * this.expected) : took;
+  }
+}
