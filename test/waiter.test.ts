@@ -20,4 +20,16 @@ describe('Waiter (adaptive)', () => {
     await w.wait(() => delay(outlier));
     expect(w.expectedMs).toBeGreaterThan(4 * first);
   });
+
+  it('after sleeping past work that was already done, starts again from what it knew before sleeping', async () => {
+    const w = new Waiter('adaptive');
+    w.submitted();
+    await w.wait(() => delay(1000));
+    expect(w.expectedMs).toBeGreaterThanOrEqual(999);
+    // The next work is short: the wait sleeps ~800 ms, then its call returns within its polling
+    // latency (here a 5 ms timer, which a loaded machine may stretch to a few tens).
+    w.submitted();
+    await w.wait(() => delay(5));
+    expect(w.expectedMs).toBeLessThan(100);
+  });
 });

@@ -31,7 +31,9 @@ export class Waiter {
     // Work that was already done when the sleep ended tells only that the sleep was too long:
     // the next wait then starts from what was known before sleeping, so that one long
     // operation does not make the short ones after it sleep.
-    const took = sleep >= 2 && awaited < 1 ? before : performance.now() - this.lastSubmit;
+    // (Done means the awaited call returned within its polling latency: a few ms, or 5% of the sleep.)
+    const overslept = sleep >= 2 && awaited < Math.max(1, 0.05 * sleep);
+    const took = overslept ? before : performance.now() - this.lastSubmit;
     // A wait far longer than the last (a first-use compile, the process suspended) grows the
     // estimate at most fourfold per wait: one outlier must not make the next wait sleep for it.
     this.expected = this.expected > 0 ? Math.min(took, 4 * this.expected) : took;
