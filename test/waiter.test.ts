@@ -21,15 +21,30 @@ describe('Waiter (adaptive)', () => {
     expect(w.expectedMs).toBeGreaterThan(4 * first);
   });
 
-  it('after sleeping past work that was already done, starts again from what it knew before sleeping', async () => {
+  it('after sleeping past work that was already done, shrinks its estimate by a fifth, then faster', async () => {
     const w = new Waiter('adaptive');
     w.submitted();
-    await w.wait(() => delay(1000));
-    expect(w.expectedMs).toBeGreaterThanOrEqual(999);
-    // The next work is short: the wait sleeps ~800 ms, then its call returns within its polling
-    // latency (here a 5 ms timer, which a loaded machine may stretch to a few tens).
+    await w.wait(() => delay(200));
+    const learnt = w.expectedMs;
+    expect(learnt).toBeGreaterThanOrEqual(199);
+    // The next work is done at once: the wait sleeps ~160 ms, then its call returns. One such wait
+    // in a steady loop must not leave the next waits polling from the start; a run of them must
+    // bring the sleeps down soon.
+    const done = () => Promise.resolve();
     w.submitted();
-    await w.wait(() => delay(5));
-    expect(w.expectedMs).toBeLessThan(100);
+    await w.wait(done);
+    expect(w.expectedMs).toBeCloseTo(0.8 * learnt, 5);
+    w.submitted();
+    await w.wait(done);
+    expect(w.expectedMs).toBeCloseTo(0.8 * 0.64 * learnt, 5);
+    // Work that is measured again ends the run.
+    // (The wait sleeps first, ~80 ms, and here the work starts only after it: ~230 ms in all.)
+    w.submitted();
+    await w.wait(() => delay(150));
+    const measured = w.expectedMs;
+    expect(measured).toBeGreaterThanOrEqual(149);
+    w.submitted();
+    await w.wait(done);
+    expect(w.expectedMs).toBeCloseTo(0.8 * measured, 5);
   });
 });

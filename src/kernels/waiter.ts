@@ -9,6 +9,8 @@ export type WaitMode = 'adaptive' | 'spin';
 export class Waiter {
   private lastSubmit = 0;
   private expected = 0;
+  /** Waits in a row that found the work already done. */
+  private oversleeps = 0;
 
   constructor(private readonly mode: WaitMode) {}
 
@@ -28,12 +30,20 @@ export class Waiter {
     const t0 = performance.now();
     await start();
     const awaited = performance.now() - t0;
-    // Work that was already done when the sleep ended tells only that the sleep was too long:
-    // the next wait then starts from what was known before sleeping, so that one long
-    // operation does not make the short ones after it sleep.
-    // (Done means the awaited call returned within its polling latency: a few ms, or 5% of the sleep.)
+    // Work already done when the sleep ended (the awaited call returned within its polling
+    // latency: a few ms, or 5% of the sleep) says only that it took at most the sleep. One such
+    // wait in a steady loop shrinks the estimate by a fifth, not to nothing (which made the next
+    // waits poll, taking a core from a CPU adapter's workers, all the way through); each further
+    // one in a row shrinks it faster (0.8, 0.64, 0.51, … of what is left), so that after one long
+    // operation the short ones soon stop sleeping for it.
     const overslept = sleep >= 2 && awaited < Math.max(1, 0.05 * sleep);
-    const took = overslept ? before : performance.now() - this.lastSubmit;
+    if (overslept) {
+      this.oversleeps++;
+      this.expected = Math.max(before, 0.8 ** this.oversleeps * this.expected);
+      return;
+    }
+    this.oversleeps = 0;
+    const took = performance.now() - this.lastSubmit;
     // A wait far longer than the last (a first-use compile, the process suspended) grows the
     // estimate at most fourfold per wait: one outlier must not make the next wait sleep for it.
     this.expected = this.expected > 0 ? Math.min(took, 4 * this.expected) : took;
