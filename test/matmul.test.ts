@@ -235,6 +235,20 @@ describe('gemmKernel on textures', () => {
     });
   }
 
+  // A pooled texture holds the last product's operand: every texel must be written again.
+  it('reuses its textures from product to product, readying each afresh', async () => {
+    const textures = runtime().textures;
+    // Packed with k = 60, then k = 57 in textures of the same size, where what the first left past
+    // k must not count; then copied where the first was packed.
+    await check({ M: 130, N: 70, K: 60, bias: 'col' }, 3);
+    const created = textures.created;
+    await check({ M: 130, N: 70, K: 57, transA: true, relu: true }, 5);
+    await check({ M: 64, N: 64, K: 64 }, 7);
+    await check({ M: 64, N: 64, K: 64, transB: true }, 9);
+    expect(textures.created).toBe(created + 2);
+    expect(textures.stats().liveTextures).toBe(0);
+  });
+
   it('leaves products that reuse their operands too little to repay readying them to gemm.wgsl', () => {
     setTextureGemmTuning(null);
     expect(kernels({ M: 29, N: 130, K: 64 })).toEqual(['gemm_pad', 'gemm']);

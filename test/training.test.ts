@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { countCorrect, crossEntropy, memory, nn, optim, tensor, tidy, type Tensor } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
+import { setTextureGemmTuning } from '../src/kernels/gemm-texture.js';
 import { randomValues, setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);
@@ -102,7 +103,12 @@ describe('training with SGD', () => {
     labels.dispose();
   }, COMPILES);
 
-  it('keeps live GPU buffers and bytes flat over 50 steps', async () => {
+  it('keeps live GPU buffers and bytes flat over 50 steps, and creates no buffer or texture after the first', async () => {
+    // Every product on the texture GEMM, whose operand textures come from a pool of their own.
+    const rt = runtime();
+    const variant = rt.gemmVariant;
+    rt.gemmVariant = 'texture';
+    setTextureGemmTuning({ costScale: 0 });
     const n = 32;
     const data = quadrants(n, 9);
     const x = tensor(data.x, [n, 2]);
@@ -115,16 +121,23 @@ describe('training with SGD', () => {
     );
     const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true });
     const live: [number, number][] = [];
-    const created: number[] = [];
-    for (let step = 0; step < 50; step++) {
-      trainStep(model, opt, x, labels);
-      const m = memory();
-      live.push([m.liveBuffers, m.liveBytes]);
-      created.push(runtime().pool.created);
+    const created: [number, number][] = [];
+    try {
+      for (let step = 0; step < 50; step++) {
+        trainStep(model, opt, x, labels);
+        const m = memory();
+        live.push([m.liveBuffers, m.liveBytes]);
+        expect(m.textures.liveTextures).toBe(0);
+        created.push([rt.pool.created, rt.textures.created]);
+      }
+    } finally {
+      rt.gemmVariant = variant;
+      setTextureGemmTuning(null);
     }
     for (let step = 5; step < 50; step++) expect(live[step], `step ${step}`).toEqual(live[4]);
-    // And the pool hands back the buffers of the step before: none is created after the first steps.
-    expect(created[49]).toBe(created[4]);
+    // And the pools hand back the buffers and textures of the step before: none is created after the first steps.
+    expect(created[4][1]).toBeGreaterThan(0);
+    expect(created[49]).toEqual(created[4]);
     opt.dispose();
     model.dispose();
     x.dispose();

@@ -3,6 +3,7 @@ import { hasRuntime, runtime, setRuntime } from './current.js';
 import { Runtime, type GemmVariant, type WaitMode } from '../kernels/runtime.js';
 import { loadKernelSources } from '../kernels/sources.js';
 import type { PoolStats } from '../kernels/pool.js';
+import type { TexturePoolStats } from '../kernels/texture-pool.js';
 import type { KernelProfile } from '../kernels/profiler.js';
 
 export interface InitOptions {
@@ -65,9 +66,13 @@ export function deviceLimits(): { maxStorageBufferBindingSize: number; maxBuffer
   return { maxStorageBufferBindingSize: r.maxStorageBinding, maxBufferSize: r.gpu.limits.maxBufferSize };
 }
 
-/** Live and pooled GPU buffers; a training loop's live counts stay flat from step to step. */
-export function memory(): PoolStats {
-  return runtime().pool.stats();
+/**
+ * Live and pooled GPU buffers, and the pooled textures the texture GEMM readies its operands in; a
+ * training loop's live counts stay flat from step to step.
+ */
+export function memory(): PoolStats & { textures: TexturePoolStats } {
+  const rt = runtime();
+  return { ...rt.pool.stats(), textures: rt.textures.stats() };
 }
 
 /**

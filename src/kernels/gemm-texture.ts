@@ -63,13 +63,13 @@ const kPanel = (): number => Math.floor(runtime().gpu.limits.maxTextureDimension
 
 /**
  * What readying one element of an operand costs, in the multiply-adds whose savings on textures
- * repay it (an element of A takes part in N of them, one of B in M). Measured on lavapipe: the
- * texture kernel saves ~0.15 ns a multiply-add (1024³: 240 → 95 ms; fc7's dx = g·W: 160 → 60 ms
- * in kernels), while readying one element of a 4096×4096 operand took ~2 ns by copy (18–70 ms,
- * `copyBufferToTexture`), ~4.5 ns by packing its rows (75 ms) and 6–7.5 ns packing it transposed
- * (100–125 ms).
+ * repay it (an element of A takes part in N of them, one of B in M). Measured on lavapipe with
+ * pooled textures (bench/RESULTS.md): the texture kernel saves ~0.08 ns a multiply-add (1024³:
+ * 163 → 76 ms), while readying one element of a 4096×4096 operand took ~0.37 ns by copy (6 ms,
+ * `copyBufferToTexture`), ~2.5 ns by packing its rows (41 ms) and ~3.9 ns packing it transposed
+ * (65 ms).
  */
-const COST = { copy: 14, pack: 30, packTransposed: 45, storeTransposed: 30 };
+const COST = { copy: 5, pack: 30, packTransposed: 45, storeTransposed: 30 };
 
 /**
  * Set by tests: costScale 0 runs every product that fits on textures, and `orientation` forces
@@ -116,8 +116,8 @@ export function planTextureGemm(p: TextureProduct, bindingLimit: number): Textur
 
 /**
  * Readies both operands as textures and runs the product on them, in ranges of k that fit a
- * texture (later ranges add to the output, the last applies the epilogue); the textures go after
- * submit.
+ * texture (later ranges add to the output, the last applies the epilogue); the textures go back
+ * to the runtime's pool.
  */
 export function textureGemm(p: TexturePlan): void {
   const step = kPanel();
@@ -144,14 +144,14 @@ function panel(p: TexturePlan, k0: number, kLen: number): void {
       workgroups: [Math.ceil(p.N / (TEXTURE_TILE * tile.wgX)), Math.ceil(p.M / (TEXTURE_TILE * tile.wgY)), 1],
     },
   );
-  rt.retire(texA);
-  rt.retire(texB);
+  rt.textures.release(texA);
+  rt.textures.release(texB);
 }
 
 /** The operand's texture, copied where its rows allow, else packed by gemm_pack.wgsl. */
 function ready(k: Packing): GPUTexture {
   const rt = runtime();
-  const texture = rt.createTexture(k.width, k.height);
+  const texture = rt.textures.acquire(k.width, k.height);
   if (copyable(k)) {
     rt.copyToTexture(k.x.buffer, 4 * k.off, 4 * k.ld, texture);
     return texture;

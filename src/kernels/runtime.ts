@@ -1,5 +1,6 @@
 import type { Gpu } from '../device/gpu.js';
 import { BufferPool } from './pool.js';
+import { TexturePool } from './texture-pool.js';
 import { foldWorkgroups } from './grid.js';
 import { kernelSource, type KernelFile } from './sources.js';
 import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
@@ -38,10 +39,6 @@ const MAP_READ = 0x0001;
 const COPY_DST = 0x0008;
 const COPY_SRC = 0x0004;
 const UNIFORM = 0x0040;
-// GPUTextureUsage
-const TEXTURE_COPY_DST = 0x02;
-const TEXTURE_BINDING = 0x04;
-const STORAGE_BINDING = 0x08;
 
 /**
  * Records dispatches into one command encoder (inside one compute pass while possible) and submits
@@ -53,6 +50,8 @@ const STORAGE_BINDING = 0x08;
  */
 export class Runtime {
   readonly pool: BufferPool;
+  /** The rgba32float textures that GEMM operands are readied into (texture GEMM). */
+  readonly textures: TexturePool;
   private readonly device: GPUDevice;
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -89,6 +88,7 @@ export class Runtime {
     this.gemmVariant = options.gemm ?? (this.cpuAdapter ? 'texture' : 'registers');
     this.device = gpu.device;
     this.pool = new BufferPool(this.device, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize);
+    this.textures = new TexturePool(this.device, (t) => this.doomed.push(t));
     this.arena = this.device.createBuffer({ size: this.arenaData.byteLength, usage: UNIFORM | COPY_DST });
     this.waiter = new Waiter(options.wait ?? 'adaptive');
   }
@@ -199,15 +199,6 @@ export class Runtime {
     }
   }
 
-  /** A texture of rgba32float texels that kernels (storage) or copies write and kernels read (textureLoad). */
-  createTexture(width: number, height: number): GPUTexture {
-    return this.device.createTexture({
-      size: [width, height],
-      format: 'rgba32float',
-      usage: TEXTURE_BINDING | STORAGE_BINDING | TEXTURE_COPY_DST,
-    });
-  }
-
   /**
    * Fills a texture from rows that start at byte `offset` of `src`, `bytesPerRow` (a multiple of
    * 256) apart, in order with the recorded dispatches.
@@ -215,11 +206,6 @@ export class Runtime {
   copyToTexture(src: GPUBuffer, offset: number, bytesPerRow: number, dst: GPUTexture): void {
     this.endPass();
     this.commandEncoder().copyBufferToTexture({ buffer: src, offset, bytesPerRow }, { texture: dst }, [dst.width, dst.height]);
-  }
-
-  /** Destroys a buffer or texture once the commands recorded so far that use it are submitted. */
-  retire(resource: { destroy(): void }): void {
-    this.doomed.push(resource);
   }
 
   /** Copies bytes between buffers, in order with the recorded dispatches. */
@@ -257,7 +243,7 @@ export class Runtime {
   flush(): void {
     this.gpu.throwIfFailed();
     if (this.encoder) this.submit();
-    // Buffers retired since the last submit are named by no unsubmitted command any more.
+    // Buffers and textures retired since the last submit are named by no unsubmitted command any more.
     for (const b of this.doomed) b.destroy();
     this.doomed = [];
   }

@@ -1,0 +1,92 @@
+// GPUTextureUsage
+const COPY_DST = 0x02;
+const TEXTURE_BINDING = 0x04;
+const STORAGE_BINDING = 0x08;
+
+/** Bytes of one rgba32float texel. */
+const TEXEL_BYTES = 16;
+
+export interface TexturePoolStats {
+  /** Textures handed out and not yet released. */
+  liveTextures: number;
+  /** Textures kept for reuse, and their bytes. */
+  freeTextures: number;
+  freeBytes: number;
+}
+
+/**
+ * Reuses the rgba32float textures that GEMM operands are readied into, by exact size. A product's
+ * textures have the same sizes in every training step; made afresh each time, a 4096×4096 operand's
+ * 64 MB texture cost lavapipe ~17,000 page faults per product (fc7's dx = g·W: 95–140 ms a
+ * product, in part that). Commands run in queue order, so a texture released right after the
+ * dispatch that reads it may be written by the next product's copy or pack.
+ */
+export class TexturePool {
+  private readonly free = new Map<string, GPUTexture[]>();
+  /** Free textures, least recently released first: the ones dropped when over maxFreeBytes. */
+  private readonly order = new Set<GPUTexture>();
+  private live = 0;
+  private freeBytes = 0;
+  /** Textures created since the pool began (a loop in its steady state creates none). */
+  created = 0;
+
+  /** Free bytes kept; past it, the textures released longest ago are destroyed. */
+  maxFreeBytes = 2 ** 30;
+
+  constructor(
+    private readonly device: GPUDevice,
+    /** Destroys a texture once the commands recorded so far (which may read it) are submitted. */
+    private readonly retire: (texture: GPUTexture) => void,
+  ) {}
+
+  acquire(width: number, height: number): GPUTexture {
+    const texture = this.free.get(key(width, height))?.pop();
+    this.live++;
+    if (texture) {
+      this.order.delete(texture);
+      this.freeBytes -= bytes(texture);
+      return texture;
+    }
+    this.created++;
+    return this.device.createTexture({ size: [width, height], format: 'rgba32float', usage: TEXTURE_BINDING | STORAGE_BINDING | COPY_DST });
+  }
+
+  release(texture: GPUTexture): void {
+    this.live--;
+    const size = bytes(texture);
+    if (size > this.maxFreeBytes) {
+      this.retire(texture);
+      return;
+    }
+    for (const old of this.order) {
+      if (this.freeBytes + size <= this.maxFreeBytes) break;
+      this.drop(old);
+    }
+    const k = key(texture.width, texture.height);
+    let list = this.free.get(k);
+    if (!list) this.free.set(k, (list = []));
+    list.push(texture);
+    this.order.add(texture);
+    this.freeBytes += size;
+  }
+
+  /** Destroys every free texture. */
+  trim(): void {
+    for (const texture of [...this.order]) this.drop(texture);
+  }
+
+  stats(): TexturePoolStats {
+    return { liveTextures: this.live, freeTextures: this.order.size, freeBytes: this.freeBytes };
+  }
+
+  private drop(texture: GPUTexture): void {
+    const list = this.free.get(key(texture.width, texture.height))!;
+    list.splice(list.indexOf(texture), 1);
+    this.order.delete(texture);
+    this.freeBytes -= bytes(texture);
+    this.retire(texture);
+  }
+}
+
+const key = (width: number, height: number): string => `${width}x${height}`;
+const bytes = (t: GPUTexture): number => t.width * t.height * TEXEL_BYTES;
