@@ -1,4 +1,4 @@
-// --profile: one more repetition of a case's webgrad side with a timestamp around every dispatch,
+// --profile: one more repetition of a case's webgrad side with a timestamp around every dispatch and copy,
 // printed as GPU time per kernel, to see where a case's time goes (the timings stay the table's).
 import { profileKernels, type KernelProfile } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
@@ -18,7 +18,7 @@ export async function profileCase(c: BenchCase): Promise<KernelProfile> {
 
 export function printProfile(name: string, p: KernelProfile, rows = 12): void {
   console.log(
-    `\nprofile of ${name}: ${p.dispatches} dispatches, GPU ${p.gpuMs.toFixed(2)} ms in kernels, ` +
+    `\nprofile of ${name}: ${p.dispatches} dispatches, ${p.copies} copies, GPU ${p.gpuMs.toFixed(2)} ms in them, ` +
       `wall ${p.wallMs.toFixed(2)} ms (one pass per dispatch while profiling)`,
   );
   const width = Math.max(6, ...p.kernels.slice(0, rows).map((k) => k.kernel.length));

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { matmul, profileKernels, relu, tensor, tidy, type Tensor } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
+import { setTextureGemmTuning } from '../src/kernels/gemm-texture.js';
 import { expectClose, randomValues, setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);
@@ -20,7 +21,7 @@ describe('profileKernels', () => {
     const reluKernels = profile.kernels.filter((k) => k.kernel === 'unary:relu');
     expect(gemm.reduce((s, k) => s + k.calls, 0)).toBe(1);
     expect(reluKernels.reduce((s, k) => s + k.calls, 0)).toBe(2);
-    expect(profile.kernels.reduce((s, k) => s + k.calls, 0)).toBe(profile.dispatches);
+    expect(profile.kernels.reduce((s, k) => s + k.calls, 0)).toBe(profile.dispatches + profile.copies);
     // Timestamps may be coarse (lavapipe's tick is 65.5 µs): a short kernel can measure 0.
     for (const k of profile.kernels) expect(k.ms, k.kernel).toBeGreaterThanOrEqual(0);
     expect(profile.gpuMs).toBeGreaterThan(0);
@@ -31,6 +32,36 @@ describe('profileKernels', () => {
     (out as Tensor | null)?.dispose();
     a.dispose();
     b.dispose();
+  });
+
+  it('times copies too: a product on textures copies its operands in', async () => {
+    const rt = runtime();
+    if (!rt.gpu.features.has('timestamp-query')) return;
+    const variant = rt.gemmVariant;
+    rt.gemmVariant = 'texture';
+    setTextureGemmTuning({ costScale: 0 });
+    // Rows of 64 floats are copied whole into the operands' textures.
+    const a = tensor(randomValues(64 * 64, 3), [64, 64]);
+    const b = tensor(randomValues(64 * 128, 4), [64, 128]);
+    try {
+      const expected = await tidy(() => matmul(a, b)).toArray();
+      let out: Tensor | null = null;
+      const profile = await profileKernels(() => {
+        out = matmul(a, b);
+      });
+      expectClose(await out!.toArray(), expected, 0, 0);
+      expect(profile.copies).toBe(2);
+      expect(profile.kernels.find((k) => k.kernel === 'copyBufferToTexture')?.calls).toBe(2);
+      expect(profile.kernels.find((k) => k.kernel.startsWith('gemm_texture:main'))?.calls).toBe(1);
+      expect(profile.kernels.reduce((s, k) => s + k.calls, 0)).toBe(profile.dispatches + profile.copies);
+      expect(profile.gpuMs).toBeLessThanOrEqual(profile.wallMs);
+      (out as Tensor | null)?.dispose();
+    } finally {
+      rt.gemmVariant = variant;
+      setTextureGemmTuning(null);
+      a.dispose();
+      b.dispose();
+    }
   });
 
   it('refuses to nest', async () => {

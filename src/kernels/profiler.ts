@@ -1,8 +1,11 @@
 import type { KernelSpec } from './runtime.js';
 
-/** GPU time spent in one kernel (one pipeline) while profiling. */
+/** GPU time spent in one kernel (one pipeline), or in one kind of copy, while profiling. */
 export interface KernelTime {
-  /** The kernel's source file, entry point and override constants, e.g. `gemm:main TRANS_A=0 TRANS_B=1 WG_X=8 WG_Y=8`. */
+  /**
+   * The kernel's source file, entry point and override constants, e.g. `gemm:main TRANS_A=0
+   * TRANS_B=1 WG_X=8 WG_Y=8`; or the copy's command, `copyBufferToTexture` or `copyBufferToBuffer`.
+   */
   kernel: string;
   calls: number;
   /** Summed GPU milliseconds of its dispatches. */
@@ -12,11 +15,13 @@ export interface KernelTime {
 export interface KernelProfile {
   /** Kernels by GPU time, most first. */
   kernels: KernelTime[];
-  /** GPU milliseconds of all dispatches together. */
+  /** GPU milliseconds of all dispatches and copies together. */
   gpuMs: number;
   /** Wall milliseconds from the start of profiling until the GPU had finished the profiled work. */
   wallMs: number;
   dispatches: number;
+  /** Copies between buffers and into textures (the texture GEMM's operands), timed like dispatches. */
+  copies: number;
 }
 
 const QUERY_RESOLVE = 0x0200;
@@ -30,7 +35,7 @@ export function kernelLabel(spec: KernelSpec): string {
 }
 
 /**
- * Timestamps around every dispatch, so that each kernel's GPU time can be summed. While it is on,
+ * Timestamps around every dispatch and copy, so that each kernel's GPU time can be summed. While it is on,
  * each dispatch gets a compute pass of its own (the timestamps are the pass's beginning and end),
  * which serialises work a GPU might otherwise overlap: profile to see where time goes, and time
  * with the bench.
@@ -40,7 +45,7 @@ export class KernelProfiler {
 
   constructor(private readonly device: GPUDevice, private readonly dispatchesPerSet = 2048) {}
 
-  /** The query pair (indices index, index + 1) that brackets the next dispatch. */
+  /** The query pair (indices index, index + 1) that brackets the next dispatch or copy. */
   slot(label: string): { querySet: GPUQuerySet; index: number } {
     let set = this.sets[this.sets.length - 1];
     if (!set || set.labels.length === this.dispatchesPerSet) {

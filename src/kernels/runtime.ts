@@ -63,7 +63,7 @@ export class Runtime {
   private pendingDispatches = 0;
   private doomed: { destroy(): void }[] = [];
   /** Counters that tests and the bench read. */
-  readonly counters = { dispatches: 0, submits: 0, pipelinesCompiled: 0, readbacks: 0 };
+  readonly counters = { dispatches: 0, copies: 0, submits: 0, pipelinesCompiled: 0, readbacks: 0 };
   private readonly waiter: Waiter;
   private profiler: KernelProfiler | null = null;
 
@@ -204,14 +204,27 @@ export class Runtime {
    * 256) apart, in order with the recorded dispatches.
    */
   copyToTexture(src: GPUBuffer, offset: number, bytesPerRow: number, dst: GPUTexture): void {
-    this.endPass();
-    this.commandEncoder().copyBufferToTexture({ buffer: src, offset, bytesPerRow }, { texture: dst }, [dst.width, dst.height]);
+    this.encodeCopy('copyBufferToTexture', (e) => e.copyBufferToTexture({ buffer: src, offset, bytesPerRow }, { texture: dst }, [dst.width, dst.height]));
   }
 
   /** Copies bytes between buffers, in order with the recorded dispatches. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.encodeCopy('copyBufferToBuffer', (e) => e.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes));
+  }
+
+  /** Records a copy; while profiling, between timestamps (empty passes that write them), as a dispatch is. */
+  private encodeCopy(label: string, record: (encoder: GPUCommandEncoder) => void): void {
     this.endPass();
-    this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.counters.copies++;
+    const encoder = this.commandEncoder();
+    if (!this.profiler) {
+      record(encoder);
+      return;
+    }
+    const { querySet, index } = this.profiler.slot(label);
+    encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: index } }).end();
+    record(encoder);
+    encoder.beginComputePass({ timestampWrites: { querySet, endOfPassWriteIndex: index + 1 } }).end();
   }
 
   /** Uploads data through a fresh staging buffer, in order with the recorded dispatches. */
@@ -294,7 +307,7 @@ export class Runtime {
     if (this.profiler) throw new WebgradError('webgrad: profileKernels: already profiling (calls do not nest)');
     await this.sync();
     const profiler = new KernelProfiler(this.device);
-    const dispatches = this.counters.dispatches;
+    const { dispatches, copies } = this.counters;
     const t0 = performance.now();
     this.profiler = profiler;
     try {
@@ -304,10 +317,10 @@ export class Runtime {
       this.profiler = null;
     }
     const wallMs = performance.now() - t0;
-    const count = this.counters.dispatches - dispatches;
+    const counts = { dispatches: this.counters.dispatches - dispatches, copies: this.counters.copies - copies };
     const kernels = [...(await profiler.collect((f) => this.encode(f), (b, n) => this.read(b, n))).values()];
     kernels.sort((a, b) => b.ms - a.ms);
-    return { kernels, gpuMs: kernels.reduce((s, k) => s + k.ms, 0), wallMs, dispatches: count };
+    return { kernels, gpuMs: kernels.reduce((s, k) => s + k.ms, 0), wallMs, ...counts };
   }
 
   /** Drops cached pipelines (tests use it to count compiles). */
