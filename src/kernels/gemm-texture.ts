@@ -2,7 +2,7 @@ import { runtime } from '../device/current.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Uniforms, bytesOf } from './uniforms.js';
 import type { Binding } from './runtime.js';
-import { chooseTile, TEXTURE_TILE } from './gemm-tiles.js';
+import { chooseTile, TEXTURE_TILE_M, TEXTURE_TILE_N } from './gemm-tiles.js';
 
 /** A 2-D product for gemm_texture.wgsl: out [M, N] = op(a) · op(b) (+ bias) (relu). */
 export interface TextureProduct {
@@ -141,7 +141,7 @@ function panel(p: TexturePlan, k0: number, kLen: number): void {
     {
       uniforms: bytesOf(u),
       buffers: [{ view: texA.createView() }, { view: texB.createView() }, p.biasBuffer, p.out.buffer],
-      workgroups: [Math.ceil(p.N / (TEXTURE_TILE * tile.wgX)), Math.ceil(p.M / (TEXTURE_TILE * tile.wgY)), 1],
+      workgroups: [Math.ceil(p.N / (TEXTURE_TILE_N * tile.wgX)), Math.ceil(p.M / (TEXTURE_TILE_M * tile.wgY)), 1],
     },
   );
   rt.textures.release(texA);

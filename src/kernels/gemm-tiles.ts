@@ -4,11 +4,14 @@ import type { GemmVariant } from './runtime.js';
 export const TILE_M = 8;
 export const TILE_N = 8;
 /**
- * Outputs per invocation of the texture GEMM (16×16): with texel fetches cheaper than storage
- * loads, larger blocks paid on lavapipe (at 1024³, 8×8 139 ms, 16×8 111, 16×16 92–109, 32×16
- * 75–90, 64×16 232; 16×16 was as fast as 32×16 on conv2 and conv4, with half the code).
+ * Outputs per invocation of the texture GEMM (32×16): with texel fetches cheaper than storage
+ * loads, larger blocks pay on lavapipe, up to where LLVM spills. Medians of 30 products (bench
+ * harness's waits), ms for 1024³ / conv2's forward at batch 8 / conv3's weight gradient / fc7's
+ * dx: 16×16 69 / 261 / 91 / 48, 32×16 59 / 227 / 79 / 44, 32×32 63 / 227 / 97 / 48, 48×16
+ * 189 / 859 / 204 / 188.
  */
-export const TEXTURE_TILE = 16;
+export const TEXTURE_TILE_M = 32;
+export const TEXTURE_TILE_N = 16;
 
 /** Workgroup shape of a GEMM: wgX × wgY invocations, each computing TILE_M×TILE_N outputs. */
 export interface Tile {
@@ -39,7 +42,7 @@ export function chooseTile(variant: GemmVariant, M: number, N: number): Tile {
     if (M <= 32) return { wgX: 16, wgY: 4 };
     return { wgX: 8, wgY: 8 };
   }
-  const [tm, tn] = variant === 'texture' ? [TEXTURE_TILE, TEXTURE_TILE] : [TILE_M, TILE_N];
+  const [tm, tn] = variant === 'texture' ? [TEXTURE_TILE_M, TEXTURE_TILE_N] : [TILE_M, TILE_N];
   const rows = Math.ceil(M / tm);
   const cols = Math.ceil(N / tn);
   if (rows < 8 || cols >= 8) {

@@ -3,7 +3,7 @@
 // lavapipe a storage-buffer load is a loop over the SIMD lanes with a bounds check, a branch and an
 // insert per component (most of gemm.wgsl's instructions), while a texel fetch gathers each lane's
 // 4 floats at once. Otherwise as gemm.wgsl, with larger blocks since loads cost less: TM×TN
-// (16×16) outputs per invocation, and each step over 4 values of k reads 16 + 16 texels for 1024
+// (32×16) outputs per invocation, and each step over 4 values of k reads 32 + 16 texels for 2048
 // FMAs.
 //
 // One form only: A texel (k/4, m) holds A(m, k .. k+3) and B texel (n/4, k) holds B(k, n .. n+3),
@@ -19,8 +19,8 @@ override TRANSPOSE_OUT: bool = false;
 override WG_X: u32 = 8u;   // invocations along n
 override WG_Y: u32 = 8u;   // invocations along m
 
-// Keep in step with TEXTURE_TILE in gemm-tiles.ts.
-const TM = 16u;
+// Keep in step with TEXTURE_TILE_M and TEXTURE_TILE_N in gemm-tiles.ts.
+const TM = 32u;
 const TN = 16u;
 const NV = TN / 4u;
 
