@@ -1,12 +1,14 @@
 // The data movement around conv2d's GEMMs, for a chunk of `nb` samples starting at sample n0.
 // The column matrix is "wide": cols[r, n·L + l] with r = (c·kh + ky)·kw + kx and l = oy·OW + ox,
 // so that one GEMM covers the whole chunk (N = nb·L columns) and the weight gradient's GEMM
-// sums over the batch through its K dimension.
+// sums over the batch through its K dimension. Its rows, and those of the GEMMs' other wide
+// matrices, are ld ≥ nb·L apart, the columns past nb·L zero: the texture GEMM copies rows whose
+// length is a multiple of 64 floats into its textures, instead of packing them.
 struct Params {
   total: u32, c: u32, h: u32, w: u32,
   oh: u32, ow: u32, kh: u32, kw: u32,
   sh: u32, sw: u32, ph: u32, pw: u32,
-  nb: u32, n0: u32, _p0: u32, _p1: u32,
+  nb: u32, n0: u32, ld: u32, _p1: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 
@@ -15,8 +17,9 @@ struct Params {
 
 // cols[r, n·L + l] = x[n0 + n, c, oy·sh - ph + ky, ox·sw - pw + kx], zero in the padding.
 // Row segment t = (r·nb + n)·OH + oy of the matrix: where its OW columns start, the input row
-// they read (y, possibly in the padding) and where that row starts in x, and kx.
-struct Segment { out0: u32, y: i32, row: u32, kx: u32 }
+// they read (y, possibly in the padding) and where that row starts in x, kx, and where the row's
+// columns past nb·L start if this is its last segment (else 0).
+struct Segment { out0: u32, y: i32, row: u32, kx: u32, tail: u32 }
 fn segment(t: u32) -> Segment {
   let oy = t % p.oh;
   let rest = t / p.oh;
@@ -27,7 +30,15 @@ fn segment(t: u32) -> Segment {
   let y = i32(oy * p.sh + ky) - i32(p.ph);
   // The row start is only read where y is inside the input.
   let row = (((p.n0 + n) * p.c + c) * p.h + u32(max(y, 0))) * p.w;
-  return Segment(t * p.ow, y, row, r % p.kw);
+  let width = p.nb * p.oh * p.ow;
+  let last = n + 1u == p.nb && oy + 1u == p.oh;
+  return Segment(r * p.ld + (n * p.oh + oy) * p.ow, y, row, r % p.kw, select(0u, r * p.ld + width, last && width < p.ld));
+}
+
+// Zeros the columns past nb·L of the row whose tail starts at `tail` (the row's last segment does).
+fn zeroTail(tail: u32) {
+  if (tail == 0u) { return; }
+  for (var i = tail; i < tail + p.ld - p.nb * p.oh * p.ow; i++) { cols[i] = 0.0; }
 }
 
 // One invocation writes one row segment of OW columns: the index arithmetic (integer divisions
@@ -38,6 +49,7 @@ fn im2col(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   let t = (wid.y * nwg.x + wid.x) * 64u + lid;
   if (t >= p.total) { return; }
   let s = segment(t);
+  zeroTail(s.tail);
   if (s.y < 0 || s.y >= i32(p.h)) {
     for (var ox = 0u; ox < p.ow; ox++) { cols[s.out0 + ox] = 0.0; }
     return;
@@ -53,7 +65,7 @@ fn im2col(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 
 // The same matrix for GPUs, one element per invocation: consecutive invocations write consecutive
 // columns (coalesced), where the row form above has each invocation write a segment of its own.
-// total counts elements; the element index is the column index.
+// total counts elements, the segments' OW columns one after another.
 @compute @workgroup_size(64)
 fn im2colElements(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
                   @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -61,10 +73,11 @@ fn im2colElements(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
   if (t >= p.total) { return; }
   let ox = t % p.ow;
   let s = segment(t / p.ow);
+  if (ox == 0u) { zeroTail(s.tail); }
   let xx = i32(ox * p.sw + s.kx) - i32(p.pw);
   var v = 0.0;
   if (s.y >= 0 && s.y < i32(p.h) && xx >= 0 && xx < i32(p.w)) { v = x[s.row + u32(xx)]; }
-  cols[t] = v;
+  cols[s.out0 + ox] = v;
 }
 
 // Output windows o whose span covers input position y: o·s - pad <= y < o·s - pad + k.
@@ -88,7 +101,6 @@ fn col2im(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   let t = (wid.y * nwg.x + wid.x) * 64u + lid;
   if (t >= p.total) { return; }
   let L = p.oh * p.ow;
-  let width = p.nb * L;
   let y = t % p.h;
   let c = (t / p.h) % p.c;
   let n = t / (p.h * p.c);
@@ -99,10 +111,10 @@ fn col2im(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
     var acc = 0.0;
     for (var oy = rows.x; oy <= rows.y; oy++) {
       let ky = u32(i32(y + p.ph) - oy * i32(p.sh));
-      let rowBase = ((c * p.kh + ky) * p.kw) * width + n * L + u32(oy) * p.ow;
+      let rowBase = ((c * p.kh + ky) * p.kw) * p.ld + n * L + u32(oy) * p.ow;
       for (var ox = span.x; ox <= span.y; ox++) {
         let kx = u32(i32(xx + p.pw) - ox * i32(p.sw));
-        acc += gcols[rowBase + kx * width + u32(ox)];
+        acc += gcols[rowBase + kx * p.ld + u32(ox)];
       }
     }
     gx[out0 + xx] = acc;
@@ -121,7 +133,7 @@ fn fromWide(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (l >= L) { return; }
   let c = gid.y;
   let n = gid.z;
-  nchw[((p.n0 + n) * p.c + c) * L + l] = wide[(c * p.nb + n) * L + l];
+  nchw[((p.n0 + n) * p.c + c) * L + l] = wide[c * p.ld + n * L + l];
 }
 
 @group(0) @binding(1) var<storage, read> src: array<f32>;
@@ -134,6 +146,10 @@ fn toWide(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (l >= L) { return; }
   let c = gid.y;
   let n = gid.z;
-  dst[(c * p.nb + n) * L + l] = src[((p.n0 + n) * p.c + c) * L + l];
+  dst[c * p.ld + n * L + l] = src[((p.n0 + n) * p.c + c) * L + l];
+  // The row's last element also zeros its columns past nb·L.
+  if (n + 1u == p.nb && l + 1u == L) {
+    for (var i = c * p.ld + p.nb * L; i < (c + 1u) * p.ld; i++) { dst[i] = 0.0; }
+  }
 }
 
