@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { KERNEL_FILES } from '../src/kernels/sources.js';
 import { foldWorkgroups } from '../src/kernels/grid.js';
 import { BufferPool, sizeClass } from '../src/kernels/pool.js';
+import { TexturePool } from '../src/kernels/texture-pool.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -32,6 +33,38 @@ describe('buffer pool', () => {
         expect(pool.stats().freeBytes).toBe(1 * GiB);
       }
     }
+  });
+});
+
+describe('texture pool', () => {
+  // Texture objects without a GPU: only their size matters to the pool.
+  const fakeDevice = {
+    createTexture: ({ size: [width, height] }: { size: [number, number] }) => ({ width, height }),
+  } as unknown as GPUDevice;
+  const MiB = 2 ** 20;
+
+  it('hands back textures of the exact size, and retires the oldest beyond its cap', () => {
+    const retired: string[] = [];
+    const pool = new TexturePool(fakeDevice, (t) => retired.push(`${t.width}x${t.height}`));
+    pool.maxFreeBytes = 5 * MiB;
+    // 1024×256 texels of 16 bytes: 4 MiB; 256×256: 1 MiB.
+    const big = pool.acquire(1024, 256);
+    const small = pool.acquire(256, 256);
+    pool.release(big);
+    pool.release(small);
+    expect(pool.stats()).toEqual({ liveTextures: 0, freeTextures: 2, freeBytes: 5 * MiB });
+    expect(pool.acquire(256, 256)).toBe(small);
+    expect(pool.acquire(256, 128)).not.toBe(big);
+    expect(pool.created).toBe(3);
+    // Keeping a third would pass the cap: the one released longest ago (the 4 MiB one) goes.
+    pool.release(small);
+    pool.release(pool.acquire(512, 256));
+    expect(retired).toEqual(['1024x256']);
+    expect(pool.stats().freeBytes).toBe(1 * MiB + 2 * MiB);
+    // One larger than the cap is not kept at all.
+    pool.release(pool.acquire(2048, 256));
+    expect(retired).toEqual(['1024x256', '2048x256']);
+    expect(pool.stats().liveTextures).toBe(1);
   });
 });
 

@@ -1,3 +1,5 @@
+import { FreeList } from './free-list.js';
+
 /**
  * Reuses GPU buffers by size class. Creating a buffer in dawn.node is costly (the `webgpu` package
  * tracks each one), and a training step frees and reallocates the same sizes every step.
@@ -27,13 +29,9 @@ export interface PoolStats {
 }
 
 export class BufferPool {
-  private readonly free = new Map<number, GPUBuffer[]>();
-  /** Free buffers, least recently released first: the ones retired when over maxFreeBytes. */
-  private readonly order = new Set<GPUBuffer>();
+  private readonly free: FreeList<number, GPUBuffer>;
   private live = 0;
   private liveBytes = 0;
-  private freeCount = 0;
-  private freeBytes = 0;
   private peakLiveBytes = 0;
   /** Buffers created since the pool began (a loop in its steady state creates none). */
   created = 0;
@@ -56,19 +54,16 @@ export class BufferPool {
      * but not yet submitted, and destroying it then fails that submit, so the runtime destroys
      * them once it has submitted.
      */
-    private readonly retire: (buffer: GPUBuffer) => void,
+    retire: (buffer: GPUBuffer) => void,
     private readonly maxBinding = Infinity,
-  ) {}
+  ) {
+    this.free = new FreeList((b) => b.size, retire);
+  }
 
   acquire(bytes: number): GPUBuffer {
     const size = sizeClass(bytes, this.maxBinding);
-    const list = this.free.get(size);
-    let buffer = list?.pop();
-    if (buffer) {
-      this.order.delete(buffer);
-      this.freeCount--;
-      this.freeBytes -= size;
-    } else {
+    let buffer = this.free.take(size);
+    if (!buffer) {
       buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE });
       this.created++;
     }
@@ -79,46 +74,17 @@ export class BufferPool {
   }
 
   release(buffer: GPUBuffer): void {
-    const size = buffer.size;
     this.live--;
-    this.liveBytes -= size;
-    const cap = this.freeCap;
-    if (size > cap) {
-      this.retire(buffer);
-      return;
-    }
-    // Over the cap, the buffers released longest ago go: a loop reuses what it released last.
-    for (const old of this.order) {
-      if (this.freeBytes + size <= cap) break;
-      this.drop(old);
-    }
-    let list = this.free.get(size);
-    if (!list) this.free.set(size, (list = []));
-    list.push(buffer);
-    this.order.add(buffer);
-    this.freeCount++;
-    this.freeBytes += size;
-  }
-
-  private drop(buffer: GPUBuffer): void {
-    const list = this.free.get(buffer.size)!;
-    list.splice(list.indexOf(buffer), 1);
-    this.order.delete(buffer);
-    this.freeCount--;
-    this.freeBytes -= buffer.size;
-    this.retire(buffer);
+    this.liveBytes -= buffer.size;
+    this.free.put(buffer.size, buffer, this.freeCap);
   }
 
   /** Retires every free buffer (for example before a large allocation fails). */
   trim(): void {
-    for (const list of this.free.values()) for (const b of list) this.retire(b);
     this.free.clear();
-    this.order.clear();
-    this.freeCount = 0;
-    this.freeBytes = 0;
   }
 
   stats(): PoolStats {
-    return { liveBuffers: this.live, liveBytes: this.liveBytes, freeBuffers: this.freeCount, freeBytes: this.freeBytes };
+    return { liveBuffers: this.live, liveBytes: this.liveBytes, freeBuffers: this.free.count, freeBytes: this.free.bytes };
   }
 }

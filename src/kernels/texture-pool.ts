@@ -1,3 +1,5 @@
+import { FreeList } from './free-list.js';
+
 // GPUTextureUsage
 const COPY_DST = 0x02;
 const TEXTURE_BINDING = 0x04;
@@ -22,11 +24,8 @@ export interface TexturePoolStats {
  * dispatch that reads it may be written by the next product's copy or pack.
  */
 export class TexturePool {
-  private readonly free = new Map<string, GPUTexture[]>();
-  /** Free textures, least recently released first: the ones dropped when over maxFreeBytes. */
-  private readonly order = new Set<GPUTexture>();
+  private readonly free: FreeList<string, GPUTexture>;
   private live = 0;
-  private freeBytes = 0;
   /** Textures created since the pool began (a loop in its steady state creates none). */
   created = 0;
 
@@ -36,57 +35,27 @@ export class TexturePool {
   constructor(
     private readonly device: GPUDevice,
     /** Destroys a texture once the commands recorded so far (which may read it) are submitted. */
-    private readonly retire: (texture: GPUTexture) => void,
-  ) {}
+    retire: (texture: GPUTexture) => void,
+  ) {
+    this.free = new FreeList((t) => t.width * t.height * TEXEL_BYTES, retire);
+  }
 
   acquire(width: number, height: number): GPUTexture {
-    const texture = this.free.get(key(width, height))?.pop();
     this.live++;
-    if (texture) {
-      this.order.delete(texture);
-      this.freeBytes -= bytes(texture);
-      return texture;
-    }
+    const texture = this.free.take(key(width, height));
+    if (texture) return texture;
     this.created++;
     return this.device.createTexture({ size: [width, height], format: 'rgba32float', usage: TEXTURE_BINDING | STORAGE_BINDING | COPY_DST });
   }
 
   release(texture: GPUTexture): void {
     this.live--;
-    const size = bytes(texture);
-    if (size > this.maxFreeBytes) {
-      this.retire(texture);
-      return;
-    }
-    for (const old of this.order) {
-      if (this.freeBytes + size <= this.maxFreeBytes) break;
-      this.drop(old);
-    }
-    const k = key(texture.width, texture.height);
-    let list = this.free.get(k);
-    if (!list) this.free.set(k, (list = []));
-    list.push(texture);
-    this.order.add(texture);
-    this.freeBytes += size;
-  }
-
-  /** Destroys every free texture. */
-  trim(): void {
-    for (const texture of [...this.order]) this.drop(texture);
+    this.free.put(key(texture.width, texture.height), texture, this.maxFreeBytes);
   }
 
   stats(): TexturePoolStats {
-    return { liveTextures: this.live, freeTextures: this.order.size, freeBytes: this.freeBytes };
-  }
-
-  private drop(texture: GPUTexture): void {
-    const list = this.free.get(key(texture.width, texture.height))!;
-    list.splice(list.indexOf(texture), 1);
-    this.order.delete(texture);
-    this.freeBytes -= bytes(texture);
-    this.retire(texture);
+    return { liveTextures: this.live, freeTextures: this.free.count, freeBytes: this.free.bytes };
   }
 }
 
 const key = (width: number, height: number): string => `${width}x${height}`;
-const bytes = (t: GPUTexture): number => t.width * t.height * TEXEL_BYTES;
