@@ -2,6 +2,7 @@ import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { binaryKernel } from './elementwise.js';
 import { gemmKernel } from './gemm.js';
+import { copyableRowLength } from './gemm-texture.js';
 import { reduceKernel } from './reduce.js';
 import { Uniforms, bytesOf } from './uniforms.js';
 
@@ -41,14 +42,12 @@ export function setConvChunkBytes(bytes: number | null): void {
 const chunkLimit = (): number => Math.min(runtime().maxStorageBinding, chunkBytesOverride ?? Infinity);
 
 /**
- * How far apart the rows of a chunk's wide matrices are, for nb samples: nb·L, or on the texture
- * GEMM the next multiple of 64 floats (256 bytes), whose rows it copies into textures instead of
- * packing them (~0.4 against ~2.5 ns an element on lavapipe), while it fits a storage binding.
+ * How far apart the rows of a chunk's wide matrices are, for nb samples: nb·L, padded to the row
+ * length the GEMM copies into textures rather than packs, while that fits a storage binding.
  */
 function wideStride(g: ConvGeometry, nb: number): number {
   const width = nb * g.oh * g.ow;
-  if (runtime().gemmVariant !== 'texture') return width;
-  const padded = Math.ceil(width / 64) * 64;
+  const padded = copyableRowLength(width);
   return 4 * Math.max(g.c * g.kh * g.kw, g.cout) * padded <= chunkLimit() ? padded : width;
 }
 
