@@ -1,5 +1,6 @@
 // Node-only: acquires WebGPU through Dawn's bindings (the `webgpu` package) and reads files.
 // The core never imports this module statically, so it stays free of Node APIs.
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -19,8 +20,60 @@ export async function nodeGpu(flags: string[] = []): Promise<GPU> {
   for (const [name, value] of Object.entries(globals)) {
     if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
   }
-  instance = create(flags);
+  const gpu = create(flags);
+  // The instance finds its adapters on the first request, once, and that is when Dawn prints its
+  // notes on limits it clamps (on lavapipe: "maxDynamicUniformBuffersPerPipelineLayout
+  // artificially reduced from 1000000 to 16", the same for storage buffers). Dawn has no option
+  // to turn them off and prints them whatever limits are requested, so the first request is made
+  // here with standard error pointed away; the adapter found is dropped (later requests reuse
+  // the instance's discovery and print nothing).
+  try {
+    await withNativeStderrSilenced(() => gpu.requestAdapter());
+  } catch {
+    // Gpu.create asks again and reports what went wrong.
+  }
+  instance = gpu;
   return instance;
+}
+
+/**
+ * Runs `start` (which must do its native printing synchronously, before it returns) with file
+ * descriptor 2 pointed at /dev/null, then points it back. Node cannot duplicate a descriptor,
+ * so the original is reopened through /proc/self/fd, which is only faithful for a terminal or a
+ * pipe or a file opened for appending: on Linux with standard error on one of those it is
+ * silenced; elsewhere (a file written from an offset, which a reopened descriptor would not
+ * share; a socket; other systems) `start` simply runs. No JavaScript runs in between, so only
+ * native output of those few milliseconds is lost.
+ */
+function withNativeStderrSilenced<T>(start: () => T): T {
+  let saved = -1;
+  try {
+    if (process.platform !== 'linux' || !reopenable(2)) return start();
+    saved = openSync('/proc/self/fd/2', 'a');
+  } catch {
+    return start();
+  }
+  closeSync(2);
+  const devNull = openSync('/dev/null', 'w'); // the lowest free descriptor: 2, just freed
+  try {
+    return start();
+  } finally {
+    closeSync(devNull);
+    openSync(`/proc/self/fd/${saved}`, 'a'); // 2 again
+    closeSync(saved);
+  }
+}
+
+/**
+ * Whether reopening descriptor `fd` through /proc gives an equivalent one: a terminal or a pipe
+ * (no offset), or a file every writer appends to (opened with O_APPEND, as `2>>file` does).
+ */
+function reopenable(fd: number): boolean {
+  const stat = fstatSync(fd);
+  if (stat.isFIFO() || stat.isCharacterDevice()) return true;
+  if (!stat.isFile()) return false;
+  const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+  return !!flags && (Number.parseInt(flags[1], 8) & constants.O_APPEND) !== 0;
 }
 
 export async function readText(url: URL): Promise<string> {
