@@ -1,71 +1,22 @@
 // The benchmark: every case in bench/cases/*.ts on webgrad and on tfjs-webgpu (same Dawn adapter),
 // checked against each other, timed, and printed as a table (and written as JSON with --json).
-//   npm run bench -- [--filter REGEX] [--quick] [--large] [--reps N] [--wait adaptive|spin]
-//                    [--gemm registers|workgroup|texture] [--no-tfjs] [--require-gpu] [--profile] [--json FILE]
+// Options: bench/cli.ts (npm run bench -- --help).
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { init, release } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
-import type { GemmVariant, WaitMode } from '../src/kernels/runtime.js';
 import type { BenchCase, Side } from './case.js';
 import { startTfjs, type TfjsPeer } from './tfjs.js';
 import { median, timeWall, timeWebgrad, timestampsSane } from './timing.js';
 import { printProfile, profileCase } from './profile.js';
-import type { KernelProfile } from '../src/index.js';
+import { readOptions, type Options } from './cli.js';
+import { TFJS_MISSING, formatTable, ms, wrap, type Measured, type Row } from './table.js';
 import { cases as alexnetCases } from './cases/alexnet.js';
 import { cases as gemmCases } from './cases/gemm.js';
 import { cases as trainingCases } from './cases/training.js';
 
 // A static list (not a directory scan) so that the bench bundles into one file for GPU machines.
 const ALL_CASES: BenchCase[] = [...gemmCases, ...alexnetCases, ...trainingCases];
-
-interface Options {
-  filter: RegExp | null;
-  quick: boolean;
-  reps: number;
-  wait: WaitMode;
-  json: string | null;
-  large: boolean;
-  gemm: GemmVariant | undefined;
-  tfjs: boolean;
-  requireGpu: boolean;
-  profile: boolean;
-}
-
-function parseArgs(argv: string[]): Options {
-  const o: Options = {
-    filter: null, quick: false, reps: 0, wait: 'adaptive', json: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--filter') o.filter = new RegExp(value(), 'i');
-    else if (arg === '--quick') o.quick = true;
-    else if (arg === '--reps') o.reps = Number.parseInt(value(), 10);
-    else if (arg === '--json') o.json = value();
-    else if (arg === '--large') o.large = true;
-    else if (arg === '--no-tfjs') o.tfjs = false;
-    else if (arg === '--require-gpu') o.requireGpu = true;
-    else if (arg === '--profile') o.profile = true;
-    else if (arg === '--gemm') {
-      const g = value();
-      if (g !== 'registers' && g !== 'workgroup' && g !== 'texture') throw new Error(`--gemm takes registers, workgroup or texture, got ${g}`);
-      o.gemm = g;
-    }
-    else if (arg === '--wait') {
-      const w = value();
-      if (w !== 'adaptive' && w !== 'spin') throw new Error(`--wait takes adaptive or spin, got ${w}`);
-      o.wait = w;
-    } else throw new Error(`unknown argument ${arg}`);
-  }
-  if (!o.reps) o.reps = o.quick ? 5 : 7;
-  if (!(o.reps >= 1)) throw new Error('--reps needs a positive integer');
-  return o;
-}
 
 /** max |a − b| / max |b|: a relative error that does not blow up on elements near zero. */
 function relativeError(a: Float32Array, b: Float32Array): number {
@@ -78,28 +29,6 @@ function relativeError(a: Float32Array, b: Float32Array): number {
     scale = Math.max(scale, Math.abs(b[i]));
   }
   return scale === 0 ? err : err / scale;
-}
-
-interface Measured {
-  ms: number;
-  /** CPU ms per repetition of the threads that run the kernels (a CPU adapter's), when measurable. */
-  cpuMs: number | null;
-  /** GFLOP per CPU-second of those threads. */
-  cpuGflops: number | null;
-  gflops: number | null;
-  gbps: number | null;
-}
-
-interface Row {
-  name: string;
-  shape: string;
-  webgrad: Measured & { wallMs: number; gpuMs: number | null };
-  tfjs: Measured | null;
-  tfjsError?: string;
-  ratio: number | null;
-  /** tfjs CPU ms / webgrad CPU ms. */
-  cpuRatio: number | null;
-  profile?: KernelProfile;
 }
 
 function rates(c: BenchCase, ms: number, cpuMs: number | null): Measured {
@@ -129,25 +58,29 @@ async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promi
   };
   if (!c.tfjs || !peer) {
     ours.dispose();
-    row.tfjsError = !c.tfjs ? 'no such op' : o.tfjs ? 'tfjs unavailable' : 'not run (--no-tfjs)';
+    row.tfjsError = !c.tfjs ? TFJS_MISSING.noSuchOp : o.tfjs ? TFJS_MISSING.unavailable : TFJS_MISSING.notRun;
     return row;
   }
   let theirs: Side | null = null;
   try {
     theirs = await c.tfjs(peer.tf);
     // Check first, so that a side that computes nothing (tfjs past the binding limit) is not timed.
+    const checkStart = performance.now();
     theirs.run();
     await peer.sync();
+    const checkMs = performance.now() - checkStart;
     const err = relativeError(await theirs.result(), await ours.result());
     const rtol = c.rtol ?? 1e-3;
     if (!(err <= rtol)) throw new Error(`result differs from webgrad's (relative error ${err.toExponential(2)} > ${rtol})`);
-    const t = await timeWall(theirs, () => peer.sync(), 0, wall.length);
+    // As many repetitions as webgrad's, or in --quick about a second's worth (at least --reps).
+    const reps = o.quick ? Math.min(wall.length, Math.max(o.reps, Math.ceil(1000 / checkMs))) : wall.length;
+    const t = await timeWall(theirs, () => peer.sync(), 0, reps);
     row.tfjs = rates(c, median(t.wall), t.cpuMs);
     // Both sides timed the same ways, so each ratio compares like with like.
     row.ratio = median(t.wall) / median(wall);
     row.cpuRatio = t.cpuMs && cpuMs ? t.cpuMs / cpuMs : null;
   } catch (error) {
-    row.tfjsError = (error as Error).message.split('\n')[0];
+    row.tfjsError = TFJS_MISSING.failed((error as Error).message.split('\n')[0]);
   } finally {
     theirs?.dispose();
     ours.dispose();
@@ -155,38 +88,8 @@ async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promi
   return row;
 }
 
-const fix = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '-' : x.toFixed(d));
-
-function printTable(rows: Row[]): void {
-  const head = [
-    'case', 'shape', 'webgrad ms', 'GPU ms', 'GFLOP/s', 'CPU ms', 'GFLOP/CPU-s',
-    'tfjs ms', 'GFLOP/s', 'CPU ms', 'GFLOP/CPU-s', 'tfjs/webgrad (wall)', 'tfjs/webgrad (CPU)',
-  ];
-  const rate = (m: Measured) => (m.gflops !== null ? fix(m.gflops, 2) : `${fix(m.gbps, 2)} GB/s`);
-  const body = rows.map((r) => [
-    r.name,
-    r.shape,
-    fix(r.webgrad.ms),
-    fix(r.webgrad.gpuMs),
-    rate(r.webgrad),
-    fix(r.webgrad.cpuMs, 0),
-    fix(r.webgrad.cpuGflops, 2),
-    r.tfjs ? fix(r.tfjs.ms) : `failed: ${r.tfjsError}`,
-    r.tfjs ? rate(r.tfjs) : '-',
-    r.tfjs ? fix(r.tfjs.cpuMs, 0) : '-',
-    r.tfjs ? fix(r.tfjs.cpuGflops, 2) : '-',
-    r.ratio !== null ? `${fix(r.ratio, 2)}×` : '-',
-    r.cpuRatio !== null ? `${fix(r.cpuRatio, 2)}×` : '-',
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  console.log(line(head));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const b of body) console.log(line(b));
-}
-
 async function main(): Promise<void> {
-  const o = parseArgs(process.argv.slice(2));
+  const o = readOptions(process.argv.slice(2));
   const info = await init({ wait: o.wait, gemm: o.gemm });
   const adapter = `${info.vendor} ${info.architecture} ${info.description || info.device}`.trim();
   if (o.requireGpu && info.software) throw new Error(`--require-gpu: the adapter is a software one (${adapter})`);
@@ -202,7 +105,7 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   for (const c of cases) {
-    process.stdout.write(`  ${c.group}/${c.name} ...`);
+    process.stdout.write(`  ${c.group}/${c.name} [${c.shape}] ...`);
     let row: Row;
     try {
       row = await benchCase(c, o, peer);
@@ -211,7 +114,7 @@ async function main(): Promise<void> {
       process.stdout.write(` failed: ${(error as Error).message.split('\n')[0]}\n`);
       continue;
     }
-    process.stdout.write(` ${fix(row.webgrad.ms)} ms (tfjs ${row.tfjs ? `${fix(row.tfjs.ms)} ms` : row.tfjsError})\n`);
+    process.stdout.write(` ${ms(row.webgrad.ms)} ms (${row.tfjs ? `tfjs ${ms(row.tfjs.ms)} ms` : row.tfjsError})\n`);
     rows.push(row);
     if (o.profile) {
       try {
@@ -227,8 +130,8 @@ async function main(): Promise<void> {
     `GPU ms: webgrad's timestamp queries around each repetition where the adapter has them and they lie within ` +
     '[0.5, 1.05]× the wall time (else -); CPU ms: CPU time per repetition of every thread but the main one ' +
     "(lavapipe's workers; /proc, Linux), which other load on the machine barely changes; ratios = tfjs / webgrad";
-  console.log(`\nmethod: ${method}\n`);
-  printTable(rows);
+  console.log(`\n${wrap(`method: ${method}`)}\n`);
+  console.log(formatTable(rows));
   for (const r of rows) if (r.profile) printProfile(r.name, r.profile);
   if (o.json) {
     const out = {

@@ -92,5 +92,5 @@ const fc = [
   ];
 });
 
-const quick = new Set(['square 256', 'square 512', 'fc7 forward x·Wᵀ', 'fc8 forward x·Wᵀ']);
+const quick = new Set(['square 256', 'square 1024', 'fc7 forward x·Wᵀ', 'fc8 forward x·Wᵀ']);
 export const cases: BenchCase[] = [...square, ...fc].map((c) => ({ ...c, quick: quick.has(c.name) }));

@@ -7,7 +7,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BenchCase, Side } from '../case.js';
-import { crossEntropy, keep, optim, tensor, tidy, type Tensor } from '../../src/index.js';
+import { crossEntropy, keep, nn, optim, tensor, tidy, type Tensor } from '../../src/index.js';
 import { AlexNet, INPUT_SIZE, forwardFlops, type ModelName } from '../../examples/alexnet-cifar/models.js';
 import { values } from './gemm.js';
 
@@ -141,8 +141,98 @@ function trainingStepCase(modelName: ModelName, batch: number, quick: boolean): 
   };
 }
 
+/**
+ * A small training step, quick on any adapter: a two-layer perceptron (784 → 256, ReLU, → 10) at
+ * batch 64, with the same SGD, on webgrad and as tfjs ops from the same initial weights.
+ */
+function mlpStepCase(batch: number): BenchCase {
+  const [inF, hidden, classes] = [784, 256, 10];
+  const inputs = values(batch * inF, 11);
+  const labels = Int32Array.from({ length: batch }, (_, i) => (i * 3) % classes);
+  let weights: Record<string, { shape: number[]; data: Float32Array }> | null = null;
+  return {
+    group: 'training',
+    name: `mlp step b${batch}`,
+    shape: `[${batch},${inF}] → ${hidden} → ${classes}`,
+    flops: 3 * 2 * batch * (inF * hidden + hidden * classes),
+    rtol: 1e-3,
+    quick: true,
+    async webgrad(): Promise<Side> {
+      const model = new nn.Sequential(new nn.Linear(inF, hidden, { seed: 5 }), new nn.ReLU(), new nn.Linear(hidden, classes, { seed: 6 }));
+      weights = {};
+      for (const [name, t] of Object.entries(model.stateDict())) weights[name] = { shape: [...t.shape], data: (await t.toArray()) as Float32Array };
+      const opt = new optim.SGD(model.parameters(), { lr: LR, momentum: MOMENTUM, weightDecay: WEIGHT_DECAY });
+      const x = keep(tensor(inputs, [batch, inF]));
+      let first: Tensor | null = null;
+      let last: Tensor | null = null;
+      return {
+        run() {
+          last?.dispose();
+          last = tidy(() => {
+            opt.zeroGrad();
+            const loss = crossEntropy(model.forward(x), labels);
+            loss.backward();
+            opt.step();
+            return loss;
+          });
+          if (!first) {
+            first = last;
+            last = null;
+          }
+        },
+        result: async () => Float32Array.from(await first!.toArray()),
+        dispose() {
+          first?.dispose();
+          last?.dispose();
+          x.dispose();
+          opt.dispose();
+          model.dispose();
+        },
+      };
+    },
+    async tfjs(tf: typeof tfjs): Promise<Side> {
+      if (!weights) throw new Error('the webgrad side runs first and provides the initial weights');
+      const w = weights;
+      // Linear weight [out, in] is tfjs's kernel [in, out].
+      const kernel = (name: string) => tf.variable(tf.tensor(w[name].data, w[name].shape).transpose());
+      const bias = (name: string) => tf.variable(tf.tensor(w[name].data, w[name].shape));
+      const p = { w1: kernel('0.weight'), b1: bias('0.bias'), w2: kernel('2.weight'), b2: bias('2.bias') };
+      const variables = Object.values(p);
+      const x = tf.tensor(inputs, [batch, inF]);
+      const y = tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat();
+      // As in the AlexNet step: weight decay as wd/2·Σp² added to the loss.
+      const optimizer = tf.train.momentum(LR, MOMENTUM);
+      let first: tfjs.Tensor | null = null;
+      return {
+        run() {
+          tf.tidy(() => {
+            const { value, grads } = tf.variableGrads(() => {
+              const logits = tf.relu(x.matMul(p.w1).add(p.b1)).matMul(p.w2).add(p.b2);
+              const ce = tf.losses.softmaxCrossEntropy(y, logits);
+              if (!first) first = tf.keep(ce.clone());
+              const l2 = variables.map((v) => v.square().sum()).reduce((a, b) => a.add(b)).mul(WEIGHT_DECAY / 2);
+              return ce.add(l2) as tfjs.Scalar;
+            });
+            optimizer.applyGradients(grads as unknown as tfjs.NamedTensorMap as never);
+            return value;
+          });
+        },
+        result: async () => Float32Array.from(await first!.data()),
+        dispose() {
+          first?.dispose();
+          x.dispose();
+          y.dispose();
+          optimizer.dispose();
+          for (const v of variables) v.dispose();
+        },
+      };
+    },
+  };
+}
+
 export const cases: BenchCase[] = [
-  trainingStepCase('alexnet-small', 16, true),
+  mlpStepCase(64),
+  trainingStepCase('alexnet-small', 16, false),
   trainingStepCase('alexnet-small', 64, false),
   { ...trainingStepCase('alexnet', 128, false), large: true },
 ];

@@ -1,0 +1,104 @@
+// The bench's command line: its options, their parsing, and the usage text `--help` prints.
+import type { GemmVariant, WaitMode } from '../src/kernels/runtime.js';
+
+export interface Options {
+  filter: RegExp | null;
+  quick: boolean;
+  reps: number;
+  wait: WaitMode;
+  json: string | null;
+  large: boolean;
+  gemm: GemmVariant | undefined;
+  tfjs: boolean;
+  requireGpu: boolean;
+  profile: boolean;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+Times webgrad's kernels and training steps, and the same work in TensorFlow.js's WebGPU backend
+on the same adapter (its results checked against webgrad's first).
+
+Options:
+  --quick               a short set: small GEMMs, one AlexNet layer at batch 1, a small training step
+  --filter REGEX        only the cases whose name (e.g. "gemm/square 1024") matches, ignoring case
+  --reps N              at least N timed repetitions a case (default 7, or 3 with --quick)
+  --large               also the cases sized for a GPU (run by default on a hardware adapter)
+  --no-tfjs             time webgrad alone
+  --gemm KERNEL         the GEMM kernel: registers, workgroup or texture (default: by adapter)
+  --wait MODE           how readbacks wait for the GPU: adaptive (default) or spin
+  --profile             also print each case's GPU time per kernel (needs timestamp queries)
+  --json FILE           write every measurement to FILE as JSON
+  --require-gpu         refuse to run on a software adapter
+  -h, --help            print this and exit
+
+Examples:
+  npm run bench -- --quick
+  npm run bench -- --filter "^gemm/" --reps 5 --json gemm.json`;
+
+/** A mistake on the command line: reported with the usage, never as a stack trace. */
+export class UsageError extends Error {}
+
+/** The options, or null for --help. Throws UsageError for anything it does not understand. */
+export function parseArgs(argv: string[]): Options | null {
+  const o: Options = {
+    filter: null, quick: false, reps: 0, wait: 'adaptive', json: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--help' || arg === '-h') return null;
+    else if (arg === '--filter') {
+      const source = value();
+      try {
+        o.filter = new RegExp(source, 'i');
+      } catch (error) {
+        throw new UsageError(`--filter: ${(error as Error).message}`);
+      }
+    }
+    else if (arg === '--quick') o.quick = true;
+    else if (arg === '--reps') {
+      const v = value();
+      o.reps = Number(v);
+      if (!Number.isInteger(o.reps) || o.reps < 1) throw new UsageError(`--reps takes a positive integer, got ${v}`);
+    }
+    else if (arg === '--json') o.json = value();
+    else if (arg === '--large') o.large = true;
+    else if (arg === '--no-tfjs') o.tfjs = false;
+    else if (arg === '--require-gpu') o.requireGpu = true;
+    else if (arg === '--profile') o.profile = true;
+    else if (arg === '--gemm') {
+      const g = value();
+      if (g !== 'registers' && g !== 'workgroup' && g !== 'texture') throw new UsageError(`--gemm takes registers, workgroup or texture, got ${g}`);
+      o.gemm = g;
+    }
+    else if (arg === '--wait') {
+      const w = value();
+      if (w !== 'adaptive' && w !== 'spin') throw new UsageError(`--wait takes adaptive or spin, got ${w}`);
+      o.wait = w;
+    } else throw new UsageError(`unknown argument ${arg}`);
+  }
+  if (!o.reps) o.reps = o.quick ? 3 : 7;
+  return o;
+}
+
+/**
+ * The options for this process: prints the usage and exits for --help (status 0) or a mistake
+ * (status 2, after saying what was wrong).
+ */
+export function readOptions(argv: string[]): Options {
+  try {
+    const o = parseArgs(argv);
+    if (o) return o;
+    console.log(USAGE);
+    process.exit(0);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`bench: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,86 @@
+// The bench's results as rows, and the table printed at the end of a run (at most 120 columns:
+// every figure is also in --json's output).
+import type { KernelProfile } from '../src/index.js';
+
+export interface Measured {
+  ms: number;
+  /** CPU ms per repetition of the threads that run the kernels (a CPU adapter's), when measurable. */
+  cpuMs: number | null;
+  /** GFLOP per CPU-second of those threads. */
+  cpuGflops: number | null;
+  gflops: number | null;
+  gbps: number | null;
+}
+
+export interface Row {
+  name: string;
+  shape: string;
+  webgrad: Measured & { wallMs: number; gpuMs: number | null };
+  tfjs: Measured | null;
+  /** Why there is no tfjs time, as a sentence ("tfjs has no such op", "tfjs failed: …"). */
+  tfjsError?: string;
+  ratio: number | null;
+  /** tfjs CPU ms / webgrad CPU ms. */
+  cpuRatio: number | null;
+  profile?: KernelProfile;
+}
+
+/** Why tfjs was not timed, as a sentence for the progress lines and the JSON. */
+export const TFJS_MISSING = {
+  noSuchOp: 'tfjs has no such op',
+  notRun: 'tfjs not run (--no-tfjs)',
+  unavailable: 'tfjs unavailable',
+  failed: (message: string) => `tfjs failed: ${message}`,
+};
+
+export const fix = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '-' : x.toFixed(d));
+
+/** Milliseconds with three significant digits or more: 0.215, 2.39, 60.0, 1170.0. */
+export const ms = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x.toFixed(x < 1 ? 3 : x < 10 ? 2 : 1));
+
+/** The table cell for a case without a tfjs time; failures point to a note under the table. */
+function missingCell(error: string | undefined, notes: string[], name: string): string {
+  if (error === TFJS_MISSING.noSuchOp) return 'no such op';
+  if (error === TFJS_MISSING.notRun) return 'not run';
+  if (error === TFJS_MISSING.unavailable) return 'unavailable';
+  notes.push(`${name}: ${error ?? 'tfjs failed'}`);
+  return `failed (${notes.length})`;
+}
+
+/** Words of `text` in lines of at most `width` columns. */
+export function wrap(text: string, width = 120): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
+/**
+ * One line a case, as Markdown: webgrad's median wall time (its GPU timestamps beside it where the
+ * adapter gives believable ones), its rate, tfjs's median wall time, and tfjs's time over
+ * webgrad's by wall time and by the CPU time of the adapter's worker threads (a CPU adapter's).
+ */
+export function formatTable(rows: Row[]): string {
+  const head = ['case', 'webgrad ms (GPU)', 'GFLOP/s', 'tfjs ms', 'tfjs/webgrad', 'by CPU'];
+  const rate = (m: Measured) => (m.gflops !== null ? fix(m.gflops, 2) : `${fix(m.gbps, 2)} GB/s`);
+  const notes: string[] = [];
+  const body = rows.map((r) => [
+    r.name,
+    r.webgrad.gpuMs !== null ? `${ms(r.webgrad.ms)} (${ms(r.webgrad.gpuMs)})` : ms(r.webgrad.ms),
+    rate(r.webgrad),
+    r.tfjs ? ms(r.tfjs.ms) : missingCell(r.tfjsError, notes, r.name),
+    r.ratio !== null ? `${fix(r.ratio, 2)}×` : '-',
+    r.cpuRatio !== null ? `${fix(r.cpuRatio, 2)}×` : '-',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  const out = [line(head), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...body.map(line)];
+  notes.forEach((n, i) => out.push(wrap(`(${i + 1}) ${n}`)));
+  return out.join('\n');
+}
