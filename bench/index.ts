@@ -127,9 +127,10 @@ async function main(): Promise<void> {
   const method =
     'wall time per repetition on both sides, from recording the work to the queue reporting it done ' +
     '(webgrad: runtime.sync(); tfjs: submitQueue() then onSubmittedWorkDone()), median; ' +
-    `GPU ms: webgrad's timestamp queries around each repetition where the adapter has them and they lie within ` +
-    '[0.5, 1.05]× the wall time (else -); CPU ms: CPU time per repetition of every thread but the main one ' +
-    "(lavapipe's workers; /proc, Linux), which other load on the machine barely changes; ratios = tfjs / webgrad";
+    `GPU: webgrad's timestamp queries around each repetition where the adapter has them and they lie within ` +
+    '[0.5, 1.05]× the wall time; tfjs/webgrad: the ratio of the medians; by CPU: the ratio of the CPU time per ' +
+    "repetition of every thread but the main one (a CPU adapter's workers, such as lavapipe's; /proc, Linux), " +
+    'which other load on the machine barely changes';
   console.log(`\n${wrap(`method: ${method}`)}\n`);
   console.log(formatTable(rows));
   for (const r of rows) if (r.profile) printProfile(r.name, r.profile);
