@@ -1,5 +1,6 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
+import { conv2dBiasGradKernel, conv2dImplicitKernel, conv2dInputGradKernel, conv2dWeightGradKernel, implicitConvFits } from './conv-implicit.js';
 import { binaryKernel } from './elementwise.js';
 import { gemmKernel } from './gemm.js';
 import { copyableRowLength } from './gemm-texture.js';
@@ -116,8 +117,15 @@ function chunks(g: ConvGeometry): [number, number][] {
   return list;
 }
 
-/** out [n, cout, oh, ow] = weight [cout, c·kh·kw] · im2col(x) (+ bias per output channel), chunk by chunk. */
+/** Whether this convolution runs on the implicit-GEMM kernels (the runtime's choice, where they fit). */
+const implicit = (g: ConvGeometry): boolean => runtime().convVariant === 'implicit' && implicitConvFits(g);
+
+/**
+ * out [n, cout, oh, ow] = weight [cout, c·kh·kw] · im2col(x) (+ bias per output channel): one
+ * implicit GEMM, or column matrices and the GEMM chunk by chunk.
+ */
 export function conv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  if (implicit(g)) return conv2dImplicitKernel(x, weight, bias, g);
   const out = Tensor.empty([g.n, g.cout, g.oh, g.ow]);
   if (out.size === 0) return out;
   const w2 = weight.reshape([g.cout, g.c * g.kh * g.kw]);
@@ -149,6 +157,13 @@ export function conv2dBackwardKernel(
   g: ConvGeometry,
   want: { x: boolean; weight: boolean; bias: boolean },
 ): ConvGrads {
+  if (implicit(g)) {
+    return {
+      gx: want.x ? conv2dInputGradKernel(weight, grad, g) : null,
+      gw: want.weight ? conv2dWeightGradKernel(x, grad, g) : null,
+      gb: want.bias ? conv2dBiasGradKernel(grad, g) : null,
+    };
+  }
   const ckk = g.c * g.kh * g.kw;
   const w2 = weight.reshape([g.cout, ckk]);
   const gx = want.x ? Tensor.empty([g.n, g.c, g.h, g.w]) : null;
