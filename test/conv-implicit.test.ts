@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conv2d, gradCheck, memory, mul, sum, tensor, type Tensor } from '../src/index.js';
+import { conv2d, gradCheck, memory, mul, nn, relu, sum, tensor, type Tensor } from '../src/index.js';
+import { conv2dRelu } from '../src/ops/conv.js';
 import { runtime } from '../src/device/current.js';
 import { conv2dWeightGradKernel, weightGradSplits } from '../src/kernels/conv-implicit.js';
 import type { ConvVariant } from '../src/kernels/runtime.js';
@@ -145,5 +146,66 @@ describe('implicit-GEMM conv2d gradients by finite differences', () => {
     const weights = tensor(randomValues(2 * 3 * 5, 64), [1, 2, 3, 5]);
     const result = await gradCheck((x, w, b) => sum(mul(conv2d(x, w, b, { stride: [2, 1], padding: [1, 1] }), weights)), [x, w, b], { eps: 1e-2 });
     expect(result.maxRelativeError).toBeLessThan(1e-2);
+  });
+});
+
+describe('conv2d with a fused ReLU', () => {
+  const xs = [2, 3, 7, 6];
+  const ws = [5, 3, 3, 3];
+  const g = geometry(xs, ws, [2, 1], [1, 1]);
+  const xv = asF32(randomValues(2 * 3 * 7 * 6, 71));
+  const wv = asF32(randomValues(5 * 3 * 9, 72, 0.5));
+  const bv = asF32(randomValues(5, 73));
+  const gv = asF32(randomValues(g.n * g.cout * g.oh * g.ow, 74));
+  // relu(conv) and its gradients: the upstream gradient passes where the convolution is > 0.
+  const linear = reference(g, xv, wv, bv, new Float64Array(gv.length)).out;
+  const masked = gv.map((v, i) => (linear[i] > 0 ? v : 0));
+  const ref = reference(g, xv, wv, bv, masked);
+  const refOut = linear.map((v) => Math.max(v, 0));
+
+  it('has outputs on both sides of zero', () => {
+    expect(refOut.some((v) => v === 0) && refOut.some((v) => v > 0)).toBe(true);
+  });
+
+  for (const variant of ['implicit', 'im2col'] as const) {
+    it(`matches relu(conv2d) and its gradients (${variant})`, async () => {
+      runtime().convVariant = variant;
+      try {
+        const x = tensor(xv, xs, { requiresGrad: true });
+        const w = tensor(wv, ws, { requiresGrad: true });
+        const b = tensor(bv, [g.cout], { requiresGrad: true });
+        const out = conv2dRelu(x, w, b, { stride: [2, 1], padding: 1 });
+        expectClose(await values(out), refOut, 1e-4, 1e-5);
+        out.backward(tensor(gv, out.shape));
+        expectClose(await values(x.grad), ref.gx, 1e-4, 1e-5);
+        expectClose(await values(w.grad), ref.gw, 1e-4, 1e-5);
+        expectClose(await values(b.grad), ref.gb, 1e-4, 1e-5);
+      } finally {
+        runtime().convVariant = 'implicit';
+      }
+    });
+  }
+
+  it('is what nn.Sequential runs for Conv2d then ReLU, in one dispatch, with the same results', async () => {
+    const conv = new nn.Conv2d(3, 5, 3, { stride: [2, 1], padding: 1, seed: 7 });
+    const net = new nn.Sequential(conv, new nn.ReLU());
+    const x = tensor(xv, xs);
+    const rt = runtime();
+    rt.poisonAllocations = false;
+    const before = rt.counters.dispatches;
+    const fused = net.forward(x);
+    expect(rt.counters.dispatches - before).toBe(1);
+    rt.poisonAllocations = true;
+    const separate = relu(conv.forward(x));
+    expectClose(await values(fused), await values(separate), 1e-6, 1e-7);
+    const gy = tensor(gv, fused.shape);
+    fused.backward(gy);
+    const gw = await values(conv.weight.grad);
+    const gb = await values(conv.bias!.grad);
+    conv.weight.grad = null;
+    conv.bias!.grad = null;
+    separate.backward(gy);
+    expectClose(gw, await values(conv.weight.grad), 1e-6, 1e-7);
+    expectClose(gb, await values(conv.bias!.grad), 1e-6, 1e-7);
   });
 });

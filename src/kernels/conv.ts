@@ -1,7 +1,7 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { conv2dBiasGradKernel, conv2dImplicitKernel, conv2dInputGradKernel, conv2dWeightGradKernel, implicitConvFits } from './conv-implicit.js';
-import { binaryKernel } from './elementwise.js';
+import { binaryKernel, unaryKernel } from './elementwise.js';
 import { gemmKernel } from './gemm.js';
 import { copyableRowLength } from './gemm-texture.js';
 import { reduceKernel } from './reduce.js';
@@ -121,11 +121,20 @@ function chunks(g: ConvGeometry): [number, number][] {
 const implicit = (g: ConvGeometry): boolean => runtime().convVariant === 'implicit' && implicitConvFits(g);
 
 /**
- * out [n, cout, oh, ow] = weight [cout, c·kh·kw] · im2col(x) (+ bias per output channel): one
- * implicit GEMM, or column matrices and the GEMM chunk by chunk.
+ * out [n, cout, oh, ow] = weight [cout, c·kh·kw] · im2col(x) (+ bias per output channel), then
+ * ReLU when `relu`: one implicit GEMM (ReLU in its epilogue), or column matrices and the GEMM
+ * chunk by chunk (ReLU a pass of its own).
  */
-export function conv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
-  if (implicit(g)) return conv2dImplicitKernel(x, weight, bias, g);
+export function conv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false): Tensor {
+  if (implicit(g)) return conv2dImplicitKernel(x, weight, bias, g, relu);
+  const linear = im2colConv(x, weight, bias, g);
+  if (!relu) return linear;
+  const out = unaryKernel('relu', linear);
+  linear.dispose();
+  return out;
+}
+
+function im2colConv(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
   const out = Tensor.empty([g.n, g.cout, g.oh, g.ow]);
   if (out.size === 0) return out;
   const w2 = weight.reshape([g.cout, g.c * g.kh * g.kw]);
