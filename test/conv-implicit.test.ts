@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2d, gradCheck, memory, mul, nn, relu, sum, tensor, type Tensor } from '../src/index.js';
 import { conv2dRelu } from '../src/ops/conv.js';
 import { runtime } from '../src/device/current.js';
-import { conv2dWeightGradKernel, weightGradSplits } from '../src/kernels/conv-implicit.js';
+import { conv2dInputGradKernel, conv2dWeightGradKernel, implicitInputGradPays, weightGradSplits } from '../src/kernels/conv-implicit.js';
 import type { ConvVariant } from '../src/kernels/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
 import { loadFixtures } from './fixtures/load.js';
@@ -40,6 +40,9 @@ describe('implicit-GEMM conv2d against PyTorch', () => {
       expectClose(await values(x.grad), f.gx, 1e-4, 1e-5);
       expectClose(await values(w.grad), f.gw, 1e-4, 1e-5);
       if (b) expectClose(await values(b.grad), f.gb, 1e-4, 1e-5);
+      // The implicit dx kernel, which conv2d leaves to the im2col form at these channel counts.
+      const g = geometry(f.x.shape, f.weight.shape, pair(f.stride), pair(f.padding));
+      expectClose(await values(conv2dInputGradKernel(w, tensor(f.gout, f.out.shape), g)), f.gx, 1e-4, 1e-5);
     });
   }
 });
@@ -73,8 +76,17 @@ describe('implicit-GEMM conv2d against a float64 reference', () => {
       expectClose(await values(x.grad), ref.gx, 1e-4, 1e-5);
       expectClose(await values(w.grad), ref.gw, 1e-4, 1e-5);
       expectClose(await values(b.grad), ref.gb, 1e-4, 1e-5);
+      // conv2d takes dx from the im2col form where the implicit GEMM would waste its work
+      // (strides, few channels); the implicit kernel itself is checked on every case.
+      const gx = conv2dInputGradKernel(w, tensor(gv, out.shape), g);
+      expectClose(await values(gx), ref.gx, 1e-4, 1e-5);
     });
   }
+
+  it('runs dx as an implicit GEMM at stride 1 with 16 or more input channels', () => {
+    const at = (c: number, s: number) => implicitInputGradPays(geometry([1, c, 13, 13], [8, c, 3, 3], [s, s], [1, 1]));
+    expect([at(256, 1), at(16, 1), at(15, 1), at(96, 2), at(3, 4)]).toEqual([true, true, false, false, false]);
+  });
 
   it('splits the weight gradient as asked (3 and 5 parts, the last one partial)', async () => {
     const xs = [3, 2, 6, 5];

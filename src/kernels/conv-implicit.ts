@@ -71,6 +71,16 @@ export function conv2dImplicitKernel(x: Tensor, weight: Tensor, bias: Tensor | n
   return out;
 }
 
+/**
+ * Whether the input gradient's implicit GEMM pays: its K walks every (co, ky, kx) for each input
+ * pixel, of which only 1/(sh·sw) meet an output pixel, and its 64-row tiles hold c rows. On
+ * AlexNet's conv1 (stride 4, c = 3) over 99% of its multiply-adds would be wasted, so such layers
+ * keep the dense GEMM and col2im of the im2col form (a training step never asks for conv1's dx).
+ */
+export function implicitInputGradPays(g: ConvGeometry): boolean {
+  return g.sh === 1 && g.sw === 1 && g.c >= 16;
+}
+
 /** dx [n, c, h, w] for the output gradient, gathered per input pixel (no col2im, no atomics). */
 export function conv2dInputGradKernel(weight: Tensor, grad: Tensor, g: ConvGeometry): Tensor {
   const gx = Tensor.empty([g.n, g.c, g.h, g.w]);

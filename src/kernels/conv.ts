@@ -1,6 +1,6 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { conv2dBiasGradKernel, conv2dImplicitKernel, conv2dInputGradKernel, conv2dWeightGradKernel, implicitConvFits } from './conv-implicit.js';
+import { conv2dBiasGradKernel, conv2dImplicitKernel, conv2dInputGradKernel, conv2dWeightGradKernel, implicitConvFits, implicitInputGradPays } from './conv-implicit.js';
 import { binaryKernel, unaryKernel } from './elementwise.js';
 import { gemmKernel } from './gemm.js';
 import { copyableRowLength } from './gemm-texture.js';
@@ -167,12 +167,23 @@ export function conv2dBackwardKernel(
   want: { x: boolean; weight: boolean; bias: boolean },
 ): ConvGrads {
   if (implicit(g)) {
+    const dense = want.x && !implicitInputGradPays(g);
     return {
-      gx: want.x ? conv2dInputGradKernel(weight, grad, g) : null,
+      gx: !want.x ? null : dense ? im2colBackward(x, weight, grad, g, { x: true, weight: false, bias: false }).gx : conv2dInputGradKernel(weight, grad, g),
       gw: want.weight ? conv2dWeightGradKernel(x, grad, g) : null,
       gb: want.bias ? conv2dBiasGradKernel(grad, g) : null,
     };
   }
+  return im2colBackward(x, weight, grad, g, want);
+}
+
+function im2colBackward(
+  x: Tensor,
+  weight: Tensor,
+  grad: Tensor,
+  g: ConvGeometry,
+  want: { x: boolean; weight: boolean; bias: boolean },
+): ConvGrads {
   const ckk = g.c * g.kh * g.kw;
   const w2 = weight.reshape([g.cout, ckk]);
   const gx = want.x ? Tensor.empty([g.n, g.c, g.h, g.w]) : null;
