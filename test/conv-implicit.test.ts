@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { conv2d, gradCheck, memory, mul, nn, relu, sum, tensor, type Tensor } from '../src/index.js';
 import { conv2dRelu } from '../src/ops/conv.js';
 import { runtime } from '../src/device/current.js';
@@ -10,10 +10,15 @@ import { geometry, reference } from './conv-reference.js';
 
 // The implicit-GEMM kernels are the default on GPUs only; lavapipe runs them here by choosing them.
 let convVariant: ConvVariant;
+let cpuAdapter: boolean;
 beforeAll(async () => {
   await setupDevice();
   convVariant = runtime().convVariant;
+  cpuAdapter = runtime().cpuAdapter;
   runtime().convVariant = 'implicit';
+});
+afterEach(() => {
+  runtime().cpuAdapter = cpuAdapter;
 });
 afterAll(() => {
   runtime().convVariant = convVariant;
@@ -59,8 +64,10 @@ describe('implicit-GEMM conv2d against a float64 reference', () => {
     // n·oh·ow = 2·16·16 = 512: the weight gradient splits its K in two on a CPU adapter.
     { name: 'weight gradient split over K', xs: [2, 3, 16, 16], ws: [4, 3, 3, 3], stride: [1, 1], pad: [1, 1] },
   ];
-  for (const c of cases) {
-    it(c.name, async () => {
+  // A CPU adapter's 64×64 tiles and a GPU's 64×128 tiles (forward and dx).
+  for (const gpuTiles of [false, true]) for (const c of cases) {
+    it(`${c.name}${gpuTiles ? ' (GPU tiles)' : ''}`, async () => {
+      runtime().cpuAdapter = !gpuTiles;
       const g = geometry(c.xs, c.ws, c.stride, c.pad);
       const xv = asF32(randomValues(c.xs.reduce((a, b) => a * b), 31));
       const wv = asF32(randomValues(c.ws.reduce((a, b) => a * b), 32, 0.5));

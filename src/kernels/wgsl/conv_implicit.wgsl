@@ -11,11 +11,14 @@
 //     kSplit: A[m, j] = grad[n, m, l] (j = n·oh·ow + l), B = im2col(x)ᵀ; out = part[z, m, col], summed
 //     over z by conv_implicit_sum.wgsl (or the weight gradient itself when there is one part).
 //
-// Each 256-invocation workgroup computes a 64×64 tile of C, 4×4 outputs per invocation, through
+// Each 256-invocation workgroup computes a 64×(64·GROUPS) tile of C, 4×(4·GROUPS) outputs per
+// invocation (its columns 64 apart, so that a warp's reads of the B tile are contiguous), through
 // 16-deep k-slices staged in workgroup memory as vec4s; the next slice is fetched into registers
-// while the current one is multiplied. Both tiles are stored k-major, rows 17 vec4s apart, so that
-// the stores of either thread mapping (k fastest or column fastest) and the compute loop's reads are
-// free of bank conflicts. Each mode chooses the mapping whose global reads are contiguous.
+// while the current one is multiplied. Both tiles are stored k-major, rows 16·GROUPS + 1 vec4s
+// apart, so that the stores of either thread mapping (k fastest or column fastest) and the compute
+// loop's reads are free of bank conflicts. Each mode chooses the mapping whose global reads are
+// contiguous. GROUPS = 2 halves the workgroup-memory reads per multiply-add, for the wide N of the
+// forward and dx; GROUPS = 1 keeps more workgroups on small products.
 struct Params {
   n: u32, c: u32, h: u32, w: u32,
   cout: u32, kh: u32, kw: u32, oh: u32,
@@ -37,16 +40,19 @@ struct Params {
 override MODE: u32;
 override BIAS: bool = false;
 override RELU: bool = false;
+// Column groups of 64 per workgroup: 1 or 2.
+override GROUPS: u32 = 1u;
 
 const ROW = 17u;
 var<workgroup> tileA: array<vec4<f32>, 272>;
-var<workgroup> tileB: array<vec4<f32>, 272>;
+// Sized for GROUPS = 2: 16 rows of 33 vec4s.
+var<workgroup> tileB: array<vec4<f32>, 528>;
 
-// What an invocation precomputes about the 4 columns (or rows) it loads in every slice.
-var<private> colBase: array<i32, 4>;
-var<private> colY: array<i32, 4>;
-var<private> colX: array<i32, 4>;
-var<private> colOk: array<bool, 4>;
+// What an invocation precomputes about the 4·GROUPS columns of B it loads in every slice.
+var<private> colBase: array<i32, 8>;
+var<private> colY: array<i32, 8>;
+var<private> colX: array<i32, 8>;
+var<private> colOk: array<bool, 8>;
 
 // x[base + y·w + x] if (y, x) lies inside the image, else 0 (the padding).
 fn pixel(base: i32, y: i32, x: i32) -> f32 {
@@ -54,10 +60,10 @@ fn pixel(base: i32, y: i32, x: i32) -> f32 {
   return srcB[u32(base + y * i32(p.w) + x)];
 }
 
-// Fixes the columns of B (modes 0, 1: n0 + q·4 + j; mode 2: the B rows' columns (c, ky, kx)).
+// Fixes the columns n0 + 64·g + q·4 + j of B, j = 4·g + i (in mode 2 the columns (c, ky, kx)).
 fn prepare(n0: u32, q: u32) {
-  for (var j = 0u; j < 4u; j++) {
-    let col = n0 + q * 4u + j;
+  for (var j = 0u; j < 4u * GROUPS; j++) {
+    let col = n0 + (j / 4u) * 64u + q * 4u + j % 4u;
     colOk[j] = col < p.N;
     let cc = min(col, p.N - 1u);
     if (MODE == 0u) {
@@ -110,8 +116,8 @@ fn loadA(m0: u32, q: u32, k: u32) -> vec4<f32> {
   return v;
 }
 
-// This invocation's vec4 of the B slice: row k, the 4 columns prepare() fixed.
-fn loadB(k: u32) -> vec4<f32> {
+// This invocation's vec4 of the B slice: row k, the columns of group grp that prepare() fixed.
+fn loadB(k: u32, grp: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
   if (k >= p.K) { return v; }
   if (MODE == 0u) {
@@ -119,8 +125,9 @@ fn loadB(k: u32) -> vec4<f32> {
     let cOff = i32((k / khw) * p.h * p.w);
     let ky = i32((k % khw) / p.kw);
     let kx = i32(k % p.kw);
-    for (var j = 0u; j < 4u; j++) {
-      if (colOk[j]) { v[j] = pixel(colBase[j] + cOff, colY[j] + ky, colX[j] + kx); }
+    for (var i = 0u; i < 4u; i++) {
+      let j = grp * 4u + i;
+      if (colOk[j]) { v[i] = pixel(colBase[j] + cOff, colY[j] + ky, colX[j] + kx); }
     }
   } else if (MODE == 1u) {
     let khw = p.kh * p.kw;
@@ -128,14 +135,15 @@ fn loadB(k: u32) -> vec4<f32> {
     let ky = i32((k % khw) / p.kw);
     let kx = i32(k % p.kw);
     let gOff = i32(co * p.oh * p.ow);
-    for (var j = 0u; j < 4u; j++) {
+    for (var i = 0u; i < 4u; i++) {
+      let j = grp * 4u + i;
       let ty = colY[j] - ky;
       let tx = colX[j] - kx;
       if (!colOk[j] || ty < 0 || tx < 0) { continue; }
       let oy = u32(ty) / p.sh;
       let ox = u32(tx) / p.sw;
       if (oy * p.sh != u32(ty) || ox * p.sw != u32(tx) || oy >= p.oh || ox >= p.ow) { continue; }
-      v[j] = srcB[u32(colBase[j] + gOff) + oy * p.ow + ox];
+      v[i] = srcB[u32(colBase[j] + gOff) + oy * p.ow + ox];
     }
   } else {
     let L = p.oh * p.ow;
@@ -143,8 +151,9 @@ fn loadB(k: u32) -> vec4<f32> {
     let base = i32((k / L) * p.c * p.h * p.w);
     let iy = i32((l / p.ow) * p.sh) - i32(p.ph);
     let ix = i32((l % p.ow) * p.sw) - i32(p.pw);
-    for (var j = 0u; j < 4u; j++) {
-      if (colOk[j]) { v[j] = pixel(base + colBase[j], iy + colY[j], ix + colX[j]); }
+    for (var i = 0u; i < 4u; i++) {
+      let j = grp * 4u + i;
+      if (colOk[j]) { v[i] = pixel(base + colBase[j], iy + colY[j], ix + colX[j]); }
     }
   }
   return v;
@@ -176,7 +185,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (flat >= p.tiles) { return; }
   // Consecutive workgroups share a column tile, so the gathered B is read from cache by the others.
   let m0 = (flat % p.mTiles) * 64u;
-  let n0 = (flat / p.mTiles) * 64u;
+  let n0 = (flat / p.mTiles) * 64u * GROUPS;
   let kBegin = wid.z * p.kSplit;
   let kEnd = min(p.K, kBegin + p.kSplit);
 
@@ -193,8 +202,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     bq = t / 16u;
   }
   prepare(n0, bq);
+  let rowB = 16u * GROUPS + 1u;
   let aSlot = ar * ROW + aq;
-  let bSlot = br * ROW + bq;
+  let bSlot = br * rowB + bq;
 
   let tx = t % 16u;
   let ty = t / 16u;
@@ -202,25 +212,40 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
+  var acc4 = vec4<f32>(0.0);
+  var acc5 = vec4<f32>(0.0);
+  var acc6 = vec4<f32>(0.0);
+  var acc7 = vec4<f32>(0.0);
 
   var nextA = loadA(m0, aq, kBegin + ar);
-  var nextB = loadB(kBegin + br);
+  var nextB = loadB(kBegin + br, 0u);
+  var nextB1 = vec4<f32>(0.0);
+  if (GROUPS == 2u) { nextB1 = loadB(kBegin + br, 1u); }
   for (var k0 = kBegin; k0 < kEnd; k0 += 16u) {
     workgroupBarrier();
     tileA[aSlot] = nextA;
     tileB[bSlot] = nextB;
+    if (GROUPS == 2u) { tileB[bSlot + 16u] = nextB1; }
     workgroupBarrier();
     if (k0 + 16u < kEnd) {
       nextA = loadA(m0, aq, k0 + 16u + ar);
-      nextB = loadB(k0 + 16u + br);
+      nextB = loadB(k0 + 16u + br, 0u);
+      if (GROUPS == 2u) { nextB1 = loadB(k0 + 16u + br, 1u); }
     }
     for (var r = 0u; r < 16u; r++) {
       let a = tileA[r * ROW + ty];
-      let b = tileB[r * ROW + tx];
+      let b = tileB[r * rowB + tx];
       acc0 += a.x * b;
       acc1 += a.y * b;
       acc2 += a.z * b;
       acc3 += a.w * b;
+      if (GROUPS == 2u) {
+        let b1 = tileB[r * rowB + 16u + tx];
+        acc4 += a.x * b1;
+        acc5 += a.y * b1;
+        acc6 += a.z * b1;
+        acc7 += a.w * b1;
+      }
     }
   }
 
@@ -231,6 +256,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   emit(acc1, m1 + 1u, n1, wid.z);
   emit(acc2, m1 + 2u, n1, wid.z);
   emit(acc3, m1 + 3u, n1, wid.z);
+  if (GROUPS == 2u) {
+    emit(acc4, m1, n1 + 64u, wid.z);
+    emit(acc5, m1 + 1u, n1 + 64u, wid.z);
+    emit(acc6, m1 + 2u, n1 + 64u, wid.z);
+    emit(acc7, m1 + 3u, n1 + 64u, wid.z);
+  }
 }
 
 // Writes C[m, n1 .. n1+3] (those inside C), with the bias and ReLU of mode 0.
