@@ -88,7 +88,7 @@ fn prepare(n0: u32, q: u32) {
   }
 }
 
-// This invocation's vec4 of the A slice at k0: rows m0 + q·4 .. +3 at k = k0 + r.
+// This invocation's vec4 of the A slice: rows m0 + q·4 .. +3 at k.
 fn loadA(m0: u32, q: u32, k: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
   if (k >= p.K) { return v; }
@@ -140,9 +140,15 @@ fn loadB(k: u32, grp: u32) -> vec4<f32> {
       let ty = colY[j] - ky;
       let tx = colX[j] - kx;
       if (!colOk[j] || ty < 0 || tx < 0) { continue; }
-      let oy = u32(ty) / p.sh;
-      let ox = u32(tx) / p.sw;
-      if (oy * p.sh != u32(ty) || ox * p.sw != u32(tx) || oy >= p.oh || ox >= p.ow) { continue; }
+      var oy = u32(ty);
+      var ox = u32(tx);
+      // conv2d runs this kernel at stride 1 only (implicitInputGradPays); other strides divide.
+      if (p.sh != 1u || p.sw != 1u) {
+        oy = u32(ty) / p.sh;
+        ox = u32(tx) / p.sw;
+        if (oy * p.sh != u32(ty) || ox * p.sw != u32(tx)) { continue; }
+      }
+      if (oy >= p.oh || ox >= p.ow) { continue; }
       v[i] = srcB[u32(colBase[j] + gOff) + oy * p.ow + ox];
     }
   } else {
@@ -189,15 +195,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let kBegin = wid.z * p.kSplit;
   let kEnd = min(p.K, kBegin + p.kSplit);
 
-  // Thread mappings for the loads: (slice row r, vec4 index q). Mode 2 reads A and B along K
-  // (contiguous in grad and x); modes 0 and 1 read B along its columns and A across its rows.
-  var ar = t / 16u;
-  var aq = t % 16u;
+  // Thread mappings for the loads: (slice row r, vec4 index q). A is read along K, contiguous in
+  // the weight and in grad; B along its columns (contiguous pixels) in modes 0 and 1, along K
+  // (contiguous pixels of grad's samples) in mode 2.
+  let ar = t % 16u;
+  let aq = t / 16u;
   var br = t / 16u;
   var bq = t % 16u;
   if (MODE == 2u) {
-    ar = t % 16u;
-    aq = t / 16u;
     br = t % 16u;
     bq = t / 16u;
   }
