@@ -32,10 +32,11 @@ interface Product {
 }
 
 /**
- * The forward's and dx's column groups: two on GPUs (64×128 tiles, fewer workgroup-memory reads per
- * multiply-add, for their N of batch·pixels), one on CPU adapters.
+ * Column groups per workgroup: two on GPUs (64×128 tiles, fewer workgroup-memory reads per
+ * multiply-add; the forward's and dx's N is batch·pixels, dW's split over K makes up for its
+ * shorter N), one on CPU adapters.
  */
-const wideGroups = (): number => (runtime().cpuAdapter ? 1 : 2);
+const columnGroups = (cpuAdapter: boolean): number => (cpuAdapter ? 1 : 2);
 
 /**
  * Whether the implicit kernels can take this convolution: every tensor they bind (x, the output
@@ -74,7 +75,7 @@ function dispatch(prod: Product, g: ConvGeometry, a: Tensor, b: Tensor, dst: Ten
 export function conv2dImplicitKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false): Tensor {
   const out = Tensor.empty([g.n, g.cout, g.oh, g.ow]);
   if (out.size === 0) return out;
-  const prod = { mode: FORWARD, M: g.cout, N: g.n * g.oh * g.ow, K: g.c * g.kh * g.kw, splits: 1, groups: wideGroups() };
+  const prod = { mode: FORWARD, M: g.cout, N: g.n * g.oh * g.ow, K: g.c * g.kh * g.kw, splits: 1, groups: columnGroups(runtime().cpuAdapter) };
   dispatch(prod, g, weight, x, out, bias, relu);
   return out;
 }
@@ -93,7 +94,7 @@ export function implicitInputGradPays(g: ConvGeometry): boolean {
 export function conv2dInputGradKernel(weight: Tensor, grad: Tensor, g: ConvGeometry): Tensor {
   const gx = Tensor.empty([g.n, g.c, g.h, g.w]);
   if (gx.size === 0) return gx;
-  const prod = { mode: INPUT_GRAD, M: g.c, N: g.n * g.h * g.w, K: g.cout * g.kh * g.kw, splits: 1, groups: wideGroups() };
+  const prod = { mode: INPUT_GRAD, M: g.c, N: g.n * g.h * g.w, K: g.cout * g.kh * g.kw, splits: 1, groups: columnGroups(runtime().cpuAdapter) };
   dispatch(prod, g, weight, grad, gx, null, false);
   return gx;
 }
@@ -106,7 +107,7 @@ export function weightGradSplits(g: ConvGeometry, cpuAdapter: boolean, maxBindin
   const M = g.cout;
   const N = g.c * g.kh * g.kw;
   const K = g.n * g.oh * g.ow;
-  const tiles = Math.ceil(M / TILE) * Math.ceil(N / TILE);
+  const tiles = Math.ceil(M / TILE) * Math.ceil(N / (TILE * columnGroups(cpuAdapter)));
   const wanted = Math.ceil((cpuAdapter ? CPU_WORKGROUPS : GPU_WORKGROUPS) / tiles);
   const byDepth = Math.floor(K / MIN_PART_K);
   const byMemory = Math.floor(maxBinding / (4 * M * N));
@@ -123,13 +124,14 @@ export function conv2dWeightGradKernel(x: Tensor, grad: Tensor, g: ConvGeometry,
   const N = g.c * g.kh * g.kw;
   const K = g.n * g.oh * g.ow;
   const parts = splits ?? weightGradSplits(g, rt.cpuAdapter, rt.maxStorageBinding);
+  const groups = columnGroups(rt.cpuAdapter);
   const gw = Tensor.empty([g.cout, g.c, g.kh, g.kw]);
   if (parts === 1) {
-    dispatch({ mode: WEIGHT_GRAD, M, N, K, splits: 1, groups: 1 }, g, grad, x, gw, null, false);
+    dispatch({ mode: WEIGHT_GRAD, M, N, K, splits: 1, groups }, g, grad, x, gw, null, false);
     return gw;
   }
   const partial = Tensor.empty([parts, M * N]);
-  dispatch({ mode: WEIGHT_GRAD, M, N, K, splits: parts, groups: 1 }, g, grad, x, partial, null, false);
+  dispatch({ mode: WEIGHT_GRAD, M, N, K, splits: parts, groups }, g, grad, x, partial, null, false);
   const u = new Uniforms().u32(M * N, parts, 0, 0);
   rt.dispatch(
     { files: ['conv_implicit_sum'], entry: 'main', label: 'convImplicit:dW sum' },
