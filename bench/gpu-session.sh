@@ -66,6 +66,9 @@ for init in ${SMALL_INITS-kaiming torch paper}; do
     --eval-batch 500 --log-every 5 --out "$R/small-$init" $steps
 done
 stage 120 'layers bench' $kit index.mjs --filter "${LAYERS:-$layers}" --profile --json "$R/bench-layers.json"
+# conv2d's two forms side by side (the layers bench times the default, implicit on GPUs).
+convs='^conv/.*batch 128\)'; [ -n "$smoke" ] && convs='^conv/conv3 .*batch 1\)'
+stage 60 'conv forms' $kit index.mjs --no-tfjs --filter "${CONVS:-$convs}" --json "$R/bench-conv.json"
 
 (cd "$R" && tar -czf "$OUT/results.tar.gz" --exclude='*.safetensors' --exclude=cifar .)
 ls -la "$OUT"

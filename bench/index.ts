@@ -12,11 +12,12 @@ import { printProfile, profileCase } from './profile.js';
 import { readOptions, type Options } from './cli.js';
 import { TFJS_MISSING, formatTable, ms, wrap, type Measured, type Row } from './table.js';
 import { cases as alexnetCases } from './cases/alexnet.js';
+import { cases as convCases } from './cases/conv.js';
 import { cases as gemmCases } from './cases/gemm.js';
 import { cases as trainingCases } from './cases/training.js';
 
 // A static list (not a directory scan) so that the bench bundles into one file for GPU machines.
-const ALL_CASES: BenchCase[] = [...gemmCases, ...alexnetCases, ...trainingCases];
+const ALL_CASES: BenchCase[] = [...gemmCases, ...alexnetCases, ...convCases, ...trainingCases];
 
 /** max |a − b| / max |b|: a relative error that does not blow up on elements near zero. */
 function relativeError(a: Float32Array, b: Float32Array): number {
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
   if (o.filter) cases = cases.filter((c) => o.filter!.test(`${c.group}/${c.name}`));
   const cpus = os.cpus();
   const machine = { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, os: `${os.platform()} ${os.release()}`, node: process.version };
-  console.log(`adapter: ${adapter}${info.software ? ' (software)' : ''}; GEMM kernel: ${runtime().gemmVariant}`);
+  console.log(`adapter: ${adapter}${info.software ? ' (software)' : ''}; GEMM kernel: ${runtime().gemmVariant}; conv2d: ${runtime().convVariant}`);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, node ${machine.node}`);
   console.log(`${cases.length} cases, at least ${o.reps} timed repetitions each (more for short ones) after 1 warm-up; wait mode ${o.wait}`);
 
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
       machine,
       adapter,
       gemm: runtime().gemmVariant,
+      conv: runtime().convVariant,
       method,
       reps: o.reps,
       cases: rows.map((r) => ({

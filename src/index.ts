@@ -1,6 +1,6 @@
 export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, type InitOptions } from './device/init.js';
 export type { KernelProfile, KernelTime } from './kernels/profiler.js';
-export type { GemmVariant, WaitMode } from './kernels/runtime.js';
+export type { ConvVariant, GemmVariant, WaitMode } from './kernels/runtime.js';
 export type { AdapterSummary } from './device/gpu.js';
 export { WebgradError, NoAdapterError, DeviceError } from './device/errors.js';
 export { Tensor, type DType } from './tensor/tensor.js';

@@ -25,7 +25,7 @@ function toHwio(data: Float32Array, [o, i, kh, kw]: number[]): Float32Array {
 }
 
 /** A side whose run() replaces its previous outputs; result() reads them (concatenated). */
-function side<T>(run: () => T, outputs: (r: T) => Tensor[], inputs: Tensor[]): Side {
+export function side<T>(run: () => T, outputs: (r: T) => Tensor[], inputs: Tensor[]): Side {
   let last: T | null = null;
   const release = () => (last ? outputs(last).forEach((t) => t.dispose()) : undefined);
   return {
@@ -75,7 +75,7 @@ const nchw = (t: tfjs.Tensor): tfjs.Tensor => t.transpose([0, 3, 1, 2]);
 const oihw = (t: tfjs.Tensor): tfjs.Tensor => t.transpose([3, 2, 0, 1]);
 const same = (t: tfjs.Tensor): tfjs.Tensor => t;
 
-interface ConvLayer {
+export interface ConvLayer {
   name: string;
   cin: number;
   cout: number;
@@ -85,7 +85,7 @@ interface ConvLayer {
   pad: number;
 }
 
-const LAYERS: ConvLayer[] = [
+export const LAYERS: ConvLayer[] = [
   { name: 'conv1', cin: 3, cout: 96, size: 224, k: 11, stride: 4, pad: 2 },
   { name: 'conv2', cin: 96, cout: 256, size: 27, k: 5, stride: 1, pad: 2 },
   { name: 'conv3', cin: 256, cout: 384, size: 13, k: 3, stride: 1, pad: 1 },

@@ -1,6 +1,6 @@
 import { Gpu, type AdapterSummary } from './gpu.js';
 import { hasRuntime, runtime, setRuntime } from './current.js';
-import { Runtime, type GemmVariant, type WaitMode } from '../kernels/runtime.js';
+import { Runtime, type ConvVariant, type GemmVariant, type WaitMode } from '../kernels/runtime.js';
 import { loadKernelSources } from '../kernels/sources.js';
 import type { PoolStats } from '../kernels/pool.js';
 import type { TexturePoolStats } from '../kernels/texture-pool.js';
@@ -17,6 +17,11 @@ export interface InitOptions {
    * fastest), 'registers' (the default elsewhere: the faster on an NVIDIA H200) or 'workgroup'.
    */
   gemm?: GemmVariant;
+  /**
+   * How conv2d runs: 'implicit' (the default on GPUs: its GEMMs compute the im2col addresses in
+   * their operand loads, no column matrix is stored) or 'im2col' (the default on CPU adapters).
+   */
+  conv?: ConvVariant;
 }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
@@ -33,7 +38,7 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
   }
   await loadKernelSources(read);
   const device = await Gpu.create(gpu, options.powerPreference);
-  setRuntime(new Runtime(device, { wait: options.wait, gemm: options.gemm }));
+  setRuntime(new Runtime(device, { wait: options.wait, gemm: options.gemm, conv: options.conv }));
   return device.info;
 }
 

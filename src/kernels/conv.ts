@@ -1,6 +1,7 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { binaryKernel } from './elementwise.js';
+import { conv2dBiasGradKernel, conv2dImplicitKernel, conv2dInputGradKernel, conv2dWeightGradKernel, implicitConvFits, implicitInputGradPays } from './conv-implicit.js';
+import { binaryKernel, unaryKernel } from './elementwise.js';
 import { gemmKernel } from './gemm.js';
 import { copyableRowLength } from './gemm-texture.js';
 import { reduceKernel } from './reduce.js';
@@ -116,8 +117,24 @@ function chunks(g: ConvGeometry): [number, number][] {
   return list;
 }
 
-/** out [n, cout, oh, ow] = weight [cout, c·kh·kw] · im2col(x) (+ bias per output channel), chunk by chunk. */
-export function conv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+/** Whether this convolution runs on the implicit-GEMM kernels (the runtime's choice, where they fit). */
+const implicit = (g: ConvGeometry): boolean => runtime().convVariant === 'implicit' && implicitConvFits(g);
+
+/**
+ * out [n, cout, oh, ow] = weight [cout, c·kh·kw] · im2col(x) (+ bias per output channel), then
+ * ReLU when `relu`: one implicit GEMM (ReLU in its epilogue), or column matrices and the GEMM
+ * chunk by chunk (ReLU a pass of its own).
+ */
+export function conv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false): Tensor {
+  if (implicit(g)) return conv2dImplicitKernel(x, weight, bias, g, relu);
+  const linear = im2colConv(x, weight, bias, g);
+  if (!relu) return linear;
+  const out = unaryKernel('relu', linear);
+  linear.dispose();
+  return out;
+}
+
+function im2colConv(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
   const out = Tensor.empty([g.n, g.cout, g.oh, g.ow]);
   if (out.size === 0) return out;
   const w2 = weight.reshape([g.cout, g.c * g.kh * g.kw]);
@@ -143,6 +160,24 @@ export interface ConvGrads {
  * against the (recomputed) columns, the input's as a GEMM then col2im, the bias's as a sum.
  */
 export function conv2dBackwardKernel(
+  x: Tensor,
+  weight: Tensor,
+  grad: Tensor,
+  g: ConvGeometry,
+  want: { x: boolean; weight: boolean; bias: boolean },
+): ConvGrads {
+  if (implicit(g)) {
+    const dense = want.x && !implicitInputGradPays(g);
+    return {
+      gx: !want.x ? null : dense ? im2colBackward(x, weight, grad, g, { x: true, weight: false, bias: false }).gx : conv2dInputGradKernel(weight, grad, g),
+      gw: want.weight ? conv2dWeightGradKernel(x, grad, g) : null,
+      gb: want.bias ? conv2dBiasGradKernel(grad, g) : null,
+    };
+  }
+  return im2colBackward(x, weight, grad, g, want);
+}
+
+function im2colBackward(
   x: Tensor,
   weight: Tensor,
   grad: Tensor,

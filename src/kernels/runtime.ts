@@ -11,6 +11,9 @@ export type { WaitMode };
 
 export type GemmVariant = 'registers' | 'workgroup' | 'texture';
 
+/** How conv2d runs: implicit GEMMs (conv_implicit.wgsl) or im2col column matrices and the GEMM. */
+export type ConvVariant = 'implicit' | 'im2col';
+
 /** Identifies one compute pipeline: the files its module is made of, the entry point, override constants. */
 export interface KernelSpec {
   files: readonly KernelFile[];
@@ -83,9 +86,16 @@ export class Runtime {
    */
   cpuAdapter: boolean;
 
-  constructor(readonly gpu: Gpu, options: { wait?: WaitMode; gemm?: GemmVariant } = {}) {
+  /**
+   * How conv2d runs: 'implicit' (the default on GPUs: no column matrices in memory) or 'im2col'
+   * (the default on CPU adapters, where column matrices and the texture GEMM were faster).
+   */
+  convVariant: ConvVariant;
+
+  constructor(readonly gpu: Gpu, options: { wait?: WaitMode; gemm?: GemmVariant; conv?: ConvVariant } = {}) {
     this.cpuAdapter = gpu.info.software;
     this.gemmVariant = options.gemm ?? (this.cpuAdapter ? 'texture' : 'registers');
+    this.convVariant = options.conv ?? (this.cpuAdapter ? 'im2col' : 'implicit');
     this.device = gpu.device;
     this.pool = new BufferPool(this.device, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize);
     this.textures = new TexturePool(this.device, (t) => this.doomed.push(t));

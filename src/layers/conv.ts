@@ -1,4 +1,4 @@
-import { conv2d } from '../ops/conv.js';
+import { conv2d, conv2dRelu } from '../ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkPaperBias, checkScheme, initWeightAndBias, layerSeed, type InitScheme, type LayerInitOptions } from './init.js';
 import { Module } from './module.js';
@@ -45,5 +45,10 @@ export class Conv2d extends Module {
 
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
+  }
+
+  /** relu(forward(x)) with the ReLU fused into the convolution (Sequential uses it for Conv2d then ReLU). */
+  forwardRelu(x: Tensor): Tensor {
+    return conv2dRelu(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
   }
 }

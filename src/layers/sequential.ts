@@ -1,5 +1,7 @@
 import { WebgradError } from '../device/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { ReLU } from './basic.js';
+import { Conv2d } from './conv.js';
 import { Module } from './module.js';
 
 /** torch.nn.Sequential: applies its modules in order; they are named '0', '1', … */
@@ -27,6 +29,18 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.layers.reduce((y, m) => m.forward(y), x);
+    let y = x;
+    for (let i = 0; i < this.layers.length; i++) {
+      const m = this.layers[i];
+      // A Conv2d followed by a ReLU (neither subclassed, so neither forward is replaced) runs as
+      // one kernel, the ReLU in the convolution's epilogue: the same values and gradients.
+      if (m.constructor === Conv2d && this.layers[i + 1]?.constructor === ReLU) {
+        y = (m as Conv2d).forwardRelu(y);
+        i++;
+      } else {
+        y = m.forward(y);
+      }
+    }
+    return y;
   }
 }

@@ -1,5 +1,6 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/engine.js';
+import { reluBackwardKernel } from '../kernels/activation.js';
 import { conv2dBackwardKernel, conv2dKernel, type ConvGeometry } from '../kernels/conv.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
@@ -16,40 +17,56 @@ function checkFloat(t: Tensor, what: string): void {
 
 /**
  * 2-D convolution (cross-correlation, as PyTorch): x [N, Cin, H, W], weight [Cout, Cin, kh, kw],
- * bias [Cout]; returns [N, Cout, OH, OW]. Runs as im2col then one GEMM per batch chunk.
+ * bias [Cout]; returns [N, Cout, OH, OW]. On GPUs it runs as implicit GEMMs (no column matrix);
+ * on CPU adapters as im2col then one GEMM per batch chunk (`init({ conv })` chooses).
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
-  checkTensor(x, 'conv2d: x');
-  checkTensor(weight, 'conv2d: weight');
-  checkFloat(x, 'conv2d: x');
-  checkFloat(weight, 'conv2d: weight');
-  if (x.rank !== 4) throw new WebgradError(`webgrad: conv2d: x must be [N, C, H, W], got ${fmt(x.shape)}`);
-  if (weight.rank !== 4) throw new WebgradError(`webgrad: conv2d: weight must be [Cout, Cin, kh, kw], got ${fmt(weight.shape)}`);
+  return convolve(x, weight, bias ?? null, options, false);
+}
+
+/**
+ * relu(conv2d(x, weight, bias)) with the ReLU in the convolution's epilogue, for nn.Sequential's
+ * Conv2d followed by ReLU; its gradient passes where the output is > 0, as ReLU's does.
+ */
+export function conv2dRelu(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  return convolve(x, weight, bias ?? null, options, true);
+}
+
+function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions, relu: boolean): Tensor {
+  const op = relu ? 'conv2dRelu' : 'conv2d';
+  checkTensor(x, `${op}: x`);
+  checkTensor(weight, `${op}: weight`);
+  checkFloat(x, `${op}: x`);
+  checkFloat(weight, `${op}: weight`);
+  if (x.rank !== 4) throw new WebgradError(`webgrad: ${op}: x must be [N, C, H, W], got ${fmt(x.shape)}`);
+  if (weight.rank !== 4) throw new WebgradError(`webgrad: ${op}: weight must be [Cout, Cin, kh, kw], got ${fmt(weight.shape)}`);
   const [n, c, h, w] = x.shape;
   const [cout, cin, kh, kw] = weight.shape;
   if (cin !== c) {
-    throw new WebgradError(`webgrad: conv2d: weight ${fmt(weight.shape)} expects ${cin} input channels but x ${fmt(x.shape)} has ${c}`);
+    throw new WebgradError(`webgrad: ${op}: weight ${fmt(weight.shape)} expects ${cin} input channels but x ${fmt(x.shape)} has ${c}`);
   }
   if (bias) {
-    checkTensor(bias, 'conv2d: bias');
-    checkFloat(bias, 'conv2d: bias');
+    checkTensor(bias, `${op}: bias`);
+    checkFloat(bias, `${op}: bias`);
     if (bias.rank !== 1 || bias.shape[0] !== cout) {
-      throw new WebgradError(`webgrad: conv2d: bias must be [${cout}] for weight ${fmt(weight.shape)}, got ${fmt(bias.shape)}`);
+      throw new WebgradError(`webgrad: ${op}: bias must be [${cout}] for weight ${fmt(weight.shape)}, got ${fmt(bias.shape)}`);
     }
   }
-  const [sh, sw] = pairOf(options.stride ?? 1, 'conv2d: stride', 1);
-  const [ph, pw] = pairOf(options.padding ?? 0, 'conv2d: padding', 0);
-  const oh = windowOutput(h, kh, sh, ph, `conv2d: kernel ${fmt(weight.shape)} (height)`, x.shape);
-  const ow = windowOutput(w, kw, sw, pw, `conv2d: kernel ${fmt(weight.shape)} (width)`, x.shape);
+  const [sh, sw] = pairOf(options.stride ?? 1, `${op}: stride`, 1);
+  const [ph, pw] = pairOf(options.padding ?? 0, `${op}: padding`, 0);
+  const oh = windowOutput(h, kh, sh, ph, `${op}: kernel ${fmt(weight.shape)} (height)`, x.shape);
+  const ow = windowOutput(w, kw, sw, pw, `${op}: kernel ${fmt(weight.shape)} (width)`, x.shape);
   const g: ConvGeometry = { n, c, h, w, cout, kh, kw, sh, sw, ph, pw, oh, ow };
-  const out = conv2dKernel(x, weight, bias ?? null, g);
+  const out = conv2dKernel(x, weight, bias, g, relu);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(out, 'conv2d', inputs, (grad) => {
-    const { gx, gw, gb } = conv2dBackwardKernel(x, weight, grad, g, {
+  return record(out, op, inputs, (grad) => {
+    const masked = relu ? reluBackwardKernel(grad, out) : grad;
+    const { gx, gw, gb } = conv2dBackwardKernel(x, weight, masked, g, {
       x: x.requiresGrad,
       weight: weight.requiresGrad,
       bias: !!bias?.requiresGrad,
     });
+    if (masked !== grad) masked.dispose();
     return bias ? [gx, gw, gb] : [gx, gw];
   });
 }

@@ -1,0 +1,66 @@
+import type { BenchCase } from '../case.js';
+import { conv2d, tensor } from '../../src/index.js';
+import { runtime } from '../../src/device/current.js';
+import { conv2dBackwardKernel, type ConvGeometry } from '../../src/kernels/conv.js';
+import type { ConvVariant } from '../../src/kernels/runtime.js';
+import { LAYERS, side, type ConvLayer } from './alexnet.js';
+import { values } from './gemm.js';
+
+/** Runs `fn` with conv2d on the given kernels, whatever the adapter's default. */
+function using<T>(variant: ConvVariant, fn: () => T): () => T {
+  return () => {
+    const rt = runtime();
+    const before = rt.convVariant;
+    rt.convVariant = variant;
+    try {
+      return fn();
+    } finally {
+      rt.convVariant = before;
+    }
+  };
+}
+
+/**
+ * AlexNet's convolutions on each form of conv2d, chosen explicitly (the alexnet cases time the
+ * adapter's default): 'implicit' (implicit GEMMs, no column matrix) and 'im2col'.
+ */
+function formCases(l: ConvLayer, batch: number, variant: ConvVariant): BenchCase[] {
+  const out = Math.floor((l.size + 2 * l.pad - l.k) / l.stride) + 1;
+  const g: ConvGeometry = {
+    n: batch, c: l.cin, h: l.size, w: l.size, cout: l.cout, kh: l.k, kw: l.k,
+    sh: l.stride, sw: l.stride, ph: l.pad, pw: l.pad, oh: out, ow: out,
+  };
+  const xs = [batch, l.cin, l.size, l.size];
+  const ws = [l.cout, l.cin, l.k, l.k];
+  const ys = [batch, l.cout, out, out];
+  const count = (s: number[]) => s.reduce((a, b) => a * b);
+  const flops = 2 * batch * l.cout * out * out * l.cin * l.k * l.k;
+  const shape = `x ${xs.join('x')} · w ${ws.join('x')} s${l.stride} p${l.pad}`;
+  return [
+    {
+      group: 'conv', name: `${l.name} ${variant} forward (batch ${batch})`, shape, flops,
+      async webgrad() {
+        const [x, w, b] = [tensor(values(count(xs), 1), xs), tensor(values(count(ws), 2).map((v) => v * 0.1), ws), tensor(values(l.cout, 3), [l.cout])];
+        return side(using(variant, () => conv2d(x, w, b, { stride: l.stride, padding: l.pad })), (y) => [y], [x, w, b]);
+      },
+    },
+    {
+      // dx, dW and db, as the alexnet backward cases.
+      group: 'conv', name: `${l.name} ${variant} backward (batch ${batch})`, shape, flops: 2 * flops,
+      async webgrad() {
+        const [x, w, gy] = [tensor(values(count(xs), 1), xs), tensor(values(count(ws), 2).map((v) => v * 0.1), ws), tensor(values(count(ys), 4), ys)];
+        const run = using(variant, () => conv2dBackwardKernel(x, w, gy, g, { x: true, weight: true, bias: true }));
+        return side(run, (r) => [r.gx!, r.gw!, r.gb!], [x, w, gy]);
+      },
+    },
+  ];
+}
+
+const forms = (batch: number): BenchCase[] =>
+  LAYERS.flatMap((l) => (['implicit', 'im2col'] as const).flatMap((v) => formCases(l, batch, v)));
+
+/** Batch 1 as the quick variant (lavapipe), the reference's batch 128 for GPUs. */
+export const cases: BenchCase[] = [
+  ...forms(1).map((c) => ({ ...c, quick: true })),
+  ...forms(128).map((c) => ({ ...c, quick: false, large: true })),
+];

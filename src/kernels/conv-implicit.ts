@@ -1,0 +1,150 @@
+import { runtime } from '../device/current.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { ConvGeometry } from './conv.js';
+import { foldWorkgroups } from './grid.js';
+import { reduceKernel } from './reduce.js';
+import { Uniforms, bytesOf } from './uniforms.js';
+
+/** conv_implicit.wgsl's products (its MODE). */
+const FORWARD = 0;
+const INPUT_GRAD = 1;
+const WEIGHT_GRAD = 2;
+/** The output tile of one workgroup, and the depth of one k-slice. */
+const TILE = 64;
+const SLICE = 16;
+/**
+ * Workgroups the weight gradient's split over K aims for: enough to fill a large GPU (an H200 has
+ * 132 multiprocessors holding several 256-invocation workgroups each), a few on a CPU adapter.
+ */
+const GPU_WORKGROUPS = 2048;
+const CPU_WORKGROUPS = 16;
+/** Each part of a split covers at least this much of K, so the parts' sum stays a small pass. */
+const MIN_PART_K = 256;
+
+interface Product {
+  mode: number;
+  M: number;
+  N: number;
+  K: number;
+  splits: number;
+  /** Column groups of 64 per workgroup (its tile is 64 × 64·groups). */
+  groups: number;
+}
+
+/**
+ * Column groups per workgroup: two on GPUs (64×128 tiles, fewer workgroup-memory reads per
+ * multiply-add; the forward's and dx's N is batch·pixels, dW's split over K makes up for its
+ * shorter N), one on CPU adapters.
+ */
+const columnGroups = (cpuAdapter: boolean): number => (cpuAdapter ? 1 : 2);
+
+/**
+ * Whether the implicit kernels can take this convolution: every tensor they bind (x, the output
+ * or its gradient, the weight gradient's parts) fits one storage binding. The im2col path chunks
+ * the batch instead.
+ */
+export function implicitConvFits(g: ConvGeometry): boolean {
+  const limit = runtime().maxStorageBinding;
+  const biggest = Math.max(g.n * g.c * g.h * g.w, g.n * g.cout * g.oh * g.ow, g.cout * g.c * g.kh * g.kw);
+  return 4 * biggest <= limit;
+}
+
+function dispatch(prod: Product, g: ConvGeometry, a: Tensor, b: Tensor, dst: Tensor, bias: Tensor | null, relu: boolean): void {
+  const mTiles = Math.ceil(prod.M / TILE);
+  const tiles = mTiles * Math.ceil(prod.N / (TILE * prod.groups));
+  const kSplit = Math.ceil(prod.K / prod.splits / SLICE) * SLICE || SLICE;
+  const u = new Uniforms().u32(g.n, g.c, g.h, g.w, g.cout, g.kh, g.kw, g.oh, g.ow, g.sh, g.sw, g.ph, g.pw, prod.M, prod.N, prod.K, kSplit, mTiles, tiles, 0);
+  const rt = runtime();
+  const [x, y] = foldWorkgroups(tiles, rt.gpu.limits.maxComputeWorkgroupsPerDimension);
+  rt.dispatch(
+    {
+      files: ['conv_implicit'],
+      entry: 'main',
+      overrides: { MODE: prod.mode, BIAS: bias ? 1 : 0, RELU: relu ? 1 : 0, GROUPS: prod.groups },
+      label: `convImplicit:${['forward', 'dx', 'dW'][prod.mode]}`,
+    },
+    // Binding 4 is only read with a bias; any buffer fills it otherwise.
+    { uniforms: bytesOf(u), buffers: [a.buffer, b.buffer, dst.buffer, (bias ?? a).buffer], workgroups: [x, y, prod.splits] },
+  );
+}
+
+/**
+ * out [n, cout, oh, ow] = conv2d(x, weight) + bias (then ReLU when `relu`), as one implicit GEMM
+ * written straight into NCHW.
+ */
+export function conv2dImplicitKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false): Tensor {
+  const out = Tensor.empty([g.n, g.cout, g.oh, g.ow]);
+  if (out.size === 0) return out;
+  const prod = { mode: FORWARD, M: g.cout, N: g.n * g.oh * g.ow, K: g.c * g.kh * g.kw, splits: 1, groups: columnGroups(runtime().cpuAdapter) };
+  dispatch(prod, g, weight, x, out, bias, relu);
+  return out;
+}
+
+/**
+ * Whether the input gradient's implicit GEMM pays: its K walks every (co, ky, kx) for each input
+ * pixel, of which only 1/(sh·sw) meet an output pixel, and its 64-row tiles hold c rows. On
+ * AlexNet's conv1 (stride 4, c = 3) over 99% of its multiply-adds would be wasted, so such layers
+ * keep the dense GEMM and col2im of the im2col form (a training step never asks for conv1's dx).
+ */
+export function implicitInputGradPays(g: ConvGeometry): boolean {
+  return g.sh === 1 && g.sw === 1 && g.c >= 16;
+}
+
+/** dx [n, c, h, w] for the output gradient, gathered per input pixel (no col2im, no atomics). */
+export function conv2dInputGradKernel(weight: Tensor, grad: Tensor, g: ConvGeometry): Tensor {
+  const gx = Tensor.empty([g.n, g.c, g.h, g.w]);
+  if (gx.size === 0) return gx;
+  const prod = { mode: INPUT_GRAD, M: g.c, N: g.n * g.h * g.w, K: g.cout * g.kh * g.kw, splits: 1, groups: columnGroups(runtime().cpuAdapter) };
+  dispatch(prod, g, weight, grad, gx, null, false);
+  return gx;
+}
+
+/**
+ * Parts the weight gradient's K (= n·oh·ow) is split into: enough workgroups to fill the adapter,
+ * each part at least MIN_PART_K deep, all parts inside one storage binding.
+ */
+export function weightGradSplits(g: ConvGeometry, cpuAdapter: boolean, maxBinding: number): number {
+  const M = g.cout;
+  const N = g.c * g.kh * g.kw;
+  const K = g.n * g.oh * g.ow;
+  const tiles = Math.ceil(M / TILE) * Math.ceil(N / (TILE * columnGroups(cpuAdapter)));
+  const wanted = Math.ceil((cpuAdapter ? CPU_WORKGROUPS : GPU_WORKGROUPS) / tiles);
+  const byDepth = Math.floor(K / MIN_PART_K);
+  const byMemory = Math.floor(maxBinding / (4 * M * N));
+  const splits = Math.max(1, Math.min(wanted, byDepth, byMemory, 65_535));
+  // The parts the kernel sees: K cut into slices of whole 16-deep k-slices.
+  const kSplit = Math.ceil(K / splits / SLICE) * SLICE;
+  return Math.max(1, Math.ceil(K / kSplit));
+}
+
+/** dW [cout, c, kh, kw] for the output gradient: an implicit GEMM split over K, then its parts summed. */
+export function conv2dWeightGradKernel(x: Tensor, grad: Tensor, g: ConvGeometry, splits?: number): Tensor {
+  const rt = runtime();
+  const M = g.cout;
+  const N = g.c * g.kh * g.kw;
+  const K = g.n * g.oh * g.ow;
+  const parts = splits ?? weightGradSplits(g, rt.cpuAdapter, rt.maxStorageBinding);
+  const groups = columnGroups(rt.cpuAdapter);
+  const gw = Tensor.empty([g.cout, g.c, g.kh, g.kw]);
+  if (parts === 1) {
+    dispatch({ mode: WEIGHT_GRAD, M, N, K, splits: 1, groups }, g, grad, x, gw, null, false);
+    return gw;
+  }
+  const partial = Tensor.empty([parts, M * N]);
+  dispatch({ mode: WEIGHT_GRAD, M, N, K, splits: parts, groups }, g, grad, x, partial, null, false);
+  const u = new Uniforms().u32(M * N, parts, 0, 0);
+  rt.dispatch(
+    { files: ['conv_implicit_sum'], entry: 'main', label: 'convImplicit:dW sum' },
+    { uniforms: bytesOf(u), buffers: [partial.buffer, gw.buffer], workgroups: Math.ceil((M * N) / 64) },
+  );
+  partial.dispose();
+  return gw;
+}
+
+/** The bias gradient: grad [n, cout, L] summed over n and L. */
+export function conv2dBiasGradKernel(grad: Tensor, g: ConvGeometry): Tensor {
+  const perSample = reduceKernel('sum', grad, g.n * g.cout, g.oh * g.ow, 1);
+  const gb = reduceKernel('sum', perSample, 1, g.n, g.cout);
+  perSample.dispose();
+  return gb;
+}
