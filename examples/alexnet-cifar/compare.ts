@@ -18,7 +18,7 @@ const runs = await Promise.all(
   }),
 );
 await writeFile(out, comparisonCurvesSvg(runs, { title: values.title }));
-console.log(`wrote ${out}`);
+console.error(`wrote ${out}`);
 if (values.table) console.log(epochTable(runs));
 
 /** One row per epoch, per run: test accuracy, train loss and the epoch's seconds ('–' where a run has no such epoch). */

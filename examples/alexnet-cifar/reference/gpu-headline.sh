@@ -94,9 +94,12 @@ if (( $(epochs_done webgrad-seed) < EPOCHS )); then
 fi
 export_run webgrad-seed
 if [ -n "$smoke" ]; then
-  # Weights both ways: webgrad's checkpoint (mode1.* names) into PyTorch's model.
+  # Weights both ways: webgrad's checkpoint (model.mode1.* names) into PyTorch's model, and
+  # PyTorch's initial weights into webgrad.
   stage 120 'webgrad checkpoint into PyTorch' "$py" examples/alexnet-cifar/reference/train.py \
-    --init-from "$RUNS/webgrad-seed/checkpoint.safetensors" --max-steps 0 --out "$RUNS/roundtrip"
+    --init-from "$RUNS/webgrad-seed/checkpoint.safetensors" --save-init "$RUNS/torch-init.safetensors" --max-steps 0 --out "$RUNS/roundtrip"
+  stage 300 'PyTorch weights into webgrad' "${webgrad[@]}" --model alexnet-seed --init-from "$RUNS/torch-init.safetensors" \
+    --data "$DATA" "${sizes[@]}" --epochs 1 --max-steps 1 --out "$RUNS/roundtrip-webgrad"
 fi
 if (( $(epochs_done webgrad-alexnet) < EPOCHS )); then
   webgrad_cmd "$RUNS/webgrad-alexnet" --model alexnet
