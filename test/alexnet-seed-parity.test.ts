@@ -26,9 +26,9 @@ const reference = JSON.parse(readFileSync(new URL('./fixtures/alexnet-seed/losse
 };
 
 /**
- * Steps compared: the fixture holds 20, which took 3.6 minutes on lavapipe with two shared cores,
- * so the suite runs the first 3; WEBGRAD_SEED_STEPS=20 runs them all (the generator's --steps
- * writes more).
+ * Steps compared: the fixture holds 20, which took 3.6–4.3 minutes on lavapipe with two shared
+ * cores, so the suite runs the first 3 (43 s there; the third is the first with momentum built
+ * up); WEBGRAD_SEED_STEPS=20 runs them all (the generator's --steps writes more).
  */
 const STEPS = Math.min(reference.steps, Number(process.env.WEBGRAD_SEED_STEPS ?? 3));
 
