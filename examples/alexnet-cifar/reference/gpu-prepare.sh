@@ -4,6 +4,8 @@
 # .gpu-kit/: node, Dawn and the Vulkan loader (../shared/gpu/pack.sh), the example (main.mjs) and its
 # comparison figure (compare.mjs) bundled, with the WGSL beside them (about 30 MB);
 # .gpu-data/cifar-parts/: the full CIFAR-10 archive in parts under the lease's 64 MiB (data-parts.sh).
+# Run it in a plain checkout: pack.sh appends to .git/info/exclude, which a `git worktree` lacks
+# (its .git is a file), as for bench/gpu-pack.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
 shared=../shared; [ -d "$shared/gpu" ] || shared=/work/shared
