@@ -33,6 +33,12 @@ describe('examples/alexnet-cifar', () => {
     const { config: c } = parseConfig([])!;
     expect([c.model, c.epochs, c.batch, c.lr, c.momentum, c.weightDecay, c.dropout, c.init]).toEqual(['alexnet', 20, 128, 0.01, 0.9, 5e-4, 0.5, 'kaiming']);
     expect(parseConfig(['--model', 'alexnet-small'])!.config.init).toBe('kaiming');
+    // The reference program's own network keeps its PyTorch initialisation and fixed means.
+    const seed = parseConfig(['--model', 'alexnet-seed'])!.config;
+    expect([seed.init, seed.mean, seed.batch, seed.lr]).toEqual(['torch', [0.4915, 0.4823, 0.4468], 128, 0.01]);
+    expect(parseConfig(['--model', 'alexnet-seed', '--init', 'pattern', '--mean', '0.5,0.5,0.5'])!.config).toMatchObject({ init: 'pattern', mean: [0.5, 0.5, 0.5] });
+    expect(c.mean).toBeNull();
+    expect(() => parseConfig(['--init', 'xavier'])).toThrow(/--init must be one of torch, kaiming, paper, pattern/);
     expect(parseConfig(['--augment', 'crop,flip,pca'])!.config.augment).toEqual(['crop', 'flip', 'pca']);
     expect(parseConfig(['--help'])).toBeNull();
     expect(() => parseConfig(['--batch', '0'])).toThrow(ConfigError);

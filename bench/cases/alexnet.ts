@@ -173,40 +173,47 @@ function poolLrnCases(batch: number): BenchCase[] {
   const po = 27;
   const ys = [batch, 96, po, po];
   const pg: PoolGeometry = { n: batch, c: 96, h: 55, w: 55, oh: po, ow: po, kh: 3, kw: 3, sh: 2, sw: 2, ph: 0, pw: 0 };
-  const lrn: LrnParams = { size: 5, alpha: 1e-4, beta: 0.75, k: 2 };
-  // tfjs sums over d ± depthRadius and does not divide alpha by the window size.
-  const tfLrn = [2, lrn.k, lrn.alpha / lrn.size, lrn.beta] as const;
   let data: { x: Float32Array; g: Float32Array; gp: Float32Array } | null = null;
   const inputs = () => (data ??= { x: values(size, 5).map((v) => v * 10), g: values(size, 6), gp: values(ys.reduce((a, b) => a * b), 7) });
   const shape = xs.join('x');
   const nhwc = [batch, 55, 55, 96] as [number, number, number, number];
+  // LRN with the paper's window of 5 (tfjs beside it: it sums over d ± depthRadius and does not
+  // divide alpha by the window size), and the reference network's window of 96, as wide as the
+  // channels (the running-sum kernel; tfjs has no window of an even size).
+  const lrnCases = (lrn: LrnParams, label: string): BenchCase[] => {
+    const tfLrn = lrn.size % 2 === 1 ? ([(lrn.size - 1) / 2, lrn.k, lrn.alpha / lrn.size, lrn.beta] as const) : null;
+    return [
+      {
+        group: 'alexnet', name: `lrn${label} forward (batch ${batch})`, shape, bytes: 2 * 4 * size, rtol: 1e-4,
+        async webgrad() {
+          const x = tensor(inputs().x, xs);
+          return side(() => localResponseNorm(x, lrn), (y) => [y], [x]);
+        },
+        tfjs: !tfLrn ? undefined : async (tf) => {
+          const x = tf.tensor4d(toNhwc(inputs().x, xs), nhwc);
+          return tfSide(tf, () => [tf.localResponseNormalization(x, ...tfLrn)], [nchw], [x]);
+        },
+      },
+      {
+        group: 'alexnet', name: `lrn${label} backward (batch ${batch})`, shape, bytes: 3 * 4 * size, rtol: 1e-3,
+        async webgrad() {
+          const [x, g] = [tensor(inputs().x, xs), tensor(inputs().g, xs)];
+          return side(() => lrnBackwardKernel(x, g, lrn), (y) => [y], [x, g]);
+        },
+        tfjs: !tfLrn ? undefined : async (tf) => {
+          const x = tf.tensor4d(toNhwc(inputs().x, xs), nhwc);
+          const dy = tf.tensor4d(toNhwc(inputs().g, xs), nhwc);
+          const y = tf.localResponseNormalization(x, ...tfLrn);
+          const [depthRadius, bias, alpha, beta] = tfLrn;
+          const run = () => [tf.engine().runKernel('LRNGrad', { x, y, dy }, { depthRadius, bias, alpha, beta }) as tfjs.Tensor];
+          return tfSide(tf, run, [nchw], [x, y, dy]);
+        },
+      },
+    ];
+  };
   return [
-    {
-      group: 'alexnet', name: `lrn forward (batch ${batch})`, shape, bytes: 2 * 4 * size, rtol: 1e-4,
-      async webgrad() {
-        const x = tensor(inputs().x, xs);
-        return side(() => localResponseNorm(x, lrn), (y) => [y], [x]);
-      },
-      async tfjs(tf) {
-        const x = tf.tensor4d(toNhwc(inputs().x, xs), nhwc);
-        return tfSide(tf, () => [tf.localResponseNormalization(x, ...tfLrn)], [nchw], [x]);
-      },
-    },
-    {
-      group: 'alexnet', name: `lrn backward (batch ${batch})`, shape, bytes: 3 * 4 * size, rtol: 1e-3,
-      async webgrad() {
-        const [x, g] = [tensor(inputs().x, xs), tensor(inputs().g, xs)];
-        return side(() => lrnBackwardKernel(x, g, lrn), (y) => [y], [x, g]);
-      },
-      async tfjs(tf) {
-        const x = tf.tensor4d(toNhwc(inputs().x, xs), nhwc);
-        const dy = tf.tensor4d(toNhwc(inputs().g, xs), nhwc);
-        const y = tf.localResponseNormalization(x, ...tfLrn);
-        const [depthRadius, bias, alpha, beta] = tfLrn;
-        const run = () => [tf.engine().runKernel('LRNGrad', { x, y, dy }, { depthRadius, bias, alpha, beta }) as tfjs.Tensor];
-        return tfSide(tf, run, [nchw], [x, y, dy]);
-      },
-    },
+    ...lrnCases({ size: 5, alpha: 1e-4, beta: 0.75, k: 2 }, ''),
+    ...lrnCases({ size: 96, alpha: 1e-4, beta: 0.75, k: 2 }, ' size 96'),
     {
       group: 'alexnet', name: `maxPool 3/2 forward (batch ${batch})`, shape, bytes: 4 * (size + 2 * (size / 4)), rtol: 0,
       async webgrad() {

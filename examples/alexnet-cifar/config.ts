@@ -3,7 +3,7 @@
  * CIFAR-10 resized to 224, SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 128, 20 epochs).
  */
 import { parseArgs } from 'node:util';
-import { MODEL_NAMES, defaultInit, type InitName, type ModelName } from './models.js';
+import { INIT_NAMES, MODEL_NAMES, defaultInit, type InitName, type ModelName } from './models.js';
 
 export const AUGMENTATIONS = ['crop', 'flip', 'pca'] as const;
 export type Augmentation = (typeof AUGMENTATIONS)[number];
@@ -42,7 +42,10 @@ export const HELP = `npm run alexnet -- [options]
 
 Trains AlexNet on CIFAR-10 as the AlexNet paper describes (defaults: the reference run).
 
-  --model alexnet|alexnet-small   alexnet: the paper's network at 224×224 (default); alexnet-small: 32×32
+  --model alexnet|alexnet-small|alexnet-seed
+                                  alexnet: the paper's network at 224×224 (default); alexnet-small: 32×32;
+                                  alexnet-seed: the reference script's own network (LRN over 96/256 channels,
+                                  1000 outputs; defaults --init torch --mean 0.4915,0.4823,0.4468)
   --epochs N                      epochs (20)
   --batch N                       batch size (128)
   --eval-batch N                  batch size for the test set (--batch)
@@ -52,7 +55,8 @@ Trains AlexNet on CIFAR-10 as the AlexNet paper describes (defaults: the referen
   --augment LIST                  comma list of crop, flip, pca, or none (none)
   --schedule none|step|plateau    lr ÷10 every --schedule-epochs (step) or when the test loss stops improving (plateau)
   --schedule-epochs N             StepLR period / plateau patience in epochs (step: 8, plateau: 2)
-  --init torch|paper|kaiming      initialisation (default kaiming: the others stall, README.md)
+  --init torch|paper|kaiming|pattern   initialisation (default kaiming, alexnet-seed: torch; README.md);
+                                  pattern: PyTorch's bounds from a hash of --seed, as reference/train.py --init pattern
   --init-from FILE.safetensors    load initial weights (PyTorch names, or the model's order)
   --data PATH                     CIFAR-10 folder or archive (default: ~/.cache/webgrad/cifar10, downloaded if absent)
   --out DIR                       run folder (default: runs/<model>-<date>)
@@ -60,7 +64,8 @@ Trains AlexNet on CIFAR-10 as the AlexNet paper describes (defaults: the referen
   --max-steps N                   stop after N optimizer steps in all (a checkpoint is written)
   --train-subset N --test-subset N   use the first N images of a split
   --order shuffle|sequential      batch order (shuffle, from --seed and the epoch)
-  --mean R,G,B                    per-channel mean of pixel/255 to subtract (default: the training set's)
+  --mean R,G,B                    per-channel mean of pixel/255 to subtract (default: the training set's;
+                                  alexnet-seed: the reference's 0.4915,0.4823,0.4468)
   --resume RUN_DIR                continue a run from its last checkpoint (its config; --epochs/--max-steps may extend it)
   --png                           also write PNG figures (needs rsvg-convert)
   --help`;
@@ -122,7 +127,7 @@ export function parseConfig(argv: string[], saved?: Config): { config: Config; g
     augment: str('augment') !== undefined ? parseAugment(str('augment')!) : (saved?.augment ?? []),
     schedule,
     scheduleEpochs: str('schedule-epochs') ? positiveInt('schedule-epochs', str('schedule-epochs')!) : (saved?.scheduleEpochs ?? (schedule === 'step' ? 8 : 2)),
-    init: str('init') ? oneOf('init', str('init')!, ['torch', 'paper', 'kaiming'] as const) : (saved?.init ?? defaultInit(model)),
+    init: str('init') ? oneOf('init', str('init')!, INIT_NAMES) : (saved?.init ?? defaultInit(model)),
     initFrom: str('init-from') ?? saved?.initFrom ?? null,
     data: str('data') ?? saved?.data ?? null,
     out: str('out') ?? saved?.out ?? null,
@@ -131,7 +136,7 @@ export function parseConfig(argv: string[], saved?: Config): { config: Config; g
     trainSubset: str('train-subset') ? positiveInt('train-subset', str('train-subset')!) : (saved?.trainSubset ?? null),
     testSubset: str('test-subset') ? positiveInt('test-subset', str('test-subset')!) : (saved?.testSubset ?? null),
     order: str('order') ? oneOf('order', str('order')!, ['shuffle', 'sequential'] as const) : (saved?.order ?? 'shuffle'),
-    mean: str('mean') ? parseMean(str('mean')!) : (saved?.mean ?? null),
+    mean: str('mean') ? parseMean(str('mean')!) : (saved?.mean ?? defaultMean(model)),
     resume: str('resume') ?? null,
     png: Boolean(v.png ?? saved?.png ?? false),
   };
@@ -148,6 +153,11 @@ function nonNegativeInt(name: string, v: string): number {
 function parseAugment(v: string): Augmentation[] {
   if (v === 'none' || v === '') return [];
   return [...new Set(v.split(',').map((s) => oneOf('augment', s.trim(), AUGMENTATIONS)))];
+}
+
+/** The reference normalises with fixed means (std 1); the other models subtract the training set's. */
+export function defaultMean(model: ModelName): [number, number, number] | null {
+  return model === 'alexnet-seed' ? [0.4915, 0.4823, 0.4468] : null;
 }
 
 function parseMean(v: string): [number, number, number] {

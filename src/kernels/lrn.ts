@@ -14,19 +14,31 @@ const WORKGROUP = 64;
 
 const pixels = (x: Tensor): number => (x.shape[1] === 0 ? 0 : x.size / x.shape[1]);
 
-/** The window is held in a private array of this many values (lrn.wgsl's MAX_SIZE). */
-export const LRN_MAX_SIZE = 16;
+/**
+ * Windows up to this size are held in registers (lrn.wgsl's MAX_SIZE); wider ones use a running
+ * sum (lrn_wide.wgsl), whose cost per output does not grow with the size.
+ */
+export const LRN_REGISTER_SIZE = 16;
+
+// torch pads the channels with ⌊size/2⌋ before and ⌊(size-1)/2⌋ after, then averages over size.
+const before = (o: LrnParams) => Math.floor(o.size / 2);
+const after = (o: LrnParams) => Math.floor((o.size - 1) / 2);
 
 function params(x: Tensor, o: LrnParams): Uint8Array {
   const [, c, ...spatial] = x.shape;
   const hw = spatial.reduce((a, b) => a * b, 1);
-  return bytesOf(new Uniforms().u32(pixels(x), c, hw, 0).f32(o.alpha / o.size, o.beta, o.k, (2 * o.alpha * o.beta) / o.size));
+  const u = new Uniforms().u32(pixels(x), c, hw, 0).f32(o.alpha / o.size, o.beta, o.k, (2 * o.alpha * o.beta) / o.size);
+  // The running-sum kernel reads the window's extent; a window wider than 2·C reaches every channel anyway.
+  if (o.size > LRN_REGISTER_SIZE) u.i32(Math.min(before(o), 2 * c), Math.min(after(o), 2 * c), 0, 0);
+  return bytesOf(u);
 }
 
-// torch pads the channels with ⌊size/2⌋ before and ⌊(size-1)/2⌋ after, then averages over size.
-const spec = (entry: string, o: LrnParams) => ({ files: ['lrn'], entry, overrides: { SIZE: o.size, BEFORE: Math.floor(o.size / 2) } });
+const spec = (entry: string, o: LrnParams) =>
+  o.size > LRN_REGISTER_SIZE
+    ? { files: ['lrn_wide'], entry }
+    : { files: ['lrn'], entry, overrides: { SIZE: o.size, BEFORE: before(o) } };
 
-/** Local response normalisation across dimension 1 of x [N, C, ...]; size at most LRN_MAX_SIZE. */
+/** Local response normalisation across dimension 1 of x [N, C, ...], for any window size. */
 export function lrnKernel(x: Tensor, o: LrnParams): Tensor {
   const out = Tensor.empty(x.shape);
   if (out.size === 0) return out;

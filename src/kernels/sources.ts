@@ -15,7 +15,7 @@ export const KERNEL_FILES = [
   'image',
   'gemm_common', 'gemm_operands', 'gemm', 'gemm_tiled', 'gemm_texture', 'gemm_pack', 'gemm_pad', 'gemm_sum',
   'sgd',
-  'conv', 'conv_implicit', 'conv_implicit_sum', 'maxpool', 'lrn', 'relu', 'dropout', 'loss',
+  'conv', 'conv_implicit', 'conv_implicit_sum', 'maxpool', 'lrn', 'lrn_wide', 'relu', 'dropout', 'loss',
 ] as const;
 
 export type KernelFile = (typeof KERNEL_FILES)[number] | (string & {});

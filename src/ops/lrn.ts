@@ -1,11 +1,11 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/engine.js';
-import { LRN_MAX_SIZE, lrnBackwardKernel, lrnKernel, type LrnParams } from '../kernels/lrn.js';
+import { lrnBackwardKernel, lrnKernel, type LrnParams } from '../kernels/lrn.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 
 export interface LocalResponseNormOptions {
-  /** Channels in the window (default 5, at most 16: the window is kept in registers). */
+  /** Channels in the window (default 5); any size, even or wider than the channel count, as PyTorch. */
   size?: number;
   /** Default 1e-4; divided by size, as PyTorch. */
   alpha?: number;
@@ -24,8 +24,8 @@ export function localResponseNorm(x: Tensor, options: LocalResponseNormOptions =
   if (x.dtype !== 'float32') throw new WebgradError(`webgrad: localResponseNorm: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
   if (x.rank < 3) throw new WebgradError(`webgrad: localResponseNorm: x must have at least 3 dimensions [N, C, ...], got ${fmt(x.shape)}`);
   const o: LrnParams = { size: options.size ?? 5, alpha: options.alpha ?? 1e-4, beta: options.beta ?? 0.75, k: options.k ?? 1 };
-  if (!Number.isInteger(o.size) || o.size < 1 || o.size > LRN_MAX_SIZE) {
-    throw new WebgradError(`webgrad: localResponseNorm: size must be an integer in [1, ${LRN_MAX_SIZE}], got ${o.size}`);
+  if (!Number.isSafeInteger(o.size) || o.size < 1) {
+    throw new WebgradError(`webgrad: localResponseNorm: size must be a positive integer, got ${o.size}`);
   }
   for (const key of ['alpha', 'beta', 'k'] as const) {
     if (!Number.isFinite(o[key])) throw new WebgradError(`webgrad: localResponseNorm: ${key} must be a finite number, got ${o[key]}`);

@@ -1,0 +1,112 @@
+// Local response normalisation for windows of any size, the same formulas as lrn.wgsl:
+//   s_c = k + alpha/size · Σ_{c' = c-BEFORE .. c+AFTER} a_{c'}²,   b_c = a_c · s_c^-beta
+//   ∂L/∂a_j = g_j · s_j^-beta − (2·alpha·beta/size) · a_j · Σ_{c = j-AFTER .. j+BEFORE} t_c,
+//   t_c = g_c · a_c · s_c^(-beta-1),
+// with BEFORE = ⌊size/2⌋, AFTER = ⌊(size-1)/2⌋ and channels outside [0, C) counting as zero.
+//
+// lrn.wgsl keeps the window in registers, which bounds its size. Here each invocation walks the
+// channels of one pixel (n, p) with a running sum: the channel entering the window is added and
+// the one leaving it subtracted, so each output costs O(1) whatever the size (AlexNet variants use
+// windows as wide as the 96 or 256 channels). The running sum is kept as a float32 sum plus its
+// rounding error (Kahan–Babuška), so that hundreds of adds and subtracts do not drift.
+
+struct Params {
+  pixels: u32, c: u32, hw: u32, _p0: u32,
+  alphaOverSize: f32, beta: f32, k: f32, coef: f32,
+  before: i32, after: i32, _p1: u32, _p2: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+fn pixelBase(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
+  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  if (t >= p.pixels) { return 0xffffffffu; }
+  return (t / p.hw) * p.c * p.hw + t % p.hw;
+}
+
+// a² at channel ch of the pixel at base, or 0 outside [0, C).
+fn square(base: u32, ch: i32) -> f32 {
+  if (ch < 0 || ch >= i32(p.c)) { return 0.0; }
+  let v = a[base + u32(ch) * p.hw];
+  return v * v;
+}
+
+// A float32 sum with its lost low-order part (Neumaier's variant of Kahan summation).
+struct Running { sum: f32, err: f32 }
+
+fn addTo(r: ptr<function, Running>, v: f32) {
+  let t = (*r).sum + v;
+  if (abs((*r).sum) >= abs(v)) { (*r).err += ((*r).sum - t) + v; } else { (*r).err += (v - t) + (*r).sum; }
+  (*r).sum = t;
+}
+
+fn total(r: Running) -> f32 { return r.sum + r.err; }
+
+// The sum of squares of the window of channel 0: channels 0 ..= AFTER.
+fn firstWindow(base: u32) -> Running {
+  var r = Running(0.0, 0.0);
+  let last = min(p.after, i32(p.c) - 1);
+  for (var ch = 0; ch <= last; ch++) { addTo(&r, square(base, ch)); }
+  return r;
+}
+
+// From channel c's window to channel c + 1's: c + 1 + AFTER enters, c - BEFORE leaves.
+fn slide(r: ptr<function, Running>, base: u32, c: i32) {
+  addTo(r, square(base, c + 1 + p.after));
+  addTo(r, -square(base, c - p.before));
+}
+
+@compute @workgroup_size(64)
+fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+           @builtin(num_workgroups) nwg: vec3<u32>) {
+  let base = pixelBase(wid, lid, nwg);
+  if (base == 0xffffffffu) { return; }
+  var r = firstWindow(base);
+  var at = base;
+  for (var c = 0; c < i32(p.c); c++) {
+    let s = p.k + p.alphaOverSize * max(total(r), 0.0);
+    out[at] = a[at] * pow(s, -p.beta);
+    slide(&r, base, c);
+    at += p.hw;
+  }
+}
+
+@group(0) @binding(2) var<storage, read> g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> tc: array<f32>;
+@group(0) @binding(4) var<storage, read_write> gx: array<f32>;
+
+// t at channel ch of the pixel at base, or 0 outside [0, C).
+fn tAt(base: u32, ch: i32) -> f32 {
+  if (ch < 0 || ch >= i32(p.c)) { return 0.0; }
+  return tc[base + u32(ch) * p.hw];
+}
+
+@compute @workgroup_size(64)
+fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+            @builtin(num_workgroups) nwg: vec3<u32>) {
+  let base = pixelBase(wid, lid, nwg);
+  if (base == 0xffffffffu) { return; }
+  // First walk: t_c, and s_c^-beta kept in gx until the second walk needs it.
+  var r = firstWindow(base);
+  var at = base;
+  for (var c = 0; c < i32(p.c); c++) {
+    let s = p.k + p.alphaOverSize * max(total(r), 0.0);
+    let sb = pow(s, -p.beta);
+    tc[at] = g[at] * a[at] * sb / s;
+    gx[at] = sb;
+    slide(&r, base, c);
+    at += p.hw;
+  }
+  // Second walk: the running sum of t over the channels whose window holds j, [j - AFTER, j + BEFORE].
+  var t = Running(0.0, 0.0);
+  let last = min(p.before, i32(p.c) - 1);
+  for (var ch = 0; ch <= last; ch++) { addTo(&t, tAt(base, ch)); }
+  at = base;
+  for (var j = 0; j < i32(p.c); j++) {
+    gx[at] = g[at] * gx[at] - p.coef * a[at] * total(t);
+    addTo(&t, tAt(base, j + 1 + p.before));
+    addTo(&t, -tAt(base, j - p.after));
+    at += p.hw;
+  }
+}
