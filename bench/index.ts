@@ -4,7 +4,7 @@
 //                    [--gemm registers|workgroup|texture] [--no-tfjs] [--require-gpu] [--profile] [--json FILE]
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { init, release } from '../src/index.js';
+import { init, release } from '../src/node.js';
 import { runtime } from '../src/device/current.js';
 import type { GemmVariant, WaitMode } from '../src/kernels/runtime.js';
 import type { BenchCase, Side } from './case.js';

@@ -1,7 +1,19 @@
 // Node-only: acquires WebGPU through Dawn's bindings (the `webgpu` package) and reads files.
-// The core never imports this module statically, so it stays free of Node APIs.
+// Only the Node entry (src/index.ts) imports this module, so the browser entry stays free of Node APIs.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { hasRuntime, runtime } from './current.js';
+import { start, type InitOptions } from './init.js';
+import type { AdapterSummary } from './gpu.js';
+
+/**
+ * Acquires the adapter and device and loads the kernels. Calling it again returns the same device.
+ * The GPU is `options.gpu` or else Dawn's (the `webgpu` package).
+ */
+export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
+  if (hasRuntime()) return runtime().gpu.info;
+  return start(options, options.gpu ?? (await nodeGpu()), readText);
+}
 
 /**
  * The object from `create()`. Dawn crashes the process if it is garbage-collected while a device
