@@ -65,30 +65,38 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-/** Serves `files` (URL path → bytes) first, then the files under `dir`, on 127.0.0.1. */
-export async function serve(dir: string | null, files: Record<string, string | Uint8Array> = {}): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * Serves `files` (URL path → contents) first, then the files under `dir`, and those of `extra.dir`
+ * under the path `extra.prefix`, on 127.0.0.1 (port 0: any free one).
+ */
+export async function serve(
+  dir: string | null,
+  files: Record<string, string | Uint8Array> = {},
+  extra?: { prefix: string; dir: string },
+  port = 0,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const fromDir = (base: string, path: string): Uint8Array | undefined => {
+    const file = normalize(join(base, path));
+    if (!file.startsWith(normalize(base))) return undefined;
+    try {
+      return readFileSync(file);
+    } catch {
+      return undefined;
+    }
+  };
   const server: Server = createServer((request, response) => {
     let path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
     if (path.endsWith('/')) path += 'index.html';
-    const type = TYPES[extname(path)] ?? 'application/octet-stream';
     let body: string | Uint8Array | undefined = files[path];
-    if (body === undefined && dir) {
-      const file = normalize(join(dir, path));
-      if (file.startsWith(dir)) {
-        try {
-          body = readFileSync(file);
-        } catch {
-          /* not found */
-        }
-      }
-    }
+    if (body === undefined && extra && path.startsWith(extra.prefix)) body = fromDir(extra.dir, path.slice(extra.prefix.length));
+    else if (body === undefined && dir) body = fromDir(dir, path);
     if (body === undefined) {
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': type }).end(body);
+    response.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${address.port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

@@ -1,7 +1,7 @@
 // npm run test:browser: the kernel, autograd and layer test files run in headless Chromium (WebGPU
 // on the machine's GPU, or SwiftShader without one), each in a page of its own.
 // Usage: tsx test/browser/run.ts [FILE.test.ts ...]
-import { bundleForBrowser } from './bundle.js';
+import { bundleForBrowser } from '../../scripts/bundle-browser.js';
 import { chromiumMissing, launchChromium, serve } from './chromium.js';
 import type { Result } from './vitest-shim.js';
 

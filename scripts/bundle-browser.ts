@@ -2,9 +2,9 @@
 // place of the Node one, the WGSL texts built in (as in dist/), test files with the Vitest shim.
 import { build, type Plugin } from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import { wgslTextsModule } from '../../scripts/wgsl-texts.mjs';
+import { wgslTextsModule } from './wgsl-texts.mjs';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const forBrowser: Plugin = {
   name: 'webgrad-browser',
