@@ -57,8 +57,8 @@ function plotLosses(losses: number[]): void {
   g.lineTo(width - 8, height - pad);
   g.stroke();
   for (const v of [0, top / 2, top]) g.fillText(v.toFixed(2), 2, y(v) + 4);
-  g.fillText('step', width - 36, height - 12);
-  g.fillText(String(losses.length), x(losses.length - 1) - 8, height - 16);
+  g.fillText(String(losses.length), x(losses.length - 1) - 8, height - pad + 14);
+  g.fillText('step', width - 36, height - 4);
   g.strokeStyle = '#1f6fd1';
   g.lineWidth = 1.5;
   g.beginPath();
@@ -136,6 +136,7 @@ function report(error: unknown): void {
 }
 
 async function main(): Promise<void> {
+  for (const id of ['batch', 'steps', 'lr']) if (params.has(id)) $<HTMLInputElement>(id).value = params.get(id)!;
   const info = await init();
   $('status').textContent = `WebGPU: ${[info.vendor, info.architecture, info.description].filter(Boolean).join(' ')}${info.software ? ' (a software adapter: slow)' : ''}`;
   for (const id of ['train', 'classify']) $<HTMLButtonElement>(id).disabled = false;
