@@ -1,7 +1,8 @@
 // The page end to end in headless Chromium: it trains alexnet-small for a few steps on a CIFAR-10
 // batch file served beside it and classifies test images with a checkpoint written by the AlexNet
 // example; Node computes the same from the same files (this module's session.ts on Dawn), and the
-// losses and logits must agree within 1e-4. Saves the page as examples/browser/screenshot.png.
+// losses and logits must agree within 1e-4. Saves a screenshot of the page (examples/browser/screenshot.png
+// when given real images).
 // Usage: tsx examples/browser/e2e.ts   (CIFAR10_DIR=…/cifar-10-batches-bin: real images instead of synthetic ones)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,8 @@ const TOLERANCE = 1e-4;
 const BATCH = 2;
 const STEPS = 3;
 const CLASSIFY = 8;
-const SCREENSHOT = fileURLToPath(new URL('./screenshot.png', import.meta.url));
+// The README's screenshot shows real images: it is replaced only when CIFAR10_DIR gives them.
+const SCREENSHOT = process.env.CIFAR10_DIR ? fileURLToPath(new URL('./screenshot.png', import.meta.url)) : join(tmpdir(), 'webgrad-browser-example.png');
 
 const missing = chromiumMissing();
 if (missing) {
