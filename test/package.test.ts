@@ -24,6 +24,12 @@ describe('package', () => {
     expect(inputs.some((f) => f.endsWith('src/kernels/wgsl-texts.ts'))).toBe(true);
   });
 
+  it("the browser entry's init() without navigator.gpu says to use the Node entry", async () => {
+    const browser = await import('../src/index.js');
+    expect('saveSafetensors' in browser).toBe(false);
+    await expect(browser.init()).rejects.toThrow(/no navigator\.gpu; in Node, the package's Node entry \(webgrad-wgsl\/node/);
+  });
+
   it('the built kernel texts are every .wgsl file, verbatim', async () => {
     const dir = `${root}src/kernels/wgsl/`;
     const url = `data:text/javascript;base64,${Buffer.from(wgslTextsModule()).toString('base64')}`;

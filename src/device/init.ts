@@ -1,7 +1,7 @@
 import { Gpu, type AdapterSummary } from './gpu.js';
 import { hasRuntime, runtime, setRuntime } from './current.js';
 import { Runtime, type GemmVariant, type WaitMode } from '../kernels/runtime.js';
-import { WebgradError } from './errors.js';
+import { NoAdapterError, WebgradError } from './errors.js';
 import { loadKernelSources, missingKernelSources, registerKernelSources } from '../kernels/sources.js';
 import { WGSL_TEXTS } from '../kernels/wgsl-texts.js';
 import type { PoolStats } from '../kernels/pool.js';
@@ -35,6 +35,9 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
  */
 export async function start(options: InitOptions, gpu: GPU | undefined, read?: (url: URL) => Promise<string>): Promise<AdapterSummary> {
   if (hasRuntime()) return runtime().gpu.info;
+  if (!gpu) {
+    throw new NoAdapterError("this platform has no navigator.gpu; in Node, the package's Node entry (webgrad-wgsl/node, which Node picks for 'webgrad-wgsl') gives init() Dawn's");
+  }
   registerKernelSources(WGSL_TEXTS);
   if (read) await loadKernelSources(read);
   const missing = missingKernelSources();
