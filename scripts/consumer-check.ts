@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { launchChromium, serve } from '../test/browser/chromium.js';
+import { launchChromium } from '../test/browser/chromium.js';
+import { serve } from './serve-static.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TEMPLATE = join(ROOT, 'test/consumer');
@@ -18,7 +19,7 @@ const TOLERANCE = 1e-4;
 interface Run {
   losses: number[];
   liveBuffers: number[];
-  adapter?: { description: string; software: boolean };
+  adapter?: { vendor: string; architecture: string; software: boolean };
   error?: string;
 }
 
@@ -83,7 +84,7 @@ export async function consumerCheck(log: (line: string) => void = console.log): 
       await server.close();
     }
     if (browser.error) throw new Error(`in Chromium: ${browser.error}`);
-    log(`Chromium losses: ${browser.losses.map((l) => l.toFixed(6)).join(' ')} (${browser.adapter?.description || 'adapter'}, software ${browser.adapter?.software})`);
+    log(`Chromium losses: ${browser.losses.map((l) => l.toFixed(6)).join(' ')} (${[browser.adapter?.vendor, browser.adapter?.architecture].filter(Boolean).join(' ')}, software adapter: ${browser.adapter?.software})`);
     const worst = Math.max(...node.losses.map((l, i) => Math.abs(l - browser.losses[i])));
     return { node, browser, worst };
   } finally {

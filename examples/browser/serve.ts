@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleForBrowser } from '../../scripts/bundle-browser.js';
-import { serve } from '../../test/browser/chromium.js';
+import { serve } from '../../scripts/serve-static.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 

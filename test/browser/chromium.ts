@@ -1,9 +1,7 @@
 // Headless Chromium for the browser tests: Debian's /usr/bin/chromium (never a downloaded browser)
-// driven by playwright-core, and a static server on 127.0.0.1 (a secure context, so WebGPU is offered).
-import { createServer, type Server } from 'node:http';
-import { readFileSync, statSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
-import type { AddressInfo } from 'node:net';
+// driven by playwright-core. Pages come from scripts/serve-static.ts on 127.0.0.1 (a secure
+// context, so WebGPU is offered).
+import { statSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -54,49 +52,4 @@ export async function launchChromium(): Promise<Chromium> {
       await browser.close();
     },
   };
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.png': 'image/png',
-};
-
-/**
- * Serves `files` (URL path → contents) first, then the files under `dir`, and those of `extra.dir`
- * under the path `extra.prefix`, on 127.0.0.1 (port 0: any free one).
- */
-export async function serve(
-  dir: string | null,
-  files: Record<string, string | Uint8Array> = {},
-  extra?: { prefix: string; dir: string },
-  port = 0,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const fromDir = (base: string, path: string): Uint8Array | undefined => {
-    const file = normalize(join(base, path));
-    if (!file.startsWith(normalize(base))) return undefined;
-    try {
-      return readFileSync(file);
-    } catch {
-      return undefined;
-    }
-  };
-  const server: Server = createServer((request, response) => {
-    let path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
-    if (path.endsWith('/')) path += 'index.html';
-    let body: string | Uint8Array | undefined = files[path];
-    if (body === undefined && extra && path.startsWith(extra.prefix)) body = fromDir(extra.dir, path.slice(extra.prefix.length));
-    else if (body === undefined && dir) body = fromDir(dir, path);
-    if (body === undefined) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const address = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${address.port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

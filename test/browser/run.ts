@@ -2,7 +2,8 @@
 // on the machine's GPU, or SwiftShader without one), each in a page of its own.
 // Usage: tsx test/browser/run.ts [FILE.test.ts ...]
 import { bundleForBrowser } from '../../scripts/bundle-browser.js';
-import { chromiumMissing, launchChromium, serve } from './chromium.js';
+import { serve } from '../../scripts/serve-static.js';
+import { chromiumMissing, launchChromium } from './chromium.js';
 import type { Result } from './vitest-shim.js';
 
 /** The files whose every case runs in the browser too (the others need Node's files or processes). */
