@@ -22,6 +22,8 @@ describe('package', () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((f) => /^node:|device\/node|io\/safetensors\.ts|atomic-file/.test(f))).toEqual([]);
     expect(inputs.some((f) => f.endsWith('src/kernels/wgsl-texts.ts'))).toBe(true);
+    // No file is located at run time (bundlers such as Vite would try to resolve `new URL(…, import.meta.url)`).
+    expect(result.outputFiles[0].text).not.toContain('import.meta');
   });
 
   it("the browser entry's init() without navigator.gpu says to use the Node entry", async () => {

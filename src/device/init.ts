@@ -33,7 +33,7 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
  * `init()` on a given platform: its WebGPU entry point and, when running from the sources, how it
  * reads the .wgsl files (a build carries their texts in wgsl-texts).
  */
-export async function start(options: InitOptions, gpu: GPU | undefined, read?: (url: URL) => Promise<string>): Promise<AdapterSummary> {
+export async function start(options: InitOptions, gpu: GPU | undefined, read?: (name: string) => Promise<string>): Promise<AdapterSummary> {
   if (hasRuntime()) return runtime().gpu.info;
   if (!gpu) {
     throw new NoAdapterError("this platform has no navigator.gpu; in Node, the package's Node entry (webgrad-wgsl/node, which Node picks for 'webgrad-wgsl') gives init() Dawn's");

@@ -12,7 +12,7 @@ import type { AdapterSummary } from './gpu.js';
  */
 export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
   if (hasRuntime()) return runtime().gpu.info;
-  return start(options, options.gpu ?? (await nodeGpu()), readText);
+  return start(options, options.gpu ?? (await nodeGpu()), readKernel);
 }
 
 /**
@@ -35,6 +35,7 @@ export async function nodeGpu(flags: string[] = []): Promise<GPU> {
   return instance;
 }
 
-export async function readText(url: URL): Promise<string> {
-  return readFile(fileURLToPath(url), 'utf8');
+/** A kernel's WGSL from src/kernels/wgsl/ (only running from the sources: a build has the texts in it). */
+async function readKernel(name: string): Promise<string> {
+  return readFile(fileURLToPath(new URL(`../kernels/wgsl/${name}.wgsl`, import.meta.url)), 'utf8');
 }

@@ -1,7 +1,7 @@
 /**
  * The WGSL text of every kernel family. The `.wgsl` files stay plain files (no generated code in
  * src/). A build carries their texts in the module wgsl-texts (registered at `init()`); running
- * from the sources, Node reads them once, at `init()`, from next to this module (`wgsl/NAME.wgsl`).
+ * from the sources, Node reads them once, at `init()`, from `wgsl/NAME.wgsl` beside this module.
  */
 export const KERNEL_FILES = [
   'philox',
@@ -21,11 +21,10 @@ export type KernelFile = (typeof KERNEL_FILES)[number] | (string & {});
 
 const sources = new Map<string, string>();
 
-export const WGSL_DIR = new URL('./wgsl/', import.meta.url);
-
-export async function loadKernelSources(read: (url: URL) => Promise<string>, dir: URL = WGSL_DIR): Promise<void> {
+/** Reads the kernel files not registered yet, by name (`read('gemm')` gives wgsl/gemm.wgsl's text). */
+export async function loadKernelSources(read: (name: string) => Promise<string>): Promise<void> {
   const missing = missingKernelSources();
-  const texts = await Promise.all(missing.map((name) => read(new URL(`${name}.wgsl`, dir))));
+  const texts = await Promise.all(missing.map((name) => read(name)));
   missing.forEach((name, i) => sources.set(name, texts[i]));
 }
 
