@@ -3,7 +3,7 @@
 // Options: bench/cli.ts (npm run bench -- --help).
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { init, release } from '../src/index.js';
+import { init, release } from '../src/node.js';
 import { runtime } from '../src/device/current.js';
 import type { BenchCase, Side } from './case.js';
 import { startTfjs, type TfjsPeer } from './tfjs.js';

@@ -3,7 +3,7 @@
 // that visit every shape in turn:
 //   npx tsx bench/tune-gemm.ts [WGXxWGY,...] [shape regex]
 // Prints CPU ms per product and GFLOP per CPU-second for each workgroup shape ('auto': chooseTile's).
-import { init, release } from '../src/index.js';
+import { init, release } from '../src/node.js';
 import { runtime } from '../src/device/current.js';
 import { tensor } from '../src/ops/creation.js';
 import { gemmKernel } from '../src/kernels/gemm.js';

@@ -35,4 +35,16 @@ if [ "$(uname -s)" = Linux ] && ! has_vulkan_driver; then
   echo "setup: installed $(dpkg-query -W -f='mesa-vulkan-drivers ${Version}' mesa-vulkan-drivers)"
 fi
 
+# --browser: also Debian's Chromium, which npm run test:browser drives (never a downloaded browser).
+if [ "${1:-}" = --browser ] && ! command -v "${CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: no Chromium found; run this as root to install Debian's chromium (or set CHROMIUM to one)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+  echo "setup: installed $(dpkg-query -W -f='chromium ${Version}' chromium)"
+fi
+
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi

@@ -1,3 +1,5 @@
+/// <reference types="@webgpu/types" preserve="true" />
+// The browser entry (and the core of the Node one, node.ts): no module it reaches uses a Node API.
 export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, type InitOptions } from './device/init.js';
 export type { KernelProfile, KernelTime } from './kernels/profiler.js';
 export type { ConvVariant, GemmVariant, WaitMode } from './kernels/runtime.js';
@@ -24,6 +26,5 @@ export { dropout, type DropoutOptions } from './ops/dropout.js';
 export { crossEntropy, countCorrect, type Labels } from './ops/loss.js';
 export { matmul, linear } from './ops/matmul.js';
 export { prepareImages, uploadBytes, type PrepareImagesOptions } from './ops/image.js';
-export { saveSafetensors, loadSafetensors } from './io/checkpoints.js';
 export { encodeSafetensors, decodeSafetensors, type HostTensor, type DecodedSafetensors, type SafetensorsDType } from './io/safetensors-format.js';
 export * as nn from './layers/index.js';

@@ -70,7 +70,7 @@ describe('texture pool', () => {
 
 describe('no adapter', () => {
   it('says what to install instead of failing on a null adapter', () => {
-    const script = "import('./src/index.ts').then(w => w.init()).then(() => { console.log('found an adapter'); process.exit(0) }, e => { console.log(e.name + ': ' + e.message); process.exit(0) })";
+    const script = "import('./src/node.ts').then(w => w.init()).then(() => { console.log('found an adapter'); process.exit(0) }, e => { console.log(e.name + ': ' + e.message); process.exit(0) })";
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
       cwd: root,
       env: { ...process.env, VK_DRIVER_FILES: '/nonexistent/icd.json', VK_ICD_FILENAMES: '/nonexistent/icd.json' },

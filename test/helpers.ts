@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { init } from '../src/index.js';
+import { init } from '../src/node.js';
 import { runtime } from '../src/device/current.js';
 
 /** Initialises the device once per test file, with output buffers poisoned with NaN. */

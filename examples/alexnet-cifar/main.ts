@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adapterInfo, init, release } from '../../src/index.js';
+import { adapterInfo, init, release } from '../../src/node.js';
 import { ConfigError, HELP, parseConfig, type Config } from './config.js';
 import { NonFiniteLossError, train } from './train.js';
 

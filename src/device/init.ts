@@ -1,7 +1,9 @@
 import { Gpu, type AdapterSummary } from './gpu.js';
 import { hasRuntime, runtime, setRuntime } from './current.js';
 import { Runtime, type ConvVariant, type GemmVariant, type WaitMode } from '../kernels/runtime.js';
-import { loadKernelSources } from '../kernels/sources.js';
+import { NoAdapterError, WebgradError } from './errors.js';
+import { loadKernelSources, missingKernelSources, registerKernelSources } from '../kernels/sources.js';
+import { WGSL_TEXTS } from '../kernels/wgsl-texts.js';
 import type { PoolStats } from '../kernels/pool.js';
 import type { TexturePoolStats } from '../kernels/texture-pool.js';
 import type { KernelProfile } from '../kernels/profiler.js';
@@ -24,19 +26,29 @@ export interface InitOptions {
   conv?: ConvVariant;
 }
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-
-/** Acquires the adapter and device and loads the kernels. Calling it again returns the same device. */
+/**
+ * Acquires the adapter and device and loads the kernels. Calling it again returns the same device.
+ * In a browser the GPU is `navigator.gpu`; in Node the package's Node entry gives Dawn's instead.
+ */
 export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
+  return start(options, options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu);
+}
+
+/**
+ * `init()` on a given platform: its WebGPU entry point and, when running from the sources, how it
+ * reads the .wgsl files (a build carries their texts in wgsl-texts).
+ */
+export async function start(options: InitOptions, gpu: GPU | undefined, read?: (name: string) => Promise<string>): Promise<AdapterSummary> {
   if (hasRuntime()) return runtime().gpu.info;
-  let gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-  let read = async (url: URL) => (await fetch(url)).text();
-  if (isNode) {
-    const node = await import('./node.js');
-    gpu ??= await node.nodeGpu();
-    read = node.readText;
+  if (!gpu) {
+    throw new NoAdapterError("this platform has no navigator.gpu; in Node, the package's Node entry (webgrad-wgsl/node, which Node picks for 'webgrad-wgsl') gives init() Dawn's");
   }
-  await loadKernelSources(read);
+  registerKernelSources(WGSL_TEXTS);
+  if (read) await loadKernelSources(read);
+  const missing = missingKernelSources();
+  if (missing.length > 0) {
+    throw new WebgradError(`webgrad: init: the WGSL kernels ${missing.join(', ')} are not built in; build the package with \`npm run build\``);
+  }
   const device = await Gpu.create(gpu, options.powerPreference);
   setRuntime(new Runtime(device, { wait: options.wait, gemm: options.gemm, conv: options.conv }));
   return device.info;

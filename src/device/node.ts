@@ -1,8 +1,20 @@
 // Node-only: acquires WebGPU through Dawn's bindings (the `webgpu` package) and reads files.
-// The core never imports this module statically, so it stays free of Node APIs.
+// Only the Node entry (src/node.ts) imports this module, so the browser entry stays free of Node APIs.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { hasRuntime, runtime } from './current.js';
+import { start, type InitOptions } from './init.js';
+import type { AdapterSummary } from './gpu.js';
+
+/**
+ * Acquires the adapter and device and loads the kernels. Calling it again returns the same device.
+ * The GPU is `options.gpu` or else Dawn's (the `webgpu` package).
+ */
+export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
+  if (hasRuntime()) return runtime().gpu.info;
+  return start(options, options.gpu ?? (await nodeGpu()), readKernel);
+}
 
 /**
  * The object from `create()`. Dawn crashes the process if it is garbage-collected while a device
@@ -76,6 +88,7 @@ function reopenable(fd: number): boolean {
   return !!flags && (Number.parseInt(flags[1], 8) & constants.O_APPEND) !== 0;
 }
 
-export async function readText(url: URL): Promise<string> {
-  return readFile(fileURLToPath(url), 'utf8');
+/** A kernel's WGSL from src/kernels/wgsl/ (only running from the sources: a build has the texts in it). */
+async function readKernel(name: string): Promise<string> {
+  return readFile(fileURLToPath(new URL(`../kernels/wgsl/${name}.wgsl`, import.meta.url)), 'utf8');
 }

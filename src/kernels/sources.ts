@@ -1,8 +1,7 @@
 /**
- * The WGSL text of every kernel family. The `.wgsl` files stay plain files (no generated code): the
- * platform reads them once, at `init()`, from next to this module (`wgsl/NAME.wgsl`), through the
- * reader it is given: the file system in Node, `fetch` in a browser. Bundlers can call
- * `registerKernelSources` instead.
+ * The WGSL text of every kernel family. The `.wgsl` files stay plain files (no generated code in
+ * src/). A build carries their texts in the module wgsl-texts (registered at `init()`); running
+ * from the sources, Node reads them once, at `init()`, from `wgsl/NAME.wgsl` beside this module.
  */
 export const KERNEL_FILES = [
   'philox',
@@ -22,16 +21,20 @@ export type KernelFile = (typeof KERNEL_FILES)[number] | (string & {});
 
 const sources = new Map<string, string>();
 
-export const WGSL_DIR = new URL('./wgsl/', import.meta.url);
-
-export async function loadKernelSources(read: (url: URL) => Promise<string>, dir: URL = WGSL_DIR): Promise<void> {
-  const missing = KERNEL_FILES.filter((name) => !sources.has(name));
-  const texts = await Promise.all(missing.map((name) => read(new URL(`${name}.wgsl`, dir))));
+/** Reads the kernel files not registered yet, by name (`read('gemm')` gives wgsl/gemm.wgsl's text). */
+export async function loadKernelSources(read: (name: string) => Promise<string>): Promise<void> {
+  const missing = missingKernelSources();
+  const texts = await Promise.all(missing.map((name) => read(name)));
   missing.forEach((name, i) => sources.set(name, texts[i]));
 }
 
-export function registerKernelSources(texts: Record<string, string>): void {
+export function registerKernelSources(texts: Readonly<Record<string, string>>): void {
   for (const [name, text] of Object.entries(texts)) sources.set(name, text);
+}
+
+/** The kernel files neither registered nor loaded yet. */
+export function missingKernelSources(): string[] {
+  return KERNEL_FILES.filter((name) => !sources.has(name));
 }
 
 /** The WGSL of a module made of library files (such as the random generator) and one kernel file. */

@@ -1,0 +1,105 @@
+// The package as a user gets it: packs it (`npm pack`, which builds dist/), installs the tarball in a
+// fresh project under the temporary directory, compiles that project's model with a Node-only
+// tsconfig (no DOM) and trains it in Node, then bundles the same model with esbuild for the browser
+// (no configuration) and trains it in headless Chromium. The losses must agree within 1e-4.
+// Usage: tsx scripts/consumer-check.ts [--keep]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { launchChromium } from '../test/browser/chromium.js';
+import { serve } from './serve-static.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TEMPLATE = join(ROOT, 'test/consumer');
+const TOLERANCE = 1e-4;
+
+interface Run {
+  losses: number[];
+  liveBuffers: number[];
+  adapter?: { vendor: string; architecture: string; software: boolean };
+  error?: string;
+}
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+export async function consumerCheck(log: (line: string) => void = console.log): Promise<{ node: Run; browser: Run; worst: number }> {
+  const work = mkdtempSync(join(tmpdir(), 'webgrad-consumer-'));
+  try {
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT)) as { filename: string; files: { path: string }[] }[];
+    const tarball = packed[0].filename;
+    log(`packed ${tarball} (${packed[0].files.length} files)`);
+    const app = join(work, 'app');
+    mkdirSync(app);
+    for (const f of readdirSync(TEMPLATE)) copyFileSync(join(TEMPLATE, f), join(app, f));
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({
+        name: 'webgrad-consumer',
+        private: true,
+        type: 'module',
+        dependencies: { 'webgrad-wgsl': `file:../${tarball}` },
+        devDependencies: { '@types/node': pkg.devDependencies['@types/node'] },
+      }),
+    );
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], app);
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    run(process.execPath, [tsc, '-p', 'tsconfig.json'], app);
+    run(process.execPath, [tsc, '-p', 'tsconfig.browser.json'], app);
+    // Checking the libraries' declarations too: without the DOM library only @webgpu/types' own
+    // declarations may fail (they name DOM types such as ImageBitmap); webgrad's must not.
+    const strict = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--skipLibCheck', 'false', '--noEmit'], { cwd: app, encoding: 'utf8' });
+    const ours = strict.stdout.split('\n').filter((line) => /error TS/.test(line) && !line.startsWith('node_modules/@webgpu/types/'));
+    if (ours.length > 0) throw new Error(`the consumer's Node-only compile with skipLibCheck off fails:\n${ours.join('\n')}`);
+    log('the consumer compiles with a Node-only tsconfig (no DOM) and with a browser one; webgrad\'s declarations pass with skipLibCheck off');
+    const node = JSON.parse(run(process.execPath, ['out/node-main.js'], app).trim().split('\n').pop()!) as Run;
+    log(`Node losses:     ${node.losses.map((l) => l.toFixed(6)).join(' ')}`);
+
+    const bundle = await build({
+      entryPoints: [join(app, 'browser-main.ts')],
+      absWorkingDir: app,
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'esm',
+      logLevel: 'silent',
+    });
+    const server = await serve(null, {
+      '/index.html': '<!doctype html><meta charset="utf-8"><title>consumer</title><script type="module" src="main.js"></script>',
+      '/main.js': bundle.outputFiles[0].text,
+    });
+    const chromium = await launchChromium();
+    let browser: Run;
+    try {
+      await chromium.page.goto(`${server.url}/index.html`);
+      await chromium.page.waitForFunction(() => (globalThis as { result?: unknown }).result !== undefined, null, { timeout: 300_000 });
+      browser = (await chromium.page.evaluate(() => (globalThis as { result?: unknown }).result)) as Run;
+    } finally {
+      await chromium.close();
+      await server.close();
+    }
+    if (browser.error) throw new Error(`in Chromium: ${browser.error}`);
+    log(`Chromium losses: ${browser.losses.map((l) => l.toFixed(6)).join(' ')} (${[browser.adapter?.vendor, browser.adapter?.architecture].filter(Boolean).join(' ')}, software adapter: ${browser.adapter?.software})`);
+    const worst = Math.max(...node.losses.map((l, i) => Math.abs(l - browser.losses[i])));
+    return { node, browser, worst };
+  } finally {
+    if (!process.argv.includes('--keep')) rmSync(work, { recursive: true, force: true });
+    else log(`kept ${work}`);
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { node, browser, worst } = await consumerCheck();
+  const ok =
+    node.losses.length === browser.losses.length &&
+    worst <= TOLERANCE &&
+    node.losses[node.losses.length - 1] < node.losses[0] &&
+    node.liveBuffers.every((n) => n === node.liveBuffers[0]);
+  console.log(`largest loss difference ${worst.toExponential(2)} (tolerance ${TOLERANCE}): ${ok ? 'ok' : 'FAILED'}`);
+  process.exit(ok ? 0 : 1);
+}

@@ -1,0 +1,83 @@
+// npm run test:browser: the kernel, autograd and layer test files run in headless Chromium (WebGPU
+// on the machine's GPU, or SwiftShader without one), each in a page of its own.
+// Usage: tsx test/browser/run.ts [FILE.test.ts ...]
+import { bundleForBrowser } from '../../scripts/bundle-browser.js';
+import { serve } from '../../scripts/serve-static.js';
+import { chromiumMissing, launchChromium } from './chromium.js';
+import type { Result } from './vitest-shim.js';
+
+/** The files whose every case runs in the browser too (the others need Node's files or processes). */
+export const BROWSER_TEST_FILES = [
+  'elementwise.test.ts',
+  'reduce.test.ts',
+  'matmul.test.ts',
+  'conv.test.ts',
+  'pool.test.ts',
+  'lrn.test.ts',
+  'loss.test.ts',
+  'dropout.test.ts',
+  'gradcheck.test.ts',
+  'layers.test.ts',
+  'optim.test.ts',
+  'tensor.test.ts',
+];
+
+const FILE_TIMEOUT = 600_000;
+
+export async function runTestFile(file: string, log: (line: string) => void): Promise<Result[]> {
+  const code = await bundleForBrowser(`
+    import { runRegistered } from './test/browser/vitest-shim.ts';
+    import './test/${file}';
+    const g = globalThis;
+    runRegistered((r) => console.log(JSON.stringify({ result: r }))).then((all) => (g.results = all), (e) => (g.results = [{ name: '(runner)', ok: false, ms: 0, error: String(e) }]));
+  `);
+  const server = await serve(null, {
+    '/index.html': `<!doctype html><meta charset="utf-8"><title>${file}</title><script type="module" src="main.js"></script>`,
+    '/main.js': code,
+  });
+  const chromium = await launchChromium();
+  const pageErrors: string[] = [];
+  chromium.page.on('pageerror', (error) => pageErrors.push(error.message));
+  chromium.page.on('console', (message) => {
+    const text = message.text();
+    if (!text.startsWith('{"result"')) return;
+    const r = (JSON.parse(text) as { result: Result }).result;
+    log(`  ${r.ok ? '✓' : '✗'} ${r.name} (${Math.round(r.ms)} ms)${r.ok ? '' : `\n      ${r.error}`}`);
+  });
+  try {
+    await chromium.page.goto(`${server.url}/index.html`);
+    await chromium.page.waitForFunction(() => (globalThis as { results?: unknown }).results !== undefined, null, { timeout: FILE_TIMEOUT, polling: 500 });
+    const results = (await chromium.page.evaluate(() => (globalThis as { results?: unknown }).results)) as Result[];
+    if (pageErrors.length > 0) results.push({ name: '(page)', ok: false, ms: 0, error: pageErrors.join('\n') });
+    return results;
+  } catch (error) {
+    return [{ name: '(page)', ok: false, ms: 0, error: [String(error), ...pageErrors].join('\n') }];
+  } finally {
+    await chromium.close();
+    await server.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  const missing = chromiumMissing();
+  if (missing) {
+    console.error(`test:browser: ${missing}`);
+    process.exit(1);
+  }
+  const files = process.argv.slice(2).filter((a) => a.endsWith('.ts'));
+  let passed = 0;
+  let failed = 0;
+  const start = Date.now();
+  for (const file of files.length > 0 ? files.map((f) => f.replace(/^test\//, '')) : BROWSER_TEST_FILES) {
+    const t0 = Date.now();
+    console.log(`${file}`);
+    const results = await runTestFile(file, console.log);
+    const bad = results.filter((r) => !r.ok);
+    for (const r of bad.filter((r) => r.name.startsWith('('))) console.log(`  ✗ ${r.name}\n      ${r.error}`);
+    passed += results.length - bad.length;
+    failed += bad.length;
+    console.log(`  ${results.length - bad.length}/${results.length} passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  console.log(`\nin Chromium: ${passed} passed, ${failed} failed (${((Date.now() - start) / 1000).toFixed(0)} s)`);
+  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+}

@@ -1,0 +1,145 @@
+// The part of Vitest's API the test files use (describe, it, it.each, the hooks and expect), for
+// running them in a browser page. expect is Vitest's own (@vitest/expect on chai), so every matcher
+// behaves as in Node; only the runner is this small one. Each file runs in a page of its own, as
+// each file runs in a process of its own under Vitest.
+import * as chai from 'chai';
+import { JestAsymmetricMatchers, JestChaiExpect, JestExtend, setState } from '@vitest/expect';
+
+chai.use(JestExtend);
+chai.use(JestChaiExpect);
+chai.use(JestAsymmetricMatchers);
+
+type Expect = typeof chai.expect & ((value: unknown, message?: string) => Chai.Assertion);
+export const expect = ((value: unknown, message?: string) => chai.expect(value, message)) as unknown as Expect;
+Object.assign(expect, chai.expect);
+setState(
+  {
+    assertionCalls: 0,
+    isExpectingAssertions: false,
+    isExpectingAssertionsError: null,
+    expectedAssertionsNumber: null,
+    expectedAssertionsNumberErrorGen: null,
+    currentTestName: '',
+  },
+  expect as never,
+);
+
+type Fn = () => unknown;
+interface Test {
+  name: string;
+  fn: Fn;
+  timeout: number;
+}
+interface Suite {
+  name: string;
+  tests: (Test | Suite)[];
+  beforeAll: Fn[];
+  afterAll: Fn[];
+  beforeEach: Fn[];
+  afterEach: Fn[];
+}
+export interface Result {
+  name: string;
+  ok: boolean;
+  ms: number;
+  error?: string;
+}
+
+const DEFAULT_TIMEOUT = 120_000;
+const root: Suite = suite('');
+let current = root;
+
+function suite(name: string): Suite {
+  return { name, tests: [], beforeAll: [], afterAll: [], beforeEach: [], afterEach: [] };
+}
+
+export function describe(name: string, fn: () => void): void {
+  const parent = current;
+  const child = suite(name);
+  parent.tests.push(child);
+  current = child;
+  try {
+    fn();
+  } finally {
+    current = parent;
+  }
+}
+
+function register(name: string, fn: Fn, timeout?: number): void {
+  current.tests.push({ name, fn, timeout: timeout ?? DEFAULT_TIMEOUT });
+}
+
+function format(name: string, args: unknown[]): string {
+  let i = 0;
+  return name.replace(/%[sdifjo]/g, () => String(args[i++]));
+}
+
+export const it = Object.assign(register, {
+  each:
+    <T>(table: readonly T[]) =>
+    (name: string, fn: (...args: unknown[]) => unknown, timeout?: number) => {
+      for (const row of table) {
+        const args = Array.isArray(row) ? row : [row];
+        register(format(name, args), () => fn(...args), timeout);
+      }
+    },
+});
+export const test = it;
+export const beforeAll = (fn: Fn) => void current.beforeAll.push(fn);
+export const afterAll = (fn: Fn) => void current.afterAll.push(fn);
+export const beforeEach = (fn: Fn) => void current.beforeEach.push(fn);
+export const afterEach = (fn: Fn) => void current.afterEach.push(fn);
+
+function withTimeout(fn: Fn, ms: number): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    Promise.resolve().then(fn),
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Runs the registered tests in order; `report` hears of each result as it comes. */
+export async function runRegistered(report: (r: Result) => void = () => undefined): Promise<Result[]> {
+  const results: Result[] = [];
+  const emit = (r: Result) => {
+    results.push(r);
+    report(r);
+  };
+  async function runSuite(s: Suite, path: string[], eachBefore: Fn[], eachAfter: Fn[]): Promise<void> {
+    const before = [...eachBefore, ...s.beforeEach];
+    const after = [...s.afterEach, ...eachAfter];
+    try {
+      for (const hook of s.beforeAll) await withTimeout(hook, DEFAULT_TIMEOUT);
+    } catch (error) {
+      emit({ name: [...path, '(beforeAll)'].join(' > '), ok: false, ms: 0, error: describeError(error) });
+      return;
+    }
+    for (const t of s.tests) {
+      if ('fn' in t) {
+        const name = [...path, t.name].join(' > ');
+        const start = performance.now();
+        try {
+          for (const hook of before) await withTimeout(hook, DEFAULT_TIMEOUT);
+          await withTimeout(t.fn, t.timeout);
+          for (const hook of after) await withTimeout(hook, DEFAULT_TIMEOUT);
+          emit({ name, ok: true, ms: performance.now() - start });
+        } catch (error) {
+          emit({ name, ok: false, ms: performance.now() - start, error: describeError(error) });
+        }
+      } else {
+        await runSuite(t, [...path, t.name], before, after);
+      }
+    }
+    try {
+      for (const hook of s.afterAll) await withTimeout(hook, DEFAULT_TIMEOUT);
+    } catch (error) {
+      emit({ name: [...path, '(afterAll)'].join(' > '), ok: false, ms: 0, error: describeError(error) });
+    }
+  }
+  await runSuite(root, [], [], []);
+  return results;
+}
