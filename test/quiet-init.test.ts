@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 // init(), one readback printed on standard output, then a line of our own on standard error.
 const script =
-  "import('./src/index.ts').then(async (w) => { await w.init(); console.log('values', ...(await w.tensor([1, 2], [2]).toArray())); process.stderr.write('after init\\n'); await w.release(); })";
+  "import('./src/node.ts').then(async (w) => { await w.init(); console.log('values', ...(await w.tensor([1, 2], [2]).toArray())); process.stderr.write('after init\\n'); await w.release(); })";
 const node = (stdio: ('pipe' | 'ignore' | number)[], command = process.execPath, args = ['--import', 'tsx', '-e', script]) =>
   spawnSync(command, args, { cwd: root, encoding: 'utf8', timeout: 60_000, stdio, env: { ...process.env, SCRIPT: script } });
 

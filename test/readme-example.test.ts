@@ -21,11 +21,11 @@ function readmeBlock(heading: string): string {
 describe('the README example', () => {
   it('trains: the loss falls, live buffers stay flat, and nothing is left at the end', () => {
     const code = readmeBlock('A first model');
-    expect(code).toMatch(/from 'webgrad';/);
+    expect(code).toMatch(/from 'webgrad-wgsl';/);
     const dir = mkdtempSync(join(tmpdir(), 'webgrad-readme-'));
     try {
       const file = join(dir, 'example.mts');
-      writeFileSync(file, code.replace(/from 'webgrad';/g, `from ${JSON.stringify(join(root, 'src/index.ts'))};`));
+      writeFileSync(file, code.replace(/from 'webgrad-wgsl';/g, `from ${JSON.stringify(join(root, 'src/node.ts'))};`));
       const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', timeout: 280_000 });
       expect(r.status, r.stderr).toBe(0);
       const steps = [...r.stdout.matchAll(/^step (\d+): loss ([\d.]+), live GPU buffers (\d+)$/gm)];
