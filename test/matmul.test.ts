@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { linear, matmul, tensor } from '../src/index.js';
-import { gemmKernel, setGemmBindingLimit, type GemmOptions } from '../src/kernels/gemm.js';
-import { setTextureGemmTuning } from '../src/kernels/gemm-texture.js';
+import { gemmKernel, setGemmBindingLimit, type GemmOptions } from '../src/kernels/gemm/gemm.js';
+import { setTextureGemmTuning } from '../src/kernels/gemm/gemm-texture.js';
 import { runtime } from '../src/device/current.js';
 import type { GemmVariant } from '../src/kernels/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';

@@ -1,7 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BenchCase, Side } from '../case.js';
 import { tensor, type Tensor } from '../../src/index.js';
-import { gemmKernel, type GemmOptions } from '../../src/kernels/gemm.js';
+import { gemmKernel, type GemmOptions } from '../../src/kernels/gemm/gemm.js';
 
 /** Deterministic values in [-1, 1) (mulberry32), the same for both sides of a case. */
 export function values(n: number, seed: number): Float32Array {

@@ -2,6 +2,7 @@ import { Gpu, type AdapterSummary } from './gpu.js';
 import { hasRuntime, runtime, setRuntime } from './current.js';
 import { Runtime, type GemmVariant, type WaitMode } from '../kernels/runtime.js';
 import { loadKernelSources } from '../kernels/sources.js';
+import { configureGemmAutotune, type GemmAutotuneOptions } from '../kernels/gemm/gemm-autotune.js';
 import type { PoolStats } from '../kernels/pool.js';
 import type { TexturePoolStats } from '../kernels/texture-pool.js';
 import type { KernelProfile } from '../kernels/profiler.js';
@@ -14,9 +15,16 @@ export interface InitOptions {
   wait?: WaitMode;
   /**
    * The GEMM kernel: 'texture' (the default on CPU adapters such as lavapipe, where it is the
-   * fastest), 'registers' (the default elsewhere: the faster on an NVIDIA H200) or 'workgroup'.
+   * fastest), 'workgroup' (the default elsewhere) or 'registers'.
    */
   gemm?: GemmVariant;
+  /**
+   * Autotuning of the 'workgroup' GEMM, as cuDNN's benchmark mode: the first product of each shape
+   * class times every candidate configuration on the GPU, and later ones use the fastest. On by
+   * default on GPUs, off on CPU adapters; `true` turns it on anywhere, `false` off, and
+   * `{ file }` also keeps the tables (by adapter) in that JSON file.
+   */
+  autotune?: boolean | GemmAutotuneOptions;
 }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
@@ -34,6 +42,8 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
   await loadKernelSources(read);
   const device = await Gpu.create(gpu, options.powerPreference);
   setRuntime(new Runtime(device, { wait: options.wait, gemm: options.gemm }));
+  const autotune = options.autotune ?? !device.info.software;
+  if (autotune !== false) await configureGemmAutotune(autotune === true ? {} : autotune);
   return device.info;
 }
 

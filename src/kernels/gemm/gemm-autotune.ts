@@ -1,0 +1,186 @@
+import { runtime } from '../../device/current.js';
+import { WebgradError } from '../../device/errors.js';
+import type { Runtime } from '../runtime.js';
+import { KernelProfiler } from '../profiler.js';
+import { GEMM_CONFIGS, configRuns, type GemmLimits, type GemmProblem, type GemmTuningTable } from './gemm-plan.js';
+
+/**
+ * Autotuning of gemm_workgroup.wgsl, as cuDNN's benchmark mode: the first product of a shape class
+ * (gemm-plan.ts's `shapeClass`) runs in the default configuration and also runs every candidate
+ * configuration on the same operands into scratch outputs, timed on the GPU; once the timings are
+ * back, later products of the class use the fastest. Tables are kept per adapter for the process,
+ * and in a JSON file when asked.
+ */
+
+/**
+ * Times candidates: calls `run(name)` `reps` times per candidate (each records one product in the
+ * runtime's stream) and resolves to milliseconds per product, in the candidates' order. Tests inject
+ * one that returns given timings.
+ */
+export type GemmTimer = (candidates: readonly string[], run: (config: string) => void, reps: number) => Promise<number[]>;
+
+export interface GemmAutotuneOptions {
+  /**
+   * A JSON file of tuning tables by adapter ({ adapter: { shapeClass: configuration } }), read when
+   * autotuning starts and rewritten after each tuning (Node only).
+   */
+  file?: string;
+  /** How candidates are timed; default: GPU timestamps around each candidate's runs. */
+  timer?: GemmTimer;
+}
+
+/** Every tuning table of this process, by adapter. */
+const tables = new Map<string, Record<string, string>>();
+
+/** What one tuning measured: ms per product of each candidate, and the winner. */
+export interface GemmTuning {
+  shapeClass: string;
+  config: string;
+  ms: Record<string, number>;
+}
+
+/** Aims for about this many flops of timed work per candidate (~1 ms at 5 TFLOP/s), at most 10 products. */
+const FLOPS_PER_CANDIDATE = 5e9;
+
+export class GemmAutotuner {
+  private readonly started = new Set<string>();
+  private readonly jobs: Promise<void>[] = [];
+  /** Tunings done by this tuner, in order. */
+  readonly tunings: GemmTuning[] = [];
+  /** Tunings that failed (a timer error), by shape class. */
+  readonly failures = new Map<string, string>();
+
+  constructor(
+    readonly adapter: string,
+    private readonly timer: GemmTimer,
+    private readonly file?: string,
+  ) {}
+
+  table(): GemmTuningTable {
+    return tables.get(this.adapter) ?? {};
+  }
+
+  /**
+   * Times every candidate that runs on the adapter for a problem of class `shapeClass`, unless that
+   * class is being tuned or was. `run` records the product in a given configuration.
+   */
+  tune(shapeClass: string, p: GemmProblem, limits: GemmLimits, run: (config: string) => void): void {
+    if (this.started.has(shapeClass)) return;
+    this.started.add(shapeClass);
+    const candidates = GEMM_CONFIGS.filter((c) => configRuns(c, limits)).map((c) => c.name);
+    const flops = 2 * p.M * p.N * p.K * Math.max(p.batchA, p.batchB);
+    const reps = Math.max(1, Math.min(10, Math.ceil(FLOPS_PER_CANDIDATE / Math.max(1, flops))));
+    let timing: Promise<number[]>;
+    try {
+      timing = this.timer(candidates, run, reps);
+    } catch (error) {
+      timing = Promise.reject(error);
+    }
+    const job = timing.then(
+      (ms) => {
+        const best = bestOf(candidates, ms);
+        const table = { ...this.table(), [shapeClass]: best };
+        tables.set(this.adapter, table);
+        this.tunings.push({ shapeClass, config: best, ms: Object.fromEntries(candidates.map((c, i) => [c, ms[i]])) });
+        return this.save();
+      },
+      (error: unknown) => {
+        this.failures.set(shapeClass, error instanceof Error ? error.message : String(error));
+      },
+    );
+    this.jobs.push(job);
+  }
+
+  /** Resolves once every tuning started so far has its timings (and the file is written). */
+  async settled(): Promise<void> {
+    await Promise.all(this.jobs);
+  }
+
+  private async save(): Promise<void> {
+    if (!this.file) return;
+    const fs = await import('node:fs/promises');
+    const all = await readTables(this.file);
+    all[this.adapter] = { ...all[this.adapter], ...this.table() };
+    await fs.writeFile(this.file, `${JSON.stringify(all, null, 2)}\n`);
+  }
+}
+
+/** The candidate with the least time (the first of equals); timings that are not finite lose. */
+export function bestOf(candidates: readonly string[], ms: readonly number[]): string {
+  if (ms.length !== candidates.length) throw new WebgradError(`webgrad: gemm autotune: ${ms.length} timings for ${candidates.length} candidates`);
+  let best = -1;
+  ms.forEach((t, i) => {
+    if (Number.isFinite(t) && t >= 0 && (best < 0 || t < ms[best])) best = i;
+  });
+  if (best < 0) throw new WebgradError('webgrad: gemm autotune: no candidate has a valid timing');
+  return candidates[best];
+}
+
+async function readTables(file: string): Promise<Record<string, Record<string, string>>> {
+  const fs = await import('node:fs/promises');
+  try {
+    const parsed: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, Record<string, string>>) : {};
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new WebgradError(`webgrad: gemm autotune: cannot read tuning file ${file}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The default timer: a GPU timestamp before and after each candidate's runs (one untimed run first,
+ * so that each is timed warm). Needs the timestamp-query feature.
+ */
+export const timestampTimer: GemmTimer = async (candidates, run, reps) => {
+  const rt = runtime();
+  if (!rt.gpu.features.has('timestamp-query')) throw new WebgradError('webgrad: gemm autotune: the adapter has no timestamp-query feature');
+  const profiler = new KernelProfiler(rt.gpu.device);
+  for (const c of candidates) {
+    run(c);
+    const { querySet, index } = profiler.slot(c);
+    rt.writeTimestamp(querySet, index);
+    for (let r = 0; r < reps; r++) run(c);
+    rt.writeTimestamp(querySet, index + 1);
+  }
+  const totals = await profiler.collect((f) => rt.encode(f), (b, n) => rt.read(b, n));
+  return candidates.map((c) => (totals.get(c)?.ms ?? Number.NaN) / reps);
+};
+
+const tuners = new WeakMap<Runtime, GemmAutotuner>();
+
+/** The adapter's key in tuning tables. */
+export function adapterKey(rt: Runtime = runtime()): string {
+  const i = rt.gpu.info;
+  return [i.vendor, i.architecture, i.device, i.description].filter((s) => s).join(' | ') || 'unknown adapter';
+}
+
+/**
+ * Starts autotuning on the current runtime (init's `autotune` option calls it; tests call it with a
+ * timer of their own), or stops it (`false`). A file's tables for this adapter are loaded into the
+ * process's.
+ */
+export async function configureGemmAutotune(options: GemmAutotuneOptions | false): Promise<GemmAutotuner | null> {
+  const rt = runtime();
+  if (options === false) {
+    tuners.delete(rt);
+    return null;
+  }
+  const key = adapterKey(rt);
+  if (options.file) {
+    const fromFile = (await readTables(options.file))[key];
+    if (fromFile) tables.set(key, { ...fromFile, ...tables.get(key) });
+  }
+  const tuner = new GemmAutotuner(key, options.timer ?? timestampTimer, options.file);
+  tuners.set(rt, tuner);
+  return tuner;
+}
+
+/** The current runtime's autotuner, or null where autotuning is off. */
+export function gemmAutotuner(): GemmAutotuner | null {
+  return tuners.get(runtime()) ?? null;
+}
+
+/** Forgets this process's tuning table for the current adapter (tests). */
+export function clearGemmTuningTable(): void {
+  tables.delete(adapterKey());
+}
