@@ -100,6 +100,8 @@ interface Row {
   /** tfjs CPU ms / webgrad CPU ms. */
   cpuRatio: number | null;
   profile?: KernelProfile;
+  /** The side's note (a GEMM's kernel and configuration). */
+  note?: string;
 }
 
 function rates(c: BenchCase, ms: number, cpuMs: number | null): Measured {
@@ -126,6 +128,7 @@ async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promi
     tfjs: null,
     ratio: null,
     cpuRatio: null,
+    ...(ours.note ? { note: ours.note } : {}),
   };
   if (!c.tfjs || !peer) {
     ours.dispose();
@@ -211,7 +214,7 @@ async function main(): Promise<void> {
       process.stdout.write(` failed: ${(error as Error).message.split('\n')[0]}\n`);
       continue;
     }
-    process.stdout.write(` ${fix(row.webgrad.ms)} ms (tfjs ${row.tfjs ? `${fix(row.tfjs.ms)} ms` : row.tfjsError})\n`);
+    process.stdout.write(` ${fix(row.webgrad.ms)} ms (tfjs ${row.tfjs ? `${fix(row.tfjs.ms)} ms` : row.tfjsError})${row.note ? ` [${row.note}]` : ''}\n`);
     rows.push(row);
     if (o.profile) {
       try {
@@ -240,6 +243,7 @@ async function main(): Promise<void> {
       cases: rows.map((r) => ({
         name: r.name,
         shape: r.shape,
+        ...(r.note ? { note: r.note } : {}),
         webgrad: r.webgrad,
         tfjs: r.tfjs,
         ...(r.tfjsError ? { tfjsError: r.tfjsError } : {}),

@@ -86,6 +86,31 @@ export function gemmKernel(a: Tensor, b: Tensor, options: GemmOptions = {}): Ten
   return out;
 }
 
+/**
+ * What gemmKernel would run for these operands now, in words: the kernel, its configuration
+ * (autotuned or default), the split of k and the panels (the bench prints it per case).
+ */
+export function describeGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): string {
+  const transA = !!options.transA;
+  const transB = !!options.transB;
+  const [ba, ra, ca] = dims3(a);
+  const [bb, rb, cb] = dims3(b);
+  const problem: GemmProblem = { M: transA ? ca : ra, K: transA ? ra : ca, N: transB ? rb : cb, batchA: ba, batchB: bb, transA, transB };
+  const limits = gemmLimits();
+  const plan = planGemm(problem, limits, gemmAutotuner()?.table() ?? {}, options.config);
+  const { M, N, K } = problem;
+  if (plan.texture) {
+    const out = Tensor.empty([M, N]);
+    const tp = planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode: 0, biasBuffer: a.buffer, relu: false }, limits.bindingLimit);
+    out.dispose();
+    if (tp) return `gemm_texture${tp.transposeOut ? ' (transposed)' : ''}`;
+  }
+  const parts = [plan.kernel === 'workgroup' ? `gemm_workgroup ${plan.config!.name} (${plan.tuned ? 'tuned' : 'default'})` : 'gemm (registers)'];
+  if (plan.splits > 1) parts.push(`split-k ${plan.splits}`);
+  if (plan.panels.length > 1) parts.push(`${plan.panels.length} panels`);
+  return parts.join(', ');
+}
+
 function runPlan(a: Tensor, b: Tensor, out: Tensor, problem: GemmProblem, plan: GemmPlan, options: GemmOptions, limits: GemmLimits): void {
   const { M, N, K, transA, transB } = problem;
   const biasMode = options.bias ? (options.biasAxis === 'row' ? 2 : 1) : 0;
