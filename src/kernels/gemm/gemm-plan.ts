@@ -187,7 +187,7 @@ const MIN_K_PER_SPLIT = 128;
  * to 2,048 resident invocations).
  */
 export function chooseSplitK(kernel: 'registers' | 'workgroup', cfg: GemmConfig | null, cpuAdapter: boolean, M: number, N: number, K: number): number {
-  const wanted = cpuAdapter ? 256 : 65_536;
+  const wanted = cpuAdapter ? 256 : kernel === 'workgroup' ? 65_536 : 32_768;
   const parallel =
     kernel === 'workgroup' && cfg
       ? Math.ceil(M / cfg.bm) * Math.ceil(N / cfg.bn) * invocations(cfg)

@@ -4,7 +4,7 @@ import { Uniforms, bytesOf } from '../uniforms.js';
 import type { Binding } from '../runtime.js';
 import {
   chooseTile, extent, fitsExactly, planGemm, OFFSET_ALIGN, SPLIT_GRAIN, TILE_M, TILE_N,
-  type Dim, type GemmLimits, type GemmPlan, type GemmProblem, type OperandLayout, type Range,
+  type GemmLimits, type GemmPlan, type GemmProblem, type OperandLayout, type Range,
 } from './gemm-plan.js';
 import { planTextureGemm, textureGemm } from './gemm-texture.js';
 import { gemmAutotuner } from './gemm-autotune.js';
