@@ -105,7 +105,7 @@ for (const s of shapes) {
   const best = candidates.filter((c) => c !== 'registers').reduce((x, y) => (byName[y].ms < byName[x].ms ? y : x));
   const fallback = defaultConfig(problem, limits).name;
   results.push({ ...s, flops, best, default: fallback, candidates: byName });
-  const cells = candidates.map((c) => `${c} ${byName[c].ms.toFixed(3)}ms ${byName[c].gflops.toFixed(0)}`);
+  const cells = candidates.map((c) => `${c} ${byName[c].ms.toFixed(3)}ms ${byName[c].gflops.toPrecision(3)} GFLOP/s`);
   console.log(`${s.name} (${s.M}x${s.N}x${s.K}): best ${best}, default ${fallback} | ${cells.join(' | ')}`);
 }
 if (jsonFile) {
