@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { adapterInfo, init, release, tensor } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
 import { gemmKernel, gemmLimits } from '../src/kernels/gemm/gemm.js';
-import { GEMM_CONFIGS, configRuns, defaultConfig, type GemmProblem } from '../src/kernels/gemm/gemm-plan.js';
+import { defaultConfig, tuningCandidates, type GemmProblem } from '../src/kernels/gemm/gemm-plan.js';
 import { timestampTimer } from '../src/kernels/gemm/gemm-autotune.js';
 import { values } from './cases/gemm.js';
 
@@ -66,7 +66,7 @@ const info = await init({ autotune: false });
 const rt = runtime();
 const useTimestamps = rt.gpu.features.has('timestamp-query') && !info.software;
 const limits = { ...gemmLimits(), variant: 'workgroup' as const };
-const candidates = [...GEMM_CONFIGS.filter((c) => configRuns(c, limits)).map((c) => c.name), 'registers'];
+const candidates = tuningCandidates(limits);
 console.log(`adapter: ${info.description || info.vendor} (${useTimestamps ? 'GPU timestamps' : 'wall time'}); ${reps} timed run(s) per candidate`);
 
 async function timeAll(run: (c: string) => void): Promise<number[]> {
@@ -87,22 +87,14 @@ const results: unknown[] = [];
 for (const s of shapes) {
   const a = tensor(values(s.M * s.K, 1), s.transA ? [s.K, s.M] : [s.M, s.K]);
   const b = tensor(values(s.K * s.N, 2), s.transB ? [s.N, s.K] : [s.K, s.N]);
-  const run = (c: string) => {
-    const variant = rt.gemmVariant;
-    if (c === 'registers') rt.gemmVariant = 'registers';
-    try {
-      gemmKernel(a, b, { transA: s.transA, transB: s.transB, config: c === 'registers' ? undefined : c }).dispose();
-    } finally {
-      rt.gemmVariant = variant;
-    }
-  };
+  const run = (c: string) => gemmKernel(a, b, { transA: s.transA, transB: s.transB, config: c }).dispose();
   const ms = await timeAll(run);
   a.dispose();
   b.dispose();
   const flops = 2 * s.M * s.N * s.K;
   const problem: GemmProblem = { M: s.M, N: s.N, K: s.K, batchA: 1, batchB: 1, transA: s.transA, transB: s.transB };
   const byName = Object.fromEntries(candidates.map((c, i) => [c, { ms: ms[i], gflops: flops / ms[i] / 1e6 }]));
-  const best = candidates.filter((c) => c !== 'registers').reduce((x, y) => (byName[y].ms < byName[x].ms ? y : x));
+  const best = candidates.reduce((x, y) => (byName[y].ms < byName[x].ms ? y : x));
   const fallback = defaultConfig(problem, limits).name;
   results.push({ ...s, flops, best, default: fallback, candidates: byName });
   const cells = candidates.map((c) => `${c} ${byName[c].ms.toFixed(3)}ms ${byName[c].gflops.toPrecision(3)} GFLOP/s`);

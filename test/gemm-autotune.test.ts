@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { tensor } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
 import { gemmKernel, gemmLimits } from '../src/kernels/gemm/gemm.js';
-import { GEMM_CONFIGS, configRuns, defaultConfig, shapeClass, type GemmProblem } from '../src/kernels/gemm/gemm-plan.js';
+import { defaultConfig, shapeClass, tuningCandidates, type GemmProblem } from '../src/kernels/gemm/gemm-plan.js';
 import { adapterKey, clearGemmTuningTable, configureGemmAutotune, gemmAutotuner, type GemmTimer } from '../src/kernels/gemm/gemm-autotune.js';
 import type { GemmVariant } from '../src/kernels/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
@@ -36,17 +36,18 @@ function injected(ms: Record<string, number>, calls: string[][] = []): GemmTimer
   };
 }
 
-/** Runs op(a)·op(b) for M×K·K×N and checks it against float64; returns the gemm_workgroup dispatches' overrides. */
-async function product(M: number, N: number, K: number, seed: number): Promise<Record<string, number>[]> {
+/** Runs a·b for M×K·K×N and checks it against float64; returns its GEMM dispatches (kernel file and overrides). */
+async function product(M: number, N: number, K: number, seed: number): Promise<Record<string, number | string>[]> {
   const A = asF32(randomValues(M * K, seed));
   const B = asF32(randomValues(K * N, seed + 1));
   const a = tensor(A, [M, K]);
   const b = tensor(B, [K, N]);
   const rt = runtime();
-  const seen: Record<string, number>[] = [];
+  const seen: Record<string, number | string>[] = [];
   const dispatch = rt.dispatch;
   rt.dispatch = (spec, args) => {
-    if (spec.files[spec.files.length - 1] === 'gemm_workgroup') seen.push({ ...spec.overrides });
+    const kernel = spec.files[spec.files.length - 1];
+    if (kernel === 'gemm_workgroup' || kernel === 'gemm') seen.push({ kernel, ...spec.overrides });
     dispatch.call(rt, spec, args);
   };
   let out;
@@ -73,16 +74,25 @@ describe('GEMM autotuning', () => {
     const fallback = defaultConfig(asProblem(40, 24, 20), gemmLimits());
     expect(fallback.name).not.toBe(fast);
     const first = await product(40, 24, 20, 1);
-    expect(first).toEqual([expect.objectContaining({ BM: fallback.bm, BN: fallback.bn, TM: fallback.tm })]);
+    expect(first).toEqual([expect.objectContaining({ kernel: 'gemm_workgroup', BM: fallback.bm, BN: fallback.bn, TM: fallback.tm })]);
     await tuner.settled();
-    expect(calls).toEqual([GEMM_CONFIGS.filter((c) => configRuns(c, gemmLimits())).map((c) => c.name)]);
+    expect(calls).toEqual([tuningCandidates(gemmLimits())]);
+    expect(calls[0]).toContain('registers');
     expect(tuner.table()[shapeClass(asProblem(40, 24, 20))]).toBe(fast);
     expect(tuner.tunings).toEqual([expect.objectContaining({ config: fast, ms: expect.objectContaining({ [fast]: 1 }) })]);
 
     const second = await product(37, 30, 19, 3);
-    expect(second).toEqual([expect.objectContaining({ BM: 64, BN: 64, TM: 4, TN: 4, BK: 16 })]);
+    expect(second).toEqual([expect.objectContaining({ kernel: 'gemm_workgroup', BM: 64, BN: 64, TM: 4, TN: 4, BK: 16 })]);
     await tuner.settled();
     expect(calls).toHaveLength(1);
+  });
+
+  it('keeps gemm.wgsl, the register kernel, for a class where it is the fastest', async () => {
+    const tuner = (await configureGemmAutotune({ timer: injected({ registers: 0.1 }) }))!;
+    await product(40, 24, 20, 13);
+    await tuner.settled();
+    expect(tuner.table()[shapeClass(asProblem(40, 24, 20))]).toBe('registers');
+    expect(await product(37, 30, 19, 15)).toEqual([expect.objectContaining({ kernel: 'gemm' })]);
   });
 
   it('keeps the default configuration where timing fails, without failing the product', async () => {

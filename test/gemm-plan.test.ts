@@ -93,6 +93,13 @@ describe('planGemm', () => {
     expect(tooBig.config?.name).toBe(defaultConfig(p, small).name);
   });
 
+  it('keeps gemm.wgsl for a class where tuning found it fastest, and runs it when forced', () => {
+    const p = problem(1000, 1000, 1000);
+    expect(planGemm(p, gpu, { [shapeClass(p)]: 'registers' })).toMatchObject({ kernel: 'registers', config: null, tuned: true, texture: false });
+    expect(planGemm(p, gpu, {}, 'registers')).toMatchObject({ kernel: 'registers', config: null, texture: false });
+    expect(planGemm(problem(256, 256, 256), lavapipe, {}, 'registers').texture).toBe(false);
+  });
+
   it('forces a configuration whatever the variant, and names a bad one', () => {
     expect(planGemm(problem(8, 8, 8), lavapipe, {}, '64x128x8/8x8')).toMatchObject({ kernel: 'workgroup', texture: false, config: { bm: 64, bn: 128 } });
     expect(() => planGemm(problem(8, 8, 8), gpu, {}, '1x1x1/1x1')).toThrow(WebgradError);

@@ -2,12 +2,12 @@ import { runtime } from '../../device/current.js';
 import { WebgradError } from '../../device/errors.js';
 import type { Runtime } from '../runtime.js';
 import { KernelProfiler } from '../profiler.js';
-import { GEMM_CONFIGS, configRuns, type GemmLimits, type GemmProblem, type GemmTuningTable } from './gemm-plan.js';
+import { tuningCandidates, type GemmLimits, type GemmProblem, type GemmTuningTable } from './gemm-plan.js';
 
 /**
  * Autotuning of gemm_workgroup.wgsl, as cuDNN's benchmark mode: the first product of a shape class
  * (gemm-plan.ts's `shapeClass`) runs in the default configuration and also runs every candidate
- * configuration on the same operands into scratch outputs, timed on the GPU; once the timings are
+ * configuration (and gemm.wgsl) on the same operands into scratch outputs, timed on the GPU; once the timings are
  * back, later products of the class use the fastest. Tables are kept per adapter for the process,
  * and in a JSON file when asked.
  */
@@ -67,7 +67,7 @@ export class GemmAutotuner {
   tune(shapeClass: string, p: GemmProblem, limits: GemmLimits, run: (config: string) => void): void {
     if (this.started.has(shapeClass)) return;
     this.started.add(shapeClass);
-    const candidates = GEMM_CONFIGS.filter((c) => configRuns(c, limits)).map((c) => c.name);
+    const candidates = tuningCandidates(limits);
     const flops = 2 * p.M * p.N * p.K * Math.max(p.batchA, p.batchB);
     const reps = Math.max(1, Math.min(10, Math.ceil(FLOPS_PER_CANDIDATE / Math.max(1, flops))));
     let timing: Promise<number[]>;

@@ -56,6 +56,15 @@ export const GEMM_CONFIGS: readonly GemmConfig[] = [
   config(32, 64, 16, 4, 4),
 ];
 
+/**
+ * The name that stands for gemm.wgsl, the register kernel, among the configurations: autotuning
+ * times it beside gemm_workgroup.wgsl's candidates, so that a class where it is faster keeps it.
+ */
+export const REGISTER_KERNEL = 'registers';
+
+/** Every name autotuning times on an adapter: the configurations that run there, and the register kernel. */
+export const tuningCandidates = (limits: GemmLimits): string[] => [...GEMM_CONFIGS.filter((c) => configRuns(c, limits)).map((c) => c.name), REGISTER_KERNEL];
+
 /** The adapter's limits that planning depends on. */
 export interface GemmLimits {
   /** The kernel family asked for (init's `gemm` option, or the adapter's default). */
@@ -264,23 +273,25 @@ export function panels(r: Range, ops: OperandLayout[], limit: number): Range[] {
 }
 
 /**
- * The plan of a product. `force` names a configuration of gemm_workgroup.wgsl to use whatever the
- * variant and the table say (tests, tuning); else the workgroup variant takes the table's
- * configuration for the problem's class, or `defaultConfig`.
+ * The plan of a product. `force` names a configuration of gemm_workgroup.wgsl (or REGISTER_KERNEL) to
+ * use whatever the variant and the table say (tests, tuning); else the workgroup variant takes the
+ * table's choice for the problem's class, or `defaultConfig`.
  */
 export function planGemm(p: GemmProblem, limits: GemmLimits, table: GemmTuningTable = {}, force?: string): GemmPlan {
   const cls = shapeClass(p);
   const byName = (name: string) => GEMM_CONFIGS.find((c) => c.name === name);
   let cfg: GemmConfig | null = null;
   let tuned = false;
-  if (force !== undefined) {
+  if (force === REGISTER_KERNEL) {
+    cfg = null;
+  } else if (force !== undefined) {
     cfg = byName(force) ?? null;
-    if (!cfg) throw new WebgradError(`webgrad: gemm: unknown configuration '${force}' (one of ${GEMM_CONFIGS.map((c) => c.name).join(', ')})`);
+    if (!cfg) throw new WebgradError(`webgrad: gemm: unknown configuration '${force}' (one of ${[...GEMM_CONFIGS.map((c) => c.name), REGISTER_KERNEL].join(', ')})`);
     if (!configRuns(cfg, limits)) throw new WebgradError(`webgrad: gemm: configuration '${force}' exceeds this adapter's workgroup limits`);
   } else if (limits.variant === 'workgroup') {
     const fromTable = table[cls] !== undefined ? byName(table[cls]) : undefined;
-    tuned = !!fromTable && configRuns(fromTable, limits);
-    cfg = tuned ? fromTable! : defaultConfig(p, limits);
+    tuned = table[cls] === REGISTER_KERNEL || (!!fromTable && configRuns(fromTable, limits));
+    cfg = table[cls] === REGISTER_KERNEL ? null : tuned ? fromTable! : defaultConfig(p, limits);
   }
   const kernel = cfg ? 'workgroup' : 'registers';
   const batch = Math.max(p.batchA, p.batchB);

@@ -21,7 +21,8 @@ export interface GemmOptions {
   relu?: boolean;
   /**
    * Runs gemm_workgroup.wgsl in this configuration (a name from GEMM_CONFIGS, such as
-   * '128x128x8/8x8') whatever the adapter's default kernel and the tuning table say.
+   * '128x128x8/8x8'), or gemm.wgsl ('registers'), whatever the adapter's default kernel and the
+   * tuning table say.
    */
   config?: string;
 }
@@ -76,7 +77,7 @@ export function gemmKernel(a: Tensor, b: Tensor, options: GemmOptions = {}): Ten
   const tuner = gemmAutotuner();
   const plan = planGemm(problem, limits, tuner?.table() ?? {}, options.config);
   runPlan(a, b, out, problem, plan, options, limits);
-  if (tuner && plan.kernel === 'workgroup' && !plan.tuned && options.config === undefined) {
+  if (tuner && limits.variant === 'workgroup' && !plan.tuned && options.config === undefined) {
     tuner.tune(plan.shapeClass, problem, limits, (config) => {
       const scratch = Tensor.empty(out.shape);
       runPlan(a, b, scratch, problem, planGemm(problem, limits, {}, config), options, limits);
@@ -105,7 +106,8 @@ export function describeGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): s
     out.dispose();
     if (tp) return `gemm_texture${tp.transposeOut ? ' (transposed)' : ''}`;
   }
-  const parts = [plan.kernel === 'workgroup' ? `gemm_workgroup ${plan.config!.name} (${plan.tuned ? 'tuned' : 'default'})` : 'gemm (registers)'];
+  const how = plan.tuned ? 'tuned' : options.config !== undefined ? 'forced' : 'default';
+  const parts = [plan.kernel === 'workgroup' ? `gemm_workgroup ${plan.config!.name} (${how})` : `gemm (registers${plan.tuned ? ', tuned' : ''})`];
   if (plan.splits > 1) parts.push(`split-k ${plan.splits}`);
   if (plan.panels.length > 1) parts.push(`${plan.panels.length} panels`);
   return parts.join(', ');
