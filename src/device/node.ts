@@ -26,3 +26,13 @@ export async function nodeGpu(flags: string[] = []): Promise<GPU> {
 export async function readText(url: URL): Promise<string> {
   return readFile(fileURLToPath(url), 'utf8');
 }
+
+/** The text of the file at `path`, or null where there is none. */
+export async function readTextIfExists(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}

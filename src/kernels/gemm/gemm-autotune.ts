@@ -82,7 +82,10 @@ export class GemmAutotuner {
         const table = { ...this.table(), [shapeClass]: best };
         tables.set(this.adapter, table);
         this.tunings.push({ shapeClass, config: best, ms: Object.fromEntries(candidates.map((c, i) => [c, ms[i]])) });
-        return this.save();
+        // A file that cannot be written loses nothing but persistence: the table stays in memory.
+        return this.save().catch((error: unknown) => {
+          this.failures.set(shapeClass, `tuned, but not saved: ${error instanceof Error ? error.message : String(error)}`);
+        });
       },
       (error: unknown) => {
         this.failures.set(shapeClass, error instanceof Error ? error.message : String(error));
@@ -98,10 +101,11 @@ export class GemmAutotuner {
 
   private async save(): Promise<void> {
     if (!this.file) return;
-    const fs = await import('node:fs/promises');
+    // Node-only modules, imported only when a file is asked for.
+    const { writeFileAtomic } = await import('../../io/atomic-file.js');
     const all = await readTables(this.file);
     all[this.adapter] = { ...all[this.adapter], ...this.table() };
-    await fs.writeFile(this.file, `${JSON.stringify(all, null, 2)}\n`);
+    await writeFileAtomic(this.file, `${JSON.stringify(all, null, 2)}\n`);
   }
 }
 
@@ -117,12 +121,12 @@ export function bestOf(candidates: readonly string[], ms: readonly number[]): st
 }
 
 async function readTables(file: string): Promise<Record<string, Record<string, string>>> {
-  const fs = await import('node:fs/promises');
+  const { readTextIfExists } = await import('../../device/node.js');
   try {
-    const parsed: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
+    const text = await readTextIfExists(file);
+    const parsed: unknown = text === null ? {} : JSON.parse(text);
     return parsed && typeof parsed === 'object' ? (parsed as Record<string, Record<string, string>>) : {};
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new WebgradError(`webgrad: gemm autotune: cannot read tuning file ${file}: ${(error as Error).message}`);
   }
 }
