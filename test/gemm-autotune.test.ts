@@ -76,7 +76,9 @@ describe('GEMM autotuning', () => {
     const first = await product(40, 24, 20, 1);
     expect(first).toEqual([expect.objectContaining({ kernel: 'gemm_workgroup', BM: fallback.bm, BN: fallback.bn, TM: fallback.tm })]);
     await tuner.settled();
-    expect(calls).toEqual([tuningCandidates(gemmLimits())]);
+    // Every candidate, the default first (it wins ties).
+    expect([...calls[0]].sort()).toEqual(tuningCandidates(gemmLimits()).sort());
+    expect(calls[0][0]).toBe(fallback.name);
     expect(calls[0]).toContain('registers');
     expect(tuner.table()[shapeClass(asProblem(40, 24, 20))]).toBe(fast);
     expect(tuner.tunings).toEqual([expect.objectContaining({ config: fast, ms: expect.objectContaining({ [fast]: 1 }) })]);
@@ -85,6 +87,13 @@ describe('GEMM autotuning', () => {
     expect(second).toEqual([expect.objectContaining({ kernel: 'gemm_workgroup', BM: 64, BN: 64, TM: 4, TN: 4, BK: 16 })]);
     await tuner.settled();
     expect(calls).toHaveLength(1);
+  });
+
+  it('keeps the default configuration where candidates tie', async () => {
+    const tuner = (await configureGemmAutotune({ timer: injected({}) }))!;
+    await product(40, 24, 20, 17);
+    await tuner.settled();
+    expect(tuner.table()[shapeClass(asProblem(40, 24, 20))]).toBe(defaultConfig(asProblem(40, 24, 20), gemmLimits()).name);
   });
 
   it('keeps gemm.wgsl, the register kernel, for a class where it is the fastest', async () => {
