@@ -65,12 +65,8 @@ interface Operand extends OperandLayout {
  * times every candidate (gemm-autotune.ts); later products of the class use the fastest.
  */
 export function gemmKernel(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor {
-  const transA = !!options.transA;
-  const transB = !!options.transB;
-  const [ba, ra, ca] = dims3(a);
-  const [bb, rb, cb] = dims3(b);
-  const problem: GemmProblem = { M: transA ? ca : ra, K: transA ? ra : ca, N: transB ? rb : cb, batchA: ba, batchB: bb, transA, transB };
-  const batch = Math.max(ba, bb);
+  const problem = problemOf(a, b, options);
+  const batch = Math.max(problem.batchA, problem.batchB);
   const out = Tensor.empty(a.rank === 3 || b.rank === 3 ? [batch, problem.M, problem.N] : [problem.M, problem.N]);
   if (out.size === 0) return out;
   const limits = gemmLimits();
@@ -92,14 +88,10 @@ export function gemmKernel(a: Tensor, b: Tensor, options: GemmOptions = {}): Ten
  * (autotuned or default), the split of k and the panels (the bench prints it per case).
  */
 export function describeGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): string {
-  const transA = !!options.transA;
-  const transB = !!options.transB;
-  const [ba, ra, ca] = dims3(a);
-  const [bb, rb, cb] = dims3(b);
-  const problem: GemmProblem = { M: transA ? ca : ra, K: transA ? ra : ca, N: transB ? rb : cb, batchA: ba, batchB: bb, transA, transB };
+  const problem = problemOf(a, b, options);
   const limits = gemmLimits();
   const plan = planGemm(problem, limits, gemmAutotuner()?.table() ?? {}, options.config);
-  const { M, N, K } = problem;
+  const { M, N, K, transA, transB } = problem;
   if (plan.texture) {
     const out = Tensor.empty([M, N]);
     const tp = planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode: 0, biasBuffer: a.buffer, relu: false }, limits.bindingLimit);
@@ -260,6 +252,14 @@ function padRows(x: Tensor, rows: number, cols: number): Tensor | null {
     );
   }
   return out;
+}
+
+function problemOf(a: Tensor, b: Tensor, options: GemmOptions): GemmProblem {
+  const transA = !!options.transA;
+  const transB = !!options.transB;
+  const [ba, ra, ca] = dims3(a);
+  const [bb, rb, cb] = dims3(b);
+  return { M: transA ? ca : ra, K: transA ? ra : ca, N: transB ? rb : cb, batchA: ba, batchB: bb, transA, transB };
 }
 
 function dims3(t: Tensor): [number, number, number] {
