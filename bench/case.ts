@@ -8,6 +8,8 @@ export interface Side {
   run(): void;
   result(): Promise<Float32Array>;
   dispose(): void;
+  /** What the bench prints beside the case (the GEMM's kernel and configuration). */
+  note?: string;
 }
 
 /** A benchmark case, timed on webgrad and, where tfjs has the op, on tfjs-webgpu on the same adapter. */

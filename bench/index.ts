@@ -56,6 +56,7 @@ async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promi
     tfjs: null,
     ratio: null,
     cpuRatio: null,
+    ...(ours.note ? { note: ours.note } : {}),
   };
   if (!c.tfjs || !peer) {
     ours.dispose();
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
       process.stdout.write(` failed: ${(error as Error).message.split('\n')[0]}\n`);
       continue;
     }
-    process.stdout.write(` ${ms(row.webgrad.ms)} ms (${row.tfjs ? `tfjs ${ms(row.tfjs.ms)} ms` : row.tfjsError})\n`);
+    process.stdout.write(` ${ms(row.webgrad.ms)} ms (${row.tfjs ? `tfjs ${ms(row.tfjs.ms)} ms` : row.tfjsError})${row.note ? ` [${row.note}]` : ''}\n`);
     rows.push(row);
     if (o.profile) {
       try {
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
       cases: rows.map((r) => ({
         name: r.name,
         shape: r.shape,
+        ...(r.note ? { note: r.note } : {}),
         webgrad: r.webgrad,
         tfjs: r.tfjs,
         ...(r.tfjsError ? { tfjsError: r.tfjsError } : {}),

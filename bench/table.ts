@@ -23,6 +23,8 @@ export interface Row {
   /** tfjs CPU ms / webgrad CPU ms. */
   cpuRatio: number | null;
   profile?: KernelProfile;
+  /** The side's note (a GEMM's kernel and configuration). */
+  note?: string;
 }
 
 /** Why tfjs was not timed, as a sentence for the progress lines and the JSON. */

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { runtime } from '../src/device/current.js';
+import { gemmAutotuner } from '../src/kernels/gemm/gemm-autotune.js';
 import type { Side } from './case.js';
 
 export interface Timing {
@@ -53,6 +54,9 @@ export async function timeWebgrad(side: Side, warmup: number, minReps: number): 
     side.run();
     await rt.sync();
     const t = performance.now() - t0;
+    // GEMM autotuning (GPUs) times its candidates on the first products: wait for its choices, so
+    // that the timed repetitions run them.
+    await gemmAutotuner()?.settled();
     const settled = t > 0.95 * warm;
     warm = Math.min(warm, t);
     if (i + 1 >= warmup && settled) break;

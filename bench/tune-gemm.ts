@@ -1,53 +1,111 @@
-// Times the GEMM under each workgroup shape for a few products by the CPU time of the threads that
-// run lavapipe's work (Linux /proc; robust to other load on the machine, unlike wall time), summed over rounds
-// that visit every shape in turn:
-//   npx tsx bench/tune-gemm.ts [WGXxWGY,...] [shape regex]
-// Prints CPU ms per product and GFLOP per CPU-second for each workgroup shape ('auto': chooseTile's).
-import { init, release } from '../src/node.js';
+// Times every candidate configuration of gemm_workgroup.wgsl (and gemm.wgsl, the register kernel, for
+// comparison) on 4096³ and on every GEMM of AlexNet: the FC layers at batch 32 and the convolutions'
+// im2col products at batch 128 (forward, weight and input gradients), as `linear` and conv.ts run
+// them. Each candidate is run once untimed, then `--reps` times between GPU timestamps (the
+// autotuner's timer) where the adapter has timestamp queries, else by wall time around a sync.
+//   npx tsx bench/tune-gemm.ts [--quick] [--reps N] [--filter REGEX] [--json FILE]
+// --quick: two small shapes only (a smoke run on lavapipe). Prints one line per shape; --json
+// writes every timing.
+import { writeFileSync } from 'node:fs';
+import { adapterInfo, init, release, tensor } from '../src/node.js';
 import { runtime } from '../src/device/current.js';
-import { tensor } from '../src/ops/creation.js';
-import { gemmKernel } from '../src/kernels/gemm.js';
-import { tileTuning } from '../src/kernels/gemm-tiles.js';
+import { gemmKernel, gemmLimits } from '../src/kernels/gemm/gemm.js';
+import { defaultConfig, tuningCandidates, type GemmProblem } from '../src/kernels/gemm/gemm-plan.js';
+import { timestampTimer } from '../src/kernels/gemm/gemm-autotune.js';
 import { values } from './cases/gemm.js';
-import { workerCpuMs as cpuNow } from './timing.js';
 
-const workerCpuMs = (): number => cpuNow() ?? Number.NaN;
+interface Shape {
+  name: string;
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+}
 
-await init();
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = args.includes('--quick');
+const reps = Number(flag('--reps') ?? (quick ? 1 : 3));
+const filter = new RegExp(flag('--filter') ?? '.');
+const jsonFile = flag('--json');
 
-const shapes: [string, number, number, number, boolean, boolean][] = [
-  ['1024³', 1024, 1024, 1024, false, false],
-  ['fc7 fwd', 32, 4096, 4096, false, true],
-  ['fc7 dx', 32, 4096, 4096, false, false],
-  ['fc7 dW', 4096, 4096, 32, true, false],
-];
-const tiles = (process.argv[2] ?? '8x8,16x4,32x2,64x1,8x4,4x8,16x2').split(',').map((t) => {
-  const [x, y] = t.split('x').map(Number);
-  return { wgX: x, wgY: y };
-});
-for (const [name, M, N, K, ta, tb] of shapes.filter((s) => new RegExp(process.argv[3] ?? '.').test(s[0]))) {
-  const a = tensor(values(M * K, 1), ta ? [K, M] : [M, K]);
-  const b = tensor(values(K * N, 2), tb ? [N, K] : [K, N]);
-  const configs = [null, ...tiles];
-  const cpu = configs.map(() => 0);
-  for (const t of configs) {
-    tileTuning.force = t;
-    gemmKernel(a, b, { transA: ta, transB: tb }).dispose(); // compile
-    await runtime().sync();
+const shape = (name: string, M: number, N: number, K: number, transA = false, transB = false): Shape => ({ name, M, N, K, transA, transB });
+
+function alexnetShapes(): Shape[] {
+  const list: Shape[] = [shape('square 4096', 4096, 4096, 4096)];
+  for (const [layer, o, i] of [['fc6', 4096, 9216], ['fc7', 4096, 4096], ['fc8', 10, 4096]] as const) {
+    list.push(shape(`${layer} forward x·Wᵀ`, 32, o, i, false, true), shape(`${layer} dx = g·W`, 32, i, o), shape(`${layer} dW = gᵀ·x`, o, i, 32, true, false));
   }
-  for (let round = 0; round < 3; round++) {
-    for (const [i, t] of configs.entries()) {
-      tileTuning.force = t;
-      const c0 = workerCpuMs();
-      gemmKernel(a, b, { transA: ta, transB: tb }).dispose();
-      await runtime().sync();
-      cpu[i] += (workerCpuMs() - c0) / 3;
-    }
+  const convs = [
+    ['conv1', 3, 96, 11, 55],
+    ['conv2', 96, 256, 5, 27],
+    ['conv3', 256, 384, 3, 13],
+    ['conv4', 384, 384, 3, 13],
+    ['conv5', 384, 256, 3, 13],
+  ] as const;
+  const nb = 128;
+  for (const [layer, cin, cout, k, out] of convs) {
+    const ckk = cin * k * k;
+    const wide = nb * out * out;
+    list.push(
+      shape(`${layer} forward W·cols`, cout, wide, ckk),
+      shape(`${layer} dW = g·colsᵀ`, cout, ckk, wide, false, true),
+      shape(`${layer} dcols = Wᵀ·g`, ckk, wide, cout, true, false),
+    );
   }
-  const line = configs.map((t, i) => `${t ? `${t.wgX}x${t.wgY}` : 'auto'} ${cpu[i].toFixed(0)}ms ${((2 * M * N * K) / cpu[i] / 1e6).toFixed(2)}`);
-  console.log(`${name}: ${line.join(' | ')}`);
+  return list;
+}
+
+const shapes = (quick ? [shape('quick 96x80x72', 96, 80, 72), shape('quick fc 8x64x512 ·ᵀ', 8, 64, 512, false, true)] : alexnetShapes()).filter((s) => filter.test(s.name));
+
+const info = await init({ autotune: false });
+const rt = runtime();
+const useTimestamps = rt.gpu.features.has('timestamp-query') && !info.software;
+const limits = { ...gemmLimits(), variant: 'workgroup' as const };
+const candidates = tuningCandidates(limits);
+console.log(`adapter: ${info.description || info.vendor} (${useTimestamps ? 'GPU timestamps' : 'wall time'}); ${reps} timed run(s) per candidate`);
+
+async function timeAll(run: (c: string) => void): Promise<number[]> {
+  if (useTimestamps) return timestampTimer(candidates, run, reps);
+  const ms: number[] = [];
+  for (const c of candidates) {
+    run(c);
+    await rt.sync();
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) run(c);
+    await rt.sync();
+    ms.push((performance.now() - t0) / reps);
+  }
+  return ms;
+}
+
+// One array of inputs, generated once, that every operand is a prefix of (conv2's columns are 224
+// million floats: generating each operand afresh would take longer than timing it).
+const inputs = values(Math.max(...shapes.map((s) => Math.max(s.M, s.N) * s.K)), 1);
+const results: unknown[] = [];
+for (const s of shapes) {
+  const a = tensor(inputs.subarray(0, s.M * s.K), s.transA ? [s.K, s.M] : [s.M, s.K]);
+  const b = tensor(inputs.subarray(0, s.K * s.N), s.transB ? [s.N, s.K] : [s.K, s.N]);
+  const run = (c: string) => gemmKernel(a, b, { transA: s.transA, transB: s.transB, config: c }).dispose();
+  const ms = await timeAll(run);
   a.dispose();
   b.dispose();
+  const flops = 2 * s.M * s.N * s.K;
+  const problem: GemmProblem = { M: s.M, N: s.N, K: s.K, batchA: 1, batchB: 1, transA: s.transA, transB: s.transB };
+  const byName = Object.fromEntries(candidates.map((c, i) => [c, { ms: ms[i], gflops: flops / ms[i] / 1e6 }]));
+  const best = candidates.reduce((x, y) => (byName[y].ms < byName[x].ms ? y : x));
+  const fallback = defaultConfig(problem, limits).name;
+  results.push({ ...s, flops, best, default: fallback, candidates: byName });
+  const cells = candidates.map((c) => `${c} ${byName[c].ms.toFixed(3)}ms ${byName[c].gflops.toPrecision(3)} GFLOP/s`);
+  console.log(`${s.name} (${s.M}x${s.N}x${s.K}): best ${best}, default ${fallback} | ${cells.join(' | ')}`);
+}
+if (jsonFile) {
+  writeFileSync(jsonFile, `${JSON.stringify({ adapter: adapterInfo(), timing: useTimestamps ? 'gpu timestamps' : 'wall', reps, results }, null, 2)}\n`);
+  console.log(`wrote ${jsonFile}`);
 }
 await release();
 process.exit(0);

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { conv2d, gradCheck, mul, sum, tensor, WebgradError, type Tensor } from '../src/index.js';
 import { setConvChunkBytes } from '../src/kernels/conv.js';
-import { setTextureGemmTuning } from '../src/kernels/gemm-texture.js';
+import { setTextureGemmTuning } from '../src/kernels/gemm/gemm-texture.js';
 import { runtime } from '../src/device/current.js';
 import type { GemmVariant } from '../src/kernels/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';

@@ -1,7 +1,9 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { linear, matmul, tensor } from '../src/index.js';
-import { gemmKernel, setGemmBindingLimit, type GemmOptions } from '../src/kernels/gemm.js';
-import { setTextureGemmTuning } from '../src/kernels/gemm-texture.js';
+import { gemmKernel, setGemmBindingLimit, type GemmOptions } from '../src/kernels/gemm/gemm.js';
+import { setTextureGemmTuning } from '../src/kernels/gemm/gemm-texture.js';
+import { GEMM_CONFIGS, configRuns } from '../src/kernels/gemm/gemm-plan.js';
+import { gemmLimits } from '../src/kernels/gemm/gemm.js';
 import { runtime } from '../src/device/current.js';
 import type { GemmVariant } from '../src/kernels/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
@@ -29,6 +31,8 @@ interface Case {
   batchB?: number;
   bias?: 'col' | 'row';
   relu?: boolean;
+  /** A configuration of gemm_workgroup.wgsl to force. */
+  config?: string;
 }
 
 /** float64 reference of out[b] = op(A[b])·op(B[b]) (+ bias) (relu), operands as stored. */
@@ -62,7 +66,7 @@ async function check(c: Case, seed = 1): Promise<void> {
   const bias = c.bias ? asF32(randomValues(c.bias === 'row' ? M : N, seed + 2)) : null;
   const a = tensor(A, c.batchA ? [c.batchA, ...shapeA] : shapeA);
   const b = tensor(B, c.batchB ? [c.batchB, ...shapeB] : shapeB);
-  const options: GemmOptions = { transA: c.transA, transB: c.transB, relu: c.relu };
+  const options: GemmOptions = { transA: c.transA, transB: c.transB, relu: c.relu, config: c.config };
   if (bias) {
     options.bias = tensor(bias);
     options.biasAxis = c.bias;
@@ -78,6 +82,7 @@ const label = (c: Case): string => JSON.stringify(c).replace(/"/g, '');
 
 // Every kernel runs on any adapter, and so does a GPU's split of k (which splits far more products).
 // The texture kernel takes 2-D products; batches, splits of k and panels fall back to gemm.wgsl.
+// 'workgroup' runs gemm_workgroup.wgsl in the configuration defaultConfig picks for each shape.
 // The texture kernel also runs every product as its transpose (stored transposed).
 const configs: { variant: GemmVariant; cpu: boolean; orientation?: 'normal' | 'transposed' }[] = [
   { variant: 'registers', cpu: true },
@@ -176,6 +181,69 @@ for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${var
       return check(c, 7);
     });
   }
+});
+
+// Every candidate configuration of gemm_workgroup.wgsl, forced. lavapipe compiles each pipeline
+// (transposes × FIT) for seconds, so each configuration runs two of the four transpose forms
+// (alternating, so that every form runs on several configurations) and the FIT variant in one.
+describe('gemm_workgroup.wgsl in every configuration', () => {
+  // The kernels one product dispatches (last file, FIT), not counting the poisoning of buffers.
+  const dispatched = async (c: Case): Promise<string[]> => {
+    const rt = runtime();
+    const seen: string[] = [];
+    const dispatch = rt.dispatch;
+    rt.dispatch = (spec, args) => {
+      if (spec.entry !== 'fill') seen.push(`${spec.files[spec.files.length - 1]}${spec.overrides?.FIT ? ' FIT' : ''}`);
+      dispatch.call(rt, spec, args);
+    };
+    try {
+      await check(c, 3);
+    } finally {
+      rt.dispatch = dispatch;
+    }
+    return seen;
+  };
+  const forms = [
+    [{ transA: false, transB: false }, { transA: true, transB: true }],
+    [{ transA: false, transB: true }, { transA: true, transB: false }],
+  ];
+  GEMM_CONFIGS.forEach((cfg, i) => {
+    const [f0, f1] = forms[i % 2];
+    const runs = () => configRuns(cfg, gemmLimits());
+    describe(cfg.name, () => {
+      beforeEach((ctx) => {
+        // A GPU's split of k, so that the skinny product below splits.
+        runtime().cpuAdapter = false;
+        if (!runs()) ctx.skip(`${cfg.name} needs more workgroup memory or invocations than this adapter has`);
+      });
+      for (const f of [f0, f1]) {
+        const c: Case = { M: 67, N: 45, K: 131, ...f, config: cfg.name };
+        it(`matches float64 with bounds checks for ${label(c)}`, async () => {
+          expect(await dispatched(c)).toContain('gemm_workgroup');
+        });
+      }
+      const tall: Case = { M: 130, N: 129, K: 17, ...f0, bias: 'col', relu: true, config: cfg.name };
+      it(`matches float64 for ${label(tall)}`, () => check(tall, 5));
+      const batched: Case = { M: 37, N: 21, K: 19, batchA: 2, batchB: 0, ...f0, bias: 'row', config: cfg.name };
+      it(`broadcasts batches for ${label(batched)}`, () => check(batched, 9));
+      const exact: Case = { M: cfg.bm, N: 2 * cfg.bn, K: 3 * cfg.bk, ...f1, bias: 'col', config: cfg.name };
+      it(`drops the bounds checks where the shape divides the block for ${label(exact)}`, async () => {
+        expect(await dispatched(exact)).toContain('gemm_workgroup FIT');
+      });
+      const skinny: Case = { M: 3, N: 10, K: 1001, ...f0, bias: 'col', relu: true, config: cfg.name };
+      it(`splits a long k for ${label(skinny)}`, async () => {
+        const seen = await dispatched(skinny);
+        expect(seen.filter((k) => k === 'gemm_workgroup')).toHaveLength(1);
+        expect(seen[seen.length - 1]).toBe('gemm_sum');
+      });
+    });
+  });
+
+  it('names an unknown configuration', () => {
+    const a = tensor(randomValues(4, 1), [2, 2]);
+    expect(() => gemmKernel(a, a, { config: '7x7x7/7x7' })).toThrow(/unknown configuration '7x7x7\/7x7'/);
+    a.dispose();
+  });
 });
 
 describe('gemmKernel on textures', () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { countCorrect, crossEntropy, memory, nn, optim, tensor, tidy, type Tensor } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
-import { setTextureGemmTuning } from '../src/kernels/gemm-texture.js';
+import { setTextureGemmTuning } from '../src/kernels/gemm/gemm-texture.js';
 import { randomValues, setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);

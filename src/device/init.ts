@@ -4,6 +4,7 @@ import { Runtime, type ConvVariant, type GemmVariant, type WaitMode } from '../k
 import { NoAdapterError, WebgradError } from './errors.js';
 import { loadKernelSources, missingKernelSources, registerKernelSources } from '../kernels/sources.js';
 import { WGSL_TEXTS } from '../kernels/wgsl-texts.js';
+import { configureGemmAutotune, type GemmAutotuneOptions } from '../kernels/gemm/gemm-autotune.js';
 import type { PoolStats } from '../kernels/pool.js';
 import type { TexturePoolStats } from '../kernels/texture-pool.js';
 import type { KernelProfile } from '../kernels/profiler.js';
@@ -16,7 +17,7 @@ export interface InitOptions {
   wait?: WaitMode;
   /**
    * The GEMM kernel: 'texture' (the default on CPU adapters such as lavapipe, where it is the
-   * fastest), 'registers' (the default elsewhere: the faster on an NVIDIA H200) or 'workgroup'.
+   * fastest), 'workgroup' (the default elsewhere) or 'registers'.
    */
   gemm?: GemmVariant;
   /**
@@ -24,6 +25,13 @@ export interface InitOptions {
    * their operand loads, no column matrix is stored) or 'im2col' (the default on CPU adapters).
    */
   conv?: ConvVariant;
+  /**
+   * Autotuning of the 'workgroup' GEMM, as cuDNN's benchmark mode: the first product of each shape
+   * class times every candidate configuration on the GPU, and later ones use the fastest. On by
+   * default on GPUs, off on CPU adapters; `true` turns it on anywhere, `false` off, and
+   * `{ file }` also keeps the tables (by adapter) in that JSON file.
+   */
+  autotune?: boolean | GemmAutotuneOptions;
 }
 
 /**
@@ -51,6 +59,8 @@ export async function start(options: InitOptions, gpu: GPU | undefined, read?: (
   }
   const device = await Gpu.create(gpu, options.powerPreference);
   setRuntime(new Runtime(device, { wait: options.wait, gemm: options.gemm, conv: options.conv }));
+  const autotune = options.autotune ?? !device.info.software;
+  if (autotune !== false) await configureGemmAutotune(autotune === true ? {} : autotune);
   return device.info;
 }
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { hasRuntime, runtime } from './current.js';
 import { start, type InitOptions } from './init.js';
 import type { AdapterSummary } from './gpu.js';
+import { writeFileAtomic } from '../io/atomic-file.js';
 
 /**
  * Acquires the adapter and device and loads the kernels. Calling it again returns the same device.
@@ -13,7 +14,10 @@ import type { AdapterSummary } from './gpu.js';
  */
 export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
   if (hasRuntime()) return runtime().gpu.info;
-  return start(options, options.gpu ?? (await nodeGpu()), readKernel);
+  const { autotune } = options;
+  const files = { read: readTextIfExists, write: writeFileAtomic };
+  const withFiles = typeof autotune === 'object' && autotune.file !== undefined ? { ...options, autotune: { ...autotune, files } } : options;
+  return start(withFiles, options.gpu ?? (await nodeGpu()), readKernel);
 }
 
 /**
@@ -91,4 +95,14 @@ function reopenable(fd: number): boolean {
 /** A kernel's WGSL from src/kernels/wgsl/ (only running from the sources: a build has the texts in it). */
 async function readKernel(name: string): Promise<string> {
   return readFile(fileURLToPath(new URL(`../kernels/wgsl/${name}.wgsl`, import.meta.url)), 'utf8');
+}
+
+/** The text of the file at `path`, or null where there is none. */
+export async function readTextIfExists(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }

@@ -2,8 +2,8 @@ import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { conv2dBiasGradKernel, conv2dImplicitKernel, conv2dInputGradKernel, conv2dWeightGradKernel, implicitConvFits, implicitInputGradPays } from './conv-implicit.js';
 import { binaryKernel, unaryKernel } from './elementwise.js';
-import { gemmKernel } from './gemm.js';
-import { copyableRowLength } from './gemm-texture.js';
+import { gemmKernel } from './gemm/gemm.js';
+import { copyableRowLength } from './gemm/gemm-texture.js';
 import { reduceKernel } from './reduce.js';
 import { Uniforms, bytesOf } from './uniforms.js';
 

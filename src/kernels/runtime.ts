@@ -71,12 +71,11 @@ export class Runtime {
   private profiler: KernelProfiler | null = null;
 
   /**
-   * Which GEMM kernel products run on: 'registers' (gemm.wgsl), 'workgroup' (gemm_tiled.wgsl,
-   * operands staged in workgroup memory) or 'texture' (gemm_texture.wgsl, operands packed into
-   * textures). The default is 'texture' on a CPU adapter, where it was the fastest, and 'registers'
-   * elsewhere: on an NVIDIA H200 gemm_tiled.wgsl ran 2.7× slower than gemm.wgsl at 4096³
-   * (bench/RESULTS.md). Products the texture kernel cannot take (batched, split over k, larger
-   * than a texture) run on gemm.wgsl.
+   * Which GEMM kernel products run on: 'workgroup' (gemm_workgroup.wgsl, operands staged in
+   * workgroup memory, configurations autotuned; the default on GPUs), 'registers' (gemm.wgsl, no
+   * workgroup memory) or 'texture' (gemm_texture.wgsl, operands packed into textures; the default
+   * on a CPU adapter, where it was the fastest). Products the texture kernel cannot take (batched,
+   * split over k, larger than a texture) run on gemm.wgsl.
    */
   gemmVariant: GemmVariant;
 
@@ -94,7 +93,7 @@ export class Runtime {
 
   constructor(readonly gpu: Gpu, options: { wait?: WaitMode; gemm?: GemmVariant; conv?: ConvVariant } = {}) {
     this.cpuAdapter = gpu.info.software;
-    this.gemmVariant = options.gemm ?? (this.cpuAdapter ? 'texture' : 'registers');
+    this.gemmVariant = options.gemm ?? (this.cpuAdapter ? 'texture' : 'workgroup');
     this.convVariant = options.conv ?? (this.cpuAdapter ? 'im2col' : 'implicit');
     this.device = gpu.device;
     this.pool = new BufferPool(this.device, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize);

@@ -12,7 +12,7 @@ export const KERNEL_FILES = [
   'reduce',
   'permute',
   'image',
-  'gemm_common', 'gemm_operands', 'gemm', 'gemm_tiled', 'gemm_texture', 'gemm_pack', 'gemm_pad', 'gemm_sum',
+  'gemm_common', 'gemm_operands', 'gemm', 'gemm_workgroup', 'gemm_texture', 'gemm_pack', 'gemm_pad', 'gemm_sum',
   'sgd',
   'conv', 'conv_implicit', 'conv_implicit_sum', 'maxpool', 'lrn', 'lrn_wide', 'relu', 'dropout', 'loss',
 ] as const;

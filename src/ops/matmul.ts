@@ -1,6 +1,6 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/engine.js';
-import { gemmKernel } from '../kernels/gemm.js';
+import { gemmKernel } from '../kernels/gemm/gemm.js';
 import { fmt } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';

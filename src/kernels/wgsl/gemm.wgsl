@@ -7,8 +7,8 @@
 // pads the contiguous dimension of an operand to a multiple of 4 when it is not one already.
 // Measured on lavapipe (CPU time of its workers): dropping half the loads cut the time by ~2/3, yet
 // 8×16, 16×8 and 16×16 tiles were no faster than 8×8 (the larger arrays spill), and the workgroup
-// shape barely mattered. It is the default on GPUs too: on an NVIDIA H200 it ran 2.7× faster
-// than gemm_tiled.wgsl, the workgroup-memory variant (bench/RESULTS.md).
+// shape barely mattered. On CPU adapters it runs the products the texture GEMM does not take; on
+// GPUs gemm_workgroup.wgsl is the default (`init({ gemm: 'registers' })` picks this one).
 //
 // Rows or columns past M or N are read clamped to the last one (finite values whose outputs are
 // never stored). Past K, operands whose rows run along k are zeroed, which only the last step of k
@@ -18,7 +18,7 @@ override TRANS_B: bool;
 override WG_X: u32 = 8u;   // invocations along n
 override WG_Y: u32 = 8u;   // invocations along m
 
-// Outputs per invocation: TM rows × TN columns (NV vec4s). Keep in step with gemm-tiles.ts.
+// Outputs per invocation: TM rows × TN columns (NV vec4s). Keep in step with gemm/gemm-plan.ts.
 const TM = 8u;
 const TN = 8u;
 const NV = TN / 4u;

@@ -1,4 +1,4 @@
-// What the GEMM kernels (gemm.wgsl, gemm_tiled.wgsl, gemm_texture.wgsl) share: their parameters, bindings and the
+// What the GEMM kernels (gemm.wgsl, gemm_workgroup.wgsl, gemm_texture.wgsl) share: their parameters, bindings and the
 // store of one row of 4 outputs. out[b] = op(A[b]) · op(B[b]) (+ bias) (relu).
 struct Params {
   M: u32, N: u32, K: u32, accumulate: u32,

@@ -19,7 +19,7 @@ override TRANSPOSE_OUT: bool = false;
 override WG_X: u32 = 8u;   // invocations along n
 override WG_Y: u32 = 8u;   // invocations along m
 
-// Keep in step with TEXTURE_TILE_M and TEXTURE_TILE_N in gemm-tiles.ts.
+// Keep in step with TEXTURE_TILE_M and TEXTURE_TILE_N in gemm/gemm-plan.ts.
 const TM = 32u;
 const TN = 16u;
 const NV = TN / 4u;

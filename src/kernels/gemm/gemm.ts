@@ -1,9 +1,13 @@
-import { runtime } from '../device/current.js';
-import { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from './uniforms.js';
-import type { Binding } from './runtime.js';
-import { chooseSplitK, chooseTile, TILE_M, TILE_N, type Tile } from './gemm-tiles.js';
+import { runtime } from '../../device/current.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { Uniforms, bytesOf } from '../uniforms.js';
+import type { Binding } from '../runtime.js';
+import {
+  chooseTile, extent, fitsExactly, planGemm, OFFSET_ALIGN, SPLIT_GRAIN, TILE_M, TILE_N,
+  type GemmLimits, type GemmPlan, type GemmProblem, type OperandLayout, type Range,
+} from './gemm-plan.js';
 import { planTextureGemm, textureGemm } from './gemm-texture.js';
+import { gemmAutotuner } from './gemm-autotune.js';
 
 export interface GemmOptions {
   /** a is stored [.., K, M] and used as its transpose. */
@@ -15,12 +19,13 @@ export interface GemmOptions {
   biasAxis?: 'col' | 'row';
   /** max(0, ·) after the bias. */
   relu?: boolean;
+  /**
+   * Runs gemm_workgroup.wgsl in this configuration (a name from GEMM_CONFIGS, such as
+   * '128x128x8/8x8'), or gemm.wgsl ('registers'), whatever the adapter's default kernel and the
+   * tuning table say.
+   */
+  config?: string;
 }
-
-/** Storage bindings start at multiples of this many bytes (minStorageBufferOffsetAlignment). */
-const OFFSET_ALIGN = 256;
-/** Panels split M, N and K at multiples of this (a multiple of every tile and of the vec4 width). */
-const SPLIT_GRAIN = 64;
 
 let bindingLimitOverride: number | null = null;
 
@@ -34,79 +39,101 @@ export function setGemmBindingLimit(bytes: number | null): void {
 
 const bindingLimit = (): number => bindingLimitOverride ?? runtime().maxStorageBinding;
 
-/** An operand as the kernel reads (or writes) it: rows of `ld` elements. */
-interface Operand {
-  buffer: GPUBuffer;
-  ld: number;
-  /** Elements between batch entries; 0 when the operand broadcasts over the batch. */
-  stride: number;
-  /** Which problem dimension runs along the stored rows (outer) and within them (inner). */
-  outer: Dim;
-  inner: Dim;
-  /** Reads whole vec4s: the end of a row range rounds up to 4. */
-  vec4: boolean;
+/** The adapter's limits as the planner takes them. */
+export function gemmLimits(): GemmLimits {
+  const rt = runtime();
+  const l = rt.gpu.limits;
+  return {
+    variant: rt.gemmVariant,
+    cpuAdapter: rt.cpuAdapter,
+    bindingLimit: bindingLimit(),
+    maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+  };
 }
 
-type Dim = 'b' | 'm' | 'n' | 'k';
-type Range = Record<Dim, [number, number]>;
+/** An operand as the kernel reads (or writes) it. */
+interface Operand extends OperandLayout {
+  buffer: GPUBuffer;
+}
 
 /**
  * out[b] = op(a[b]) · op(b[b]) (+ bias) (relu). a, b are 2-D or 3-D; a batch dim of 1 (or a missing
  * one) broadcasts. Returns [M, N] or [batch, M, N]. No checks here.
+ *
+ * With autotuning on (GPUs), the first product of a shape class without a tuned configuration also
+ * times every candidate (gemm-autotune.ts); later products of the class use the fastest.
  */
 export function gemmKernel(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor {
-  const transA = !!options.transA;
-  const transB = !!options.transB;
-  const [ba, ra, ca] = dims3(a);
-  const [bb, rb, cb] = dims3(b);
-  const M = transA ? ca : ra;
-  const K = transA ? ra : ca;
-  const N = transB ? rb : cb;
-  const batch = Math.max(ba, bb);
-  const out = Tensor.empty(a.rank === 3 || b.rank === 3 ? [batch, M, N] : [M, N]);
+  const problem = problemOf(a, b, options);
+  const batch = Math.max(problem.batchA, problem.batchB);
+  const out = Tensor.empty(a.rank === 3 || b.rank === 3 ? [batch, problem.M, problem.N] : [problem.M, problem.N]);
   if (out.size === 0) return out;
-  const rt = runtime();
-  const limit = bindingLimit();
+  const limits = gemmLimits();
+  const tuner = gemmAutotuner();
+  const plan = planGemm(problem, limits, tuner?.table() ?? {}, options.config);
+  runPlan(a, b, out, problem, plan, options, limits);
+  if (tuner && limits.variant === 'workgroup' && !plan.tuned && options.config === undefined) {
+    tuner.tune(plan.shapeClass, problem, limits, (config) => {
+      const scratch = Tensor.empty(out.shape);
+      runPlan(a, b, scratch, problem, planGemm(problem, limits, {}, config), options, limits);
+      scratch.dispose();
+    });
+  }
+  return out;
+}
+
+/**
+ * What gemmKernel would run for these operands now, in words: the kernel, its configuration
+ * (autotuned or default), the split of k and the panels (the bench prints it per case).
+ */
+export function describeGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): string {
+  const problem = problemOf(a, b, options);
+  const limits = gemmLimits();
+  const plan = planGemm(problem, limits, gemmAutotuner()?.table() ?? {}, options.config);
+  const { M, N, K, transA, transB } = problem;
+  if (plan.texture) {
+    const out = Tensor.empty([M, N]);
+    const tp = planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode: 0, biasBuffer: a.buffer, relu: false }, limits.bindingLimit);
+    out.dispose();
+    if (tp) return `gemm_texture${tp.transposeOut ? ' (transposed)' : ''}`;
+  }
+  const how = plan.tuned ? 'tuned' : options.config !== undefined ? 'forced' : 'default';
+  const parts = [plan.kernel === 'workgroup' ? `gemm_workgroup ${plan.config!.name} (${how})` : `gemm (registers${plan.tuned ? ', tuned' : ''})`];
+  if (plan.splits > 1) parts.push(`split-k ${plan.splits}`);
+  if (plan.panels.length > 1) parts.push(`${plan.panels.length} panels`);
+  return parts.join(', ');
+}
+
+function runPlan(a: Tensor, b: Tensor, out: Tensor, problem: GemmProblem, plan: GemmPlan, options: GemmOptions, limits: GemmLimits): void {
+  const { M, N, K, transA, transB } = problem;
   const biasMode = options.bias ? (options.biasAxis === 'row' ? 2 : 1) : 0;
   // Without a bias, binding 3 gets the head of a (read-only, like the bias): the kernel never reads it.
   const biasBuffer: Binding = options.bias?.buffer ?? { buffer: a.buffer, offset: 0, size: 16 };
-  const splits = batch === 1 ? chooseSplitK(rt.gemmVariant, rt.cpuAdapter, M, N, K) : 1;
-  const plan =
-    rt.gemmVariant === 'texture' && batch === 1 && splits === 1
-      ? planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode, biasBuffer, relu: !!options.relu }, limit)
-      : null;
-  if (plan) {
-    textureGemm(plan);
-    return out;
+  if (plan.texture) {
+    const tp = planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode, biasBuffer, relu: !!options.relu }, limits.bindingLimit);
+    if (tp) {
+      textureGemm(tp);
+      return;
+    }
   }
 
-  // The kernel reads each operand as vec4s along its stored rows: pad rows whose length is not a
+  // The kernels read each operand as vec4s along its stored rows: pad rows whose length is not a
   // multiple of 4 (an O(rows·cols) copy beside the O(M·N·K) product).
+  const [ba, ra, ca] = dims3(a);
+  const [bb, rb, cb] = dims3(b);
   const padA = padRows(a, ba * ra, ca);
   const padB = padRows(b, bb * rb, cb);
-  const ldA = roundUp(ca, 4);
-  const ldB = roundUp(cb, 4);
-  const opA: Operand = {
-    buffer: (padA ?? a).buffer, ld: ldA, stride: ba === 1 ? 0 : ra * ldA,
-    outer: transA ? 'k' : 'm', inner: transA ? 'm' : 'k', vec4: true,
+  const ctx: Ctx = {
+    transA, transB, K, plan, biasMode, biasBuffer, relu: !!options.relu, kSplit: 0,
+    opA: { ...plan.a, buffer: (padA ?? a).buffer },
+    opB: { ...plan.b, buffer: (padB ?? b).buffer },
+    opO: { ...plan.out, buffer: out.buffer },
   };
-  const opB: Operand = {
-    buffer: (padB ?? b).buffer, ld: ldB, stride: bb === 1 ? 0 : rb * ldB,
-    outer: transB ? 'n' : 'k', inner: transB ? 'k' : 'n', vec4: true,
-  };
-  const opO: Operand = { buffer: out.buffer, ld: N, stride: batch === 1 ? 0 : M * N, outer: 'm', inner: 'n', vec4: false };
-
-  const whole: Range = { b: [0, batch], m: [0, M], n: [0, N], k: [0, K] };
-  const ctx: Ctx = { transA, transB, K, opA, opB, opO, biasMode, biasBuffer, relu: !!options.relu, kSplit: 0 };
-  if (splits > 1 && [opA, opB].every((op) => bindBytes(op, whole) <= limit) && splits * M * N * 4 <= limit) {
-    splitK(ctx, out, M, N, splits);
-  } else {
-    forEachPanel(whole, [opA, opB, opO], limit, (r) => dispatchPanel(ctx, r));
-  }
-
+  if (plan.splits > 1) splitK(ctx, out, M, N);
+  else for (const r of plan.panels) dispatchPanel(ctx, r);
   padA?.dispose();
   padB?.dispose();
-  return out;
 }
 
 interface Ctx {
@@ -121,15 +148,16 @@ interface Ctx {
   relu: boolean;
   /** k per split of a split-K product (the batch dimension then runs over splits), else 0. */
   kSplit: number;
+  plan: GemmPlan;
 }
 
 /**
  * A product with too few outputs to occupy the device (fc8's 32×10 over k = 4096) runs as `splits`
  * products over ranges of k, side by side in one dispatch, whose partial sums gemm_sum adds.
  */
-function splitK(c: Ctx, out: Tensor, M: number, N: number, splits: number): void {
-  const kc = roundUp(Math.ceil(c.K / splits), 4);
-  const s = Math.ceil(c.K / kc);
+function splitK(c: Ctx, out: Tensor, M: number, N: number): void {
+  const kc = c.plan.kSplit;
+  const s = c.plan.splits;
   const part = Tensor.empty([s, M, N]);
   const split: Ctx = {
     ...c,
@@ -160,8 +188,6 @@ function dispatchPanel(c: Ctx, r: Range): void {
   const bO = bindRange(c.opO, r);
   const first = r.k[0] === 0 || c.kSplit !== 0;
   const last = r.k[1] === c.K || c.kSplit !== 0;
-  const variant = runtime().gemmVariant;
-  const tile: Tile = chooseTile(variant, M, N);
   const vecOut = c.opO.ld % 4 === 0 && bO.offset % 4 === 0 && c.opO.stride % 4 === 0;
   const u = new Uniforms()
     .u32(M, N, c.kSplit ? c.K : K, first ? 0 : 1)
@@ -169,28 +195,33 @@ function dispatchPanel(c: Ctx, r: Range): void {
     .u32(bA.offset, bB.offset, bO.offset, c.biasMode === 2 ? r.m[0] : r.n[0])
     .u32(c.opA.stride, c.opB.stride, c.opO.stride, last ? c.biasMode : 0)
     .u32(c.kSplit, vecOut ? 1 : 0, 0, 0);
+  const trans = { TRANS_A: c.transA ? 1 : 0, TRANS_B: c.transB ? 1 : 0 };
+  const cfg = c.plan.config;
+  if (c.plan.kernel === 'workgroup' && cfg) {
+    const fit = fitsExactly(cfg, M, N, c.kSplit ? c.K : K, c.kSplit);
+    runtime().dispatch(
+      {
+        files: ['gemm_common', 'gemm_operands', 'gemm_workgroup'],
+        entry: 'main',
+        overrides: { ...trans, BM: cfg.bm, BN: cfg.bn, BK: cfg.bk, TM: cfg.tm, TN: cfg.tn, FIT: fit ? 1 : 0 },
+      },
+      {
+        uniforms: bytesOf(u),
+        buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],
+        workgroups: [Math.ceil(N / cfg.bn), Math.ceil(M / cfg.bm), batches],
+      },
+    );
+    return;
+  }
+  const tile = chooseTile('registers', M, N);
   runtime().dispatch(
-    {
-      files: ['gemm_common', 'gemm_operands', variant === 'workgroup' ? 'gemm_tiled' : 'gemm'],
-      entry: 'main',
-      overrides: { TRANS_A: c.transA ? 1 : 0, TRANS_B: c.transB ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY },
-    },
+    { files: ['gemm_common', 'gemm_operands', 'gemm'], entry: 'main', overrides: { ...trans, WG_X: tile.wgX, WG_Y: tile.wgY } },
     {
       uniforms: bytesOf(u),
       buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],
       workgroups: [Math.ceil(N / (TILE_N * tile.wgX)), Math.ceil(M / (TILE_M * tile.wgY)), batches],
     },
   );
-}
-
-/** The first and one-past-last elements an operand's reads (or writes) touch within a panel. */
-function extent(op: Operand, r: Range): [number, number] {
-  const [b0, b1] = op.stride === 0 ? [0, 1] : r.b;
-  const [o0, o1] = r[op.outer];
-  const [i0, i1] = r[op.inner];
-  const start = b0 * op.stride + o0 * op.ld + i0;
-  const end = (b1 - 1) * op.stride + (o1 - 1) * op.ld + (op.vec4 ? roundUp(i1, 4) : i1);
-  return [start, end];
 }
 
 function bindRange(op: Operand, r: Range): { binding: { buffer: GPUBuffer; offset: number; size: number }; offset: number } {
@@ -202,32 +233,6 @@ function bindRange(op: Operand, r: Range): { binding: { buffer: GPUBuffer; offse
   const byteStart = Math.floor((start * 4) / OFFSET_ALIGN) * OFFSET_ALIGN;
   const byteEnd = Math.min(roundUp(end * 4, 16), op.buffer.size);
   return { binding: { buffer: op.buffer, offset: byteStart, size: byteEnd - byteStart }, offset: start - byteStart / 4 };
-}
-
-const bindBytes = (op: Operand, r: Range): number => {
-  const [start, end] = extent(op, r);
-  return roundUp(end * 4, 16) - Math.floor((start * 4) / OFFSET_ALIGN) * OFFSET_ALIGN;
-};
-
-/**
- * Calls `emit` with panels of the problem whose every binding fits `limit` bytes, halving the
- * outermost dimension of an operand that does not fit (its batch, then its stored rows). Panels
- * that split K come out in increasing k, so the first one writes and the later ones accumulate.
- */
-function forEachPanel(r: Range, ops: Operand[], limit: number, emit: (r: Range) => void): void {
-  const big = ops.find((op) => bindBytes(op, r) > limit);
-  if (!big) {
-    emit(r);
-    return;
-  }
-  const dim: Dim = big.stride !== 0 && r.b[1] - r.b[0] > 1 ? 'b' : big.outer;
-  const [lo, hi] = r[dim];
-  // M, N and K split at multiples of 4 so that every vec4 operand's panel starts on a vec4.
-  const half = Math.ceil((hi - lo) / 2);
-  const mid = lo + (dim === 'b' ? half : roundUp(half, hi - lo > SPLIT_GRAIN ? SPLIT_GRAIN : 4));
-  if (mid >= hi) throw new Error(`webgrad: gemm: a panel of ${big.ld} floats per row cannot fit the binding limit of ${limit} bytes`);
-  forEachPanel({ ...r, [dim]: [lo, mid] }, ops, limit, emit);
-  forEachPanel({ ...r, [dim]: [mid, hi] }, ops, limit, emit);
 }
 
 /** A copy of x viewed as [rows, cols] with each row padded to a multiple of 4 with zeros, or null when cols already is one. */
@@ -247,6 +252,14 @@ function padRows(x: Tensor, rows: number, cols: number): Tensor | null {
     );
   }
   return out;
+}
+
+function problemOf(a: Tensor, b: Tensor, options: GemmOptions): GemmProblem {
+  const transA = !!options.transA;
+  const transB = !!options.transB;
+  const [ba, ra, ca] = dims3(a);
+  const [bb, rb, cb] = dims3(b);
+  return { M: transA ? ca : ra, K: transA ? ra : ca, N: transB ? rb : cb, batchA: ba, batchB: bb, transA, transB };
 }
 
 function dims3(t: Tensor): [number, number, number] {
