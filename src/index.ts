@@ -27,3 +27,5 @@ export { prepareImages, uploadBytes, type PrepareImagesOptions } from './ops/ima
 export { saveSafetensors, loadSafetensors } from './io/checkpoints.js';
 export { encodeSafetensors, decodeSafetensors, type HostTensor, type DecodedSafetensors, type SafetensorsDType } from './io/safetensors-format.js';
 export * as nn from './layers/index.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { nllLoss, mseLoss } from './ops/losses.js';

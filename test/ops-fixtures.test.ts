@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as wg from '../src/index.js';
+import { tensor, type Tensor } from '../src/index.js';
+import { expectClose, setupDevice } from './helpers.js';
+
+// PyTorch 1.13 references written by test/fixtures/ops.py: forward and the gradients of sum(out · gout).
+beforeAll(setupDevice);
+
+interface Stored {
+  shape: number[];
+  data: number[];
+}
+interface Case {
+  name: string;
+  args: Record<string, any>;
+  inputs: Stored[];
+  out: Stored;
+  gout?: number[];
+  grads: (number[] | null)[];
+  [extra: string]: any;
+}
+
+const fixtures = JSON.parse(readFileSync(new URL('./fixtures/ops.json', import.meta.url), 'utf8')) as Record<string, Case[]>;
+
+/** How each fixture group calls webgrad with the case's inputs and arguments. */
+const calls: Record<string, (xs: Tensor[], c: Case) => Tensor> = {
+  softmax: ([x], c) => wg.softmax(x, c.args.axis),
+  logSoftmax: ([x], c) => wg.logSoftmax(x, c.args.axis),
+  nllLoss: ([x], c) => wg.nllLoss(x, tensor(c.labels, [c.labels.length], { dtype: 'int32' })),
+  mseLoss: ([a, b]) => wg.mseLoss(a, b),
+};
+
+for (const [group, cases] of Object.entries(fixtures)) {
+  describe(`${group} against PyTorch`, () => {
+    for (const c of cases) {
+      it(c.name, async () => {
+        const call = calls[group];
+        if (!call) throw new Error(`no call for fixture group ${group}`);
+        const xs = c.inputs.map((s, i) => tensor(s.data, s.shape, { requiresGrad: c.grads[i] !== null }));
+        const out = call(xs, c);
+        expect(out.shape).toEqual(c.out.shape);
+        expectClose(await out.toArray(), c.out.data, 1e-5, 1e-6);
+        if (c.gout) out.backward(tensor(c.gout, c.out.shape));
+        else out.backward();
+        for (let i = 0; i < xs.length; i++) {
+          const expected = c.grads[i];
+          if (expected === null) continue;
+          const g = xs[i].grad;
+          expect(g, `gradient of input ${i}`).not.toBeNull();
+          expectClose(await g!.toArray(), expected, 1e-5, 1e-6);
+        }
+      });
+    }
+  });
+}
