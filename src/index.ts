@@ -29,3 +29,4 @@ export { encodeSafetensors, decodeSafetensors, type HostTensor, type DecodedSafe
 export * as nn from './layers/index.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { nllLoss, mseLoss } from './ops/losses.js';
+export { cat, stack, split, narrow, slice, squeeze, unsqueeze, flatten, type SliceRange } from './ops/indexing.js';

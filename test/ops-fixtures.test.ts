@@ -29,6 +29,14 @@ const calls: Record<string, (xs: Tensor[], c: Case) => Tensor> = {
   logSoftmax: ([x], c) => wg.logSoftmax(x, c.args.axis),
   nllLoss: ([x], c) => wg.nllLoss(x, tensor(c.labels, [c.labels.length], { dtype: 'int32' })),
   mseLoss: ([a, b]) => wg.mseLoss(a, b),
+  cat: (xs, c) => wg.cat(xs, c.args.axis),
+  stack: (xs, c) => wg.stack(xs, c.args.axis),
+  split: ([x], c) => wg.cat(wg.split(x, c.args.sizes, c.args.axis).map((p, i) => wg.mul(p, i + 1)), c.args.axis),
+  narrow: ([x], c) => wg.narrow(x, c.args.axis, c.args.start, c.args.length),
+  slice: ([x], c) => wg.slice(x, c.args.ranges),
+  squeeze: ([x], c) => wg.squeeze(x, c.args.axis),
+  unsqueeze: ([x], c) => wg.unsqueeze(x, c.args.axis),
+  flatten: ([x], c) => wg.flatten(x, c.args.startAxis, c.args.endAxis),
 };
 
 for (const [group, cases] of Object.entries(fixtures)) {
