@@ -30,3 +30,4 @@ export * as nn from './layers/index.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { nllLoss, mseLoss } from './ops/losses.js';
 export { cat, stack, split, narrow, slice, squeeze, unsqueeze, flatten, type SliceRange } from './ops/indexing.js';
+export { where, clamp, min, lt, le, ne } from './ops/selection.js';

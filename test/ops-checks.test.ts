@@ -48,3 +48,17 @@ describe('indexing and joining', () => {
     rejects(() => wg.flatten(x, 2, 1), /flatten: startAxis 2 comes after endAxis 1/);
   });
 });
+
+describe('selection', () => {
+  it('rejects bad conditions, operands and bounds', () => {
+    const x = tensor(randomValues(6, 3), [2, 3]);
+    const y = tensor(randomValues(4, 4), [4]);
+    const ints = tensor([1, 2, 3, 4, 5, 6], [2, 3], { dtype: 'int32' });
+    rejects(() => wg.where(x, x, y), /where: shapes a \[2, 3\] and b \[4\] cannot be broadcast together/);
+    rejects(() => wg.where(x, ints, x), /where: a must be float32, got int32/);
+    rejects(() => wg.clamp(x), /clamp: give min, max or both \(x \[2, 3\]\)/);
+    rejects(() => wg.clamp(x, y as unknown as number), /clamp: min must be a number, got object/);
+    rejects(() => wg.min(x, 2), /min: axis 2 is out of range for a tensor of rank 2/);
+    rejects(() => wg.min(ints), /min: x must be float32, got int32/);
+  });
+});
