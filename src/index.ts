@@ -31,3 +31,5 @@ export { softmax, logSoftmax } from './ops/softmax.js';
 export { nllLoss, mseLoss } from './ops/losses.js';
 export { cat, stack, split, narrow, slice, squeeze, unsqueeze, flatten, type SliceRange } from './ops/indexing.js';
 export { where, clamp, min, lt, le, ne } from './ops/selection.js';
+export { batchNorm, type BatchNormOptions } from './ops/batchnorm.js';
+export { avgPool2d, adaptiveAvgPool2d, type AvgPool2dOptions } from './ops/avgpool.js';

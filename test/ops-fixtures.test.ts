@@ -44,6 +44,24 @@ const calls: Record<string, (xs: Tensor[], c: Case) => Tensor> = {
   lt: ([a, b]) => wg.lt(a, b),
   le: ([a, b]) => wg.le(a, b),
   ne: ([a, b]) => wg.ne(a, b),
+  batchNorm: ([x, w, b], c) => {
+    const mean = tensor(c.runningMean, [c.runningMean.length]);
+    const variance = tensor(c.runningVar, [c.runningVar.length]);
+    running.set(c, [mean, variance]);
+    return wg.batchNorm(x, mean, variance, w ?? null, b ?? null, c.args);
+  },
+  avgPool2d: ([x], c) => wg.avgPool2d(x, c.args as wg.AvgPool2dOptions),
+  adaptiveAvgPool2d: ([x], c) => wg.adaptiveAvgPool2d(x, c.args.outputSize),
+};
+
+/** The running statistics each batchNorm case updated, checked against PyTorch's after the forward. */
+const running = new Map<Case, Tensor[]>();
+const checks: Record<string, (c: Case) => Promise<void>> = {
+  batchNorm: async (c) => {
+    const [mean, variance] = running.get(c)!;
+    expectClose(await mean.toArray(), c.runningMeanAfter, 1e-5, 1e-7);
+    expectClose(await variance.toArray(), c.runningVarAfter, 1e-5, 1e-7);
+  },
 };
 
 for (const [group, cases] of Object.entries(fixtures)) {
@@ -56,6 +74,7 @@ for (const [group, cases] of Object.entries(fixtures)) {
         const out = call(xs, c);
         expect(out.shape).toEqual(c.out.shape);
         expectClose(await out.toArray(), c.out.data, 1e-5, 1e-6);
+        await checks[group]?.(c);
         if (c.grads.every((g) => g === null)) return;
         if (c.gout) out.backward(tensor(c.gout, c.out.shape));
         else out.backward();

@@ -16,7 +16,7 @@ export const KERNEL_FILES = [
   'gemm_common', 'gemm_operands', 'gemm', 'gemm_tiled', 'gemm_texture', 'gemm_pack', 'gemm_pad', 'gemm_sum',
   'sgd',
   'conv', 'maxpool', 'lrn', 'relu', 'dropout', 'loss',
-  'softmax', 'nll', 'strided', 'where', 'adam',
+  'softmax', 'nll', 'strided', 'where', 'adam', 'batchnorm', 'avgpool',
 ] as const;
 
 export type KernelFile = (typeof KERNEL_FILES)[number] | (string & {});
