@@ -19,20 +19,24 @@ function params(d: BatchNormDims, update: boolean): Uint8Array {
 const perElement = (d: BatchNormDims): number => Math.ceil((d.n * d.c * d.s) / 256);
 
 /** Per-channel mean and biased variance of the batch; blends them into the running statistics when given. */
-export function batchStatsKernel(x: Tensor, d: BatchNormDims, running: { mean: Tensor; var: Tensor } | null): { mean: Tensor; var: Tensor } {
+export function batchStatsKernel(
+  x: Tensor, d: BatchNormDims, running: { mean: Tensor; var: Tensor; batchesTracked: Tensor | null } | null,
+): { mean: Tensor; var: Tensor } {
   const mean = Tensor.empty([d.c]);
   const variance = Tensor.empty([d.c]);
   // The stats entry point names the running buffers; without them it writes nothing there but they must be bound.
   const runMean = running?.mean ?? Tensor.empty([d.c]);
   const runVar = running?.var ?? Tensor.empty([d.c]);
+  const counter = running?.batchesTracked ?? Tensor.empty([1], 'int32');
   runtime().dispatch(
     { files: ['batchnorm'], entry: 'stats', overrides: { TRAINING: 1 } },
-    { uniforms: params(d, running !== null), buffers: [x.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer], workgroups: d.c },
+    { uniforms: params(d, running !== null), buffers: [x.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer], workgroups: d.c },
   );
   if (!running) {
     runMean.dispose();
     runVar.dispose();
   }
+  if (counter !== running?.batchesTracked) counter.dispose();
   return { mean, var: variance };
 }
 

@@ -36,6 +36,19 @@ export function batchNorm(
   bias: Tensor | null = null,
   options: BatchNormOptions = {},
 ): Tensor {
+  return batchNormCounting(x, runningMean, runningVar, weight, bias, options, null);
+}
+
+/** batchNorm that also adds 1 to `batchesTracked` (int32 [1]) when it updates the running statistics (BatchNorm2d). */
+export function batchNormCounting(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  options: BatchNormOptions,
+  batchesTracked: Tensor | null,
+): Tensor {
   checkTensor(x, 'batchNorm: x');
   if (x.dtype !== 'float32') throw new WebgradError(`webgrad: batchNorm: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
   if (x.rank < 2) throw new WebgradError(`webgrad: batchNorm: x must be [N, C, ...], got ${fmt(x.shape)}`);
@@ -57,7 +70,7 @@ export function batchNorm(
   const w = weight ?? full([c], 1);
   const b = bias ?? full([c], 0);
   const stats = training
-    ? batchStatsKernel(x, d, runningMean && runningVar ? { mean: runningMean, var: runningVar } : null)
+    ? batchStatsKernel(x, d, runningMean && runningVar ? { mean: runningMean, var: runningVar, batchesTracked } : null)
     : { mean: runningMean!, var: runningVar! };
   const y = batchNormalizeKernel(x, stats.mean, stats.var, w, b, d);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];

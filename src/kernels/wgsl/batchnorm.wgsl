@@ -38,6 +38,8 @@ fn channel(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 @group(0) @binding(3) var<storage, read_write> varOut: array<f32>;
 @group(0) @binding(4) var<storage, read_write> runMean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> runVar: array<f32>;
+// BatchNorm2d's num_batches_tracked, counted on the GPU where the batch is (a dummy for the functional op).
+@group(0) @binding(6) var<storage, read_write> batchesTracked: array<i32>;
 
 @compute @workgroup_size(64)
 fn stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
@@ -63,6 +65,7 @@ fn stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
     if (p.update != 0u) {
       runMean[c] = (1.0 - p.momentum) * runMean[c] + p.momentum * mean;
       runVar[c] = (1.0 - p.momentum) * runVar[c] + p.momentum * variance * p.unbias;
+      if (c == 0u) { batchesTracked[0] += 1; }
     }
   }
 }
