@@ -1,3 +1,4 @@
+import './ops/methods.js';
 export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, type InitOptions } from './device/init.js';
 export type { KernelProfile, KernelTime } from './kernels/profiler.js';
 export type { GemmVariant, WaitMode } from './kernels/runtime.js';
