@@ -57,7 +57,8 @@ describe('selection', () => {
     rejects(() => wg.where(x, x, y), /where: shapes a \[2, 3\] and b \[4\] cannot be broadcast together/);
     rejects(() => wg.where(x, ints, x), /where: a must be float32, got int32/);
     rejects(() => wg.clamp(x), /clamp: give min, max or both \(x \[2, 3\]\)/);
-    rejects(() => wg.clamp(x, y as unknown as number), /clamp: min must be a number, got object/);
+    rejects(() => wg.clamp(x, y), /clamp \(x against min\): shapes a \[2, 3\] and b \[4\] cannot be broadcast together/);
+    rejects(() => wg.clamp(x, null, 'big' as unknown as number), /clamp: max must be a number or a Tensor, got string/);
     rejects(() => wg.min(x, 2), /min: axis 2 is out of range for a tensor of rank 2/);
     rejects(() => wg.min(ints), /min: x must be float32, got int32/);
   });

@@ -38,7 +38,7 @@ const calls: Record<string, (xs: Tensor[], c: Case) => Tensor> = {
   unsqueeze: ([x], c) => wg.unsqueeze(x, c.args.axis),
   flatten: ([x], c) => wg.flatten(x, c.args.startAxis, c.args.endAxis),
   where: ([cond, a, b]) => wg.where(wg.gt(cond, 0), a, b),
-  clamp: ([x], c) => wg.clamp(x, c.args.min, c.args.max),
+  clamp: ([x, lo, hi], c) => (c.args.tensorBounds ? wg.clamp(x, lo, hi ?? null) : wg.clamp(x, c.args.min, c.args.max)),
   min: ([x], c) => wg.min(x, c.args.axes, c.args.keepDims),
   minimum: ([a, b]) => wg.minimum(a, b),
   lt: ([a, b]) => wg.lt(a, b),

@@ -40,29 +40,48 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
 }
 
 /**
- * x limited to [min, max] (either bound may be left out), as torch.clamp with number bounds. The
- * gradient passes where min ≤ x ≤ max, bounds included, as PyTorch's does.
+ * x limited to [min, max], as torch.clamp; either bound may be left out, and each is a number or a
+ * tensor that broadcasts with x. x's gradient passes where min ≤ x ≤ max (bounds included); a tensor
+ * bound's where x lies beyond it (PyTorch's rule, including a min above the max, which gives the max).
  */
-export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+export function clamp(x: Tensor, min?: Operand | null, max?: Operand | null): Tensor {
   checkTensor(x, 'clamp: x');
   if (x.dtype !== 'float32') throw new WebgradError(`webgrad: clamp: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
-  const lo = min ?? undefined;
-  const hi = max ?? undefined;
-  if (lo === undefined && hi === undefined) throw new WebgradError(`webgrad: clamp: give min, max or both (x ${fmt(x.shape)})`);
-  for (const [v, name] of [[lo, 'min'], [hi, 'max']] as const) {
-    if (v !== undefined && typeof v !== 'number') throw new WebgradError(`webgrad: clamp: ${name} must be a number, got ${typeof v}`);
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new WebgradError(`webgrad: clamp: give min, max or both (x ${fmt(x.shape)})`);
   }
+  const bound = (v: Operand | null | undefined, name: string): Operand | null => {
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'number') return v;
+    if (!(v instanceof Tensor)) throw new WebgradError(`webgrad: clamp: ${name} must be a number or a Tensor, got ${typeof v}`);
+    checkTensor(v, `clamp: ${name}`);
+    if (v.dtype !== 'float32') throw new WebgradError(`webgrad: clamp: ${name} must be float32, got ${v.dtype} (shape ${fmt(v.shape)})`);
+    broadcastShapes(x.shape, v.shape, `clamp (x against ${name})`);
+    return v;
+  };
+  const lo = bound(min, 'min');
+  const hi = bound(max, 'max');
   const out = noGrad(() =>
     tidy(() => {
-      const low = lo === undefined ? x : maximum(x, lo);
-      return hi === undefined ? low : minimum(low, hi);
+      const low = lo === null ? x : maximum(x, lo);
+      return hi === null ? low : minimum(low, hi);
     }),
   );
-  return record(out, 'clamp', [x], (g) =>
+  const tensors = [x, ...[lo, hi].filter((b): b is Tensor => b instanceof Tensor)];
+  return record(out, 'clamp', tensors, (g) =>
     tidy(() => {
-      let mask: Tensor | null = lo === undefined ? null : ge(x, lo);
-      if (hi !== undefined) mask = mask ? mul(mask, ge(hi, x)) : ge(hi, x);
-      return [mul(g, mask!)];
+      let mask: Tensor | null = lo === null ? null : ge(x, lo);
+      if (hi !== null) mask = mask ? mul(mask, ge(hi, x)) : ge(hi, x);
+      const grads: (Tensor | null)[] = [x.requiresGrad ? sumTo(mul(g, mask!), x.shape) : null];
+      if (lo instanceof Tensor) {
+        const below = hi === null ? gt(lo, x) : mul(gt(lo, x), gt(hi, lo));
+        grads.push(lo.requiresGrad ? sumTo(mul(g, below), lo.shape) : null);
+      }
+      if (hi instanceof Tensor) {
+        const above = lo === null ? gt(x, hi) : maximum(gt(x, hi), gt(lo, hi));
+        grads.push(hi.requiresGrad ? sumTo(mul(g, above), hi.shape) : null);
+      }
+      return grads;
     }),
   );
 }
