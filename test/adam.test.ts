@@ -120,6 +120,7 @@ describe('Adam state', () => {
     expect(() => new optim.Adam([p], { betas: [0.9, 1] })).toThrow(/Adam: betas must be two numbers in \[0, 1\), got 0.9,1/);
     expect(() => new optim.AdamW([p], { lr: -1 })).toThrow(/AdamW: lr must be a finite number >= 0, got -1/);
     expect(() => new optim.Adam([p], { amsgrad: 1 as unknown as boolean })).toThrow(WebgradError);
+    expect(() => new optim.Adam([p], { maximize: true } as optim.AdamOptions)).toThrow(/Adam: unsupported option maximize \(supported: lr, betas, eps, weightDecay, amsgrad\)/);
     const opt = new optim.Adam([p]);
     expect(() => opt.loadStateDict({ amsgrad: true })).toThrow(/Adam.loadStateDict: state has amsgrad true but this optimizer has false/);
     expect(() => opt.loadStateDict({ steps: [2], tensors: {} })).toThrow(/params\[0\] has 2 steps but state.tensors has no 'state.0.exp_avg'/);

@@ -102,11 +102,30 @@ export function min(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   );
 }
 
+/** Checks a comparison's operands under its own name (lt and le run as gt and ge with them swapped). */
+function checkOperands(op: string, a: Operand, b: Operand): void {
+  for (const [v, name] of [[a, 'a'], [b, 'b']] as const) {
+    if (typeof v === 'number') continue;
+    checkTensor(v, `${op}: ${name}`);
+    if (v.dtype !== 'float32') throw new WebgradError(`webgrad: ${op}: ${name} must be float32, got ${v.dtype} (shape ${fmt(v.shape)})`);
+  }
+  if (typeof a !== 'number' && typeof b !== 'number') broadcastShapes(a.shape, b.shape, op);
+}
+
 /** Comparisons give 1 or 0 (float32) and no gradient. */
-export const lt = (a: Operand, b: Operand): Tensor => gt(b, a);
-export const le = (a: Operand, b: Operand): Tensor => ge(b, a);
+export function lt(a: Operand, b: Operand): Tensor {
+  checkOperands('lt', a, b);
+  return gt(b, a);
+}
+
+export function le(a: Operand, b: Operand): Tensor {
+  checkOperands('le', a, b);
+  return ge(b, a);
+}
+
 /** 1 where a ≠ b (NaN included, as IEEE), else 0. */
 export function ne(a: Operand, b: Operand): Tensor {
+  checkOperands('ne', a, b);
   const same = eq(a, b);
   const out = sub(1, same);
   same.dispose();

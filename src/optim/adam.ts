@@ -34,6 +34,8 @@ export interface AdamState {
   tensors: Record<string, Tensor>;
 }
 
+const OPTION_NAMES: readonly string[] = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'];
+
 const KEYS = { expAvg: 'exp_avg', expAvgSq: 'exp_avg_sq', maxExpAvgSq: 'max_exp_avg_sq' } as const;
 const key = (i: number, name: keyof typeof KEYS): string => `state.${i}.${KEYS[name]}`;
 
@@ -69,6 +71,11 @@ export class Adam {
       if (list.indexOf(p) !== i) throw new WebgradError(`webgrad: ${this.name}: params[${i}] (shape ${fmt(p.shape)}) appears more than once`);
     });
     if (options === null || typeof options !== 'object') throw new WebgradError(`webgrad: ${this.name}: options must be an object`);
+    // PyTorch options this optimizer lacks (maximize, foreach, fused, capturable, …) are refused, not ignored.
+    const unknown = Object.keys(options).filter((k) => !OPTION_NAMES.includes(k));
+    if (unknown.length) {
+      throw new WebgradError(`webgrad: ${this.name}: unsupported option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (supported: ${OPTION_NAMES.join(', ')})`);
+    }
     this.lr = this.checkHyper('lr', options.lr ?? 1e-3);
     const betas = options.betas ?? [0.9, 0.999];
     if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => typeof b !== 'number' || !(b >= 0 && b < 1))) {
