@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // The browser entry (and the core of the Node one, node.ts): no module it reaches uses a Node API.
+import './ops/methods.js';
 export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, type InitOptions } from './device/init.js';
 export type { KernelProfile, KernelTime } from './kernels/profiler.js';
 export type { ConvVariant, GemmVariant, WaitMode } from './kernels/runtime.js';
@@ -28,3 +29,9 @@ export { matmul, linear } from './ops/matmul.js';
 export { prepareImages, uploadBytes, type PrepareImagesOptions } from './ops/image.js';
 export { encodeSafetensors, decodeSafetensors, type HostTensor, type DecodedSafetensors, type SafetensorsDType } from './io/safetensors-format.js';
 export * as nn from './layers/index.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { nllLoss, mseLoss } from './ops/losses.js';
+export { cat, stack, split, narrow, slice, squeeze, unsqueeze, flatten, type SliceRange } from './ops/indexing.js';
+export { where, clamp, min, lt, le, ne } from './ops/selection.js';
+export { batchNorm, type BatchNormOptions } from './ops/batchnorm.js';
+export { avgPool2d, adaptiveAvgPool2d, type AvgPool2dOptions } from './ops/avgpool.js';

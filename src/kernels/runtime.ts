@@ -156,8 +156,24 @@ export class Runtime {
     return pipeline;
   }
 
+  /**
+   * A number that changes whenever a command recorded since could have written `buffer` (a dispatch
+   * that binds it, a copy into it): values read back stay current while it is unchanged.
+   */
+  touchStamp(buffer: GPUBuffer): number {
+    return this.touches.get(buffer) ?? 0;
+  }
+
+  private readonly touches = new WeakMap<GPUBuffer, number>();
+  private touchClock = 0;
+
+  private touch(buffer: GPUBuffer): void {
+    this.touches.set(buffer, ++this.touchClock);
+  }
+
   dispatch(spec: KernelSpec, args: DispatchArgs): void {
     const pipeline = this.pipeline(spec);
+    for (const b of args.buffers) if (!('view' in b)) this.touch('buffer' in b ? b.buffer : b);
     const entries: GPUBindGroupEntry[] = [];
     if (args.uniforms) {
       if (this.arenaUsed === UNIFORM_SLOTS) this.flush();
@@ -218,6 +234,7 @@ export class Runtime {
 
   /** Copies bytes between buffers, in order with the recorded dispatches. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.touch(dst);
     this.encodeCopy('copyBufferToBuffer', (e) => e.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes));
   }
 

@@ -15,6 +15,7 @@ export const KERNEL_FILES = [
   'gemm_common', 'gemm_operands', 'gemm', 'gemm_workgroup', 'gemm_texture', 'gemm_pack', 'gemm_pad', 'gemm_sum',
   'sgd',
   'conv', 'conv_implicit', 'conv_implicit_sum', 'maxpool', 'lrn', 'lrn_wide', 'relu', 'dropout', 'loss',
+  'softmax', 'nll', 'strided', 'where', 'adam', 'batchnorm', 'avgpool',
 ] as const;
 
 export type KernelFile = (typeof KERNEL_FILES)[number] | (string & {});

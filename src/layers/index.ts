@@ -5,3 +5,6 @@ export { ReLU, Flatten, MaxPool2d, LocalResponseNorm, type MaxPool2dLayerOptions
 export { Dropout, type DropoutLayerOptions } from './dropout.js';
 export { Sequential } from './sequential.js';
 export { initialise, deriveSeed, INIT_SCHEMES, type InitScheme, type InitialiseOptions, type LayerInitOptions } from './init.js';
+export { BatchNorm2d, type BatchNormLayerOptions } from './batchnorm.js';
+export { AvgPool2d, AdaptiveAvgPool2d, type AvgPool2dLayerOptions } from './pooling.js';
+export { Sigmoid, Tanh, Softmax } from './activations.js';

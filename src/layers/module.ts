@@ -25,6 +25,7 @@ export abstract class Module {
   training = true;
   private readonly ownParameters = new Map<string, Tensor>();
   private readonly ownChildren = new Map<string, Module>();
+  private readonly ownBuffers = new Map<string, Tensor>();
 
   abstract forward(x: Tensor): Tensor;
 
@@ -41,6 +42,21 @@ export abstract class Module {
     t.requiresGrad = true;
     this.ownParameters.set(name, t);
     return t;
+  }
+
+  /**
+   * Registers state that is not a parameter (BatchNorm's running statistics): in the state dict under
+   * its dotted name, after the module's parameters, as PyTorch's buffers; kept out of every tidy scope.
+   */
+  protected addBuffer(name: string, t: Tensor): Tensor {
+    this.checkName(name);
+    this.ownBuffers.set(name, keep(t));
+    return t;
+  }
+
+  /** Every buffer, named as PyTorch names them, module by module. */
+  namedBuffers(): [string, Tensor][] {
+    return this.namedModules().flatMap(([path, m]) => [...m.ownBuffers].map(([name, t]): [string, Tensor] => [path ? `${path}.${name}` : name, t]));
   }
 
   protected addModule<M extends Module>(name: string, module: M): M {
@@ -111,9 +127,19 @@ export abstract class Module {
     }
   }
 
-  /** The parameters by name: the module's own tensors (not copies), as PyTorch's state_dict. */
+  /**
+   * The parameters and buffers by name: the module's own tensors (not copies), as PyTorch's
+   * state_dict (each module's parameters, then its buffers).
+   */
   stateDict(): Record<string, Tensor> {
-    return Object.fromEntries(this.namedParameters());
+    const params = new Map(this.namedParameters());
+    const out: [string, Tensor][] = [];
+    for (const [path, m] of this.namedModules()) {
+      const prefix = path ? `${path}.` : '';
+      for (const name of m.ownParameters.keys()) if (params.has(prefix + name)) out.push([prefix + name, params.get(prefix + name)!]);
+      for (const [name, t] of m.ownBuffers) out.push([prefix + name, t]);
+    }
+    return Object.fromEntries(out);
   }
 
   /**
@@ -123,7 +149,7 @@ export abstract class Module {
   loadStateDict(state: Record<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     if (state === null || typeof state !== 'object') throw new WebgradError('webgrad: loadStateDict: state must be a record of tensors');
     const strict = options.strict ?? true;
-    const own = new Map(this.namedParameters());
+    const own = new Map(Object.entries(this.stateDict()));
     const missingKeys = [...own.keys()].filter((k) => !(k in state));
     const unexpectedKeys = Object.keys(state).filter((k) => !own.has(k));
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
@@ -137,9 +163,9 @@ export abstract class Module {
       if (!(key in state)) continue;
       const src = state[key];
       checkTensor(src, `loadStateDict: '${key}'`);
-      if (src.dtype !== 'float32' || src.shape.join() !== target.shape.join()) {
+      if (src.dtype !== target.dtype || src.shape.join() !== target.shape.join()) {
         throw new WebgradError(
-          `webgrad: loadStateDict: '${key}' has shape ${fmt(src.shape)} (${src.dtype}) but the parameter has ${fmt(target.shape)} (float32)`,
+          `webgrad: loadStateDict: '${key}' has shape ${fmt(src.shape)} (${src.dtype}) but the parameter has ${fmt(target.shape)} (${target.dtype})`,
         );
       }
       pairs.push([src, target]);
@@ -148,16 +174,17 @@ export abstract class Module {
     return { missingKeys, unexpectedKeys };
   }
 
-  /** Frees every parameter (and its gradient), this module's and its children's. */
+  /** Frees every parameter (and its gradient) and buffer, this module's and its children's. */
   dispose(): void {
     for (const t of this.parameters()) t.dispose();
+    for (const [, t] of this.namedBuffers()) t.dispose();
   }
 
   private checkName(name: string): void {
     if (typeof name !== 'string' || name === '' || name.includes('.')) {
       throw new WebgradError(`webgrad: ${this.constructor.name}: name '${String(name)}' must be a non-empty string without '.'`);
     }
-    if (this.ownParameters.has(name) || this.ownChildren.has(name)) {
+    if (this.ownParameters.has(name) || this.ownChildren.has(name) || this.ownBuffers.has(name)) {
       throw new WebgradError(`webgrad: ${this.constructor.name}: '${name}' is already registered`);
     }
   }

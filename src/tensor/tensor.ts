@@ -42,6 +42,8 @@ export class Tensor {
   /** How this tensor was computed, when autograd recorded it. */
   node: GradNode | null = null;
   private storageRef: Storage | null;
+  /** The values the last toArray() read, with the buffer's touch stamp then (small tensors only). */
+  private readBack: { values: Float32Array | Int32Array; stamp: number } | null = null;
 
   constructor(shape: Shape, storage: Storage, readonly dtype: DType = 'float32') {
     this.shape = Object.freeze([...shape]);
@@ -80,8 +82,11 @@ export class Tensor {
 
   /** Reads the elements back from the GPU. */
   async toArray(): Promise<Float32Array | Int32Array> {
+    const stamp = runtime().touchStamp(this.buffer);
     const bytes = await runtime().read(this.buffer, this.size * 4);
-    return this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+    const values = this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+    if (this.size <= PREVIEW_ELEMENTS) this.readBack = { values: values.slice(), stamp };
+    return values;
   }
 
   /** The single element of a one-element tensor. */
@@ -107,9 +112,31 @@ export class Tensor {
     }
   }
 
+  /**
+   * Shape and dtype, and the values for a small tensor whose values toArray() has read and that no
+   * GPU command could have changed since (toString never reads from the GPU itself).
+   */
   toString(): string {
-    return `Tensor(${fmt(this.shape)}, ${this.dtype}${this.disposed ? ', disposed' : ''})`;
+    const current = this.readBack && !this.disposed && runtime().touchStamp(this.buffer) === this.readBack.stamp;
+    const values = current ? `, ${nested(this.readBack!.values, this.shape)}` : '';
+    return `Tensor(${fmt(this.shape)}, ${this.dtype}${this.disposed ? ', disposed' : ''}${values})`;
   }
+
+  /** What Node's console.log and util.inspect show: toString(). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+/** Tensors up to this many elements keep the values toArray() read, for toString(). */
+const PREVIEW_ELEMENTS = 64;
+
+/** Values as nested lists by shape: [[1, 2], [3, 4]]. */
+function nested(values: ArrayLike<number>, shape: Shape, at = 0, depth = 0): string {
+  if (depth === shape.length) return String(Number(values[at].toPrecision(6)));
+  const stride = shape.slice(depth + 1).reduce((n, d) => n * d, 1);
+  const items = Array.from({ length: shape[depth] }, (_, i) => nested(values, shape, at + i * stride, depth + 1));
+  return `[${items.join(', ')}]`;
 }
 
 /** Checks that a tensor argument is a live tensor; `what` names the argument in the error. */

@@ -1,0 +1,120 @@
+/**
+ * npm run cifar-resnet -- [--data PATH] [--epochs N] [--batch N] [--lr X] [--width N] [--train-subset N]
+ *                        [--test-subset N] [--seed N]
+ * Trains the small ResNet of model.ts on CIFAR-10 with Adam, random crops and flips, reporting each
+ * epoch's training loss, test loss and accuracy (see README.md beside this file).
+ */
+import { parseArgs } from 'node:util';
+import { adapterInfo, flush, init, keep, logSoftmax, memory, nllLoss, noGrad, optim, release, tensor, tidy, type Tensor } from '../../src/index.js';
+import { ensureCifar10, epochBatches, loadCifar10, mixSeed, prepareBatch, rgbPca, takeSubset, type CifarSplit, type InputConfig } from '../alexnet-cifar/data/index.js';
+import { ResNet } from './model.js';
+
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    epochs: { type: 'string', default: '3' },
+    batch: { type: 'string', default: '64' },
+    lr: { type: 'string', default: '0.002' },
+    width: { type: 'string', default: '16' },
+    'train-subset': { type: 'string' },
+    'test-subset': { type: 'string' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+
+function int(name: keyof typeof args): number | undefined {
+  const v = args[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
+  return n;
+}
+
+/** Mean loss over the split and accuracy, with the running BatchNorm statistics (eval mode). */
+async function evaluate(model: ResNet, split: CifarSplit, input: InputConfig): Promise<{ loss: number; accuracy: number }> {
+  model.eval();
+  let lossSum = 0;
+  let correct = 0;
+  for (const indices of epochBatches(split.count, 200, { shuffle: false })) {
+    const { x, labels } = prepareBatch(split, indices, input);
+    const y = tensor(labels, [labels.length], { dtype: 'int32' });
+    const { loss, hits } = noGrad(() =>
+      tidy(() => {
+        const logits = model.forward(x);
+        return { loss: nllLoss(logSoftmax(logits, 1), y), hits: logits.countCorrect(y) };
+      }),
+    );
+    lossSum += (await loss.item()) * labels.length;
+    correct += await hits.item();
+    for (const t of [x, y, loss, hits]) t.dispose();
+  }
+  model.train();
+  return { loss: lossSum / split.count, accuracy: correct / split.count };
+}
+
+async function main(): Promise<void> {
+  const epochs = int('epochs')!;
+  const batch = int('batch')!;
+  const seed = int('seed')!;
+  await init();
+  const adapter = adapterInfo();
+  console.log(`adapter: ${adapter.description || adapter.device || adapter.vendor}${adapter.software ? ' (software)' : ''}`);
+  const source = await ensureCifar10({ dataDir: args.data });
+  const data = await loadCifar10(source);
+  const train = takeSubset(data.train, int('train-subset'));
+  const test = takeSubset(data.test, int('test-subset'));
+  const stats = rgbPca(data.train.images);
+  const std = [0.247, 0.243, 0.261];
+  const input: InputConfig = { outSize: 32, mean: stats.mean, std, augment: { padding: 4, flip: true } };
+  const evalInput: InputConfig = { outSize: 32, mean: stats.mean, std };
+
+  const model = new ResNet({ width: int('width'), seed });
+  const opt = new optim.Adam(model.parameters(), { lr: Number(args.lr) });
+  console.log(`ResNet: ${model.parameterCount().toLocaleString('en')} parameters; ${train.count} training, ${test.count} test images; batch ${batch}, Adam lr ${opt.lr}`);
+
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const started = performance.now();
+    let lossSum = 0;
+    let seen = 0;
+    // The loss of step t is read after step t + 1 is submitted, so that the GPU never waits for JavaScript.
+    let pending: { loss: Tensor; n: number } | null = null;
+    const settle = async () => {
+      if (!pending) return;
+      lossSum += (await pending.loss.item()) * pending.n;
+      seen += pending.n;
+      pending.loss.dispose();
+      pending = null;
+    };
+    const batches = epochBatches(train.count, batch, { shuffle: true, seed, epoch, dropLast: true });
+    for (const [b, indices] of batches.entries()) {
+      const loss = tidy(() => {
+        const { x, labels } = prepareBatch(train, indices, input, mixSeed(seed, epoch, b));
+        const l = nllLoss(logSoftmax(model.forward(x), 1), labels);
+        opt.zeroGrad();
+        l.backward();
+        opt.step();
+        return keep(l);
+      });
+      flush();
+      await settle();
+      pending = { loss, n: indices.length };
+    }
+    await settle();
+    const seconds = (performance.now() - started) / 1000;
+    const evaluation = await evaluate(model, test, evalInput);
+    console.log(
+      `epoch ${epoch}: train loss ${(lossSum / seen).toFixed(4)}, test loss ${evaluation.loss.toFixed(4)}, ` +
+        `test accuracy ${(100 * evaluation.accuracy).toFixed(1)}%, ${(seen / seconds).toFixed(1)} images/s training`,
+    );
+  }
+  const live = memory();
+  console.log(`GPU memory: ${live.liveBuffers} live buffers, ${(live.liveBytes / 2 ** 20).toFixed(1)} MiB`);
+}
+
+main()
+  .then(() => release())
+  .catch(async (error: Error) => {
+    console.error(error.name === 'CifarError' ? `cifar-resnet: ${error.message}` : error);
+    await release().catch(() => undefined);
+    process.exit(1);
+  });

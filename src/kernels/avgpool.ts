@@ -1,0 +1,32 @@
+import { runtime } from '../device/current.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Uniforms, bytesOf } from './uniforms.js';
+
+/** x [n, c, h, w] pooled to [n, c, oh, ow]; kernel, stride and padding are unused when adaptive. */
+export interface AvgPoolGeometry {
+  n: number; c: number; h: number; w: number; oh: number; ow: number;
+  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number;
+  adaptive: boolean;
+  countIncludePad: boolean;
+}
+
+function spec(g: AvgPoolGeometry, entry: string) {
+  return { files: ['avgpool'], entry, overrides: { ADAPTIVE: g.adaptive ? 1 : 0, COUNT_PAD: g.countIncludePad ? 1 : 0 } };
+}
+
+const params = (g: AvgPoolGeometry): Uint8Array =>
+  bytesOf(new Uniforms().u32(g.n, g.c, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw));
+
+export function avgPoolKernel(x: Tensor, g: AvgPoolGeometry): Tensor {
+  const out = Tensor.empty([g.n, g.c, g.oh, g.ow]);
+  if (out.size === 0) return out;
+  runtime().dispatch(spec(g, 'forward'), { uniforms: params(g), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / 256) });
+  return out;
+}
+
+export function avgPoolBackwardKernel(grad: Tensor, g: AvgPoolGeometry): Tensor {
+  const dx = Tensor.empty([g.n, g.c, g.h, g.w]);
+  if (dx.size === 0) return dx;
+  runtime().dispatch(spec(g, 'backward'), { uniforms: params(g), buffers: [grad.buffer, dx.buffer], workgroups: Math.ceil(dx.size / 256) });
+  return dx;
+}

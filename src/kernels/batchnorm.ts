@@ -1,0 +1,78 @@
+import { runtime } from '../device/current.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Uniforms, bytesOf } from './uniforms.js';
+
+/** x viewed as [n, c, s]; the running statistics' momentum and eps. */
+export interface BatchNormDims {
+  n: number;
+  c: number;
+  s: number;
+  momentum: number;
+  eps: number;
+}
+
+function params(d: BatchNormDims, update: boolean): Uint8Array {
+  const m = d.n * d.s;
+  return bytesOf(new Uniforms().u32(d.n, d.c, d.s, update ? 1 : 0).f32(d.momentum, d.eps, m > 0 ? 1 / m : 0, m > 1 ? m / (m - 1) : 1));
+}
+
+const perElement = (d: BatchNormDims): number => Math.ceil((d.n * d.c * d.s) / 256);
+
+/** Per-channel mean and biased variance of the batch; blends them into the running statistics when given. */
+export function batchStatsKernel(
+  x: Tensor, d: BatchNormDims, running: { mean: Tensor; var: Tensor; batchesTracked: Tensor | null } | null,
+): { mean: Tensor; var: Tensor } {
+  const mean = Tensor.empty([d.c]);
+  const variance = Tensor.empty([d.c]);
+  // The stats entry point names the running buffers; without them it writes nothing there but they must be bound.
+  const runMean = running?.mean ?? Tensor.empty([d.c]);
+  const runVar = running?.var ?? Tensor.empty([d.c]);
+  const counter = running?.batchesTracked ?? Tensor.empty([1], 'int32');
+  runtime().dispatch(
+    { files: ['batchnorm'], entry: 'stats', overrides: { TRAINING: 1 } },
+    { uniforms: params(d, running !== null), buffers: [x.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer], workgroups: d.c },
+  );
+  if (!running) {
+    runMean.dispose();
+    runVar.dispose();
+  }
+  if (counter !== running?.batchesTracked) counter.dispose();
+  return { mean, var: variance };
+}
+
+export function batchNormalizeKernel(x: Tensor, mean: Tensor, variance: Tensor, weight: Tensor, bias: Tensor, d: BatchNormDims): Tensor {
+  const y = Tensor.empty(x.shape);
+  if (y.size === 0) return y;
+  runtime().dispatch(
+    { files: ['batchnorm'], entry: 'normalize', overrides: { TRAINING: 1 } },
+    { uniforms: params(d, false), buffers: [x.buffer, mean.buffer, variance.buffer, weight.buffer, bias.buffer, y.buffer], workgroups: perElement(d) },
+  );
+  return y;
+}
+
+/** Per channel Σ g (the bias gradient) and Σ g·x̂ (the weight gradient). */
+export function batchNormSumsKernel(x: Tensor, mean: Tensor, variance: Tensor, g: Tensor, d: BatchNormDims): { sumG: Tensor; sumGX: Tensor } {
+  const sumG = Tensor.empty([d.c]);
+  const sumGX = Tensor.empty([d.c]);
+  runtime().dispatch(
+    { files: ['batchnorm'], entry: 'backwardSums', overrides: { TRAINING: 1 } },
+    { uniforms: params(d, false), buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, sumG.buffer, sumGX.buffer], workgroups: d.c },
+  );
+  return { sumG, sumGX };
+}
+
+export function batchNormInputGradKernel(
+  x: Tensor, mean: Tensor, variance: Tensor, g: Tensor, weight: Tensor, sums: { sumG: Tensor; sumGX: Tensor }, d: BatchNormDims, training: boolean,
+): Tensor {
+  const dx = Tensor.empty(x.shape);
+  if (dx.size === 0) return dx;
+  runtime().dispatch(
+    { files: ['batchnorm'], entry: 'backwardInput', overrides: { TRAINING: training ? 1 : 0 } },
+    {
+      uniforms: params(d, false),
+      buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, weight.buffer, sums.sumG.buffer, sums.sumGX.buffer, dx.buffer],
+      workgroups: perElement(d),
+    },
+  );
+  return dx;
+}

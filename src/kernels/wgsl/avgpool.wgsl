@@ -1,0 +1,86 @@
+// 2-D average pooling of x [N, C, H, W], as PyTorch's avg_pool2d (floor mode) and adaptive_avg_pool2d.
+// Along each axis, output o averages the input span [start, end):
+//   fixed windows:  start = o·stride − pad, end = min(start + kernel, size + pad), then clamped to the
+//                   input; the divisor counts the padded span (COUNT_PAD, PyTorch's count_include_pad)
+//                   or the clamped one;
+//   ADAPTIVE:       start = ⌊o·size/out⌋, end = ⌈(o + 1)·size/out⌉.
+// backward: each input element gathers g/divisor from the outputs whose span holds it (no atomics).
+override ADAPTIVE: bool;
+override COUNT_PAD: bool;
+struct Params {
+  n: u32, c: u32, h: u32, w: u32,
+  oh: u32, ow: u32, kh: u32, kw: u32,
+  sh: u32, sw: u32, ph: u32, pw: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+// (start, end) clamped to the input, and the span's divisor along one axis.
+fn span(o: i32, size: i32, outSize: i32, k: i32, s: i32, pad: i32) -> vec3<i32> {
+  if (ADAPTIVE) {
+    let a = (o * size) / outSize;
+    let b = ((o + 1) * size + outSize - 1) / outSize;
+    return vec3<i32>(a, b, b - a);
+  }
+  let a = o * s - pad;
+  let b = min(a + k, size + pad);
+  let lo = max(a, 0);
+  let hi = min(b, size);
+  return vec3<i32>(lo, hi, select(hi - lo, b - a, COUNT_PAD));
+}
+
+fn linearIndex(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
+  return (wid.y * nwg.x + wid.x) * 256u + lid;
+}
+
+@compute @workgroup_size(256)
+fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+           @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = linearIndex(wid, lid, nwg);
+  if (i >= p.n * p.c * p.oh * p.ow) { return; }
+  let ox = i32(i % p.ow);
+  let oy = i32((i / p.ow) % p.oh);
+  let plane = i / (p.ow * p.oh);
+  let sy = span(oy, i32(p.h), i32(p.oh), i32(p.kh), i32(p.sh), i32(p.ph));
+  let sx = span(ox, i32(p.w), i32(p.ow), i32(p.kw), i32(p.sw), i32(p.pw));
+  var acc = 0.0;
+  for (var y = sy.x; y < sy.y; y++) {
+    let row = (plane * p.h + u32(y)) * p.w;
+    for (var x = sx.x; x < sx.y; x++) { acc += src[row + u32(x)]; }
+  }
+  dst[i] = acc / f32(sy.z * sx.z);
+}
+
+// The outputs along one axis whose span may hold input position `at`: [first, last) (checked again by span).
+fn candidates(at: i32, size: i32, outSize: i32, k: i32, s: i32, pad: i32) -> vec2<i32> {
+  if (ADAPTIVE) {
+    return vec2<i32>((at * outSize) / size, min(((at + 1) * outSize + size - 1) / size, outSize));
+  }
+  let reach = at + pad;
+  let first = select(0, (reach - k) / s + 1, reach >= k);
+  return vec2<i32>(first, min(reach / s + 1, outSize));
+}
+
+@compute @workgroup_size(256)
+fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+            @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = linearIndex(wid, lid, nwg);
+  if (i >= p.n * p.c * p.h * p.w) { return; }
+  let ix = i32(i % p.w);
+  let iy = i32((i / p.w) % p.h);
+  let plane = i / (p.w * p.h);
+  let cy = candidates(iy, i32(p.h), i32(p.oh), i32(p.kh), i32(p.sh), i32(p.ph));
+  let cx = candidates(ix, i32(p.w), i32(p.ow), i32(p.kw), i32(p.sw), i32(p.pw));
+  var acc = 0.0;
+  for (var oy = cy.x; oy < cy.y; oy++) {
+    let sy = span(oy, i32(p.h), i32(p.oh), i32(p.kh), i32(p.sh), i32(p.ph));
+    if (iy < sy.x || iy >= sy.y) { continue; }
+    for (var ox = cx.x; ox < cx.y; ox++) {
+      let sx = span(ox, i32(p.w), i32(p.ow), i32(p.kw), i32(p.sw), i32(p.pw));
+      if (ix < sx.x || ix >= sx.y) { continue; }
+      acc += src[(plane * p.oh + u32(oy)) * p.ow + u32(ox)] / f32(sy.z * sx.z);
+    }
+  }
+  dst[i] = acc;
+}

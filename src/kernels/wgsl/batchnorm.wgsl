@@ -1,0 +1,139 @@
+// Batch normalisation of x viewed as [N, C, S] (S = the spatial size), per channel c.
+// stats: one workgroup per channel finds the mean and then the biased variance as the mean of squared
+//   deviations (two passes over the channel: no cancellation of E[x²] − E[x]²), and when UPDATE blends
+//   them into the running statistics, the variance unbiased by M/(M − 1) (M = N·S), as PyTorch does.
+// normalize: y = (x − mean_c) / sqrt(var_c + eps) · w_c + b_c, from the batch's or the running statistics.
+// backwardSums: per channel Σ g and Σ g·x̂ (x̂ the normalised input): the bias and weight gradients.
+// backwardInput: dx = w·invstd·(g − Σg/M − x̂·Σg·x̂/M) with batch statistics (TRAINING), w·invstd·g with
+//   running ones (constants then).
+override TRAINING: bool;
+struct Params { n: u32, c: u32, s: u32, update: u32, momentum: f32, eps: f32, invM: f32, unbias: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+
+const WG: u32 = 64u;
+var<workgroup> scratch: array<f32, 64>;
+
+fn sumShared(lid: u32) -> f32 {
+  for (var w = WG / 2u; w > 0u; w /= 2u) {
+    workgroupBarrier();
+    if (lid < w) { scratch[lid] += scratch[lid + w]; }
+  }
+  workgroupBarrier();
+  let total = scratch[0];
+  workgroupBarrier();
+  return total;
+}
+
+// Index in x of the j-th element (j in [0, N·S)) of channel c.
+fn at(c: u32, j: u32) -> u32 {
+  return ((j / p.s) * p.c + c) * p.s + j % p.s;
+}
+
+fn channel(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return wid.y * nwg.x + wid.x;
+}
+
+@group(0) @binding(2) var<storage, read_write> meanOut: array<f32>;
+@group(0) @binding(3) var<storage, read_write> varOut: array<f32>;
+@group(0) @binding(4) var<storage, read_write> runMean: array<f32>;
+@group(0) @binding(5) var<storage, read_write> runVar: array<f32>;
+// BatchNorm2d's num_batches_tracked, counted on the GPU where the batch is (a dummy for the functional op).
+@group(0) @binding(6) var<storage, read_write> batchesTracked: array<i32>;
+
+@compute @workgroup_size(64)
+fn stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+         @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = channel(wid, nwg);
+  // Uniform control flow: the whole workgroup leaves together.
+  if (c >= p.c) { return; }
+  let m = p.n * p.s;
+  var acc = 0.0;
+  for (var j = lid; j < m; j += WG) { acc += x[at(c, j)]; }
+  scratch[lid] = acc;
+  let mean = sumShared(lid) * p.invM;
+  acc = 0.0;
+  for (var j = lid; j < m; j += WG) {
+    let d = x[at(c, j)] - mean;
+    acc += d * d;
+  }
+  scratch[lid] = acc;
+  let variance = sumShared(lid) * p.invM;
+  if (lid == 0u) {
+    meanOut[c] = mean;
+    varOut[c] = variance;
+    if (p.update != 0u) {
+      runMean[c] = (1.0 - p.momentum) * runMean[c] + p.momentum * mean;
+      runVar[c] = (1.0 - p.momentum) * runVar[c] + p.momentum * variance * p.unbias;
+      if (c == 0u) { batchesTracked[0] += 1; }
+    }
+  }
+}
+
+@group(0) @binding(2) var<storage, read> mean: array<f32>;
+@group(0) @binding(3) var<storage, read> variance: array<f32>;
+@group(0) @binding(4) var<storage, read> weight: array<f32>;
+@group(0) @binding(5) var<storage, read> bias: array<f32>;
+@group(0) @binding(6) var<storage, read_write> y: array<f32>;
+
+fn linearIndex(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
+  return (wid.y * nwg.x + wid.x) * 256u + lid;
+}
+
+@compute @workgroup_size(256)
+fn normalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+             @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = linearIndex(wid, lid, nwg);
+  if (i >= p.n * p.c * p.s) { return; }
+  let c = (i / p.s) % p.c;
+  y[i] = (x[i] - mean[c]) / sqrt(variance[c] + p.eps) * weight[c] + bias[c];
+}
+
+@group(0) @binding(4) var<storage, read> g: array<f32>;
+@group(0) @binding(5) var<storage, read_write> sumG: array<f32>;
+@group(0) @binding(6) var<storage, read_write> sumGX: array<f32>;
+
+@compute @workgroup_size(64)
+fn backwardSums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+                @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = channel(wid, nwg);
+  if (c >= p.c) { return; }
+  let m = p.n * p.s;
+  let mu = mean[c];
+  let invstd = 1.0 / sqrt(variance[c] + p.eps);
+  var sg = 0.0;
+  var sgx = 0.0;
+  for (var j = lid; j < m; j += WG) {
+    let k = at(c, j);
+    sg += g[k];
+    sgx += g[k] * (x[k] - mu) * invstd;
+  }
+  scratch[lid] = sg;
+  let totalG = sumShared(lid);
+  scratch[lid] = sgx;
+  let totalGX = sumShared(lid);
+  if (lid == 0u) {
+    sumG[c] = totalG;
+    sumGX[c] = totalGX;
+  }
+}
+
+@group(0) @binding(5) var<storage, read> weightIn: array<f32>;
+@group(0) @binding(6) var<storage, read> sumGIn: array<f32>;
+@group(0) @binding(7) var<storage, read> sumGXIn: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dx: array<f32>;
+
+@compute @workgroup_size(256)
+fn backwardInput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+                 @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = linearIndex(wid, lid, nwg);
+  if (i >= p.n * p.c * p.s) { return; }
+  let c = (i / p.s) % p.c;
+  let invstd = 1.0 / sqrt(variance[c] + p.eps);
+  if (TRAINING) {
+    let xhat = (x[i] - mean[c]) * invstd;
+    dx[i] = weightIn[c] * invstd * (g[i] - sumGIn[c] * p.invM - xhat * sumGXIn[c] * p.invM);
+  } else {
+    dx[i] = weightIn[c] * invstd * g[i];
+  }
+}

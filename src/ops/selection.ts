@@ -1,0 +1,133 @@
+import { WebgradError } from '../device/errors.js';
+import { noGrad, record } from '../autograd/engine.js';
+import { whereKernel } from '../kernels/where.js';
+import { broadcastShapes, fmt, normaliseAxes } from '../tensor/shape.js';
+import { tidy } from '../tensor/scope.js';
+import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { full } from './creation.js';
+import { div, eq, ge, gt, maximum, minimum, mul, neg, sub, type Operand } from './elementwise.js';
+import { expand, sumTo } from './layout.js';
+import { max, sum, type Axes } from './reduce.js';
+
+function operand(v: Operand, what: string): Tensor {
+  if (typeof v === 'number') return full([], v);
+  checkTensor(v, what);
+  if (v.dtype !== 'float32') throw new WebgradError(`webgrad: ${what} must be float32, got ${v.dtype} (shape ${fmt(v.shape)})`);
+  return v;
+}
+
+/**
+ * a where cond is true (not zero), b elsewhere, element-wise with broadcasting (torch.where). cond is
+ * a float32 mask (as lt, gt, … give) or int32; a and b may be numbers. Gradients flow to the branch taken.
+ */
+export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  checkTensor(cond, 'where: cond');
+  const ta = operand(a, 'where: a');
+  const tb = operand(b, 'where: b');
+  const shape = broadcastShapes(cond.shape, broadcastShapes(ta.shape, tb.shape, 'where'), 'where (cond against a and b)');
+  const out = whereKernel(cond, ta, tb, shape);
+  record(out, 'where', [ta, tb], (g) =>
+    tidy(() => {
+      const zero = full([], 0);
+      return [ta.requiresGrad ? sumTo(whereKernel(cond, g, zero, shape), ta.shape) : null, tb.requiresGrad ? sumTo(whereKernel(cond, zero, g, shape), tb.shape) : null];
+    }),
+  );
+  if (!out.node) {
+    if (ta !== a) ta.dispose();
+    if (tb !== b) tb.dispose();
+  }
+  return out;
+}
+
+/**
+ * x limited to [min, max], as torch.clamp; either bound may be left out, and each is a number or a
+ * tensor that broadcasts with x. x's gradient passes where min ≤ x ≤ max (bounds included); a tensor
+ * bound's where x lies beyond it (PyTorch's rule, including a min above the max, which gives the max).
+ */
+export function clamp(x: Tensor, min?: Operand | null, max?: Operand | null): Tensor {
+  checkTensor(x, 'clamp: x');
+  if (x.dtype !== 'float32') throw new WebgradError(`webgrad: clamp: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new WebgradError(`webgrad: clamp: give min, max or both (x ${fmt(x.shape)})`);
+  }
+  const bound = (v: Operand | null | undefined, name: string): Operand | null => {
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'number') return v;
+    if (!(v instanceof Tensor)) throw new WebgradError(`webgrad: clamp: ${name} must be a number or a Tensor, got ${typeof v}`);
+    checkTensor(v, `clamp: ${name}`);
+    if (v.dtype !== 'float32') throw new WebgradError(`webgrad: clamp: ${name} must be float32, got ${v.dtype} (shape ${fmt(v.shape)})`);
+    broadcastShapes(x.shape, v.shape, `clamp (x against ${name})`);
+    return v;
+  };
+  const lo = bound(min, 'min');
+  const hi = bound(max, 'max');
+  const out = noGrad(() =>
+    tidy(() => {
+      const low = lo === null ? x : maximum(x, lo);
+      return hi === null ? low : minimum(low, hi);
+    }),
+  );
+  const tensors = [x, ...[lo, hi].filter((b): b is Tensor => b instanceof Tensor)];
+  return record(out, 'clamp', tensors, (g) =>
+    tidy(() => {
+      let mask: Tensor | null = lo === null ? null : ge(x, lo);
+      if (hi !== null) mask = mask ? mul(mask, ge(hi, x)) : ge(hi, x);
+      const grads: (Tensor | null)[] = [x.requiresGrad ? sumTo(mul(g, mask!), x.shape) : null];
+      if (lo instanceof Tensor) {
+        const below = hi === null ? gt(lo, x) : mul(gt(lo, x), gt(hi, lo));
+        grads.push(lo.requiresGrad ? sumTo(mul(g, below), lo.shape) : null);
+      }
+      if (hi instanceof Tensor) {
+        const above = lo === null ? gt(x, hi) : maximum(gt(x, hi), gt(lo, hi));
+        grads.push(hi.requiresGrad ? sumTo(mul(g, above), hi.shape) : null);
+      }
+      return grads;
+    }),
+  );
+}
+
+/** Minimum over axes; its gradient is shared equally by tied minima, as torch.amin does. */
+export function min(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  checkTensor(x, 'min: x');
+  if (x.dtype !== 'float32') throw new WebgradError(`webgrad: min: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
+  const ax = normaliseAxes(axes, x.rank, 'min');
+  const out = noGrad(() => tidy(() => neg(max(neg(x), ax, keepDims))));
+  return record(out, 'min', [x], (g) =>
+    tidy(() => {
+      const kept = x.shape.map((d, i) => (ax.includes(i) ? 1 : d));
+      const mask = eq(x, expand(out.reshape(kept), x.shape));
+      const ties = sum(mask, ax, true);
+      return [mul(mask, expand(div(g.reshape(kept), ties), x.shape))];
+    }),
+  );
+}
+
+/** Checks a comparison's operands under its own name (lt and le run as gt and ge with them swapped). */
+function checkOperands(op: string, a: Operand, b: Operand): void {
+  for (const [v, name] of [[a, 'a'], [b, 'b']] as const) {
+    if (typeof v === 'number') continue;
+    checkTensor(v, `${op}: ${name}`);
+    if (v.dtype !== 'float32') throw new WebgradError(`webgrad: ${op}: ${name} must be float32, got ${v.dtype} (shape ${fmt(v.shape)})`);
+  }
+  if (typeof a !== 'number' && typeof b !== 'number') broadcastShapes(a.shape, b.shape, op);
+}
+
+/** Comparisons give 1 or 0 (float32) and no gradient. */
+export function lt(a: Operand, b: Operand): Tensor {
+  checkOperands('lt', a, b);
+  return gt(b, a);
+}
+
+export function le(a: Operand, b: Operand): Tensor {
+  checkOperands('le', a, b);
+  return ge(b, a);
+}
+
+/** 1 where a ≠ b (NaN included, as IEEE), else 0. */
+export function ne(a: Operand, b: Operand): Tensor {
+  checkOperands('ne', a, b);
+  const same = eq(a, b);
+  const out = sub(1, same);
+  same.dispose();
+  return out;
+}
