@@ -9,7 +9,7 @@ import { runtime } from '../src/device/current.js';
 import type { GemmVariant, WaitMode } from '../src/kernels/runtime.js';
 import type { BenchCase, Side } from './case.js';
 import { startTfjs, type TfjsPeer } from './tfjs.js';
-import { median, timeWall, timeWebgrad, timestampsSane } from './timing.js';
+import { median, timeWall, timeWebgrad, timestampsSane, type Created } from './timing.js';
 import { printProfile, profileCase } from './profile.js';
 import type { KernelProfile } from '../src/index.js';
 import { cases as alexnetCases } from './cases/alexnet.js';
@@ -93,7 +93,7 @@ interface Measured {
 interface Row {
   name: string;
   shape: string;
-  webgrad: Measured & { wallMs: number; gpuMs: number | null };
+  webgrad: Measured & { wallMs: number; gpuMs: number | null; created: Created };
   tfjs: Measured | null;
   tfjsError?: string;
   ratio: number | null;
@@ -115,14 +115,14 @@ function rates(c: BenchCase, ms: number, cpuMs: number | null): Measured {
 async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promise<Row> {
   const warmup = 1;
   const ours: Side = await c.webgrad();
-  const { wall, gpu, cpuMs } = await timeWebgrad(ours, warmup, o.reps);
+  const { wall, gpu, cpuMs, created } = await timeWebgrad(ours, warmup, o.reps);
   // Timestamps are reported beside the wall time when they are believable; the wall time is what
   // both sides are compared on, as tfjs can only be timed that way here.
   const gpuMs = timestampsSane(wall, gpu) ? median(gpu!) : null;
   const row: Row = {
     name: `${c.group}/${c.name}`,
     shape: c.shape,
-    webgrad: { ...rates(c, median(wall), cpuMs), wallMs: median(wall), gpuMs },
+    webgrad: { ...rates(c, median(wall), cpuMs), wallMs: median(wall), gpuMs, created },
     tfjs: null,
     ratio: null,
     cpuRatio: null,
@@ -156,6 +156,10 @@ async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promi
 }
 
 const fix = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '-' : x.toFixed(d));
+
+/** webgrad's GPU buffers (and textures) created per timed repetition: none in a steady loop. */
+const createdText = (c: Created): string =>
+  `${fix(c.buffers, c.buffers % 1 ? 1 : 0)} buffers (${fix(c.bytes / 2 ** 20)} MiB)${c.textures ? `, ${fix(c.textures, 1)} textures` : ''} created per repetition`;
 
 function printTable(rows: Row[]): void {
   const head = [
@@ -211,7 +215,7 @@ async function main(): Promise<void> {
       process.stdout.write(` failed: ${(error as Error).message.split('\n')[0]}\n`);
       continue;
     }
-    process.stdout.write(` ${fix(row.webgrad.ms)} ms (tfjs ${row.tfjs ? `${fix(row.tfjs.ms)} ms` : row.tfjsError})\n`);
+    process.stdout.write(` ${fix(row.webgrad.ms)} ms (tfjs ${row.tfjs ? `${fix(row.tfjs.ms)} ms` : row.tfjsError}); ${createdText(row.webgrad.created)}\n`);
     rows.push(row);
     if (o.profile) {
       try {
@@ -229,6 +233,7 @@ async function main(): Promise<void> {
     "(lavapipe's workers; /proc, Linux), which other load on the machine barely changes; ratios = tfjs / webgrad";
   console.log(`\nmethod: ${method}\n`);
   printTable(rows);
+  for (const r of rows) if (r.name.startsWith('training/')) console.log(`${r.name}: ${createdText(r.webgrad.created)}`);
   for (const r of rows) if (r.profile) printProfile(r.name, r.profile);
   if (o.json) {
     const out = {

@@ -1,4 +1,4 @@
-export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, type InitOptions } from './device/init.js';
+export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, type InitOptions, type MemoryStats } from './device/init.js';
 export type { KernelProfile, KernelTime } from './kernels/profiler.js';
 export type { GemmVariant, WaitMode } from './kernels/runtime.js';
 export type { AdapterSummary } from './device/gpu.js';
