@@ -7,9 +7,12 @@ import type { BenchCase } from './case.js';
 export async function profileCase(c: BenchCase): Promise<KernelProfile> {
   const side = await c.webgrad();
   try {
-    // A warm-up outside the profile: pipelines compile and the pool fills on the first run.
-    side.run();
-    await runtime().sync();
+    // Warm-ups outside the profile: pipelines compile on the first run, and the pool holds every
+    // buffer a training step needs from its second (test/buffer-churn.test.ts).
+    for (let i = 0; i < 2; i++) {
+      side.run();
+      await runtime().sync();
+    }
     return await profileKernels(() => side.run());
   } finally {
     side.dispose();
