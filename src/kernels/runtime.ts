@@ -346,9 +346,9 @@ export class Runtime {
     this.counters.readbacks++;
     let reusable = false;
     try {
-      await this.waiter.wait(() => staging.mapAsync(MAP_READ, 0, size));
+      await this.waiter.wait(() => staging.mapAsync(MAP_READ));
       this.gpu.throwIfFailed();
-      const data = staging.getMappedRange(0, size).slice(0, bytes);
+      const data = staging.getMappedRange().slice(0, bytes);
       staging.unmap();
       reusable = true;
       return data;
