@@ -7,12 +7,15 @@
  * step is one the adapter would accept. Buffers read back as zeros.
  */
 
-/** An NVIDIA adapter's limits through Dawn: a storage binding of 2 GiB − 4 bytes, buffers of 4 GiB. */
+/**
+ * An NVIDIA adapter's limits through Dawn: a storage binding of 2 GiB − 4 bytes, buffers of 4 GiB; the
+ * offset alignment is WebGPU's default (the strictest).
+ */
 export const NVIDIA_LIMITS = {
   maxStorageBufferBindingSize: 2 ** 31 - 4,
   maxBufferSize: 2 ** 32,
   maxComputeWorkgroupsPerDimension: 65_535,
-  minStorageBufferOffsetAlignment: 32,
+  minStorageBufferOffsetAlignment: 256,
   maxTextureDimension2D: 32_768,
   maxComputeWorkgroupStorageSize: 49_152,
   maxComputeInvocationsPerWorkgroup: 1024,

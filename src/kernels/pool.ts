@@ -1,10 +1,10 @@
 import { FreeList } from './free-list.js';
 
 /**
- * Reuses GPU buffers by size class. Creating a buffer in dawn.node is costly (the `webgpu` package
- * tracks each one), and a training step frees and reallocates the same sizes every step.
- * Sizes round up to a power of two below 1 MiB and to a multiple of 1/8 of the power of two above,
- * so a pooled buffer wastes at most 12.5%.
+ * Reuses GPU buffers by size class. Creating a buffer is costly (the driver allocates and Dawn
+ * clears it; the `webgpu` package tracks each one), and a training step frees and reallocates the
+ * same sizes every step. Sizes round up to a power of two below 1 MiB and to a multiple of 1/16 of
+ * the power of two above, so a pooled buffer wastes at most 6.25% of that power of two.
  */
 export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
 
@@ -68,12 +68,13 @@ export class BufferPool {
   /**
    * The bytes held in all (live and free) that creating a buffer may not exceed: the larger of
    * twice and 2 GiB more than the most bytes ever live at once. Free buffers are retired, those
-   * released longest ago first, only to make room for a new one, never on release: a training
-   * step's transient buffers come in sizes that cannot all share one another's (the faithful
-   * AlexNet at batch 128 frees 3.9 GiB of them at its end though at most 2.2 GiB are live at once),
-   * and a cap on free bytes checked on release, below that, retired some of them in every step to
-   * create them again in the next. The bound is the most the older cap (free bytes at most the
-   * larger of 2 GiB and the peak live) could hold.
+   * released longest ago first, only to make room for a new one, never on release. A step's
+   * transient buffers come in sizes that cannot stand in for one another, so the next step needs
+   * every one of them back, and their sum exceeds the most bytes live at once (the faithful AlexNet
+   * at batch 128 releases 3.9 GiB of them by its end, with at most 2.2 GiB live together): a cap
+   * on free bytes below that sum, checked on release, would retire some in every step and the next
+   * step would create them again (test/buffer-churn.test.ts). Live and free together stay within
+   * what a cap of the larger of 2 GiB and the peak live bytes on free bytes alone allowed.
    */
   private heldCap(peakLive: number): number {
     return Math.max(2 * peakLive, peakLive + 2 ** 31);
