@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# Everything measured on a lent NVIDIA GPU, in one call (the lease is minutes): the adapter check,
-# PyTorch's timings, the bench (GEMM, AlexNet layers, training steps) beside tfjs-webgpu, the faithful
-# AlexNet trained on a CIFAR-10 subset, alexnet-small under the three initialisations, and the
-# register-tiled GEMM for comparison. Each stage has a time cap under one overall deadline.
+# Everything measured on a lent NVIDIA GPU, in one call of under 9 minutes (the lease is minutes):
+#   1. adapter   Dawn found the GPU (not a software adapter)
+#   2. profile   the faithful AlexNet training step at batch 128: GPU time per kernel, buffers
+#                created, time creating them and recording time per step (unquantised timestamps)
+#   3. GEMM_TUNE the GEMM's candidate configurations at 4096³ and every AlexNet shape, if the
+#                kit has bench/tune-gemm.ts (arguments: GEMM_TUNE_ARGS, output: $R/tune-gemm.json)
+#   4. GEMM      the GEMM bench cases beside tfjs-webgpu
+#   5. torch     PyTorch's times of the same cases (fp32, TF32 off; bench/torch_reference.py)
+#   6. layers    the AlexNet layers and training steps beside tfjs-webgpu
+#   7. training  the faithful AlexNet on the CIFAR-10 subset, with the time left (FAITHFUL_INITS)
+# Each stage has a cap, under one overall deadline (BUDGET_S, default 510 s). The stages' --json
+# outputs are merged into $OUT/DATE-CARD.json (to commit as bench/results/DATE-CARD.json and
+# summarise in bench/RESULTS.md); $OUT/log.txt is the whole log, $OUT/results.tar.gz the rest.
 #
-# Here, first: bash ../shared/gpu/pack.sh bench/index.ts examples/alexnet-cifar/main.ts
-#              cp -r src/kernels/wgsl .gpu-kit/        (the bundles read their WGSL from beside them)
-#              .gpu-data/cifar-subset.tar.xz           (cifar-10-batches-bin/: data_batch_1 and
-#                                                       2,000 test records; the lease carries 64 MiB)
-# There:       bash bench/gpu-session.sh               (results in $OUT: log.txt, results.tar.gz)
-# SMOKE=1 runs every stage for a few seconds, to try the script on a machine without a GPU.
+# Here, first: bash bench/gpu-pack.sh [CIFAR]  (.gpu-kit/ and .gpu-data/; carry both)
+# There:       bash bench/gpu-session.sh
+# SMOKE=1 runs every stage on tiny cases (a few minutes on lavapipe), to try the script without a GPU.
+# TORCH=0, LAYERS (a bench filter), FAITHFUL_INITS (empty skips training), GEMM_TUNE=0 shorten it.
 set -u
 OUT=${OUT:-/tmp/gpu-out}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log.txt") 2>&1
 R=/tmp/webgrad-gpu
 rm -rf "$R" && mkdir -p "$R"
-deadline=$(( $(date +%s) + ${BUDGET_S:-540} ))
+deadline=$(( $(date +%s) + ${BUDGET_S:-510} ))
 smoke=${SMOKE:-}
 
 # Runs a stage for at most CAP seconds and never past the deadline (30 s kept for packing up).
@@ -34,41 +41,62 @@ stage() {
 }
 kit="bash .gpu-kit/run.sh"  # (timeout runs commands, not shell functions)
 
+card=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1
 gpu=--require-gpu; [ -n "$smoke" ] && gpu=
-if ! stage 90 adapter $kit index.mjs $gpu --no-tfjs --filter '^gemm/square 256$' --reps 3; then
+if ! stage 60 adapter $kit index.mjs $gpu --no-tfjs --filter '^gemm/square 256$' --reps 3 --json "$R/adapter.json"; then
   ls /usr/local/nvidia/share/vulkan/icd.d /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>&1
   ldconfig -p | grep -i -e vulkan -e nvidia
   exit 1
 fi
-
-python3 -c "import tarfile; tarfile.open('.gpu-data/cifar-subset.tar.xz').extractall('$R/cifar')"
-data=$R/cifar/cifar-10-batches-bin
+[ -z "$card" ] && [ -n "$smoke" ] && card=smoke-software
+[ -n "$card" ] || card=$(python3 -c "import json; print(json.load(open('$R/adapter.json'))['adapter'])" 2>/dev/null || echo unknown)
+name="$(date -u +%F)-$(echo "$card" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g' | cut -c1-40)"
 
 if [ -n "$smoke" ]; then
-  gemms='^gemm/square 256$'; layers='conv3 (forward|im2col) \(batch 1\)|small step b16'
-  steps='--max-steps 2 --train-subset 64 --test-subset 16 --batch 8 --eval-batch 8'; py=/usr/bin/python3
+  step='small step b16'; gemms='^gemm/square 256$'; layers='conv3 (forward|im2col) \(batch 1\)'
+  tune=${GEMM_TUNE_ARGS---quick}; torchargs="--device cpu --reps 3 --filter ^gemm/square.256|small.step.b16"
+  steps='--max-steps 1 --train-subset 16 --test-subset 8 --batch 4 --eval-batch 4'; py=/usr/bin/python3
 else
-  gemms='^gemm/'; layers='^(alexnet/.*batch (8|128)\)|training/)'; steps=; py=python3
+  step='^training/alexnet step b128$'; gemms='^gemm/'; layers='^(alexnet/.*batch (8|128)\)|training/)'
+  tune=${GEMM_TUNE_ARGS-}; torchargs=; steps=; py=python3
 fi
-# Most wanted first: the GEMM beside tfjs, PyTorch and the other GEMM kernel; then training.
-# FAITHFUL_INITS, SMALL_INITS (initialisations to train with; empty skips), TORCH=0 and LAYERS (a
-# bench filter) shorten the plan for a short lease.
-stage 60 'GEMM bench' $kit index.mjs --filter "$gemms" --json "$R/bench-gemm.json"
-stage 40 'workgroup GEMM' $kit index.mjs --gemm workgroup --no-tfjs --filter "$gemms" --json "$R/bench-workgroup.json"
-[ "${TORCH:-1}" = 1 ] && stage 60 torch $py bench/torch_reference.py --json "$R/torch.json"
-for init in ${FAITHFUL_INITS-kaiming torch}; do
-  stage "${FAITHFUL_S:-150}" "faithful alexnet $init" $kit main.mjs --model alexnet --init $init --data "$data" --epochs 30 \
-    --batch 128 --eval-batch 250 --log-every 5 --out "$R/alexnet-$init" $steps
-done
-for init in ${SMALL_INITS-kaiming torch paper}; do
-  stage 35 "alexnet-small $init" $kit main.mjs --model alexnet-small --init $init --data "$data" --epochs 30 --batch 128 \
-    --eval-batch 500 --log-every 5 --out "$R/small-$init" $steps
-done
-stage 120 'layers bench' $kit index.mjs --filter "${LAYERS:-$layers}" --profile --json "$R/bench-layers.json"
+# The step's profile first: where the time of the headline case goes, and whether it creates buffers.
+stage 90 profile $kit index.mjs --no-tfjs --filter "$step" --reps 3 --profile --json "$R/profile.json"
+# The GEMM's candidates (the helper of bench/tune-gemm.ts, when the kit carries it).
+if [ "${GEMM_TUNE:-1}" = 1 ] && [ -f .gpu-kit/tune-gemm.mjs ]; then
+  stage 90 GEMM_TUNE $kit tune-gemm.mjs $tune --json "$R/tune-gemm.json"
+fi
+stage 60 GEMM $kit index.mjs --filter "$gemms" --json "$R/bench-gemm.json"
+[ "${TORCH:-1}" = 1 ] && stage 60 torch $py bench/torch_reference.py $torchargs --json "$R/torch.json"
+stage 150 layers $kit index.mjs --filter "${LAYERS:-$layers}" --json "$R/bench-layers.json"
 # conv2d's two forms side by side (the layers bench times the default, implicit on GPUs).
 convs='^conv/.*batch 128\)'; [ -n "$smoke" ] && convs='^conv/conv3 .*batch 1\)'
 stage 60 'conv forms' $kit index.mjs --no-tfjs --filter "${CONVS:-$convs}" --json "$R/bench-conv.json"
 
+if [ -f .gpu-data/cifar-subset.tar.xz ]; then
+  python3 -c "import tarfile; tarfile.open('.gpu-data/cifar-subset.tar.xz').extractall('$R/cifar')"
+  for init in ${FAITHFUL_INITS-kaiming}; do
+    stage 150 "faithful alexnet $init" $kit main.mjs --model alexnet --init $init --data "$R/cifar/cifar-10-batches-bin" \
+      --epochs 30 --batch 128 --eval-batch 250 --log-every 5 --out "$R/alexnet-$init" $steps
+  done
+else
+  echo "=== training: skipped, no .gpu-data/cifar-subset.tar.xz"
+fi
+
+# One JSON of every stage's output, named by date and card.
+python3 - "$R" "$OUT/$name.json" "$card" <<'EOF' || echo "merging the JSON failed"
+import json, os, sys
+r, out, card = sys.argv[1:4]
+merged = {"card": card, "stages": {}}
+for f in sorted(os.listdir(r)):
+    if f.endswith(".json"):
+        try:
+            merged["stages"][f[:-5]] = json.load(open(os.path.join(r, f)))
+        except ValueError as e:
+            merged["stages"][f[:-5]] = {"error": str(e)}
+json.dump(merged, open(out, "w"), indent=1)
+print(f"wrote {out} ({', '.join(merged['stages'])}): commit it as bench/results/{os.path.basename(out)}")
+EOF
 (cd "$R" && tar -czf "$OUT/results.tar.gz" --exclude='*.safetensors' --exclude=cifar .)
 ls -la "$OUT"

@@ -7,10 +7,10 @@ import { init, release } from '../src/node.js';
 import { runtime } from '../src/device/current.js';
 import type { BenchCase, Side } from './case.js';
 import { startTfjs, type TfjsPeer } from './tfjs.js';
-import { median, timeWall, timeWebgrad, timestampsSane } from './timing.js';
+import { median, timeWall, timeWebgrad, timestampsSane, type Created } from './timing.js';
 import { printProfile, profileCase } from './profile.js';
 import { readOptions, type Options } from './cli.js';
-import { TFJS_MISSING, formatTable, ms, wrap, type Measured, type Row } from './table.js';
+import { TFJS_MISSING, fix, formatTable, ms, wrap, type Measured, type Row } from './table.js';
 import { cases as alexnetCases } from './cases/alexnet.js';
 import { cases as convCases } from './cases/conv.js';
 import { cases as gemmCases } from './cases/gemm.js';
@@ -45,14 +45,14 @@ function rates(c: BenchCase, ms: number, cpuMs: number | null): Measured {
 async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promise<Row> {
   const warmup = 1;
   const ours: Side = await c.webgrad();
-  const { wall, gpu, cpuMs } = await timeWebgrad(ours, warmup, o.reps);
+  const { wall, gpu, cpuMs, created } = await timeWebgrad(ours, warmup, o.reps);
   // Timestamps are reported beside the wall time when they are believable; the wall time is what
   // both sides are compared on, as tfjs can only be timed that way here.
   const gpuMs = timestampsSane(wall, gpu) ? median(gpu!) : null;
   const row: Row = {
     name: `${c.group}/${c.name}`,
     shape: c.shape,
-    webgrad: { ...rates(c, median(wall), cpuMs), wallMs: median(wall), gpuMs },
+    webgrad: { ...rates(c, median(wall), cpuMs), wallMs: median(wall), gpuMs, created },
     tfjs: null,
     ratio: null,
     cpuRatio: null,
@@ -90,6 +90,11 @@ async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promi
   return row;
 }
 
+
+/** webgrad's GPU buffers (and textures) created per timed repetition: none in a steady loop. */
+const createdText = (c: Created): string =>
+  `${fix(c.buffers, c.buffers % 1 ? 1 : 0)} buffers (${fix(c.bytes / 2 ** 20)} MiB)${c.textures ? `, ${fix(c.textures, 1)} textures` : ''} created per repetition`;
+
 async function main(): Promise<void> {
   const o = readOptions(process.argv.slice(2));
   const info = await init({ wait: o.wait, gemm: o.gemm });
@@ -116,7 +121,7 @@ async function main(): Promise<void> {
       process.stdout.write(` failed: ${(error as Error).message.split('\n')[0]}\n`);
       continue;
     }
-    process.stdout.write(` ${ms(row.webgrad.ms)} ms (${row.tfjs ? `tfjs ${ms(row.tfjs.ms)} ms` : row.tfjsError})${row.note ? ` [${row.note}]` : ''}\n`);
+    process.stdout.write(` ${ms(row.webgrad.ms)} ms (${row.tfjs ? `tfjs ${ms(row.tfjs.ms)} ms` : row.tfjsError})${row.note ? ` [${row.note}]` : ''}; ${createdText(row.webgrad.created)}\n`);
     rows.push(row);
     if (o.profile) {
       try {
@@ -135,6 +140,7 @@ async function main(): Promise<void> {
     'which other load on the machine barely changes';
   console.log(`\n${wrap(`method: ${method}`)}\n`);
   console.log(formatTable(rows));
+  for (const r of rows) if (r.name.startsWith('training/')) console.log(`${r.name}: ${createdText(r.webgrad.created)}`);
   for (const r of rows) if (r.profile) printProfile(r.name, r.profile);
   if (o.json) {
     const out = {

@@ -7,9 +7,12 @@ import type { BenchCase } from './case.js';
 export async function profileCase(c: BenchCase): Promise<KernelProfile> {
   const side = await c.webgrad();
   try {
-    // A warm-up outside the profile: pipelines compile and the pool fills on the first run.
-    side.run();
-    await runtime().sync();
+    // Warm-ups outside the profile: pipelines compile on the first run, and the pool holds every
+    // buffer a training step needs from its second (test/buffer-churn.test.ts).
+    for (let i = 0; i < 2; i++) {
+      side.run();
+      await runtime().sync();
+    }
     return await profileKernels(() => side.run());
   } finally {
     side.dispose();
@@ -19,7 +22,8 @@ export async function profileCase(c: BenchCase): Promise<KernelProfile> {
 export function printProfile(name: string, p: KernelProfile, rows = 12): void {
   console.log(
     `\nprofile of ${name}: ${p.dispatches} dispatches, ${p.copies} copies, GPU ${p.gpuMs.toFixed(2)} ms in them, ` +
-      `wall ${p.wallMs.toFixed(2)} ms (one pass per dispatch while profiling)`,
+      `wall ${p.wallMs.toFixed(2)} ms (one pass per dispatch while profiling); recording ${p.recordMs.toFixed(2)} ms of CPU; ` +
+      `${p.buffersCreated} buffers (${(p.bytesCreated / 2 ** 20).toFixed(1)} MiB) and ${p.texturesCreated} textures created in ${p.createMs.toFixed(2)} ms`,
   );
   const width = Math.max(6, ...p.kernels.slice(0, rows).map((k) => k.kernel.length));
   console.log(`  ${'kernel'.padEnd(width)}  calls        ms      %`);

@@ -1,6 +1,7 @@
 // The bench's results as rows, and the table printed at the end of a run (at most 120 columns:
 // every figure is also in --json's output).
 import type { KernelProfile } from '../src/index.js';
+import type { Created } from './timing.js';
 
 export interface Measured {
   ms: number;
@@ -15,7 +16,7 @@ export interface Measured {
 export interface Row {
   name: string;
   shape: string;
-  webgrad: Measured & { wallMs: number; gpuMs: number | null };
+  webgrad: Measured & { wallMs: number; gpuMs: number | null; created: Created };
   tfjs: Measured | null;
   /** Why there is no tfjs time, as a sentence ("tfjs has no such op", "tfjs failed: …"). */
   tfjsError?: string;

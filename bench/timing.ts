@@ -43,7 +43,18 @@ const COPY_SRC = 0x0004;
  * Times webgrad's repetitions both ways: a timestamp written before and after each one (in the same
  * command stream) and the wall time around it. Returns the GPU times, or null without timestamp-query.
  */
-export async function timeWebgrad(side: Side, warmup: number, minReps: number): Promise<{ wall: number[]; gpu: number[] | null; cpuMs: number | null }> {
+/** GPU buffers and textures created per timed repetition, and the buffers' bytes (a steady loop creates none). */
+export interface Created {
+  buffers: number;
+  bytes: number;
+  textures: number;
+}
+
+export async function timeWebgrad(
+  side: Side,
+  warmup: number,
+  minReps: number,
+): Promise<{ wall: number[]; gpu: number[] | null; cpuMs: number | null; created: Created }> {
   const rt = runtime();
   // Warm up until a repetition stops getting faster: the runtime's adaptive wait sleeps for about
   // as long as recent waits took, and after a long case that estimate takes a few dozen short
@@ -67,6 +78,7 @@ export async function timeWebgrad(side: Side, warmup: number, minReps: number): 
   const hasTimestamps = rt.gpu.features.has('timestamp-query');
   const querySet = hasTimestamps ? device.createQuerySet({ type: 'timestamp', count: 2 * reps }) : null;
   const wall: number[] = [];
+  const made0 = { ...rt.created };
   const c0 = workerCpuMs();
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
@@ -78,7 +90,12 @@ export async function timeWebgrad(side: Side, warmup: number, minReps: number): 
   }
   const c1 = workerCpuMs();
   const cpuMs = c0 === null || c1 === null ? null : (c1 - c0) / reps;
-  if (!querySet) return { wall, gpu: null, cpuMs };
+  const created: Created = {
+    buffers: (rt.created.buffers - made0.buffers) / reps,
+    bytes: (rt.created.bytes - made0.bytes) / reps,
+    textures: (rt.created.textures - made0.textures) / reps,
+  };
+  if (!querySet) return { wall, gpu: null, cpuMs, created };
   const resolved = device.createBuffer({ size: 16 * reps, usage: QUERY_RESOLVE | COPY_SRC });
   rt.encode((encoder) => encoder.resolveQuerySet(querySet, 0, 2 * reps, resolved, 0));
   const stamps = new BigUint64Array(await rt.read(resolved, 16 * reps));
@@ -86,7 +103,7 @@ export async function timeWebgrad(side: Side, warmup: number, minReps: number): 
   querySet.destroy();
   const gpu: number[] = [];
   for (let i = 0; i < reps; i++) gpu.push(Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6);
-  return { wall, gpu, cpuMs };
+  return { wall, gpu, cpuMs, created };
 }
 
 /**

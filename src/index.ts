@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // The browser entry (and the core of the Node one, node.ts): no module it reaches uses a Node API.
 import './ops/methods.js';
-export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, type InitOptions } from './device/init.js';
+export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, type InitOptions, type MemoryStats } from './device/init.js';
 export type { KernelProfile, KernelTime } from './kernels/profiler.js';
 export type { ConvVariant, GemmVariant, WaitMode } from './kernels/runtime.js';
 export type { AdapterSummary } from './device/gpu.js';

@@ -27,7 +27,7 @@ describe('bench table', () => {
   const row = (name: string, tfjs: number | null, tfjsError?: string): Row => ({
     name,
     shape: 'x',
-    webgrad: { ...measured(1170, 14.95), wallMs: 1170, gpuMs: 1143.7 },
+    webgrad: { ...measured(1170, 14.95), wallMs: 1170, gpuMs: 1143.7, created: { buffers: 0, bytes: 0, textures: 0 } },
     tfjs: tfjs === null ? null : measured(tfjs, 0.6),
     ...(tfjsError ? { tfjsError } : {}),
     ratio: tfjs === null ? null : tfjs / 1170,

@@ -36,6 +36,57 @@ describe('buffer pool', () => {
   });
 });
 
+describe('buffer pool over a loop', () => {
+  const fakeDevice = { createBuffer: ({ size }: { size: number }) => ({ size }) } as unknown as GPUDevice;
+  const GiB = 2 ** 30;
+
+  it('keeps every transient buffer of a step whose sizes cannot share, so later steps create none', () => {
+    const retired: number[] = [];
+    const pool = new BufferPool(fakeDevice, (b) => retired.push(b.size));
+    const weights = pool.acquire(0.25 * GiB);
+    const created: number[] = [];
+    for (let step = 0; step < 5; step++) {
+      const before = pool.created;
+      // One at a time: at most 1.25 GiB live, but 2.25 GiB of distinct sizes released per step,
+      // more than a cap of max(2 GiB, peak live) on free bytes kept (which retired 1 per step).
+      for (const size of [1 * GiB, 0.75 * GiB, 0.5 * GiB]) pool.release(pool.acquire(size));
+      created.push(pool.created - before);
+    }
+    expect(created).toEqual([3, 0, 0, 0, 0]);
+    expect(retired).toEqual([]);
+    expect(pool.stats()).toMatchObject({ liveBuffers: 1, liveBytes: 0.25 * GiB, peakLiveBytes: 1.25 * GiB, freeBuffers: 3, freeBytes: 2.25 * GiB });
+    expect(pool.createdBytes).toBe(2.5 * GiB);
+    pool.release(weights);
+  });
+
+  it('holds at most twice (or 2 GiB more than) the peak live bytes, retiring the longest free first to make room', () => {
+    const retired: number[] = [];
+    const pool = new BufferPool(fakeDevice, (b) => retired.push(b.size));
+    // Peak live 0.5 GiB: at most max(1, 2.5) = 2.5 GiB held. Distinct sizes, one at a time.
+    const sizes = [0.5, 0.4375, 0.375, 0.3125, 0.25, 0.5, 0.4375].map((g) => g * GiB);
+    for (const size of sizes) {
+      pool.release(pool.acquire(size));
+      const s = pool.stats();
+      expect(s.liveBytes + s.freeBytes).toBeLessThanOrEqual(2.5 * GiB);
+    }
+    // The five sizes fit (1.875 GiB); the last two come back from the pool.
+    expect(pool.created).toBe(5);
+    expect(retired).toEqual([]);
+    // A 1 GiB buffer raises the peak to 1 GiB (2 × 1 < 1 + 2: cap 3 GiB); 1.875 + 1 fits.
+    const big = pool.acquire(1 * GiB);
+    expect(retired).toEqual([]);
+    pool.release(big);
+    // 1.5 GiB more (peak 1.5 GiB, cap 3.5 GiB): 2.875 + 1.5 held would pass it, so the buffers
+    // released longest ago go (0.375, 0.3125, 0.25 GiB; not the 0.5 and 0.4375 reused since)
+    // until 1.5 GiB fits beside the rest.
+    const bigger = pool.acquire(1.5 * GiB);
+    expect(retired).toEqual([0.375 * GiB, 0.3125 * GiB, 0.25 * GiB]);
+    const s = pool.stats();
+    expect(s.liveBytes + s.freeBytes).toBeLessThanOrEqual(3.5 * GiB);
+    pool.release(bigger);
+  });
+});
+
 describe('texture pool', () => {
   // Texture objects without a GPU: only their size matters to the pool.
   const fakeDevice = {
@@ -52,7 +103,7 @@ describe('texture pool', () => {
     const small = pool.acquire(256, 256);
     pool.release(big);
     pool.release(small);
-    expect(pool.stats()).toEqual({ liveTextures: 0, freeTextures: 2, freeBytes: 5 * MiB });
+    expect(pool.stats()).toEqual({ liveTextures: 0, freeTextures: 2, freeBytes: 5 * MiB, createdTextures: 2, createdBytes: 5 * MiB });
     expect(pool.acquire(256, 256)).toBe(small);
     expect(pool.acquire(256, 128)).not.toBe(big);
     expect(pool.created).toBe(3);

@@ -66,6 +66,7 @@ describe('memory', () => {
     const w = wg.keep(wg.randn([16, 8], { seed: 1, requiresGrad: true }));
     const x = wg.keep(wg.randn([16, 8], { seed: 2 }));
     const seen: [number, number][] = [];
+    const created: [number, number][] = [];
     for (let i = 0; i < 100; i++) {
       wg.tidy(() => {
         const loss = wg.mean(wg.tanh(wg.mul(wg.add(w, x), wg.sub(x, 0.5))));
@@ -75,11 +76,60 @@ describe('memory', () => {
       });
       const m = wg.memory();
       seen.push([m.liveBuffers, m.liveBytes]);
+      created.push([m.createdBuffers, m.createdBytes]);
     }
     await wg.sync();
     for (const s of seen) expect(s).toEqual(seen[0]);
+    // Nothing is created once the first iterations have filled the pool.
+    for (const c of created.slice(3)) expect(c).toEqual(created[2]);
     w.dispose();
     x.dispose();
+  });
+
+  it('uploads and readbacks reuse their staging buffers: a loop of them creates none after its first', async () => {
+    const created: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const values = Float32Array.from({ length: 300 }, (_, j) => j * 0.5 + i);
+      // An upload while work is recorded goes through a staging buffer; the readback through another.
+      const y = wg.tidy(() => wg.add(wg.mul(wg.full([300], 2), wg.tensor(values)), 1));
+      expect(Array.from(await y.toArray())).toEqual(Array.from(values, (v) => 2 * v + 1));
+      y.dispose();
+      created.push(wg.memory().createdBuffers);
+    }
+    for (const c of created.slice(1)) expect(c).toBe(created[0]);
+  });
+
+  it('an upload lands in order with recorded work, also into a buffer that work still reads', async () => {
+    const rt = runtime();
+    const poison = rt.poisonAllocations;
+    rt.poisonAllocations = false;
+    try {
+      await wg.sync();
+      // Nothing recorded: the data is written straight into the tensor's buffer, without a copy.
+      const copies = rt.counters.copies;
+      const values = Float32Array.from({ length: 1000 }, (_, j) => j - 500.25);
+      const direct = wg.tensor(values);
+      expect(rt.counters.copies).toBe(copies);
+      expect(await direct.toArray()).toEqual(values);
+      direct.dispose();
+      // Recorded and not submitted: b reads a's buffer, which the pool hands to the next tensor
+      // before b has run. The upload into it must come after b in the GPU's order.
+      const a = wg.full([1000], 3);
+      const b = wg.mul(a, 2);
+      const aBuffer = a.buffer;
+      a.dispose();
+      const copiesBefore = rt.counters.copies;
+      const c = wg.tensor(values);
+      const staged = rt.counters.copies - copiesBefore;
+      expect(c.buffer).toBe(aBuffer);
+      expect(Array.from(await b.toArray())).toEqual(new Array(1000).fill(6));
+      expect(await c.toArray()).toEqual(values);
+      expect(staged).toBe(1);
+      b.dispose();
+      c.dispose();
+    } finally {
+      rt.poisonAllocations = poison;
+    }
   });
 
   it('a tidy that throws still disposes what it created', () => {

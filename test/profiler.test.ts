@@ -64,6 +64,34 @@ describe('profileKernels', () => {
     }
   });
 
+  it('timestamps are not quantised (Dawn rounds them to 65.5 µs unless told not to)', async () => {
+    if (!runtime().gpu.features.has('timestamp-query')) return;
+    const a = tensor(randomValues(4096, 5), [64, 64]);
+    const profile = await profileKernels(() => {
+      for (let i = 0; i < 8; i++) tidy(() => relu(relu(a))).dispose();
+    });
+    // Quantised, every span is a multiple of 65,536 ns and so is every sum of them.
+    const ns = profile.kernels.map((k) => Math.round(k.ms * 1e6));
+    expect(ns.some((t) => t % 65_536 !== 0), `${ns}`).toBe(true);
+    a.dispose();
+  });
+
+  it('counts the buffers the profiled work creates, the time creating them and the time recording it', async () => {
+    if (!runtime().gpu.features.has('timestamp-query')) return;
+    // A size class no other test uses, so that the first run creates its buffers.
+    const run = () => tidy(() => relu(tensor(randomValues(123_457, 6), [123_457]))).dispose();
+    const first = await profileKernels(run);
+    expect(first.buffersCreated).toBeGreaterThanOrEqual(2);
+    expect(first.bytesCreated).toBeGreaterThanOrEqual(2 * 123_457 * 4);
+    expect(first.createMs).toBeGreaterThanOrEqual(0);
+    expect(first.createMs).toBeLessThanOrEqual(first.recordMs);
+    expect(first.recordMs).toBeGreaterThan(0);
+    expect(first.recordMs).toBeLessThanOrEqual(first.wallMs);
+    // The pool keeps them: the same work again creates nothing.
+    const second = await profileKernels(run);
+    expect([second.buffersCreated, second.bytesCreated, second.texturesCreated]).toEqual([0, 0, 0]);
+  });
+
   it('refuses to nest', async () => {
     if (!runtime().gpu.features.has('timestamp-query')) return;
     let inner: Promise<unknown> | null = null;

@@ -93,13 +93,26 @@ export function deviceLimits(): { maxStorageBufferBindingSize: number; maxBuffer
   return { maxStorageBufferBindingSize: r.maxStorageBinding, maxBufferSize: r.gpu.limits.maxBufferSize };
 }
 
+/** What `memory()` reports. */
+export interface MemoryStats extends PoolStats {
+  /**
+   * GPU buffers created since `init()`, of every kind (tensors', staging, uniforms), and their
+   * bytes. A training loop in its steady state creates none: one that keeps creating them spends
+   * time in the driver allocating and clearing memory.
+   */
+  createdBuffers: number;
+  createdBytes: number;
+  textures: TexturePoolStats;
+}
+
 /**
- * Live and pooled GPU buffers, and the pooled textures the texture GEMM readies its operands in; a
- * training loop's live counts stay flat from step to step.
+ * Live and pooled GPU buffers, the buffers created so far, and the pooled textures the texture GEMM
+ * readies its operands in; a training loop's live counts stay flat from step to step, and its
+ * created counts stop growing after its first steps.
  */
-export function memory(): PoolStats & { textures: TexturePoolStats } {
+export function memory(): MemoryStats {
   const rt = runtime();
-  return { ...rt.pool.stats(), textures: rt.textures.stats() };
+  return { ...rt.pool.stats(), createdBuffers: rt.created.buffers, createdBytes: rt.created.bytes, textures: rt.textures.stats() };
 }
 
 /**

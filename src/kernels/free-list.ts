@@ -40,10 +40,7 @@ export class FreeList<K, T> {
       this.drop(resource);
       return;
     }
-    for (const [old, oldKey] of this.order) {
-      if (this.keptBytes + size <= cap) break;
-      this.remove(old, oldKey);
-    }
+    this.trimTo(cap - size);
     let list = this.lists.get(key);
     if (!list) this.lists.set(key, (list = []));
     list.push(resource);
@@ -51,9 +48,17 @@ export class FreeList<K, T> {
     this.keptBytes += size;
   }
 
+  /** Drops the resources released longest ago until at most `bytes` are kept. */
+  trimTo(bytes: number): void {
+    for (const [old, oldKey] of this.order) {
+      if (this.keptBytes <= bytes) break;
+      this.remove(old, oldKey);
+    }
+  }
+
   /** Drops every kept resource. */
   clear(): void {
-    for (const [resource, key] of [...this.order]) this.remove(resource, key);
+    this.trimTo(0);
   }
 
   private remove(resource: T, key: K): void {

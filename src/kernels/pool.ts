@@ -1,10 +1,10 @@
 import { FreeList } from './free-list.js';
 
 /**
- * Reuses GPU buffers by size class. Creating a buffer in dawn.node is costly (the `webgpu` package
- * tracks each one), and a training step frees and reallocates the same sizes every step.
- * Sizes round up to a power of two below 1 MiB and to a multiple of 1/8 of the power of two above,
- * so a pooled buffer wastes at most 12.5%.
+ * Reuses GPU buffers by size class. Creating a buffer is costly (the driver allocates and Dawn
+ * clears it; the `webgpu` package tracks each one), and a training step frees and reallocates the
+ * same sizes every step. Sizes round up to a power of two below 1 MiB and to a multiple of 1/16 of
+ * the power of two above, so a pooled buffer wastes at most 6.25% of that power of two.
  */
 export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
 
@@ -23,32 +23,37 @@ export interface PoolStats {
   /** Buffers handed out and not yet released. */
   liveBuffers: number;
   liveBytes: number;
+  /** The most bytes live at once so far. */
+  peakLiveBytes: number;
   /** Buffers kept for reuse. */
   freeBuffers: number;
   freeBytes: number;
 }
+
+/**
+ * Creates buffers for the pool (the runtime's counting wrapper of `device.createBuffer`, or a test's
+ * object that stands in for a device).
+ */
+export type BufferMaker = Pick<GPUDevice, 'createBuffer'>;
 
 export class BufferPool {
   private readonly free: FreeList<number, GPUBuffer>;
   private live = 0;
   private liveBytes = 0;
   private peakLiveBytes = 0;
-  /** Buffers created since the pool began (a loop in its steady state creates none). */
+  /** Buffers created since the pool began, and their bytes (a loop in its steady state creates none). */
   created = 0;
+  createdBytes = 0;
 
   /**
-   * Free bytes kept beyond which released buffers are retired. By default (null) the larger of
-   * 2 GiB and the most bytes ever live at once, so that a training step whose buffers come and go
-   * (the faithful AlexNet's pass a few GB on a GPU) finds them all again in the next step.
+   * A cap on the free bytes kept, applied as buffers are released (tests set 0 to retire every
+   * released buffer). By default (null) there is none: the pool bounds what it holds in all instead
+   * (see `heldCap`).
    */
   maxFreeBytes: number | null = null;
 
-  private get freeCap(): number {
-    return this.maxFreeBytes ?? Math.max(2 ** 31, this.peakLiveBytes);
-  }
-
   constructor(
-    private readonly device: GPUDevice,
+    private readonly device: BufferMaker,
     /**
      * Takes buffers the pool lets go of. A released buffer may still be named by commands recorded
      * but not yet submitted, and destroying it then fails that submit, so the runtime destroys
@@ -60,12 +65,30 @@ export class BufferPool {
     this.free = new FreeList((b) => b.size, retire);
   }
 
+  /**
+   * The bytes held in all (live and free) that creating a buffer may not exceed: the larger of
+   * twice and 2 GiB more than the most bytes ever live at once. Free buffers are retired, those
+   * released longest ago first, only to make room for a new one, never on release. A step's
+   * transient buffers come in sizes that cannot stand in for one another, so the next step needs
+   * every one of them back, and their sum exceeds the most bytes live at once (the faithful AlexNet
+   * at batch 128 releases 3.9 GiB of them by its end, with at most 2.2 GiB live together): a cap
+   * on free bytes below that sum, checked on release, would retire some in every step and the next
+   * step would create them again (test/buffer-churn.test.ts). Live and free together stay within
+   * what a cap of the larger of 2 GiB and the peak live bytes on free bytes alone allowed.
+   */
+  private heldCap(peakLive: number): number {
+    return Math.max(2 * peakLive, peakLive + 2 ** 31);
+  }
+
   acquire(bytes: number): GPUBuffer {
     const size = sizeClass(bytes, this.maxBinding);
     let buffer = this.free.take(size);
     if (!buffer) {
+      const peak = Math.max(this.peakLiveBytes, this.liveBytes + size);
+      this.free.trimTo(this.heldCap(peak) - this.liveBytes - size);
       buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE });
       this.created++;
+      this.createdBytes += size;
     }
     this.live++;
     this.liveBytes += size;
@@ -76,7 +99,7 @@ export class BufferPool {
   release(buffer: GPUBuffer): void {
     this.live--;
     this.liveBytes -= buffer.size;
-    this.free.put(buffer.size, buffer, this.freeCap);
+    this.free.put(buffer.size, buffer, this.maxFreeBytes ?? Infinity);
   }
 
   /** Retires every free buffer (for example before a large allocation fails). */
@@ -85,6 +108,6 @@ export class BufferPool {
   }
 
   stats(): PoolStats {
-    return { liveBuffers: this.live, liveBytes: this.liveBytes, freeBuffers: this.free.count, freeBytes: this.free.bytes };
+    return { liveBuffers: this.live, liveBytes: this.liveBytes, peakLiveBytes: this.peakLiveBytes, freeBuffers: this.free.count, freeBytes: this.free.bytes };
   }
 }

@@ -22,6 +22,17 @@ export interface KernelProfile {
   dispatches: number;
   /** Copies between buffers and into textures (the texture GEMM's operands), timed like dispatches. */
   copies: number;
+  /**
+   * CPU milliseconds from the start of profiling until the profiled function returned (or its
+   * promise settled): the time spent recording its commands, with the profiler's own per-dispatch
+   * passes.
+   */
+  recordMs: number;
+  /** GPU buffers and textures the profiled work created, the buffers' bytes, and the CPU ms spent creating them all. */
+  buffersCreated: number;
+  bytesCreated: number;
+  texturesCreated: number;
+  createMs: number;
 }
 
 const QUERY_RESOLVE = 0x0200;
@@ -43,7 +54,11 @@ export function kernelLabel(spec: KernelSpec): string {
 export class KernelProfiler {
   private readonly sets: { querySet: GPUQuerySet; labels: string[] }[] = [];
 
-  constructor(private readonly device: GPUDevice, private readonly dispatchesPerSet = 2048) {}
+  constructor(
+    /** Creates the query sets and the buffers they are resolved into (the runtime's, which counts buffers). */
+    private readonly device: Pick<GPUDevice, 'createQuerySet' | 'createBuffer'>,
+    private readonly dispatchesPerSet = 2048,
+  ) {}
 
   /** The query pair (indices index, index + 1) that brackets the next dispatch or copy. */
   slot(label: string): { querySet: GPUQuerySet; index: number } {

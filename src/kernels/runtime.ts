@@ -1,6 +1,7 @@
 import type { Gpu } from '../device/gpu.js';
-import { BufferPool } from './pool.js';
-import { TexturePool } from './texture-pool.js';
+import { BufferPool, sizeClass } from './pool.js';
+import { FreeList } from './free-list.js';
+import { TEXEL_BYTES, TexturePool } from './texture-pool.js';
 import { foldWorkgroups } from './grid.js';
 import { kernelSource, type KernelFile } from './sources.js';
 import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
@@ -36,6 +37,9 @@ export interface DispatchArgs {
 }
 
 const UNIFORM_SLOT = 256;
+/** Free bytes kept of each kind of staging buffer (uploads, readbacks). */
+const MAX_STAGING_BYTES = 256 * 2 ** 20;
+
 const UNIFORM_SLOTS = 1024;
 // GPUBufferUsage
 const MAP_READ = 0x0001;
@@ -67,6 +71,22 @@ export class Runtime {
   private doomed: { destroy(): void }[] = [];
   /** Counters that tests and the bench read. */
   readonly counters = { dispatches: 0, copies: 0, submits: 0, pipelinesCompiled: 0, readbacks: 0 };
+  /**
+   * Every GPU buffer and texture the runtime created since it began, their bytes, and the CPU
+   * milliseconds spent in the calls that created them (a fresh buffer of hundreds of MB costs a
+   * GPU driver milliseconds, and clearing it more on the GPU).
+   */
+  readonly created = { buffers: 0, bytes: 0, textures: 0, textureBytes: 0, ms: 0 };
+  /**
+   * Buffers that uploads are staged in while commands are recorded: written at once by
+   * `queue.writeBuffer`, copied in order with the recorded work. One in use waits in
+   * `stagedUploads` until the submit that copies from it; the next writes to it come after that
+   * submit in queue order, so it is reused from then on.
+   */
+  private readonly uploadStaging: FreeList<number, GPUBuffer>;
+  private stagedUploads: GPUBuffer[] = [];
+  /** Mappable buffers that readbacks copy into, kept for the next readback of their size class. */
+  private readonly readbackStaging: FreeList<number, GPUBuffer>;
   private readonly waiter: Waiter;
   private profiler: KernelProfiler | null = null;
 
@@ -96,9 +116,13 @@ export class Runtime {
     this.gemmVariant = options.gemm ?? (this.cpuAdapter ? 'texture' : 'workgroup');
     this.convVariant = options.conv ?? (this.cpuAdapter ? 'im2col' : 'implicit');
     this.device = gpu.device;
-    this.pool = new BufferPool(this.device, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize);
-    this.textures = new TexturePool(this.device, (t) => this.doomed.push(t));
-    this.arena = this.device.createBuffer({ size: this.arenaData.byteLength, usage: UNIFORM | COPY_DST });
+    const counted = { createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d), createTexture: (d: GPUTextureDescriptor) => this.createTexture(d) };
+    this.pool = new BufferPool(counted, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize);
+    this.textures = new TexturePool(counted, (t) => this.doomed.push(t));
+    // Neither kind is named by recorded commands once back in its list: dropped ones go at once.
+    this.uploadStaging = new FreeList((b) => b.size, (b) => b.destroy());
+    this.readbackStaging = new FreeList((b) => b.size, (b) => b.destroy());
+    this.arena = this.createBuffer({ size: this.arenaData.byteLength, usage: UNIFORM | COPY_DST });
     this.waiter = new Waiter(options.wait ?? 'adaptive');
   }
 
@@ -253,14 +277,49 @@ export class Runtime {
     encoder.beginComputePass({ timestampWrites: { querySet, endOfPassWriteIndex: index + 1 } }).end();
   }
 
-  /** Uploads data through a fresh staging buffer, in order with the recorded dispatches. */
+  /**
+   * Creates a buffer, counted in `created` (the runtime makes every buffer through here).
+   */
+  createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
+    const t0 = performance.now();
+    const buffer = this.device.createBuffer(descriptor);
+    this.created.ms += performance.now() - t0;
+    this.created.buffers++;
+    this.created.bytes += descriptor.size;
+    return buffer;
+  }
+
+  /** Creates an rgba32float texture (the texture pool's), counted in `created`. */
+  createTexture(descriptor: GPUTextureDescriptor): GPUTexture {
+    const t0 = performance.now();
+    const texture = this.device.createTexture(descriptor);
+    this.created.ms += performance.now() - t0;
+    this.created.textures++;
+    this.created.textureBytes += texture.width * texture.height * TEXEL_BYTES;
+    return texture;
+  }
+
+  /**
+   * Uploads data into `dst`, in order with the recorded dispatches. With nothing recorded since the
+   * last submit, `queue.writeBuffer` into `dst` is in order already; otherwise the data goes
+   * through a staging buffer (kept for reuse) and a copy recorded with the rest.
+   */
   upload(dst: GPUBuffer, data: ArrayBufferView, dstOffset = 0): void {
     const bytes = Math.ceil(data.byteLength / 4) * 4;
-    const staging = this.device.createBuffer({ size: bytes, usage: COPY_SRC, mappedAtCreation: true });
-    new Uint8Array(staging.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    staging.unmap();
+    let source = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+    if (bytes !== data.byteLength) {
+      source = new Uint8Array(bytes);
+      source.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    }
+    if (!this.encoder) {
+      this.device.queue.writeBuffer(dst, dstOffset, source, 0, bytes);
+      return;
+    }
+    const size = sizeClass(bytes);
+    const staging = this.uploadStaging.take(size) ?? this.createBuffer({ size, usage: COPY_SRC | COPY_DST });
+    this.device.queue.writeBuffer(staging, 0, source, 0, bytes);
     this.copy(staging, 0, dst, dstOffset, bytes);
-    this.doomed.push(staging);
+    this.stagedUploads.push(staging);
   }
 
   /** Writes a GPU timestamp between everything recorded so far and everything recorded after. */
@@ -296,6 +355,8 @@ export class Runtime {
     }
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
+    for (const b of this.stagedUploads) this.uploadStaging.put(b.size, b, MAX_STAGING_BYTES);
+    this.stagedUploads = [];
     this.pendingDispatches = 0;
     this.counters.submits++;
     this.waiter.submitted();
@@ -304,16 +365,22 @@ export class Runtime {
   /** Reads bytes back from a buffer: flushes, then waits for the GPU as the wait mode says. */
   async read(src: GPUBuffer, bytes: number, srcOffset = 0): Promise<ArrayBuffer> {
     const size = Math.ceil(bytes / 4) * 4;
-    const staging = this.device.createBuffer({ size, usage: MAP_READ | COPY_DST });
+    const kept = sizeClass(size);
+    const staging = this.readbackStaging.take(kept) ?? this.createBuffer({ size: kept, usage: MAP_READ | COPY_DST });
     this.copy(src, srcOffset, staging, 0, size);
     this.flush();
     this.counters.readbacks++;
+    let reusable = false;
     try {
       await this.waiter.wait(() => staging.mapAsync(MAP_READ));
       this.gpu.throwIfFailed();
-      return staging.getMappedRange().slice(0, bytes);
+      const data = staging.getMappedRange().slice(0, bytes);
+      staging.unmap();
+      reusable = true;
+      return data;
     } finally {
-      staging.destroy();
+      if (reusable) this.readbackStaging.put(kept, staging, MAX_STAGING_BYTES);
+      else staging.destroy();
     }
   }
 
@@ -332,21 +399,33 @@ export class Runtime {
     if (!this.gpu.features.has('timestamp-query')) throw new WebgradError('webgrad: profileKernels: the adapter has no timestamp-query feature');
     if (this.profiler) throw new WebgradError('webgrad: profileKernels: already profiling (calls do not nest)');
     await this.sync();
-    const profiler = new KernelProfiler(this.device);
+    const profiler = new KernelProfiler({
+      createQuerySet: (d: GPUQuerySetDescriptor) => this.device.createQuerySet(d),
+      createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d),
+    });
     const { dispatches, copies } = this.counters;
+    const created = { ...this.created };
     const t0 = performance.now();
+    let recordMs: number;
     this.profiler = profiler;
     try {
       await fn();
+      recordMs = performance.now() - t0;
       await this.sync();
     } finally {
       this.profiler = null;
     }
     const wallMs = performance.now() - t0;
     const counts = { dispatches: this.counters.dispatches - dispatches, copies: this.counters.copies - copies };
+    const made = {
+      buffersCreated: this.created.buffers - created.buffers,
+      bytesCreated: this.created.bytes - created.bytes,
+      texturesCreated: this.created.textures - created.textures,
+      createMs: this.created.ms - created.ms,
+    };
     const kernels = [...(await profiler.collect((f) => this.encode(f), (b, n) => this.read(b, n))).values()];
     kernels.sort((a, b) => b.ms - a.ms);
-    return { kernels, gpuMs: kernels.reduce((s, k) => s + k.ms, 0), wallMs, ...counts };
+    return { kernels, gpuMs: kernels.reduce((s, k) => s + k.ms, 0), wallMs, recordMs, ...counts, ...made };
   }
 
   /** Drops cached pipelines (tests use it to count compiles). */

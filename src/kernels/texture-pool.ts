@@ -6,7 +6,7 @@ const TEXTURE_BINDING = 0x04;
 const STORAGE_BINDING = 0x08;
 
 /** Bytes of one rgba32float texel. */
-const TEXEL_BYTES = 16;
+export const TEXEL_BYTES = 16;
 
 export interface TexturePoolStats {
   /** Textures handed out and not yet released. */
@@ -14,6 +14,9 @@ export interface TexturePoolStats {
   /** Textures kept for reuse, and their bytes. */
   freeTextures: number;
   freeBytes: number;
+  /** Textures created since the pool began, and their bytes (a loop in its steady state creates none). */
+  createdTextures: number;
+  createdBytes: number;
 }
 
 /**
@@ -26,14 +29,15 @@ export interface TexturePoolStats {
 export class TexturePool {
   private readonly free: FreeList<string, GPUTexture>;
   private live = 0;
-  /** Textures created since the pool began (a loop in its steady state creates none). */
+  /** Textures created since the pool began, and their bytes (a loop in its steady state creates none). */
   created = 0;
+  createdBytes = 0;
 
   /** Free bytes kept; past it, the textures released longest ago are destroyed. */
   maxFreeBytes = 2 ** 30;
 
   constructor(
-    private readonly device: GPUDevice,
+    private readonly device: Pick<GPUDevice, 'createTexture'>,
     /** Destroys a texture once the commands recorded so far (which may read it) are submitted. */
     retire: (texture: GPUTexture) => void,
   ) {
@@ -45,6 +49,7 @@ export class TexturePool {
     const texture = this.free.take(key(width, height));
     if (texture) return texture;
     this.created++;
+    this.createdBytes += width * height * TEXEL_BYTES;
     return this.device.createTexture({ size: [width, height], format: 'rgba32float', usage: TEXTURE_BINDING | STORAGE_BINDING | COPY_DST });
   }
 
@@ -54,7 +59,7 @@ export class TexturePool {
   }
 
   stats(): TexturePoolStats {
-    return { liveTextures: this.live, freeTextures: this.free.count, freeBytes: this.free.bytes };
+    return { liveTextures: this.live, freeTextures: this.free.count, freeBytes: this.free.bytes, createdTextures: this.created, createdBytes: this.createdBytes };
   }
 }
 
