@@ -2,7 +2,8 @@
 // library on a simulated NVIDIA adapter (test/fake-gpu.ts: its limits, no GPU, no memory behind
 // the buffers): the buffers each step creates are counted without allocating its gigabytes.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { crossEntropy, flush, init, keep, memory, optim, tidy } from '../src/index.js';
+import { crossEntropy, flush, keep, memory, optim, tidy } from '../src/index.js';
+import { init } from '../src/node.js';
 import { runtime } from '../src/device/current.js';
 import { AlexNet } from '../examples/alexnet-cifar/models.js';
 import { prepareBatch } from '../examples/alexnet-cifar/data/pipeline.js';
@@ -49,13 +50,15 @@ describe('buffer churn on a simulated NVIDIA adapter', () => {
       expect(asked.length).toBe(steps[step].buffers);
       expect(asked.reduce((a, b) => a + b, 0)).toBe(steps[step].bytes);
     }
-    // The simulation is the real thing in size: gigabytes of buffers come and go in a step.
-    expect(steps[0].bytes).toBeGreaterThan(3 * GiB);
+    // The simulation is the real thing in size: gigabytes of buffers come and go in a step (about
+    // 2 GiB with the implicit-GEMM convolution, which stores no column matrices).
+    expect(steps[0].bytes).toBeGreaterThan(1.5 * GiB);
     for (const s of steps.slice(3)) expect(s).toEqual({ buffers: 0, bytes: 0, live: steps[2].live, liveBytes: steps[2].liveBytes });
-    // What the pool holds stays within its bound: twice the most bytes ever live (2.8 GiB here).
+    // What the pool holds stays within its bound: twice the most bytes ever live (1.9 GiB here), or
+    // that peak and 2 GiB, whichever is more.
     const m = memory();
-    expect(m.peakLiveBytes).toBeGreaterThan(2 * GiB);
-    expect(m.liveBytes + m.freeBytes).toBeLessThanOrEqual(2 * m.peakLiveBytes);
+    expect(m.peakLiveBytes).toBeGreaterThan(1.5 * GiB);
+    expect(m.liveBytes + m.freeBytes).toBeLessThanOrEqual(Math.max(2 * m.peakLiveBytes, m.peakLiveBytes + 2 * GiB));
     model.dispose();
     opt.dispose();
   });
