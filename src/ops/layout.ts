@@ -8,8 +8,7 @@ import { sum } from './reduce.js';
 /** Same elements, new shape, no copy; one dimension may be -1. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   checkTensor(x, 'reshape: x');
-  const out = x.reshape(shape);
-  return record(out, 'reshape', [x], (g) => [g.reshape(x.shape)]);
+  return x.reshape(shape);
 }
 
 /** Reorders dimensions (a copy): out.shape[i] = x.shape[axes[i]]. */

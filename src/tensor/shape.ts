@@ -1,4 +1,5 @@
 import { WebgradError } from '../device/errors.js';
+import { hasRuntime, runtime } from '../device/current.js';
 
 export type Shape = readonly number[];
 
@@ -12,13 +13,32 @@ export function sizeOf(shape: Shape): number {
 
 /** Throws unless every dimension is a non-negative integer. `what` names the argument. */
 export function checkShape(shape: Shape, what: string): void {
-  if (!Array.isArray(shape)) throw new WebgradError(`webgrad: ${what} must be an array of dimensions, got ${String(shape)}`);
+  if (!Array.isArray(shape)) throw new WebgradError(`webgrad: ${what} must be an array of dimensions, got ${typeof shape === 'string' ? JSON.stringify(shape) : String(shape)}`);
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new WebgradError(`webgrad: ${what} ${fmt(shape)} has a dimension that is not a non-negative integer (${d})`);
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new WebgradError(`webgrad: ${what} ${fmt(shape)} has a dimension that is not a non-negative integer (${typeof d === 'string' ? JSON.stringify(d) : String(d)})`);
     }
   }
   if (shape.length > 8) throw new WebgradError(`webgrad: ${what} ${fmt(shape)} has more than 8 dimensions`);
+  checkAllocation(sizeOf(shape) * 4, `${what} ${fmt(shape)}`);
+}
+
+/**
+ * Refuses, before anything reaches the device, a buffer larger than its `maxBufferSize` (which
+ * would fail on the GPU and poison every later op) or whose size is not a safe integer.
+ * `what` names the op and shape asking for it.
+ */
+export function checkAllocation(bytes: number, what: string): void {
+  if (!Number.isSafeInteger(bytes)) {
+    throw new WebgradError(`webgrad: ${what} has ${bytes / 4} elements, more than can be counted exactly (2^53); no device holds that`);
+  }
+  if (!hasRuntime()) return;
+  const limit = runtime().gpu.limits.maxBufferSize;
+  if (bytes > limit) {
+    throw new WebgradError(
+      `webgrad: ${what} needs ${bytes} bytes (${(bytes / 2 ** 30).toFixed(2)} GiB), more than the device's maxBufferSize of ${limit} bytes (${(limit / 2 ** 30).toFixed(2)} GiB)`,
+    );
+  }
 }
 
 /** Contiguous (row-major) strides. */
