@@ -15,8 +15,8 @@ const batchOf = (t: Tensor): number => (t.rank === 3 ? t.shape[0] : 1);
  * [batch, M, N].
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  checkTensor(a, 'matmul: a');
-  checkTensor(b, 'matmul: b');
+  checkTensor(a, 'matmul: a', 'float32');
+  checkTensor(b, 'matmul: b', 'float32');
   const shapes = `a ${fmt(a.shape)} and b ${fmt(b.shape)}`;
   if (a.rank < 2 || a.rank > 3 || b.rank < 2 || b.rank > 3) {
     throw new WebgradError(`webgrad: matmul: a and b must be 2-D or 3-D, got ${shapes}`);
@@ -65,9 +65,9 @@ function reduceBroadcast(d: Tensor, like: Tensor): Tensor {
  * returns [.., out]. The bias is added by the product's epilogue.
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  checkTensor(x, 'linear: x');
-  checkTensor(weight, 'linear: weight');
-  if (bias !== undefined && bias !== null) checkTensor(bias, 'linear: bias');
+  checkTensor(x, 'linear: x', 'float32');
+  checkTensor(weight, 'linear: weight', 'float32');
+  if (bias !== undefined && bias !== null) checkTensor(bias, 'linear: bias', 'float32');
   if (weight.rank !== 2) throw new WebgradError(`webgrad: linear: weight must be 2-D [out, in], got ${fmt(weight.shape)} (x ${fmt(x.shape)})`);
   const [outF, inF] = weight.shape;
   if (x.rank < 1 || x.shape[x.rank - 1] !== inF) {

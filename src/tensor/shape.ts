@@ -76,9 +76,13 @@ export function broadcastStrides(shape: Shape, target: Shape): number[] {
 
 /** Normalises axes (negative counts from the end; undefined means all) and checks them. */
 export function normaliseAxes(axes: number | readonly number[] | undefined, rank: number, what: string): number[] {
-  const list = axes === undefined ? [...Array(rank).keys()] : typeof axes === 'number' ? [axes] : [...axes];
+  if (axes !== undefined && axes !== null && typeof axes !== 'number' && !Array.isArray(axes)) {
+    throw new WebgradError(`webgrad: ${what}: axes must be an integer or an array of integers, got ${typeof axes === 'string' ? JSON.stringify(axes) : String(axes)}`);
+  }
+  const list = axes === undefined || axes === null ? [...Array(rank).keys()] : typeof axes === 'number' ? [axes] : [...axes];
   const out = list.map((a) => {
-    if (!Number.isInteger(a) || a < -rank || a >= Math.max(rank, 1)) {
+    if (typeof a !== 'number' || !Number.isInteger(a)) throw new WebgradError(`webgrad: ${what}: axis ${typeof a === 'string' ? JSON.stringify(a) : String(a)} is not an integer`);
+    if (a < -rank || a >= Math.max(rank, 1)) {
       throw new WebgradError(`webgrad: ${what}: axis ${a} is out of range for a tensor of rank ${rank}`);
     }
     return a < 0 ? a + rank : a;
