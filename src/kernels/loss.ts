@@ -12,12 +12,12 @@ export function rowLseKernel(logits: Tensor, n: number, c: number): Tensor {
   return lse;
 }
 
-/** Mean over rows of lse_n − logits[n, label_n]: a scalar tensor (NaN where a label is out of range). */
+/** Mean over rows of lse_n − logits[n, label_n]: a scalar tensor (NaN where a label is out of range, which the next readback reports). */
 export function nllMeanKernel(logits: Tensor, labels: Tensor, lse: Tensor, n: number, c: number): Tensor {
   const loss = Tensor.empty([]);
   runtime().dispatch(
     { files: ['loss'], entry: 'mean' },
-    { uniforms: params(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, loss.buffer], workgroups: 1 },
+    { uniforms: params(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, loss.buffer, runtime().checks.binding('crossEntropyLabels')], workgroups: 1 },
   );
   return loss;
 }

@@ -6,6 +6,7 @@ import { kernelSource, type KernelFile } from './sources.js';
 import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
 import { WebgradError } from '../device/errors.js';
 import { Waiter, type WaitMode } from './waiter.js';
+import { CHECKS_BYTES, DeviceChecks } from './device-checks.js';
 
 export type { WaitMode };
 
@@ -65,6 +66,8 @@ export class Runtime {
   /** Counters that tests and the bench read. */
   readonly counters = { dispatches: 0, copies: 0, submits: 0, pipelinesCompiled: 0, readbacks: 0 };
   private readonly waiter: Waiter;
+  /** Values only the GPU sees that kernels found wrong (labels out of range), reported at readbacks. */
+  readonly checks: DeviceChecks;
   private profiler: KernelProfiler | null = null;
 
   /**
@@ -91,6 +94,7 @@ export class Runtime {
     this.textures = new TexturePool(this.device, (t) => this.doomed.push(t));
     this.arena = this.device.createBuffer({ size: this.arenaData.byteLength, usage: UNIFORM | COPY_DST });
     this.waiter = new Waiter(options.wait ?? 'adaptive');
+    this.checks = new DeviceChecks(this.device);
   }
 
   /**
@@ -278,14 +282,19 @@ export class Runtime {
   /** Reads bytes back from a buffer: flushes, then waits for the GPU as the wait mode says. */
   async read(src: GPUBuffer, bytes: number, srcOffset = 0): Promise<ArrayBuffer> {
     const size = Math.ceil(bytes / 4) * 4;
-    const staging = this.device.createBuffer({ size, usage: MAP_READ | COPY_DST });
+    // The device checks ride along at the end of the staging buffer (at a 256-byte boundary).
+    const checksAt = Math.ceil(size / 256) * 256;
+    const staging = this.device.createBuffer({ size: checksAt + CHECKS_BYTES, usage: MAP_READ | COPY_DST });
     this.copy(src, srcOffset, staging, 0, size);
+    this.copy(this.checks.buffer, 0, staging, checksAt, CHECKS_BYTES);
     this.flush();
     this.counters.readbacks++;
     try {
       await this.waiter.wait(() => staging.mapAsync(MAP_READ));
       this.gpu.throwIfFailed();
-      return staging.getMappedRange().slice(0, bytes);
+      const mapped = staging.getMappedRange();
+      this.checks.throwIfFailed(mapped.slice(checksAt));
+      return mapped.slice(0, bytes);
     } finally {
       staging.destroy();
     }

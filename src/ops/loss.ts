@@ -6,8 +6,9 @@ import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { tensor } from './creation.js';
 
 /**
- * Class labels: an int32 tensor [N], or numbers (checked against the class count here, since a
- * tensor's values live on the GPU; out-of-range labels in a tensor give a NaN loss).
+ * Class labels: an int32 tensor [N], or numbers (checked against the class count here). A
+ * tensor's values live on the GPU: crossEntropy checks them there, and the next readback throws
+ * a WebgradError naming the first label out of range.
  */
 export type Labels = Tensor | ArrayLike<number>;
 
