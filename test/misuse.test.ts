@@ -50,7 +50,7 @@ const cases: () => Case[] = () => [
   ['tensor: int32 from Float32Array with fractions', () => wg.tensor(new Float32Array([0.5]), [1], { dtype: 'int32' }), /0.5 is not an int32/],
   ['tensor: int32 requiring grad', () => wg.tensor([1], [1], { dtype: 'int32', requiresGrad: true }), /only float32 tensors can require grad/],
   ['tensor: shape does not match', () => wg.tensor([1, 2, 3], [2, 2]), /tensor: data has 3 elements .* shape \[2, 2\] needs 4/],
-  ['tensor: nested data against a shape', () => wg.tensor([[1, 2], [3, 4]], [3]), /data has 4 elements \(shape \[2, 2\]\) but shape \[3\] needs 3/],
+  ['tensor: nested data against a shape', () => wg.tensor([[1, 2], [3, 4]], [3]), /data has 4 elements \(nested as \[2, 2\]\) but shape \[3\] needs 3/],
   ['tensor: negative dimension', () => wg.tensor([1, 2], [-2]), /tensor: shape \[-2\] has a dimension that is not a non-negative integer \(-2\)/],
   ['tensor: fractional dimension', () => wg.tensor([1, 2], [2.5]), /tensor: shape \[2.5\]/],
   ['tensor: NaN dimension', () => wg.tensor([1, 2], [Number.NaN]), /tensor: shape \[NaN\]/],

@@ -89,7 +89,8 @@ export function tensor(
   const dims = (shape as Shape | undefined) ?? flat.shape;
   checkShape(dims, 'tensor: shape');
   if (sizeOf(dims) !== flat.values.length) {
-    throw new WebgradError(`webgrad: tensor: data has ${flat.values.length} elements (shape ${fmt(flat.shape)}) but shape ${fmt(dims)} needs ${sizeOf(dims)}`);
+    const nested = flat.shape.length > 1 ? ` (nested as ${fmt(flat.shape)})` : '';
+    throw new WebgradError(`webgrad: tensor: data has ${flat.values.length} elements${nested} but shape ${fmt(dims)} needs ${sizeOf(dims)}`);
   }
   const src = flat.values;
   const values = dtype === 'int32' ? (src instanceof Int32Array ? src : Int32Array.from(src)) : src instanceof Float32Array ? src : Float32Array.from(src);
