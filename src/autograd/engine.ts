@@ -15,6 +15,7 @@ export function isGradEnabled(): boolean {
 
 /** Runs `fn` without recording anything for autograd (evaluation, optimizer updates). */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new WebgradError(`webgrad: noGrad() takes a function, got ${typeof fn}`);
   const before = enabled;
   enabled = false;
   try {

@@ -1,5 +1,6 @@
 import { Gpu, type AdapterSummary } from './gpu.js';
 import { hasRuntime, runtime, setRuntime } from './current.js';
+import { WebgradError } from './errors.js';
 import { Runtime, type GemmVariant, type WaitMode } from '../kernels/runtime.js';
 import { loadKernelSources } from '../kernels/sources.js';
 import type { PoolStats } from '../kernels/pool.js';
@@ -23,6 +24,7 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /** Acquires the adapter and device and loads the kernels. Calling it again returns the same device. */
 export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
+  checkInitOptions(options);
   if (hasRuntime()) return runtime().gpu.info;
   let gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   let read = async (url: URL) => (await fetch(url)).text();
@@ -35,6 +37,19 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
   const device = await Gpu.create(gpu, options.powerPreference);
   setRuntime(new Runtime(device, { wait: options.wait, gemm: options.gemm }));
   return device.info;
+}
+
+function checkInitOptions(options: InitOptions): void {
+  if (options === null || typeof options !== 'object') throw new WebgradError(`webgrad: init: options must be an object, got ${String(options)}`);
+  const oneOf = (name: keyof InitOptions, allowed: readonly string[]) => {
+    const v = options[name];
+    if (v !== undefined && !allowed.includes(v as string)) {
+      throw new WebgradError(`webgrad: init: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
+    }
+  };
+  oneOf('wait', ['adaptive', 'spin']);
+  oneOf('gemm', ['registers', 'workgroup', 'texture']);
+  oneOf('powerPreference', ['low-power', 'high-performance']);
 }
 
 /**

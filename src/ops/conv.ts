@@ -19,6 +19,8 @@ function checkFloat(t: Tensor, what: string): void {
  * bias [Cout]; returns [N, Cout, OH, OW]. Runs as im2col then one GEMM per batch chunk.
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  options ??= {};
+  if (typeof options !== 'object') throw new WebgradError(`webgrad: conv2d: options must be an object { stride, padding }, got ${String(options)}`);
   checkTensor(x, 'conv2d: x');
   checkTensor(weight, 'conv2d: weight');
   checkFloat(x, 'conv2d: x');

@@ -23,6 +23,7 @@ export function keep<T extends Tensor>(t: T): T {
 }
 
 export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new WebgradError(`webgrad: tidy() takes a function, got ${typeof fn}`);
   const scope = new Set<Tensor>();
   scopes.push(scope);
   let result: T;
