@@ -82,6 +82,42 @@ describe('graph lifetime', () => {
     x.dispose();
   });
 
+  it('a conv net (saved pooling indices, dropout, LRN) trained PyTorch-style: same gradients as inside the tidy, flat memory', async () => {
+    const net = new wg.nn.Sequential(
+      new wg.nn.Conv2d(2, 3, 3, { padding: 1, seed: 3 }),
+      new wg.nn.ReLU(),
+      new wg.nn.LocalResponseNorm(3),
+      new wg.nn.MaxPool2d(2),
+      new wg.nn.Flatten(),
+      new wg.nn.Dropout(0.5, { seed: 9 }),
+      new wg.nn.Linear(12, 4, { seed: 4 }),
+    );
+    const x = wg.tensor(Float32Array.from(randomValues(2 * 2 * 4 * 4, 8)), [2, 2, 4, 4]);
+    const labels = wg.tensor([1, 3], [2], { dtype: 'int32' });
+    const dropout = net.at(5) as wg.nn.Dropout;
+    dropout.masksDrawn = 0;
+    wg.tidy(() => wg.crossEntropy(net.forward(x), labels).backward());
+    const expected = await Promise.all(net.parameters().map((p) => p.grad!.toArray()));
+    net.zeroGrad();
+    dropout.masksDrawn = 0; // the same mask again
+    const counts: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      if (i > 0) net.zeroGrad();
+      const loss = wg.tidy(() => wg.crossEntropy(net.forward(x), labels));
+      loss.backward();
+      if (i === 0) {
+        const got = await Promise.all(net.parameters().map((p) => p.grad!.toArray()));
+        got.forEach((g, k) => expectClose(g, expected[k], 1e-5, 1e-6));
+      }
+      loss.dispose();
+      counts.push(live());
+    }
+    expect(new Set(counts).size).toBe(1);
+    net.dispose();
+    x.dispose();
+    labels.dispose();
+  });
+
   it('backward() a second time is refused as PyTorch does; retainGraph allows it and accumulates', async () => {
     const w = wg.tensor([1, 2], [2], { requiresGrad: true });
     const loss = wg.sum(wg.mul(w, w));
