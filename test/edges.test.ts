@@ -69,6 +69,11 @@ describe('device lifecycle', () => {
     const old = wg.ones([64]);
     const other = wg.ones([64]);
     await wg.release();
+    // Between release() and init() nothing runs, each call saying why.
+    expect(() => wg.ones([1])).toThrow(/no device; call `await init\(\)` first/);
+    expect(() => wg.memory()).toThrow(wg.WebgradError);
+    await expect(other.toArray()).rejects.toThrow(/made on a device that release\(\) has destroyed/);
+    other.dispose();
     await wg.init();
     runtime().poisonAllocations = true;
     const before = wg.memory();

@@ -37,7 +37,9 @@ function flatten(data: unknown, dtype: DType): { values: ArrayLike<number>; shap
   const shape: number[] = [];
   for (let v: unknown = data; Array.isArray(v); v = v[0]) shape.push(v.length);
   const values: number[] = [];
-  const walk = (v: unknown, depth: number, path: number[]): void => {
+  // The index of the element being read, for errors (one array, not one per element).
+  const path: number[] = [];
+  const walk = (v: unknown, depth: number): void => {
     if (depth === shape.length) {
       if (Array.isArray(v)) throw new WebgradError(`webgrad: tensor: data is ragged: ${at(path)} is an array where a number was expected (shape ${JSON.stringify(shape)} from the first elements)`);
       if (typeof v !== 'number') {
@@ -51,9 +53,13 @@ function flatten(data: unknown, dtype: DType): { values: ArrayLike<number>; shap
       const got = Array.isArray(v) ? `${v.length} entries` : `not an array (${typeof v})`;
       throw new WebgradError(`webgrad: tensor: data is ragged: ${at(path)} has ${got} but ${at([...path.slice(0, -1), 0])} has ${shape[depth]}`);
     }
-    v.forEach((u, i) => walk(u, depth + 1, [...path, i]));
+    for (let i = 0; i < v.length; i++) {
+      path.push(i);
+      walk(v[i], depth + 1);
+      path.pop();
+    }
   };
-  walk(data, 0, []);
+  walk(data, 0);
   if (dtype === 'int32') checkInt32(values);
   return { values, shape };
 }

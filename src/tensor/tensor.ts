@@ -100,7 +100,8 @@ export class Tensor {
 
   /** Reads the elements back from the GPU. */
   async toArray(): Promise<Float32Array | Int32Array> {
-    const bytes = await runtime().read(this.buffer, this.size * 4);
+    const buffer = this.buffer; // a disposed or released tensor says so before anything else
+    const bytes = await runtime().read(buffer, this.size * 4);
     return this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
   }
 
