@@ -135,7 +135,11 @@ export function arange(start: number, end?: number, step = 1, options?: CreateOp
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new WebgradError(`webgrad: arange: ${name} must be a finite number, got ${String(v)}`);
   }
   if (typeof step !== 'number' || step === 0 || !Number.isFinite(step)) throw new WebgradError(`webgrad: arange: step must be a finite non-zero number, got ${step}`);
-  const n = Math.max(0, Math.ceil((end - start) / step));
+  if ((end - start) * step < 0) {
+    throw new WebgradError(`webgrad: arange: a step of ${step} never goes from ${start} to ${end} (the bounds and the step's sign disagree)`);
+  }
+  const n = Math.ceil((end - start) / step);
+  checkShape([n], 'arange: shape');
   return finish(fillKernel([n], start, step), options);
 }
 
