@@ -49,7 +49,9 @@ describe('edges as PyTorch', () => {
     const good = wg.crossEntropy(logits, wg.tensor([1, 2], [2], { dtype: 'int32' }));
     const lse = Math.log(Math.exp(0.1) + Math.exp(0.2) + Math.exp(0.3));
     expectClose([await good.item()], [(lse - 0.2 + lse - 0.3) / 2], 1e-5);
-    for (const t of [logits, labels, loss, again, good]) t.dispose();
+    const counted = wg.countCorrect(logits, labels);
+    await expect(counted.item()).rejects.toThrow(/countCorrect: labels\[1\] = 3 is not a class index in \[0, 3\)/);
+    for (const t of [logits, labels, loss, again, good, counted]) t.dispose();
   });
 
   it('a tensor larger than maxBufferSize is refused at the op, naming shape, bytes and limit; the device stays usable', async () => {

@@ -8,6 +8,7 @@ import { WebgradError } from '../device/errors.js';
  */
 export const CHECK_SLOTS = {
   crossEntropyLabels: 0,
+  countCorrectLabels: 1,
 } as const;
 
 export type CheckSlot = keyof typeof CHECK_SLOTS;
@@ -20,6 +21,8 @@ const describe: Record<CheckSlot, (words: Uint32Array) => string> = {
   crossEntropyLabels: (w) =>
     `webgrad: crossEntropy: labels[${w[1]}] = ${w[2] | 0} is not a class index in [0, ${w[3]}) ` +
     '(found on the GPU, reported at this readback; the loss computed with it is NaN)',
+  countCorrectLabels: (w) =>
+    `webgrad: countCorrect: labels[${w[1]}] = ${w[2] | 0} is not a class index in [0, ${w[3]}) (found on the GPU, reported at this readback)`,
 };
 
 export class DeviceChecks {

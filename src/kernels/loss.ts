@@ -38,7 +38,7 @@ export function countCorrectKernel(logits: Tensor, labels: Tensor, n: number, c:
   const out = Tensor.empty([1]);
   runtime().dispatch(
     { files: ['loss'], entry: 'countCorrect' },
-    { uniforms: params(n, c), buffers: [logits.buffer, out.buffer, labels.buffer], workgroups: 1 },
+    { uniforms: params(n, c), buffers: [logits.buffer, out.buffer, labels.buffer, runtime().checks.binding('countCorrectLabels')], workgroups: 1 },
   );
   return out;
 }

@@ -7,7 +7,7 @@ import { tensor } from './creation.js';
 
 /**
  * Class labels: an int32 tensor [N], or numbers (checked against the class count here). A
- * tensor's values live on the GPU: crossEntropy checks them there, and the next readback throws
+ * tensor's values live on the GPU: crossEntropy and countCorrect check them there, and the next readback throws
  * a WebgradError naming the first label out of range.
  */
 export type Labels = Tensor | ArrayLike<number>;

@@ -107,6 +107,8 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
 // Number of rows whose first maximum is at the label, as a float (so that counts add up on the GPU).
 @group(0) @binding(2) var<storage, read_write> correct: array<f32>;
 @group(0) @binding(3) var<storage, read> truth: array<i32>;
+// As `status` for mean: the first row found with a label outside [0, C).
+@group(0) @binding(4) var<storage, read_write> countStatus: array<atomic<u32>, 4>;
 
 @compute @workgroup_size(256)
 fn countCorrect(@builtin(local_invocation_index) lid: u32) {
@@ -119,7 +121,15 @@ fn countCorrect(@builtin(local_invocation_index) lid: u32) {
       let v = x[base + j];
       if (v > best) { best = v; at = j; }
     }
-    if (truth[r] == i32(at)) { count += 1.0; }
+    let label = truth[r];
+    if (label < 0 || u32(label) >= p.c) {
+      if (atomicExchange(&countStatus[0], 1u) == 0u) {
+        atomicStore(&countStatus[1], r);
+        atomicStore(&countStatus[2], bitcast<u32>(label));
+        atomicStore(&countStatus[3], p.c);
+      }
+    }
+    if (label == i32(at)) { count += 1.0; }
   }
   scratch[lid] = count;
   reduceShared(lid, 256u, 0u);
