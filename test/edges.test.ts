@@ -38,6 +38,24 @@ describe('edges as PyTorch', () => {
     for (const t of [x, y, m]) t.dispose();
   });
 
+  it("empty operands give PyTorch's results: empty batches, zero-length products, the mean loss of no rows", async () => {
+    const k0 = wg.matmul(wg.zeros([2, 0]), wg.zeros([0, 3]));
+    expect(k0.shape).toEqual([2, 3]);
+    expect([...(await k0.toArray())]).toEqual([0, 0, 0, 0, 0, 0]);
+    const batch0 = wg.matmul(wg.zeros([0, 2, 3]), wg.ones([3, 4]));
+    expect(batch0.shape).toEqual([0, 2, 4]);
+    const in0 = wg.linear(wg.zeros([4, 0]), wg.zeros([2, 0]), wg.tensor([1, 2]));
+    expect(in0.shape).toEqual([4, 2]);
+    expect([...(await in0.toArray())]).toEqual([1, 2, 1, 2, 1, 2, 1, 2]);
+    const rows0 = wg.crossEntropy(wg.zeros([0, 3]), []);
+    expect(await rows0.item()).toBeNaN();
+    const w = wg.ones([3, 4], { requiresGrad: true });
+    const y = wg.sum(wg.matmul(wg.zeros([0, 2, 3]), w));
+    y.backward();
+    expect([...(await w.grad!.toArray())]).toEqual(Array(12).fill(0));
+    for (const t of [k0, batch0, in0, rows0, w, y]) t.dispose();
+  });
+
   it('crossEntropy with an int32 label out of range: a WebgradError naming crossEntropy at the next readback, then the device works', async () => {
     const logits = wg.tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [2, 3]);
     const labels = wg.tensor([1, 3], [2], { dtype: 'int32' });

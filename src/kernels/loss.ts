@@ -2,7 +2,8 @@ import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Uniforms, bytesOf } from './uniforms.js';
 
-const params = (n: number, c: number): Uint8Array => bytesOf(new Uniforms().u32(n, c, 0, 0).f32(n > 0 ? 1 / n : 0));
+// The mean over no rows is NaN, as PyTorch's (0 · NaN in the kernel).
+const params = (n: number, c: number): Uint8Array => bytesOf(new Uniforms().u32(n, c, 0, 0).f32(n > 0 ? 1 / n : Number.NaN));
 
 /** Per-row log-sum-exp of logits [n, c]: the log-softmax normaliser. */
 export function rowLseKernel(logits: Tensor, n: number, c: number): Tensor {
