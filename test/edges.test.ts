@@ -56,6 +56,19 @@ describe('edges as PyTorch', () => {
     for (const t of [k0, batch0, in0, rows0, w, y]) t.dispose();
   });
 
+  it('NaN propagates as in PyTorch: relu, maximum, minimum keep it; argmax and countCorrect take it as the maximum', async () => {
+    const x = wg.tensor([1, Number.NaN, 3]);
+    const got = async (t: wg.Tensor) => [...(await t.toArray())];
+    expect(await got(wg.relu(x))).toEqual([1, Number.NaN, 3]);
+    expect(await got(wg.maximum(x, 2))).toEqual([2, Number.NaN, 3]);
+    expect(await got(wg.minimum(2, x))).toEqual([1, Number.NaN, 2]);
+    expect(await got(wg.argmax(x))).toEqual([1]);
+    expect(await got(wg.argmax(wg.tensor([[Number.NaN, 5], [2, Number.NaN]]), 1))).toEqual([0, 1]);
+    expect(await wg.countCorrect(x.reshape([1, 3]), [1]).item()).toBe(1);
+    expect(await wg.max(x).item()).toBeNaN();
+    x.dispose();
+  });
+
   it('crossEntropy with an int32 label out of range: a WebgradError naming crossEntropy at the next readback, then the device works', async () => {
     const logits = wg.tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [2, 3]);
     const labels = wg.tensor([1, 3], [2], { dtype: 'int32' });

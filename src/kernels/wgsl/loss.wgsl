@@ -119,7 +119,8 @@ fn countCorrect(@builtin(local_invocation_index) lid: u32) {
     var at = 0u;
     for (var j = 1u; j < p.c; j++) {
       let v = x[base + j];
-      if (v > best) { best = v; at = j; }
+      // argmax as torch.argmax: the first NaN is the maximum.
+      if (!isNaN(best) && (isNaN(v) || v > best)) { best = v; at = j; }
     }
     let label = truth[r];
     if (label < 0 || u32(label) >= p.c) {
