@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { decodeSafetensors } from '../src/index.js';
 import { parseConfig, ConfigError, type Config } from '../examples/alexnet-cifar/config.js';
 import { NonFiniteLossError, train } from '../examples/alexnet-cifar/train.js';
@@ -9,8 +9,10 @@ import { CHECKPOINT_FILE } from '../examples/alexnet-cifar/checkpoint.js';
 import { parseMetricsCsv } from '../examples/alexnet-cifar/report/index.js';
 import { expectClose, setupDevice } from './helpers.js';
 import { runtime } from '../src/device/current.js';
+import { writeSyntheticMini } from './cifar-fixture.js';
 
-const mini = resolve(__dirname, '../../shared/datasets/cifar10/cifar10-mini.tar.gz');
+/** A synthetic stand-in for the mini CIFAR-10 archive (learnable classes), built in beforeAll. */
+const mini = join(mkdtempSync(join(tmpdir(), 'webgrad-alexnet-data-')), 'cifar10-mini.tar.gz');
 const quiet = () => undefined;
 
 // alexnet-small costs about 1.1 GFLOP per training image: on lavapipe a 16-image step takes
@@ -26,7 +28,10 @@ function config(overrides: Partial<Config>): Config {
 const stepLosses = (dir: string): number[] =>
   readFileSync(join(dir, 'steps.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).loss as number);
 
-beforeAll(setupDevice);
+beforeAll(async () => {
+  await setupDevice();
+  await writeSyntheticMini(mini);
+});
 
 describe('examples/alexnet-cifar', () => {
   it('parses flags into the reference configuration and refuses bad ones', () => {

@@ -1,5 +1,6 @@
 // Synthetic CIFAR-10 files for the loader and download tests.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 
@@ -29,4 +30,42 @@ export async function writeSyntheticCifar(dir: string): Promise<void> {
 /** A .tar.gz of `cwd/folder`, as the official archive packs `cifar-10-batches-bin/`. */
 export async function packTarGz(cwd: string, folder: string, file: string): Promise<void> {
   await tar.c({ gzip: true, cwd, file, portable: true }, [folder]);
+}
+
+/**
+ * `count` records labelled (first + i) % 10 whose pixels carry the class: each channel's level is
+ * 40 + 20·label (a different offset per channel) plus hash noise of ±16, so a model can learn them.
+ */
+export function learnableRecords(count: number, first: number): Uint8Array {
+  const out = new Uint8Array(count * 3073);
+  for (let i = 0; i < count; i++) {
+    const label = (first + i) % 10;
+    out[i * 3073] = label;
+    for (let k = 0; k < 3072; k++) {
+      const channel = k >> 10;
+      const level = 40 + 20 * ((label + channel * 3) % 10);
+      const noise = ((Math.imul(first + i + 1, 2654435761) ^ Math.imul(k + 7, 40503)) >>> 27) - 16;
+      out[i * 3073 + 1 + k] = level + noise;
+    }
+  }
+  return out;
+}
+
+/**
+ * A stand-in for the mini CIFAR-10 archive (cifar10-mini.tar.gz: 1,000 training and 200 test
+ * images, 100 and 20 per class, in cifar-10-batches-bin/), built from learnableRecords, so that
+ * the suite needs no dataset beside the clone.
+ */
+export async function writeSyntheticMini(file: string): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'webgrad-mini-'));
+  try {
+    const folder = join(root, 'cifar-10-batches-bin');
+    await mkdir(folder);
+    for (let b = 0; b < 5; b++) await writeFile(join(folder, `data_batch_${b + 1}.bin`), learnableRecords(200, b * 200));
+    await writeFile(join(folder, 'test_batch.bin'), learnableRecords(200, 5000));
+    await writeFile(join(folder, 'batches.meta.txt'), CLASS_NAMES.join('\n') + '\n\n');
+    await packTarGz(root, 'cifar-10-batches-bin', file);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 }

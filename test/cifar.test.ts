@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCifar10, parseRecords, type Cifar10 } from '../examples/alexnet-cifar/data/cifar.js';
 import { epochBatches, gatherBatch, mixSeed, shuffledIndices, takeSubset } from '../examples/alexnet-cifar/data/batches.js';
-import { CLASS_NAMES, packTarGz, syntheticRecords, TEST_COUNT, TRAIN_COUNTS, writeSyntheticCifar } from './cifar-fixture.js';
+import { CLASS_NAMES, packTarGz, syntheticRecords, TEST_COUNT, TRAIN_COUNTS, writeSyntheticCifar, writeSyntheticMini } from './cifar-fixture.js';
 
-const DATASET = resolve(import.meta.dirname, '..', '../shared/datasets/cifar10');
-const MINI = join(DATASET, 'cifar10-mini.tar.gz');
+/** A stand-in for the mini CIFAR-10 archive, built in beforeAll (the suite needs no dataset). */
+let MINI: string;
 
 /** The record files as they were written, to compare the loader with. */
 function expectSynthetic(data: Cifar10): void {
@@ -35,6 +35,8 @@ describe('CIFAR-10 loader', () => {
     dir = await mkdtemp(join(tmpdir(), 'webgrad-cifar-test-'));
     folder = join(dir, 'nested', 'cifar-10-batches-bin');
     await writeSyntheticCifar(folder);
+    MINI = join(dir, 'cifar10-mini.tar.gz');
+    await writeSyntheticMini(MINI);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -57,7 +59,7 @@ describe('CIFAR-10 loader', () => {
     expectSynthetic(await loadCifar10(archive));
   });
 
-  it('reads the mini CIFAR-10 archive', async () => {
+  it('reads an archive laid out as the mini CIFAR-10 one', async () => {
     const data = await loadCifar10(MINI);
     expect(data.train.count).toBe(1000);
     expect(data.test.count).toBe(200);

@@ -10,6 +10,7 @@ import { loadSafetensors, readTensors } from '../../src/io/safetensors.js';
 import { encodeSafetensors } from '../../src/io/safetensors-format.js';
 import { writeFileAtomic } from '../../src/io/atomic-file.js';
 import { nn, optim, type Tensor } from '../../src/index.js';
+import { ConfigError } from './config.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
@@ -60,19 +61,40 @@ export function hasCheckpoint(dir: string): boolean {
 /** Restores the model and optimizer in place; returns the progress to continue from. */
 export async function loadCheckpoint(dir: string, model: nn.Module, opt: optim.SGD): Promise<Progress> {
   const path = join(dir, CHECKPOINT_FILE);
-  const { tensors, metadata } = await loadSafetensors(path);
+  let loaded;
   try {
-    if (metadata.format !== 'webgrad-alexnet-cifar/1') throw new Error(`${path} is not a checkpoint of this example (format '${metadata.format}')`);
+    loaded = await loadSafetensors(path);
+  } catch (error) {
+    throw new ConfigError(`--resume ${dir}: the checkpoint cannot be read (${(error as Error).message.replace(/^webgrad: /, '')})`);
+  }
+  const { tensors, metadata } = loaded;
+  const parse = (key: string): unknown => {
+    try {
+      return JSON.parse(metadata[key]);
+    } catch {
+      throw new ConfigError(`--resume ${dir}: ${path} is corrupt: its '${key}' metadata is ${metadata[key] === undefined ? 'missing' : 'not JSON'}`);
+    }
+  };
+  try {
+    if (metadata.format !== 'webgrad-alexnet-cifar/1') throw new ConfigError(`--resume ${dir}: ${path} is not a checkpoint of this example (format '${metadata.format}')`);
     const modelState: Record<string, Tensor> = {};
     const optimizerTensors: Record<string, Tensor> = {};
     for (const [name, t] of Object.entries(tensors)) {
       if (name.startsWith('model.')) modelState[name.slice(6)] = t;
       else if (name.startsWith('optimizer.')) optimizerTensors[name.slice(10)] = t;
     }
-    model.loadStateDict(modelState);
-    const { step, lr } = JSON.parse(metadata.optimizer) as { step: number; lr: number };
-    opt.loadStateDict({ step, lr, tensors: optimizerTensors });
-    return JSON.parse(metadata.progress) as Progress;
+    const { step, lr } = parse('optimizer') as { step: number; lr: number };
+    const progress = parse('progress') as Progress;
+    if (!progress || typeof progress !== 'object' || !Number.isInteger(progress.epoch) || !Number.isInteger(progress.batch) || !Number.isInteger(progress.globalStep)) {
+      throw new ConfigError(`--resume ${dir}: ${path} is corrupt: its progress metadata does not say where the run stands`);
+    }
+    try {
+      model.loadStateDict(modelState);
+      opt.loadStateDict({ step, lr, tensors: optimizerTensors });
+    } catch (error) {
+      throw new ConfigError(`--resume ${dir}: ${path} does not fit this run's model (${(error as Error).message.replace(/^webgrad: /, '')})`);
+    }
+    return progress;
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
   }
@@ -83,21 +105,34 @@ export async function loadCheckpoint(dir: string, model: nn.Module, opt: optim.S
  * the model's (with or without a `model.` prefix), otherwise in the model's parameter order.
  */
 export async function loadInitialWeights(path: string, model: nn.Module): Promise<void> {
-  const { tensors } = await loadSafetensors(path);
+  let loaded;
+  try {
+    loaded = await loadSafetensors(path);
+  } catch (error) {
+    throw new ConfigError(`--init-from ${path}: ${(error as Error).message.replace(/^webgrad: /, '')}`);
+  }
+  const { tensors } = loaded;
   try {
     const own = Object.keys(model.stateDict());
     const strip = (k: string) => (k.startsWith('model.') ? k.slice(6) : k);
     const byName: Record<string, Tensor> = {};
     for (const [k, t] of Object.entries(tensors)) byName[strip(k)] = t;
+    const load = (state: Record<string, Tensor>) => {
+      try {
+        model.loadStateDict(state);
+      } catch (error) {
+        throw new ConfigError(`--init-from ${path}: ${(error as Error).message.replace(/^webgrad: /, '')}`);
+      }
+    };
     if (own.every((k) => k in byName)) {
-      model.loadStateDict(Object.fromEntries(own.map((k) => [k, byName[k]])));
+      load(Object.fromEntries(own.map((k) => [k, byName[k]])));
       return;
     }
     const values = Object.values(tensors);
     if (values.length !== own.length) {
-      throw new Error(`--init-from ${path}: ${values.length} tensors, but the model has ${own.length} parameters and the names do not match`);
+      throw new ConfigError(`--init-from ${path}: ${values.length} tensors, but the model has ${own.length} parameters and the names do not match`);
     }
-    model.loadStateDict(Object.fromEntries(own.map((k, i) => [k, values[i]])));
+    load(Object.fromEntries(own.map((k, i) => [k, values[i]])));
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
   }

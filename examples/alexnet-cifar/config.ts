@@ -165,3 +165,24 @@ function parseMean(v: string): [number, number, number] {
   if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) throw new ConfigError(`--mean must be three numbers R,G,B, got '${v}'`);
   return parts as [number, number, number];
 }
+
+/**
+ * Training images per second of the faithful model on a CPU adapter: lavapipe on 2 cores, batch 8
+ * (README.md beside this file). The estimate scales the epoch from it.
+ */
+const CPU_IMAGES_PER_SECOND = 0.87;
+
+/**
+ * The warning printed before a faithful-AlexNet run on a CPU adapter (lavapipe): its estimated
+ * epoch time, and the model that finishes there. Null when there is nothing to warn about.
+ */
+export function cpuWarning(config: Config, software: boolean): string | null {
+  if (!software || config.model !== 'alexnet') return null;
+  const images = config.trainSubset ?? 50_000;
+  const hours = images / CPU_IMAGES_PER_SECOND / 3600;
+  const time = hours >= 1 ? `${hours.toFixed(hours >= 10 ? 0 : 1)} hours` : `${Math.ceil(hours * 60)} minutes`;
+  return (
+    `warning: this adapter runs on the CPU, where the faithful AlexNet (224×224) trains at about ${CPU_IMAGES_PER_SECOND} images/s: ` +
+    `about ${time} per epoch of ${images.toLocaleString('en')} images. Use --model alexnet-small (32×32) for a run that finishes here, or a GPU.`
+  );
+}

@@ -1,11 +1,12 @@
 /**
  * npm run alexnet -- [options]: trains AlexNet on CIFAR-10 (see README.md beside this file).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { adapterInfo, init, release } from '../../src/node.js';
-import { ConfigError, HELP, parseConfig, type Config } from './config.js';
+import { adapterInfo, init, release, WebgradError } from '../../src/node.js';
+import { ConfigError, HELP, cpuWarning, parseConfig, type Config } from './config.js';
 import { NonFiniteLossError, train } from './train.js';
+import { CifarError } from './data/cifar.js';
 
 async function main(argv: string[]): Promise<number> {
   const resumeAt = argv.indexOf('--resume');
@@ -17,12 +18,22 @@ async function main(argv: string[]): Promise<number> {
   }
   const config: Config = parsed.config;
   if (config.resume) config.out = config.resume;
+  checkOut(config);
   await init();
   const adapter = adapterInfo();
   console.log(`adapter: ${adapter.description || adapter.device || adapter.vendor}${adapter.software ? ' (software)' : ''}`);
+  const warning = cpuWarning(config, adapter.software);
+  if (warning) console.error(`alexnet: ${warning}`);
   const result = await train(config);
   console.log(`run folder: ${result.dir}`);
   return 0;
+}
+
+/** --out must name a folder (or nothing yet): an existing file is refused before any work. */
+function checkOut(config: Config): void {
+  if (!config.out) return;
+  const info = statSync(config.out, { throwIfNoEntry: false });
+  if (info && !info.isDirectory()) throw new ConfigError(`--out ${config.out} is an existing file; give a folder for the run (it is created if absent)`);
 }
 
 function readSavedConfig(dir: string): Config {
@@ -39,7 +50,8 @@ main(process.argv.slice(2))
     process.exit(code);
   })
   .catch(async (error: Error) => {
-    const known = error instanceof ConfigError || error instanceof NonFiniteLossError || error.name === 'CifarError';
+    // A user's mistake (flags, files, data) is a message; only a bug in the example or the library shows a stack.
+    const known = error instanceof ConfigError || error instanceof NonFiniteLossError || error instanceof CifarError || error instanceof WebgradError;
     console.error(known ? `alexnet: ${error.message}` : error);
     await release().catch(() => undefined);
     process.exit(error instanceof ConfigError ? 2 : 1);

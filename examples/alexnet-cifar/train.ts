@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import {
   add, argmax, crossEntropy, deviceLimits, flush, keep, memory, mul, noGrad, optim, tidy, type Tensor, nn,
 } from '../../src/index.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { INPUT_SIZE, createModel, forwardFlops, largestActivationBytes } from './models.js';
 import { hasCheckpoint, loadCheckpoint, loadInitialWeights, saveCheckpoint, type Progress } from './checkpoint.js';
 import {
-  ensureCifar10, epochBatches, loadCifar10, mixSeed, prepareBatch, rgbPca, takeSubset,
+  CIFAR10_URL, CifarError, ensureCifar10, epochBatches, loadCifar10, mixSeed, prepareBatch, rgbPca, takeSubset,
   type Cifar10, type CifarSplit, type InputConfig,
 } from './data/index.js';
 import { MetricsWriter, confusionMatrix, confusionText, readMetrics, writeFigures, type EpochMetrics } from './report/index.js';
@@ -35,10 +35,8 @@ type Scheduler = optim.StepLR | optim.ReduceLROnPlateau | null;
 
 export async function train(config: Config, log: (line: string) => void = console.log): Promise<RunResult> {
   const dir = config.out ?? join('runs', `${config.model}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, out: dir, resume: null }, null, 2) + '\n');
-
   const data = await loadData(config, log);
+
   const train = takeSubset(data.train, config.trainSubset ?? undefined);
   const test = takeSubset(data.test, config.testSubset ?? undefined);
   const stats = rgbPca(data.train.images);
@@ -63,6 +61,15 @@ export async function train(config: Config, log: (line: string) => void = consol
   // accumulated: the same step, since the network has no batch statistics.
   const micro = Math.max(1, Math.floor(deviceLimits().maxStorageBufferBindingSize / largestActivationBytes(config.model)));
   const dropouts = model.modules().filter((m): m is nn.Dropout => m instanceof nn.Dropout);
+
+  // The run folder is made once the data and the initial weights have loaded: a failed download
+  // or a wrong --init-from leaves no empty run behind.
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(`--out ${dir}: cannot make the run folder (${(error as Error).message})`);
+  }
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, out: dir, resume: null }, null, 2) + '\n');
 
   let progress: Progress = { epoch: 1, batch: 0, globalStep: 0, dropoutMasks: dropouts.map(() => 0), schedule: null, lastLoss: null, epochTrain: null };
   const resuming = config.resume !== null && hasCheckpoint(dir);
@@ -216,7 +223,16 @@ export function trainStep(
 }
 
 async function loadData(config: Config, log: (line: string) => void): Promise<Cifar10> {
-  const source = await ensureCifar10({ dataDir: config.data ?? undefined });
+  let source: string;
+  try {
+    source = await ensureCifar10({ dataDir: config.data ?? undefined });
+  } catch (error) {
+    if (!(error instanceof CifarError)) throw error;
+    throw new CifarError(
+      `${error.message}. Without a network, download ${CIFAR10_URL} elsewhere and pass --data PATH ` +
+        '(the .tar.gz itself, or the folder it unpacks to)',
+    );
+  }
   const t0 = performance.now();
   const data = await loadCifar10(source);
   log(`CIFAR-10 from ${source}: ${data.train.count} train, ${data.test.count} test images (${((performance.now() - t0) / 1000).toFixed(1)} s)`);

@@ -1,7 +1,8 @@
 import { WebgradError } from '../device/errors.js';
 import { fmt } from '../tensor/shape.js';
-import { keep } from '../tensor/scope.js';
+import { keep, refuseAsync } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { graphFreed, releaseNode } from './lifetime.js';
 import type { GradNode } from './node.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike } from '../ops/creation.js';
@@ -14,22 +15,40 @@ export function isGradEnabled(): boolean {
 
 /** Runs `fn` without recording anything for autograd (evaluation, optimizer updates). */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new WebgradError(`webgrad: noGrad() takes a function, got ${typeof fn}`);
   const before = enabled;
   enabled = false;
   try {
-    return fn();
+    const result = fn();
+    refuseAsync(result, 'noGrad');
+    return result;
   } finally {
     enabled = before;
   }
 }
 
-/** Marks `out` as computed from `inputs` by `op`, with its backward rule, when any input needs a gradient. */
-export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward']): Tensor {
+/**
+ * Marks `out` as computed from `inputs` by `op`, with its backward rule, when any input needs a
+ * gradient. `saved` are tensors the rule reads besides its inputs and output: the node owns them
+ * (they leave every tidy scope) and frees them with itself; when nothing is recorded they are freed now.
+ */
+export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward'], saved: readonly Tensor[] = []): Tensor {
   if (enabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
-    out.node = { op, inputs, backward };
+    for (const t of saved) keep(t);
+    out.node = { op, inputs, backward, saved };
+  } else {
+    for (const t of saved) t.dispose();
   }
   return out;
+}
+
+export interface BackwardOptions {
+  /**
+   * Keep the graph (and the intermediates it holds) after this backward, so that another
+   * backward() may run through it (PyTorch's retain_graph). Default false: the graph is freed.
+   */
+  retainGraph?: boolean;
 }
 
 /**
@@ -37,15 +56,31 @@ export function record(out: Tensor, op: string, inputs: readonly Tensor[], backw
  * intermediate gradient as soon as it has been passed on, accumulates into the `.grad` of leaves
  * (which own it: it survives any `tidy` scope), then drops the graph.
  */
-export function runBackward(root: Tensor, gradient?: Tensor): void {
-  if (!root.requiresGrad) throw new WebgradError(`webgrad: backward(): the tensor of shape ${fmt(root.shape)} does not require grad`);
+export function runBackward(root: Tensor, gradient?: Tensor | null, options: BackwardOptions = {}): void {
+  if (root.disposed) throw new WebgradError(`webgrad: backward(): the tensor of shape ${fmt(root.shape)} was used after dispose()`);
+  if (graphFreed(root)) throw new WebgradError(secondTime(root));
+  if (!root.requiresGrad) {
+    throw new WebgradError(
+      `webgrad: backward(): the tensor of shape ${fmt(root.shape)} does not require grad (no input of the ops that computed it ` +
+        'has requiresGrad, or it was computed inside noGrad())',
+    );
+  }
+  if (gradient !== undefined && gradient !== null) {
+    if (!(gradient instanceof Object) || !('isTensor' in gradient)) {
+      throw new WebgradError(`webgrad: backward(): gradient must be a Tensor, got ${typeof gradient}`);
+    }
+    if (gradient.disposed) throw new WebgradError(`webgrad: backward(): gradient (shape ${fmt(gradient.shape)}) was used after dispose()`);
+    if (gradient.dtype !== 'float32') throw new WebgradError(`webgrad: backward(): gradient must be float32, got ${gradient.dtype} (shape ${fmt(gradient.shape)})`);
+  }
   if (!gradient && root.size !== 1) {
     throw new WebgradError(`webgrad: backward(): a tensor of shape ${fmt(root.shape)} needs an explicit gradient (only scalars get ones)`);
   }
   if (gradient && gradient.shape.join() !== root.shape.join()) {
     throw new WebgradError(`webgrad: backward(): gradient ${fmt(gradient.shape)} does not match the tensor's shape ${fmt(root.shape)}`);
   }
+  if (options === null || typeof options !== 'object') throw new WebgradError(`webgrad: backward(): options must be an object, got ${String(options)}`);
   const order = topologicalOrder(root);
+  checkGraph(order);
   noGrad(() => {
     const grads = new Map<Tensor, Tensor>();
     grads.set(root, gradient ? gradient.reshape(gradient.shape) : onesLike(root));
@@ -61,7 +96,13 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
       const inputGrads = t.node.backward(g);
       t.node.inputs.forEach((input, k) => {
         const gi = inputGrads[k];
-        if (!gi || !input.requiresGrad) return;
+        if (!gi) return;
+        if (!input.requiresGrad) {
+          // A rule may compute a gradient nobody asked for (mul's for a constant): free it, unless it is shared.
+          const shared = gi === g || inputGrads.some((o, j) => j !== k && o === gi && t.node!.inputs[j].requiresGrad);
+          if (!shared) gi.dispose();
+          return;
+        }
         // Each stored gradient is its own Tensor object (a view where a rule passed one on twice),
         // so that disposing one never frees another.
         const own = gi === g || [...grads.values()].includes(gi) ? gi.reshape(gi.shape) : gi;
@@ -77,7 +118,31 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
       g.dispose();
     }
   });
-  for (const t of order) if (t.node) t.node = null;
+  if (!options.retainGraph) for (const t of order) releaseNode(t, true);
+}
+
+const secondTime = (t: Tensor): string =>
+  `webgrad: backward(): trying to backward through the graph a second time (the tensor of shape ${fmt(t.shape)} was computed by a graph ` +
+  'that an earlier backward() already ran through and freed). Compute the forward pass again, or call the first backward() with { retainGraph: true }';
+
+/** Refuses a graph that a rule could not run on: a spent graph, or a tensor its rules read that was disposed. */
+function checkGraph(order: readonly Tensor[]): void {
+  for (const t of order) {
+    if (!t.node) {
+      if (graphFreed(t)) throw new WebgradError(secondTime(t));
+      continue;
+    }
+    const { op, inputs, saved } = t.node;
+    inputs.forEach((input, k) => {
+      if (input.disposed) {
+        throw new WebgradError(
+          `webgrad: backward(): input ${k} (shape ${fmt(input.shape)}) of ${op} was disposed before backward() ran; ` +
+            'a graph reads its inputs in backward, so dispose them after backward() (or build the graph inside the tidy() that returns the loss)',
+        );
+      }
+    });
+    if (saved?.some((s) => s.disposed)) throw new WebgradError(`webgrad: backward(): a tensor that ${op} saved for its backward was disposed`);
+  }
 }
 
 function accumulateLeaf(t: Tensor, g: Tensor): void {

@@ -9,4 +9,6 @@ export interface GradNode {
   readonly op: string;
   readonly inputs: readonly Tensor[];
   backward(grad: Tensor): readonly (Tensor | null)[];
+  /** Tensors the rule reads besides its inputs and output; the node owns them and frees them with itself. */
+  readonly saved?: readonly Tensor[];
 }

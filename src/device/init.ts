@@ -47,6 +47,7 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
  * reads the .wgsl files (a build carries their texts in wgsl-texts).
  */
 export async function start(options: InitOptions, gpu: GPU | undefined, read?: (name: string) => Promise<string>): Promise<AdapterSummary> {
+  checkInitOptions(options);
   if (hasRuntime()) return runtime().gpu.info;
   if (!gpu) {
     throw new NoAdapterError("this platform has no navigator.gpu; in Node, the package's Node entry (webgrad-wgsl/node, which Node picks for 'webgrad-wgsl') gives init() Dawn's");
@@ -62,6 +63,24 @@ export async function start(options: InitOptions, gpu: GPU | undefined, read?: (
   const autotune = options.autotune ?? !device.info.software;
   if (autotune !== false) await configureGemmAutotune(autotune === true ? {} : autotune);
   return device.info;
+}
+
+function checkInitOptions(options: InitOptions): void {
+  if (options === null || typeof options !== 'object') throw new WebgradError(`webgrad: init: options must be an object, got ${String(options)}`);
+  const oneOf = (name: keyof InitOptions, allowed: readonly string[]) => {
+    const v = options[name];
+    if (v !== undefined && !allowed.includes(v as string)) {
+      throw new WebgradError(`webgrad: init: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
+    }
+  };
+  oneOf('wait', ['adaptive', 'spin']);
+  oneOf('gemm', ['registers', 'workgroup', 'texture']);
+  oneOf('conv', ['implicit', 'im2col']);
+  const { autotune } = options;
+  if (autotune !== undefined && typeof autotune !== 'boolean' && (autotune === null || typeof autotune !== 'object')) {
+    throw new WebgradError(`webgrad: init: autotune must be true, false or { file }, got ${JSON.stringify(autotune)}`);
+  }
+  oneOf('powerPreference', ['low-power', 'high-performance']);
 }
 
 /**

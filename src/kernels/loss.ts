@@ -2,7 +2,8 @@ import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Uniforms, bytesOf } from './uniforms.js';
 
-const params = (n: number, c: number): Uint8Array => bytesOf(new Uniforms().u32(n, c, 0, 0).f32(n > 0 ? 1 / n : 0));
+// The mean over no rows is NaN, as PyTorch's (0 · NaN in the kernel).
+const params = (n: number, c: number): Uint8Array => bytesOf(new Uniforms().u32(n, c, 0, 0).f32(n > 0 ? 1 / n : Number.NaN));
 
 /** Per-row log-sum-exp of logits [n, c]: the log-softmax normaliser. */
 export function rowLseKernel(logits: Tensor, n: number, c: number): Tensor {
@@ -12,12 +13,12 @@ export function rowLseKernel(logits: Tensor, n: number, c: number): Tensor {
   return lse;
 }
 
-/** Mean over rows of lse_n − logits[n, label_n]: a scalar tensor (NaN where a label is out of range). */
+/** Mean over rows of lse_n − logits[n, label_n]: a scalar tensor (NaN where a label is out of range, which the next readback reports). */
 export function nllMeanKernel(logits: Tensor, labels: Tensor, lse: Tensor, n: number, c: number): Tensor {
   const loss = Tensor.empty([]);
   runtime().dispatch(
     { files: ['loss'], entry: 'mean' },
-    { uniforms: params(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, loss.buffer], workgroups: 1 },
+    { uniforms: params(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, loss.buffer, runtime().checks.binding('crossEntropyLabels')], workgroups: 1 },
   );
   return loss;
 }
@@ -38,7 +39,7 @@ export function countCorrectKernel(logits: Tensor, labels: Tensor, n: number, c:
   const out = Tensor.empty([1]);
   runtime().dispatch(
     { files: ['loss'], entry: 'countCorrect' },
-    { uniforms: params(n, c), buffers: [logits.buffer, out.buffer, labels.buffer], workgroups: 1 },
+    { uniforms: params(n, c), buffers: [logits.buffer, out.buffer, labels.buffer, runtime().checks.binding('countCorrectLabels')], workgroups: 1 },
   );
   return out;
 }

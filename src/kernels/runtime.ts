@@ -7,6 +7,7 @@ import { kernelSource, type KernelFile } from './sources.js';
 import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
 import { WebgradError } from '../device/errors.js';
 import { Waiter, type WaitMode } from './waiter.js';
+import { CHECKS_BYTES, DeviceChecks } from './device-checks.js';
 
 export type { WaitMode };
 
@@ -88,6 +89,8 @@ export class Runtime {
   /** Mappable buffers that readbacks copy into, kept for the next readback of their size class. */
   private readonly readbackStaging: FreeList<number, GPUBuffer>;
   private readonly waiter: Waiter;
+  /** Values only the GPU sees that kernels found wrong (labels out of range), reported at readbacks. */
+  readonly checks: DeviceChecks;
   private profiler: KernelProfiler | null = null;
 
   /**
@@ -124,6 +127,7 @@ export class Runtime {
     this.readbackStaging = new FreeList((b) => b.size, (b) => b.destroy());
     this.arena = this.createBuffer({ size: this.arenaData.byteLength, usage: UNIFORM | COPY_DST });
     this.waiter = new Waiter(options.wait ?? 'adaptive');
+    this.checks = new DeviceChecks(this.device);
   }
 
   /**
@@ -365,19 +369,26 @@ export class Runtime {
   /** Reads bytes back from a buffer: flushes, then waits for the GPU as the wait mode says. */
   async read(src: GPUBuffer, bytes: number, srcOffset = 0): Promise<ArrayBuffer> {
     const size = Math.ceil(bytes / 4) * 4;
-    const kept = sizeClass(size);
+    // The device checks ride along at the end of the staging buffer (at a 256-byte boundary).
+    const checksAt = Math.ceil(size / 256) * 256;
+    const kept = sizeClass(checksAt + CHECKS_BYTES);
     const staging = this.readbackStaging.take(kept) ?? this.createBuffer({ size: kept, usage: MAP_READ | COPY_DST });
     this.copy(src, srcOffset, staging, 0, size);
+    this.copy(this.checks.buffer, 0, staging, checksAt, CHECKS_BYTES);
     this.flush();
     this.counters.readbacks++;
     let reusable = false;
     try {
       await this.waiter.wait(() => staging.mapAsync(MAP_READ));
       this.gpu.throwIfFailed();
-      const data = staging.getMappedRange().slice(0, bytes);
-      staging.unmap();
-      reusable = true;
-      return data;
+      const mapped = staging.getMappedRange();
+      try {
+        this.checks.throwIfFailed(mapped.slice(checksAt));
+        return mapped.slice(0, bytes);
+      } finally {
+        staging.unmap();
+        reusable = true;
+      }
     } finally {
       if (reusable) this.readbackStaging.put(kept, staging, MAX_STAGING_BYTES);
       else staging.destroy();

@@ -11,7 +11,8 @@ export function checkPositiveInt(v: unknown, what: string): number {
 export function checkPair(v: number | readonly number[], what: string, min: number): Pair {
   const pair = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? v : null;
   if (!pair || !pair.every((d) => Number.isInteger(d) && d >= min)) {
-    throw new WebgradError(`webgrad: ${what} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
+    const shown = Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'string' ? JSON.stringify(v) : String(v);
+    throw new WebgradError(`webgrad: ${what} must be an integer >= ${min} or a pair of them, got ${shown}`);
   }
   return [pair[0], pair[1]];
 }

@@ -34,6 +34,8 @@ export function conv2dRelu(x: Tensor, weight: Tensor, bias?: Tensor | null, opti
 
 function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions, relu: boolean): Tensor {
   const op = relu ? 'conv2dRelu' : 'conv2d';
+  options ??= {};
+  if (typeof options !== 'object') throw new WebgradError(`webgrad: ${op}: options must be an object { stride, padding }, got ${String(options)}`);
   checkTensor(x, `${op}: x`);
   checkTensor(weight, `${op}: weight`);
   checkFloat(x, `${op}: x`);

@@ -21,6 +21,8 @@ let nextSeed = 0xd20_0001;
  * regenerates it rather than storing it.
  */
 export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
+  options ??= {};
+  if (typeof options !== 'object') throw new WebgradError(`webgrad: dropout: options must be an object { p, training, seed }, got ${String(options)}`);
   checkTensor(x, 'dropout: x');
   if (x.dtype !== 'float32') throw new WebgradError(`webgrad: dropout: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
   const p = options.p ?? 0.5;

@@ -13,8 +13,7 @@ export type Operand = Tensor | number;
 
 function operand(v: Operand, what: string): Tensor {
   if (typeof v === 'number') return full([], v);
-  checkTensor(v, what);
-  if (v.dtype !== 'float32') throw new WebgradError(`webgrad: ${what} must be float32, got ${v.dtype}`);
+  checkTensor(v, what, 'float32');
   return v;
 }
 

@@ -1,20 +1,20 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/engine.js';
 import { stridedCopyKernel } from '../kernels/elementwise.js';
-import { broadcastShapes, broadcastStrides, fmt, normaliseAxes, stridesOf, type Shape } from '../tensor/shape.js';
+import { broadcastShapes, broadcastStrides, checkShape, fmt, normaliseAxes, stridesOf, type Shape } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { sum } from './reduce.js';
 
 /** Same elements, new shape, no copy; one dimension may be -1. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   checkTensor(x, 'reshape: x');
-  const out = x.reshape(shape);
-  return record(out, 'reshape', [x], (g) => [g.reshape(x.shape)]);
+  return x.reshape(shape);
 }
 
 /** Reorders dimensions (a copy): out.shape[i] = x.shape[axes[i]]. */
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
   checkTensor(x, 'permute: x');
+  if (!Array.isArray(axes)) throw new WebgradError(`webgrad: permute: axes must be an array of dimensions, got ${String(axes)}`);
   if (axes.length !== x.rank || normaliseAxes(axes, x.rank, 'permute').length !== x.rank) {
     throw new WebgradError(`webgrad: permute: axes [${axes.join(', ')}] are not a permutation of the ${x.rank} dimensions of ${fmt(x.shape)}`);
   }
@@ -38,6 +38,7 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
 /** Broadcasts x to `shape` (a copy), NumPy's rules. */
 export function expand(x: Tensor, shape: Shape): Tensor {
   checkTensor(x, 'expand: x');
+  checkShape(shape, 'expand: shape');
   const target = broadcastShapes(x.shape, shape, 'expand');
   if (target.join() !== shape.join()) throw new WebgradError(`webgrad: expand: x ${fmt(x.shape)} cannot be expanded to ${fmt(shape)}`);
   const out = stridedCopyKernel(x, shape, broadcastStrides(x.shape, shape));

@@ -6,8 +6,9 @@ import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { tensor } from './creation.js';
 
 /**
- * Class labels: an int32 tensor [N], or numbers (checked against the class count here, since a
- * tensor's values live on the GPU; out-of-range labels in a tensor give a NaN loss).
+ * Class labels: an int32 tensor [N], or numbers (checked against the class count here). A
+ * tensor's values live on the GPU: crossEntropy and countCorrect check them there, and the next readback throws
+ * a WebgradError naming the first label out of range.
  */
 export type Labels = Tensor | ArrayLike<number>;
 
@@ -46,15 +47,16 @@ export function crossEntropy(logits: Tensor, labels: Labels): Tensor {
   const { n, c, labels: y } = checkInputs('crossEntropy', logits, labels);
   const lse = rowLseKernel(logits, n, c);
   const loss = nllMeanKernel(logits, y, lse, n, c);
-  record(loss, 'crossEntropy', [logits], (g) => {
-    const dx = crossEntropyBackwardKernel(logits, y, lse, g, n, c);
-    lse.dispose();
-    if (y !== labels) y.dispose();
-    return [dx];
-  });
-  if (!loss.node) lse.dispose();
-  if (y !== labels && !loss.node) y.dispose();
-  return loss;
+  // The labels are an input when they are the caller's tensor (so that disposing them before
+  // backward() is named there), saved when made here from numbers.
+  const own = y !== labels;
+  return record(
+    loss,
+    'crossEntropy',
+    own ? [logits] : [logits, y],
+    (g) => [crossEntropyBackwardKernel(logits, y, lse, g, n, c), null],
+    own ? [lse, y] : [lse],
+  );
 }
 
 /** [1] float32: how many rows of logits [N, C] have their first maximum at the label (on the GPU). */

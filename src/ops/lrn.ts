@@ -20,6 +20,8 @@ export interface LocalResponseNormOptions {
  * torch.nn.functional.local_response_norm: b_c = a_c / (k + alpha/size · Σ_window a²)^beta.
  */
 export function localResponseNorm(x: Tensor, options: LocalResponseNormOptions = {}): Tensor {
+  options ??= {};
+  if (typeof options !== 'object') throw new WebgradError(`webgrad: localResponseNorm: options must be an object { size, alpha, beta, k }, got ${String(options)}`);
   checkTensor(x, 'localResponseNorm: x');
   if (x.dtype !== 'float32') throw new WebgradError(`webgrad: localResponseNorm: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
   if (x.rank < 3) throw new WebgradError(`webgrad: localResponseNorm: x must have at least 3 dimensions [N, C, ...], got ${fmt(x.shape)}`);

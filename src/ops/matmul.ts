@@ -1,10 +1,11 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/engine.js';
 import { gemmKernel } from '../kernels/gemm/gemm.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt, sizeOf } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { sum } from './reduce.js';
+import { zerosLike } from './creation.js';
 
 /** Batch entries of a 2-D or 3-D operand (a 2-D one broadcasts like a batch of 1). */
 const batchOf = (t: Tensor): number => (t.rank === 3 ? t.shape[0] : 1);
@@ -15,8 +16,8 @@ const batchOf = (t: Tensor): number => (t.rank === 3 ? t.shape[0] : 1);
  * [batch, M, N].
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  checkTensor(a, 'matmul: a');
-  checkTensor(b, 'matmul: b');
+  checkTensor(a, 'matmul: a', 'float32');
+  checkTensor(b, 'matmul: b', 'float32');
   const shapes = `a ${fmt(a.shape)} and b ${fmt(b.shape)}`;
   if (a.rank < 2 || a.rank > 3 || b.rank < 2 || b.rank > 3) {
     throw new WebgradError(`webgrad: matmul: a and b must be 2-D or 3-D, got ${shapes}`);
@@ -29,6 +30,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const bb = batchOf(b);
   if (ba !== bb && ba !== 1 && bb !== 1) {
     throw new WebgradError(`webgrad: matmul: batch dimensions ${ba} and ${bb} do not broadcast for ${shapes}`);
+  }
+  if ((a.rank === 3 || b.rank === 3) && (ba === 0 || bb === 0)) {
+    // An empty batch: an empty product, and zero gradients.
+    const out = Tensor.empty([0, a.shape[a.rank - 2], b.shape[b.rank - 1]]);
+    return record(out, 'matmul', [a, b], () => [a.requiresGrad ? zerosLike(a) : null, b.requiresGrad ? zerosLike(b) : null]);
   }
   const out = gemmKernel(a, b);
   return record(out, 'matmul', [a, b], (g) => [
@@ -48,7 +54,8 @@ function gradB(a: Tensor, b: Tensor, g: Tensor): Tensor {
   if (batchOf(b) === 1 && batchOf(a) > 1) {
     const K = a.shape[2];
     const N = g.shape[2];
-    const d = gemmKernel(a.reshape([-1, K]), g.reshape([-1, N]), { transA: true });
+    const rows = a.shape[0] * a.shape[1];
+    const d = gemmKernel(a.reshape([rows, K]), g.reshape([rows, N]), { transA: true });
     return d.reshape(b.shape);
   }
   return reduceBroadcast(gemmKernel(a, g, { transA: true }), b);
@@ -65,9 +72,9 @@ function reduceBroadcast(d: Tensor, like: Tensor): Tensor {
  * returns [.., out]. The bias is added by the product's epilogue.
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  checkTensor(x, 'linear: x');
-  checkTensor(weight, 'linear: weight');
-  if (bias !== undefined && bias !== null) checkTensor(bias, 'linear: bias');
+  checkTensor(x, 'linear: x', 'float32');
+  checkTensor(weight, 'linear: weight', 'float32');
+  if (bias !== undefined && bias !== null) checkTensor(bias, 'linear: bias', 'float32');
   if (weight.rank !== 2) throw new WebgradError(`webgrad: linear: weight must be 2-D [out, in], got ${fmt(weight.shape)} (x ${fmt(x.shape)})`);
   const [outF, inF] = weight.shape;
   if (x.rank < 1 || x.shape[x.rank - 1] !== inF) {
@@ -77,14 +84,16 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new WebgradError(`webgrad: linear: bias ${fmt(bias.shape)} must be [${outF}] for weight ${fmt(weight.shape)}`);
   }
   const lead = x.shape.slice(0, -1);
-  const y = tidy(() => gemmKernel(x.reshape([-1, inF]), weight, { transB: true, bias: bias ?? undefined }).reshape([...lead, outF]));
+  // Explicit row counts, not -1: a -1 beside a zero-size dimension is ambiguous.
+  const rows = sizeOf(lead);
+  const y = tidy(() => gemmKernel(x.reshape([rows, inF]), weight, { transB: true, bias: bias ?? undefined }).reshape([...lead, outF]));
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, 'linear', inputs, (g) =>
     tidy(() => {
-      const g2 = g.reshape([-1, outF]);
+      const g2 = g.reshape([rows, outF]);
       return [
         x.requiresGrad ? gemmKernel(g2, weight).reshape(x.shape) : null,
-        weight.requiresGrad ? gemmKernel(g2, x.reshape([-1, inF]), { transA: true }) : null,
+        weight.requiresGrad ? gemmKernel(g2, x.reshape([rows, inF]), { transA: true }) : null,
         bias?.requiresGrad ? sum(g2, 0) : null,
       ];
     }),

@@ -32,9 +32,5 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   // Without a backward to record, nothing needs the argmax indices.
   if (!isGradEnabled() || !x.requiresGrad) return maxPoolValuesKernel(x, g);
   const { out, indices } = maxPoolKernel(x, g);
-  return record(out, 'maxPool2d', [x], (grad) => {
-    const gx = maxPoolBackwardKernel(grad, indices, g);
-    indices.dispose();
-    return [gx];
-  });
+  return record(out, 'maxPool2d', [x], (grad) => [maxPoolBackwardKernel(grad, indices, g)], [indices]);
 }

@@ -1,6 +1,7 @@
 import { record } from '../autograd/engine.js';
 import { argmaxKernel, reduceKernel } from '../kernels/reduce.js';
-import { normaliseAxes, sizeOf } from '../tensor/shape.js';
+import { WebgradError } from '../device/errors.js';
+import { fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { div, eq, mul } from './elementwise.js';
@@ -28,6 +29,18 @@ function asOuterRInner(x: Tensor, axes: number[]): { src: Tensor; outer: number;
   return { src, outer, r, inner, copied: src !== x };
 }
 
+function checkKeepDims(keepDims: unknown, what: string): void {
+  if (typeof keepDims !== 'boolean') throw new WebgradError(`webgrad: ${what}: keepDims must be true or false, got ${String(keepDims)}`);
+}
+
+/** A maximum over nothing has no value: refused, as PyTorch does. */
+function checkNotEmpty(x: Tensor, axes: number[], what: string): void {
+  const empty = x.rank === 0 ? false : axes.find((a) => x.shape[a] === 0);
+  if (empty !== undefined && empty !== false) {
+    throw new WebgradError(`webgrad: ${what}: x ${fmt(x.shape)} has no elements along axis ${empty}, so there is no maximum`);
+  }
+}
+
 function reducedShape(x: Tensor, axes: number[], keepDims: boolean): number[] {
   return keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
 }
@@ -39,10 +52,13 @@ interface Reduced {
 }
 
 function reduce(op: 'sum' | 'max', what: string, x: Tensor, axisArg: Axes | undefined, keepDims: boolean, scaleByCount: boolean): Reduced {
-  checkTensor(x, `${what}: x`);
+  checkTensor(x, `${what}: x`, 'float32');
+  checkKeepDims(keepDims, what);
   const axes = normaliseAxes(axisArg, x.rank, what);
+  if (op === 'max') checkNotEmpty(x, axes, what);
   const { src, outer, r, inner, copied } = asOuterRInner(x, axes);
-  const flat = reduceKernel(op, src, outer, r, inner, scaleByCount && r > 0 ? 1 / r : 1);
+  // The mean of nothing is NaN, as in PyTorch (0 · NaN).
+  const flat = reduceKernel(op, src, outer, r, inner, scaleByCount ? (r > 0 ? 1 / r : Number.NaN) : 1);
   if (copied) src.dispose();
   const out = flat.reshape(reducedShape(x, axes, keepDims));
   flat.dispose();
@@ -74,8 +90,11 @@ export function max(x: Tensor, axes?: Axes, keepDims = false): Tensor {
 
 /** Index of the first maximum along `axis`, as int32. */
 export function argmax(x: Tensor, axis = -1, keepDims = false): Tensor {
-  checkTensor(x, 'argmax: x');
+  checkTensor(x, 'argmax: x', 'float32');
+  checkKeepDims(keepDims, 'argmax');
+  if (Array.isArray(axis)) throw new WebgradError(`webgrad: argmax: axis must be one integer, got [${axis.join(', ')}]`);
   const axes = normaliseAxes(axis, x.rank, 'argmax');
+  checkNotEmpty(x, axes, 'argmax');
   const { src, outer, r, inner } = asOuterRInner(x, axes);
   const flat = argmaxKernel(src, outer, r, inner);
   const out = flat.reshape(reducedShape(x, axes, keepDims));

@@ -54,6 +54,10 @@ export class SGD {
   private readonly buffers: (Tensor | null)[];
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
+      const module = params !== null && typeof params === 'object' && typeof (params as { parameters?: unknown }).parameters === 'function';
+      throw new WebgradError(`webgrad: SGD: params must be a list of tensors${module ? ': pass model.parameters(), not the model' : `, got ${String(params)}`}`);
+    }
     const list = [...params];
     if (list.length === 0) throw new WebgradError('webgrad: SGD: got an empty parameter list');
     list.forEach((p, i) => {

@@ -1,9 +1,14 @@
+import { WebgradError } from '../device/errors.js';
+import { graphTensorsIn, hold } from '../autograd/lifetime.js';
 import type { Tensor } from './tensor.js';
 
 /**
  * Deterministic release of intermediates, as tfjs's `tidy`: every tensor created while `fn` runs
  * is disposed when it returns, except the tensors it returns (found in arrays and plain objects)
- * and those passed to `keep`. Scopes nest; a tensor belongs to the innermost one.
+ * and those passed to `keep`. Scopes nest; a tensor belongs to the innermost one. The
+ * intermediates that a returned tensor's backward needs are not disposed but held by it until
+ * `backward()` has run or it is disposed (see autograd/lifetime.ts), so that
+ * `tidy(() => crossEntropy(model.forward(x), y)).backward()` works.
  */
 const scopes: Set<Tensor>[] = [];
 
@@ -18,12 +23,13 @@ export function keep<T extends Tensor>(t: T): T {
 }
 
 export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new WebgradError(`webgrad: tidy() takes a function, got ${typeof fn}`);
   const scope = new Set<Tensor>();
   scopes.push(scope);
   let result: T;
   try {
     result = fn();
-    if (result instanceof Promise) throw new Error('webgrad: tidy() takes a synchronous function; await outside it');
+    refuseAsync(result, 'tidy');
   } catch (error) {
     scopes.pop();
     for (const t of scope) t.dispose();
@@ -33,11 +39,28 @@ export function tidy<T>(fn: () => T): T {
   const returned = new Set<Tensor>();
   collect(result, returned);
   const parent = scopes[scopes.length - 1];
+  const graphs = graphTensorsIn(returned, scope, returned);
+  const held = new Set<Tensor>();
+  for (const [root, tensors] of graphs) {
+    hold(root, tensors);
+    for (const t of tensors) held.add(t);
+  }
   for (const t of scope) {
     if (returned.has(t)) parent?.add(t);
-    else t.dispose();
+    else if (!held.has(t)) t.dispose();
   }
   return result;
+}
+
+/**
+ * tidy() and noGrad() act while `fn` runs; an async `fn` goes on after its first await, outside
+ * them, so it is refused (its rejection, if any, is swallowed: the error thrown here says why).
+ */
+export function refuseAsync(result: unknown, what: string): void {
+  if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+    (result as Promise<unknown>).then(undefined, () => undefined);
+    throw new WebgradError(`webgrad: ${what}() takes a synchronous function, got one that returned a Promise; await outside ${what}() and pass it the synchronous part`);
+  }
 }
 
 function collect(value: unknown, into: Set<Tensor>): void {

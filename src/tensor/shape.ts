@@ -1,4 +1,5 @@
 import { WebgradError } from '../device/errors.js';
+import { hasRuntime, runtime } from '../device/current.js';
 
 export type Shape = readonly number[];
 
@@ -12,13 +13,32 @@ export function sizeOf(shape: Shape): number {
 
 /** Throws unless every dimension is a non-negative integer. `what` names the argument. */
 export function checkShape(shape: Shape, what: string): void {
-  if (!Array.isArray(shape)) throw new WebgradError(`webgrad: ${what} must be an array of dimensions, got ${String(shape)}`);
+  if (!Array.isArray(shape)) throw new WebgradError(`webgrad: ${what} must be an array of dimensions, got ${typeof shape === 'string' ? JSON.stringify(shape) : String(shape)}`);
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new WebgradError(`webgrad: ${what} ${fmt(shape)} has a dimension that is not a non-negative integer (${d})`);
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new WebgradError(`webgrad: ${what} ${fmt(shape)} has a dimension that is not a non-negative integer (${typeof d === 'string' ? JSON.stringify(d) : String(d)})`);
     }
   }
   if (shape.length > 8) throw new WebgradError(`webgrad: ${what} ${fmt(shape)} has more than 8 dimensions`);
+  checkAllocation(sizeOf(shape) * 4, `${what} ${fmt(shape)}`);
+}
+
+/**
+ * Refuses, before anything reaches the device, a buffer larger than its `maxBufferSize` (which
+ * would fail on the GPU and poison every later op) or whose size is not a safe integer.
+ * `what` names the op and shape asking for it.
+ */
+export function checkAllocation(bytes: number, what: string): void {
+  if (!Number.isSafeInteger(bytes)) {
+    throw new WebgradError(`webgrad: ${what} has ${bytes / 4} elements, more than can be counted exactly (2^53); no device holds that`);
+  }
+  if (!hasRuntime()) return;
+  const limit = runtime().gpu.limits.maxBufferSize;
+  if (bytes > limit) {
+    throw new WebgradError(
+      `webgrad: ${what} needs ${bytes} bytes (${(bytes / 2 ** 30).toFixed(2)} GiB), more than the device's maxBufferSize of ${limit} bytes (${(limit / 2 ** 30).toFixed(2)} GiB)`,
+    );
+  }
 }
 
 /** Contiguous (row-major) strides. */
@@ -56,9 +76,13 @@ export function broadcastStrides(shape: Shape, target: Shape): number[] {
 
 /** Normalises axes (negative counts from the end; undefined means all) and checks them. */
 export function normaliseAxes(axes: number | readonly number[] | undefined, rank: number, what: string): number[] {
-  const list = axes === undefined ? [...Array(rank).keys()] : typeof axes === 'number' ? [axes] : [...axes];
+  if (axes !== undefined && axes !== null && typeof axes !== 'number' && !Array.isArray(axes)) {
+    throw new WebgradError(`webgrad: ${what}: axes must be an integer or an array of integers, got ${typeof axes === 'string' ? JSON.stringify(axes) : String(axes)}`);
+  }
+  const list = axes === undefined || axes === null ? [...Array(rank).keys()] : typeof axes === 'number' ? [axes] : [...axes];
   const out = list.map((a) => {
-    if (!Number.isInteger(a) || a < -rank || a >= Math.max(rank, 1)) {
+    if (typeof a !== 'number' || !Number.isInteger(a)) throw new WebgradError(`webgrad: ${what}: axis ${typeof a === 'string' ? JSON.stringify(a) : String(a)} is not an integer`);
+    if (a < -rank || a >= Math.max(rank, 1)) {
       throw new WebgradError(`webgrad: ${what}: axis ${a} is out of range for a tensor of rank ${rank}`);
     }
     return a < 0 ? a + rank : a;

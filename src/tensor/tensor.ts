@@ -1,24 +1,36 @@
 import { WebgradError } from '../device/errors.js';
-import { runtime } from '../device/current.js';
-import { checkShape, fmt, sizeOf, type Shape } from './shape.js';
+import { hasRuntime, runtime } from '../device/current.js';
+import type { Runtime } from '../kernels/runtime.js';
+import { checkAllocation, checkShape, fmt, sizeOf, type Shape } from './shape.js';
 import { track } from './scope.js';
 import type { GradNode } from '../autograd/node.js';
-import { runBackward } from '../autograd/engine.js';
+import { record, runBackward, type BackwardOptions } from '../autograd/engine.js';
+import { releaseNode } from '../autograd/lifetime.js';
 
 export type DType = 'float32' | 'int32';
 
 /** A GPU buffer shared by a tensor and its views (reshapes); returned to the pool with the last one. */
 export class Storage {
   private refs = 1;
+  /** The device the buffer belongs to: after `release()` it is gone, and the buffer never reaches another device's pool. */
+  readonly owner: Runtime;
   constructor(
     readonly buffer: GPUBuffer,
     /** Bytes in use; the pooled buffer may be larger. */
     readonly bytes: number,
-  ) {}
+  ) {
+    this.owner = runtime();
+  }
 
   static allocate(bytes: number): Storage {
+    checkAllocation(bytes, `a buffer of ${bytes} bytes`);
     // Zero-size tensors still get a 4-byte buffer so that they can be bound.
     return new Storage(runtime().acquire(Math.max(bytes, 4)), bytes);
+  }
+
+  /** False once the device it was made on has been released. */
+  get alive(): boolean {
+    return hasRuntime() && runtime() === this.owner;
   }
 
   retain(): this {
@@ -27,7 +39,7 @@ export class Storage {
   }
 
   release(): void {
-    if (--this.refs === 0) runtime().pool.release(this.buffer);
+    if (--this.refs === 0 && this.alive) this.owner.pool.release(this.buffer);
   }
 }
 
@@ -54,6 +66,7 @@ export class Tensor {
 
   /** A new, uninitialised tensor (kernels write every element). */
   static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
+    checkAllocation(sizeOf(shape) * 4, `a ${dtype} tensor of shape ${fmt(shape)}`);
     return new Tensor(shape, Storage.allocate(sizeOf(shape) * 4), dtype);
   }
 
@@ -67,7 +80,13 @@ export class Tensor {
 
   get storage(): Storage {
     if (!this.storageRef) throw new WebgradError(`webgrad: a tensor of shape ${fmt(this.shape)} was used after dispose()`);
+    if (!this.storageRef.alive) throw new WebgradError(releasedMessage(this.shape));
     return this.storageRef;
+  }
+
+  /** True when the device it was made on has been released (see `release()`); such a tensor cannot be used. */
+  get released(): boolean {
+    return this.storageRef !== null && !this.storageRef.alive;
   }
 
   /** The GPU buffer holding the elements, row-major. */
@@ -75,15 +94,17 @@ export class Tensor {
     return this.storage.buffer;
   }
 
-  /** The same elements under a new shape, sharing storage (no copy). One dimension may be -1. */
+  /** The same elements under a new shape, sharing storage (no copy). One dimension may be -1. Differentiable. */
   reshape(shape: Shape): Tensor {
-    return reshape(this, shape);
+    const out = view(this, shape);
+    return record(out, 'reshape', [this], (g) => [view(g, this.shape)]);
   }
 
   /** Reads the elements back from the GPU. */
   async toArray(): Promise<Float32Array | Int32Array> {
-    const stamp = runtime().touchStamp(this.buffer);
-    const bytes = await runtime().read(this.buffer, this.size * 4);
+    const buffer = this.buffer; // a disposed or released tensor says so before anything else
+    const stamp = runtime().touchStamp(buffer);
+    const bytes = await runtime().read(buffer, this.size * 4);
     const values = this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
     if (this.size <= PREVIEW_ELEMENTS) this.readBack = { values: values.slice(), stamp };
     return values;
@@ -95,9 +116,12 @@ export class Tensor {
     return (await this.toArray())[0];
   }
 
-  /** Accumulates the gradient of this scalar into every leaf that requires one. */
-  backward(gradient?: Tensor): void {
-    runBackward(this, gradient);
+  /**
+   * Accumulates the gradient of this scalar (or, given `gradient`, of this tensor) into every leaf
+   * that requires one, then frees the graph unless `options.retainGraph`.
+   */
+  backward(gradient?: Tensor | null, options?: BackwardOptions): void {
+    runBackward(this, gradient, options);
   }
 
   /** Releases the GPU memory now. Using the tensor afterwards throws. Disposing twice is harmless. */
@@ -105,7 +129,7 @@ export class Tensor {
     if (!this.storageRef) return;
     this.storageRef.release();
     this.storageRef = null;
-    this.node = null;
+    releaseNode(this, false);
     if (this.grad) {
       this.grad.dispose();
       this.grad = null;
@@ -139,24 +163,62 @@ function nested(values: ArrayLike<number>, shape: Shape, at = 0, depth = 0): str
   return `[${items.join(', ')}]`;
 }
 
-/** Checks that a tensor argument is a live tensor; `what` names the argument in the error. */
-export function checkTensor(t: unknown, what: string): asserts t is Tensor {
-  if (!(t instanceof Tensor)) throw new WebgradError(`webgrad: ${what} must be a Tensor, got ${typeof t}`);
-  if (t.disposed) throw new WebgradError(`webgrad: ${what} (shape ${fmt(t.shape)}) was used after dispose()`);
+const releasedMessage = (shape: Shape): string =>
+  `webgrad: a tensor of shape ${fmt(shape)} was made on a device that release() has destroyed; tensors do not survive release(): create it again after init()`;
+
+/** What a value is, for errors: a tensor's shape and dtype, else its type. */
+export function describe(v: unknown): string {
+  if (v instanceof Tensor) return `a ${v.dtype} Tensor of shape ${fmt(v.shape)}`;
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number') return `the number ${v}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  return typeof v === 'object' ? `${(v as object).constructor?.name ?? 'an object'}` : typeof v;
 }
 
-function reshape(t: Tensor, shape: Shape): Tensor {
-  checkTensor(t, 'reshape: input');
+/**
+ * Checks that a tensor argument is a live tensor (and of `dtype`, when given); `what` names the
+ * argument in the error.
+ */
+export function checkTensor(t: unknown, what: string, dtype?: DType): asserts t is Tensor {
+  if (!(t instanceof Tensor)) throw new WebgradError(`webgrad: ${what} must be a Tensor, got ${describe(t)}`);
+  if (t.disposed) throw new WebgradError(`webgrad: ${what} (shape ${fmt(t.shape)}) was used after dispose()`);
+  if (t.released) throw new WebgradError(`webgrad: ${what}: ${releasedMessage(t.shape).slice('webgrad: '.length)}`);
+  if (dtype && t.dtype !== dtype) {
+    throw new WebgradError(`webgrad: ${what} must be ${dtype}, got ${t.dtype} (shape ${fmt(t.shape)})${dtype === 'float32' ? '; int32 tensors hold labels and packed bytes, not values to compute with' : ''}`);
+  }
+}
+
+/** The shape `shape` (one dimension may be -1) gives to `size` elements, or an error naming the shape as given. */
+export function resolveShape(shape: Shape, size: number, what: string, from: Shape): number[] {
+  if (!Array.isArray(shape)) throw new WebgradError(`webgrad: ${what} must be an array of dimensions, got ${describe(shape)}`);
+  const given = fmt(shape);
+  const unknown = shape.indexOf(-1);
+  if (unknown >= 0 && shape.indexOf(-1, unknown + 1) >= 0) throw new WebgradError(`webgrad: ${what} ${given}: only one dimension can be -1`);
+  shape.forEach((d, i) => {
+    if (i !== unknown && (typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+      throw new WebgradError(`webgrad: ${what} ${given} has a dimension that is not a non-negative integer or -1 (${String(d)})`);
+    }
+  });
   const dims = [...shape];
-  const unknown = dims.indexOf(-1);
   if (unknown >= 0) {
     const known = dims.reduce((n, d, i) => (i === unknown ? n : n * d), 1);
-    dims[unknown] = known === 0 ? 0 : t.size / known;
+    if (known === 0 || size % known !== 0) {
+      throw new WebgradError(
+        `webgrad: ${what}: cannot view ${fmt(from)} (${size} elements) as ${given}` +
+          (known === 0 ? ': the -1 could be any size next to a 0' : `: ${size} is not a multiple of ${known}`),
+      );
+    }
+    dims[unknown] = size / known;
   }
-  checkShape(dims, 'reshape: shape');
-  if (sizeOf(dims) !== t.size) {
-    throw new WebgradError(`webgrad: reshape: cannot reshape ${fmt(t.shape)} (${t.size} elements) to ${fmt(shape)}`);
-  }
-  const out = new Tensor(dims, t.storage.retain(), t.dtype);
-  return out;
+  checkShape(dims, what);
+  if (sizeOf(dims) !== size) throw new WebgradError(`webgrad: ${what}: cannot reshape ${fmt(from)} (${size} elements) to ${given}`);
+  return dims;
+}
+
+/** A view under a new shape, recording nothing (the method `reshape` records). */
+function view(t: Tensor, shape: Shape): Tensor {
+  checkTensor(t, 'reshape: x');
+  const dims = resolveShape(shape, t.size, 'reshape: shape', t.shape);
+  return new Tensor(dims, t.storage.retain(), t.dtype);
 }

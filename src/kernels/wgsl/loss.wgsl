@@ -2,7 +2,8 @@
 // rowLse: one workgroup per row finds max and Σ exp(x - max) with shared-memory reductions and
 // keeps lse = max + log Σ (the log-softmax normaliser, reused by backward).
 // mean: one workgroup sums lse_n - x[n, label_n] over rows (NaN for a label outside [0, C),
-// since a label on the GPU cannot be checked before the kernels run).
+// since a label on the GPU cannot be checked before the kernels run; such a label is also reported
+// in `status`, which the runtime reads with the next readback and turns into an error).
 struct Params { n: u32, c: u32, _p0: u32, _p1: u32, invN: f32, _p2: u32, _p3: u32, _p4: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -62,6 +63,9 @@ fn rowLse(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 @group(0) @binding(3) var<storage, read> lseIn: array<f32>;
 @group(0) @binding(4) var<storage, read_write> loss: array<f32>;
 
+// status[0]: set to 1 by the first row found with a bad label; [1] that row, [2] its label, [3] C.
+@group(0) @binding(5) var<storage, read_write> status: array<atomic<u32>, 4>;
+
 @compute @workgroup_size(256)
 fn mean(@builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
@@ -69,6 +73,11 @@ fn mean(@builtin(local_invocation_index) lid: u32) {
     let label = labels[r];
     if (label < 0 || u32(label) >= p.c) {
       s += quietNaN();
+      if (atomicExchange(&status[0], 1u) == 0u) {
+        atomicStore(&status[1], r);
+        atomicStore(&status[2], bitcast<u32>(label));
+        atomicStore(&status[3], p.c);
+      }
     } else {
       s += lseIn[r] - x[r * p.c + u32(label)];
     }
@@ -98,6 +107,8 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
 // Number of rows whose first maximum is at the label, as a float (so that counts add up on the GPU).
 @group(0) @binding(2) var<storage, read_write> correct: array<f32>;
 @group(0) @binding(3) var<storage, read> truth: array<i32>;
+// As `status` for mean: the first row found with a label outside [0, C).
+@group(0) @binding(4) var<storage, read_write> countStatus: array<atomic<u32>, 4>;
 
 @compute @workgroup_size(256)
 fn countCorrect(@builtin(local_invocation_index) lid: u32) {
@@ -108,9 +119,18 @@ fn countCorrect(@builtin(local_invocation_index) lid: u32) {
     var at = 0u;
     for (var j = 1u; j < p.c; j++) {
       let v = x[base + j];
-      if (v > best) { best = v; at = j; }
+      // argmax as torch.argmax: the first NaN is the maximum.
+      if (!isNaN(best) && (isNaN(v) || v > best)) { best = v; at = j; }
     }
-    if (truth[r] == i32(at)) { count += 1.0; }
+    let label = truth[r];
+    if (label < 0 || u32(label) >= p.c) {
+      if (atomicExchange(&countStatus[0], 1u) == 0u) {
+        atomicStore(&countStatus[1], r);
+        atomicStore(&countStatus[2], bitcast<u32>(label));
+        atomicStore(&countStatus[3], p.c);
+      }
+    }
+    if (label == i32(at)) { count += 1.0; }
   }
   scratch[lid] = count;
   reduceShared(lid, 256u, 0u);

@@ -49,7 +49,8 @@ fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   for (var r = 1u; r < p.r; r++) {
     base += p.inner;
     let v = x[base];
-    if (v > best) { best = v; at = r; }
+    // The first NaN is the maximum, as torch.argmax has it.
+    if (!isNaN(best) && (isNaN(v) || v > best)) { best = v; at = r; }
   }
   indices[t] = i32(at);
 }

@@ -13,7 +13,8 @@ fn apply(v: f32) -> f32 {
     case 3u: { return log(v); }
     case 4u: { return sqrt(v); }
     case 5u: { return inverseSqrt(v); }
-    case 6u: { return max(v, 0.0); }
+    // NaN passes through, as in PyTorch (WGSL's max may return either operand for a NaN).
+    case 6u: { return select(max(v, 0.0), v, isNaN(v)); }
     case 7u: { return 1.0 / (1.0 + exp(-v)); }
     case 8u: { return tanh(v); }
     case 9u: { return sign(v); }
@@ -27,4 +28,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let i = (wid.y * nwg.x + wid.x) * 256u + lid;
   if (i >= p.n) { return; }
   out[i] = apply(x[i]);
+}
+
+// By bits: a compiler that assumes no NaN folds `v != v` to false.
+fn isNaN(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }
