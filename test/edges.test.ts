@@ -1,6 +1,6 @@
 // Edge cases that now behave as in PyTorch, and the device's limits and lifecycle.
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as wg from '../src/index.js';
+import * as wg from '../src/node.js';
 import { runtime } from '../src/device/current.js';
 import { expectClose, setupDevice } from './helpers.js';
 
