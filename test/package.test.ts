@@ -26,6 +26,20 @@ describe('package', () => {
     expect(result.outputFiles[0].text).not.toContain('import.meta');
   });
 
+  it('the browser example bundles for the browser with no Node module', async () => {
+    const result = await build({
+      entryPoints: [`${root}examples/browser/main.ts`],
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'esm',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    expect(Object.keys(result.metafile.inputs).filter((f) => /^node:|device\/node|io\/safetensors\.ts|atomic-file/.test(f))).toEqual([]);
+  });
+
   it("the browser entry's init() without navigator.gpu says to use the Node entry", async () => {
     const browser = await import('../src/index.js');
     expect('saveSafetensors' in browser).toBe(false);

@@ -13,7 +13,7 @@
  */
 import { tensor, type nn, type Tensor } from '../../src/index.js';
 import type { CifarSplit } from './data/index.js';
-import { IMAGE_BYTES } from './data/cifar.js';
+import { IMAGE_BYTES } from './data/cifar-format.js';
 
 export function fmix32(h: number): number {
   h ^= h >>> 16;

@@ -5,34 +5,18 @@
  */
 import { crossEntropy, decodeSafetensors, nn, noGrad, optim, prepareImages, tensor, tidy, uploadBytes, type Tensor } from '../../src/index.js';
 import { AlexNet } from '../alexnet-cifar/models.js';
+import { CifarError, IMAGE_BYTES, parseRecords, type CifarSplit } from '../alexnet-cifar/data/cifar-format.js';
 
 export const CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 /** CIFAR-10's per-channel training-set mean (pixel / 255), which the inputs are centred on. */
 export const CIFAR10_MEAN = [0.4914, 0.4822, 0.4465];
-const IMAGE_BYTES = 3072;
-const RECORD_BYTES = 1 + IMAGE_BYTES;
+/** A CIFAR-10 batch file's images (count × 3072 bytes: red, green and blue 32×32 planes) and labels. */
+export type CifarBatch = CifarSplit;
 
-export interface CifarBatch {
-  /** count × 3072 bytes: each image's red, green and blue 32×32 planes. */
-  images: Uint8Array;
-  labels: Int32Array;
-  count: number;
-}
-
-/** A CIFAR-10 binary batch file (data_batch_N.bin, test_batch.bin): records of a label byte and 3072 pixel bytes. */
+/** A CIFAR-10 binary batch file (data_batch_N.bin, test_batch.bin); `name` names it in errors. */
 export function parseCifarBatch(bytes: Uint8Array, name: string): CifarBatch {
-  if (bytes.length === 0 || bytes.length % RECORD_BYTES !== 0) {
-    throw new Error(`${name}: ${bytes.length} bytes is not a whole number of ${RECORD_BYTES}-byte CIFAR-10 records`);
-  }
-  const count = bytes.length / RECORD_BYTES;
-  const images = new Uint8Array(count * IMAGE_BYTES);
-  const labels = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    labels[i] = bytes[i * RECORD_BYTES];
-    if (labels[i] > 9) throw new Error(`${name}: record ${i} has label ${labels[i]}; CIFAR-10's labels are 0–9`);
-    images.set(bytes.subarray(i * RECORD_BYTES + 1, (i + 1) * RECORD_BYTES), i * IMAGE_BYTES);
-  }
-  return { images, labels, count };
+  if (bytes.length === 0) throw new CifarError(`CIFAR-10: ${name} is empty`);
+  return parseRecords(bytes, name);
 }
 
 /** Images start … start + n − 1 (wrapping around) as a float32 [n, 3, 32, 32] tensor, and their labels. */

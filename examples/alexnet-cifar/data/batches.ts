@@ -6,7 +6,7 @@
  *     const { bytes, labels } = gatherBatch(train, indices);      // bytes → uploadBytes → prepareImages
  *   }
  */
-import { IMAGE_BYTES, type CifarSplit } from './cifar.js';
+import { IMAGE_BYTES, type CifarSplit } from './cifar-format.js';
 
 /** A small, fast, seeded generator of uniform numbers in [0, 1) (mulberry32). */
 export function mulberry32(seed: number): () => number {
