@@ -4,7 +4,7 @@
 #                                       cifar-10-binary.tar.xz archive; needed once, for .gpu-data)
 # .gpu-kit/: node, Dawn and the Vulkan loader (../shared/gpu/pack.sh, or GPU_KIT_TOOLS), the bench,
 # the AlexNet example and the GEMM tuner (bench/tune-gemm.ts, when there) bundled and minified,
-# with their WGSL beside them; .gpu-data/cifar-subset.tar.xz: data_batch_1 (10,000 training images)
+# their WGSL built in; .gpu-data/cifar-subset.tar.xz: data_batch_1 (10,000 training images)
 # and the first 2,000 test images, as the lease carries 64 MiB in all.
 set -euo pipefail
 cifar=${1:-}
@@ -19,14 +19,10 @@ exclude=$(git rev-parse --git-path info/exclude)
 shim=$(mktemp -d) && cp "$tools/run.sh" "$shim/" && sed "s#\.git/info/exclude#$exclude#g" "$tools/pack.sh" > "$shim/pack.sh"
 bash "$shim/pack.sh" "${entries[@]}"
 rm -rf "$shim"
-# Bundled as ESM, CommonJS dependencies (cli-progress) still call require().
-banner="import{createRequire}from'node:module';const require=createRequire(import.meta.url);"
+# Bundled again with the WGSL texts built in (pack.sh's bundles would read src/kernels/wgsl/).
 for e in "${entries[@]}"; do
-  n=$(basename "${e%.*}")
-  node_modules/.bin/esbuild "$e" --bundle --minify --platform=node --format=esm --target=node20 \
-    --external:webgpu --banner:js="$banner" --outfile=".gpu-kit/$n.mjs" --log-level=warning
+  node scripts/bundle-node.mjs "$e" ".gpu-kit/$(basename "${e%.*}").mjs"
 done
-mkdir -p .gpu-kit/wgsl && cp src/kernels/wgsl/*.wgsl .gpu-kit/wgsl/
 grep -qx '/.gpu-data/' "$exclude" || echo '/.gpu-data/' >> "$exclude"
 if [ ! -f .gpu-data/cifar-subset.tar.xz ]; then
   [ -n "$cifar" ] || { echo "gpu-pack.sh: .gpu-data/cifar-subset.tar.xz is missing: give the CIFAR-10 folder or archive" >&2; exit 1; }
