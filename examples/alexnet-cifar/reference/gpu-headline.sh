@@ -56,7 +56,7 @@ else
   webgrad=(npx tsx examples/alexnet-cifar/main.ts); compare=(npx tsx examples/alexnet-cifar/compare.ts)
 fi
 if [ -n "$smoke" ]; then
-  mini=../shared/datasets/cifar10/cifar10-mini.tar.gz; [ -f "$mini" ] || mini=/work/shared/datasets/cifar10/cifar10-mini.tar.gz
+  mini=../shared/datasets/cifar10/cifar10-mini.tar.gz; [ -f "$mini" ] || mini=../../shared/datasets/cifar10/cifar10-mini.tar.gz
   DATA=${DATA:-$mini}; py=${PYTHON:-/usr/bin/python3}
   sizes=(--train-subset 4 --test-subset 2 --batch 2 --eval-batch 2); EPOCHS=${SMOKE_EPOCHS:-2}
   torch_extra=(--device cpu); caps=(${TORCH_S:-300} ${SEED_S:-600} ${ALEXNET_S:-600})
