@@ -12,7 +12,7 @@ const forBrowser: Plugin = {
     b.onResolve({ filter: /^vitest$/ }, () => ({ path: `${ROOT}test/browser/vitest-shim.ts` }));
     b.onResolve({ filter: /\/src\/node\.js$/ }, () => ({ path: `${ROOT}src/index.ts` }));
     b.onResolve({ filter: /\/fixtures\/load\.js$/ }, () => ({ path: `${ROOT}test/browser/fixtures-load.ts` }));
-    b.onLoad({ filter: /src\/kernels\/wgsl-texts\.ts$/ }, () => ({ contents: wgslTextsModule(), loader: 'js' }));
+    b.onLoad({ filter: /src\/runtime\/wgsl-texts\.ts$/ }, () => ({ contents: wgslTextsModule(), loader: 'js' }));
   },
 };
 

@@ -2,8 +2,8 @@
 // The browser entry (and the core of the Node one, node.ts): no module it reaches uses a Node API.
 import './ops/methods.js';
 export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, type InitOptions, type MemoryStats } from './device/init.js';
-export type { KernelProfile, KernelTime } from './kernels/profiler.js';
-export type { ConvVariant, GemmVariant, WaitMode } from './kernels/runtime.js';
+export type { KernelProfile, KernelTime } from './runtime/profiler.js';
+export type { ConvVariant, GemmVariant, WaitMode } from './runtime/runtime.js';
 export type { AdapterSummary } from './device/gpu.js';
 export { WebgradError, NoAdapterError, DeviceError } from './device/errors.js';
 export { Tensor, type DType } from './tensor/tensor.js';
@@ -21,7 +21,7 @@ export { noGrad } from './autograd/engine.js';
 export * as optim from './optim/index.js';
 export { gradCheck, type GradCheckOptions, type GradCheckResult, type GradCheckInput } from './autograd/gradcheck.js';
 export { conv2d, type Conv2dOptions } from './ops/conv.js';
-export { maxPool2d, type MaxPool2dOptions } from './ops/pool.js';
+export { maxPool2d, type MaxPool2dOptions } from './ops/maxpool.js';
 export { localResponseNorm, type LocalResponseNormOptions } from './ops/lrn.js';
 export { dropout, type DropoutOptions } from './ops/dropout.js';
 export { crossEntropy, countCorrect, type Labels } from './ops/loss.js';

@@ -3,7 +3,7 @@ import { conv2d, gradCheck, memory, mul, nn, relu, sum, tensor, type Tensor } fr
 import { conv2dRelu } from '../src/ops/conv.js';
 import { runtime } from '../src/device/current.js';
 import { conv2dInputGradKernel, conv2dWeightGradKernel, implicitInputGradPays, weightGradSplits } from '../src/kernels/conv-implicit.js';
-import type { ConvVariant } from '../src/kernels/runtime.js';
+import type { ConvVariant } from '../src/runtime/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
 import { loadFixtures } from './fixtures/load.js';
 import { geometry, reference } from './conv-reference.js';

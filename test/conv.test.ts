@@ -3,7 +3,7 @@ import { conv2d, gradCheck, mul, sum, tensor, WebgradError, type Tensor } from '
 import { setConvChunkBytes } from '../src/kernels/conv.js';
 import { setTextureGemmTuning } from '../src/kernels/gemm/gemm-texture.js';
 import { runtime } from '../src/device/current.js';
-import type { GemmVariant } from '../src/kernels/runtime.js';
+import type { GemmVariant } from '../src/runtime/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
 import { loadFixtures } from './fixtures/load.js';
 import { geometry, reference } from './conv-reference.js';

@@ -11,7 +11,7 @@ import { runtime } from '../src/device/current.js';
 import { gemmKernel, gemmLimits } from '../src/kernels/gemm/gemm.js';
 import { defaultConfig, shapeClass, tuningCandidates, type GemmProblem } from '../src/kernels/gemm/gemm-plan.js';
 import { adapterKey, clearGemmTuningTable, configureGemmAutotune, gemmAutotuner, type GemmTimer } from '../src/kernels/gemm/gemm-autotune.js';
-import type { GemmVariant } from '../src/kernels/runtime.js';
+import type { GemmVariant } from '../src/runtime/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
 
 // Autotuning with injected timings: no real timing here (speed is the bench's business), and the

@@ -5,7 +5,7 @@ import { setTextureGemmTuning } from '../src/kernels/gemm/gemm-texture.js';
 import { GEMM_CONFIGS, configRuns } from '../src/kernels/gemm/gemm-plan.js';
 import { gemmLimits } from '../src/kernels/gemm/gemm.js';
 import { runtime } from '../src/device/current.js';
-import type { GemmVariant } from '../src/kernels/runtime.js';
+import type { GemmVariant } from '../src/runtime/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
 
 let defaults: { variant: GemmVariant; cpu: boolean };

@@ -2,7 +2,7 @@ import type { BenchCase } from '../case.js';
 import { conv2d, tensor } from '../../src/index.js';
 import { runtime } from '../../src/device/current.js';
 import { conv2dBackwardKernel, type ConvGeometry } from '../../src/kernels/conv.js';
-import type { ConvVariant } from '../../src/kernels/runtime.js';
+import type { ConvVariant } from '../../src/runtime/runtime.js';
 import { LAYERS, side, type ConvLayer } from './alexnet.js';
 import { values } from './gemm.js';
 

@@ -1,13 +1,13 @@
 import { Gpu, type AdapterSummary } from './gpu.js';
 import { hasRuntime, runtime, setRuntime } from './current.js';
-import { Runtime, type ConvVariant, type GemmVariant, type WaitMode } from '../kernels/runtime.js';
+import { Runtime, type ConvVariant, type GemmVariant, type WaitMode } from '../runtime/runtime.js';
 import { NoAdapterError, WebgradError } from './errors.js';
-import { loadKernelSources, missingKernelSources, registerKernelSources } from '../kernels/sources.js';
-import { WGSL_TEXTS } from '../kernels/wgsl-texts.js';
+import { loadKernelSources, missingKernelSources, registerKernelSources } from '../runtime/sources.js';
+import { WGSL_TEXTS } from '../runtime/wgsl-texts.js';
 import { configureGemmAutotune, type GemmAutotuneOptions } from '../kernels/gemm/gemm-autotune.js';
-import type { PoolStats } from '../kernels/pool.js';
-import type { TexturePoolStats } from '../kernels/texture-pool.js';
-import type { KernelProfile } from '../kernels/profiler.js';
+import type { PoolStats } from '../runtime/buffer-pool.js';
+import type { TexturePoolStats } from '../runtime/texture-pool.js';
+import type { KernelProfile } from '../runtime/profiler.js';
 
 export interface InitOptions {
   /** A WebGPU entry point to use instead of `navigator.gpu` or, in Node, Dawn's. */

@@ -1,9 +1,9 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ConvGeometry } from './conv.js';
-import { foldWorkgroups } from './grid.js';
+import { foldWorkgroups } from '../runtime/grid.js';
 import { reduceKernel } from './reduce.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { Uniforms, bytesOf } from '../runtime/uniforms.js';
 
 /** conv_implicit.wgsl's products (its MODE). */
 const FORWARD = 0;

@@ -5,7 +5,7 @@ import { binaryKernel, unaryKernel } from './elementwise.js';
 import { gemmKernel } from './gemm/gemm.js';
 import { copyableRowLength } from './gemm/gemm-texture.js';
 import { reduceKernel } from './reduce.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { Uniforms, bytesOf } from '../runtime/uniforms.js';
 
 /** conv2d's geometry (checked by the op): x [n, c, h, w], weight [cout, c, kh, kw], out [n, cout, oh, ow]. */
 export interface ConvGeometry {

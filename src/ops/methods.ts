@@ -15,7 +15,7 @@ import { crossEntropy, countCorrect } from './loss.js';
 import { mseLoss, nllLoss } from './losses.js';
 import { localResponseNorm } from './lrn.js';
 import { linear, matmul } from './matmul.js';
-import { maxPool2d } from './pool.js';
+import { maxPool2d } from './maxpool.js';
 import { argmax, max, mean, sum } from './reduce.js';
 import { clamp, le, lt, min, ne, where } from './selection.js';
 import { logSoftmax, softmax } from './softmax.js';

@@ -1,6 +1,6 @@
 import { WebgradError } from '../device/errors.js';
 import { hasRuntime, runtime } from '../device/current.js';
-import type { Runtime } from '../kernels/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { checkAllocation, checkShape, fmt, sizeOf, type Shape } from './shape.js';
 import { track } from './scope.js';
 import type { GradNode } from '../autograd/node.js';

@@ -1,7 +1,7 @@
 import { runtime } from '../../device/current.js';
 import { WebgradError } from '../../device/errors.js';
-import type { Runtime } from '../runtime.js';
-import { KernelProfiler } from '../profiler.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { KernelProfiler } from '../../runtime/profiler.js';
 import { defaultConfig, tuningCandidates, type GemmLimits, type GemmProblem, type GemmTuningTable } from './gemm-plan.js';
 
 /**

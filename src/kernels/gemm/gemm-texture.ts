@@ -1,7 +1,7 @@
 import { runtime } from '../../device/current.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../uniforms.js';
-import type { Binding } from '../runtime.js';
+import { Uniforms, bytesOf } from '../../runtime/uniforms.js';
+import type { Binding } from '../../runtime/runtime.js';
 import { chooseTile, TEXTURE_TILE_M, TEXTURE_TILE_N } from './gemm-plan.js';
 
 /** A 2-D product for gemm_texture.wgsl: out [M, N] = op(a) · op(b) (+ bias) (relu). */

@@ -1,7 +1,7 @@
 import { runtime } from '../../device/current.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../uniforms.js';
-import type { Binding } from '../runtime.js';
+import { Uniforms, bytesOf } from '../../runtime/uniforms.js';
+import type { Binding } from '../../runtime/runtime.js';
 import {
   chooseTile, extent, fitsExactly, planGemm, OFFSET_ALIGN, SPLIT_GRAIN, TILE_M, TILE_N,
   type GemmLimits, type GemmPlan, type GemmProblem, type OperandLayout, type Range,

@@ -1,5 +1,5 @@
 import type { Gpu } from '../device/gpu.js';
-import { BufferPool, sizeClass } from './pool.js';
+import { BufferPool, sizeClass } from './buffer-pool.js';
 import { FreeList } from './free-list.js';
 import { TEXEL_BYTES, TexturePool } from './texture-pool.js';
 import { foldWorkgroups } from './grid.js';
