@@ -9,7 +9,7 @@ describe('memory', () => {
   // A real GPU's pool overflows its cap in a big model's step: buffers released while commands that
   // name them are recorded but not submitted must outlive that submit.
   it('buffers the pool lets go of outlive the commands recorded with them', async () => {
-    const pool = runtime().pool;
+    const pool = runtime().bufferPool;
     const cap = pool.maxFreeBytes;
     const run = () =>
       wg.tidy(() => {

@@ -128,7 +128,7 @@ describe('training with SGD', () => {
         const m = memory();
         live.push([m.liveBuffers, m.liveBytes]);
         expect(m.textures.liveTextures).toBe(0);
-        created.push([rt.pool.created, rt.textures.created]);
+        created.push([rt.bufferPool.created, rt.textures.created]);
       }
     } finally {
       rt.gemmVariant = variant;

@@ -5,7 +5,7 @@ import { NoAdapterError, WebgradError } from './errors.js';
 import { loadKernelSources, missingKernelSources, registerKernelSources } from '../runtime/sources.js';
 import { WGSL_TEXTS } from '../runtime/wgsl-texts.js';
 import { configureGemmAutotune, type GemmAutotuneOptions } from '../kernels/gemm/gemm-autotune.js';
-import type { PoolStats } from '../runtime/buffer-pool.js';
+import type { BufferPoolStats } from '../runtime/buffer-pool.js';
 import type { TexturePoolStats } from '../runtime/texture-pool.js';
 import type { KernelProfile } from '../runtime/profiler.js';
 
@@ -113,7 +113,7 @@ export function deviceLimits(): { maxStorageBufferBindingSize: number; maxBuffer
 }
 
 /** What `memory()` reports. */
-export interface MemoryStats extends PoolStats {
+export interface MemoryStats extends BufferPoolStats {
   /**
    * GPU buffers created since `init()`, of every kind (tensors', staging, uniforms), and their
    * bytes. A training loop in its steady state creates none: one that keeps creating them spends
@@ -131,7 +131,7 @@ export interface MemoryStats extends PoolStats {
  */
 export function memory(): MemoryStats {
   const rt = runtime();
-  return { ...rt.pool.stats(), createdBuffers: rt.created.buffers, createdBytes: rt.created.bytes, textures: rt.textures.stats() };
+  return { ...rt.bufferPool.stats(), createdBuffers: rt.created.buffers, createdBytes: rt.created.bytes, textures: rt.textures.stats() };
 }
 
 /**

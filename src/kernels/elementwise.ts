@@ -51,7 +51,7 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
 }
 
 /** out[i] = x[Σ coord_d · strides[d]] over `shape`: permutes (reordered strides) and broadcasts (zeros). */
-export function stridedCopyKernel(x: Tensor, shape: Shape, strides: readonly number[]): Tensor {
+export function permuteKernel(x: Tensor, shape: Shape, strides: readonly number[]): Tensor {
   const out = Tensor.empty(shape, x.dtype);
   if (out.size === 0) return out;
   const u = new Uniforms().u32(out.size, shape.length, 0, 0).u32Array(shape, 2).u32Array(strides, 2);

@@ -57,7 +57,7 @@ const UNIFORM = 0x0040;
  * earlier submit, so the next batch may reuse the slots at once.
  */
 export class Runtime {
-  readonly pool: BufferPool;
+  readonly bufferPool: BufferPool;
   /** The rgba32float textures that GEMM operands are readied into (texture GEMM). */
   readonly textures: TexturePool;
   private readonly device: GPUDevice;
@@ -120,7 +120,7 @@ export class Runtime {
     this.convVariant = options.conv ?? (this.cpuAdapter ? 'im2col' : 'implicit');
     this.device = gpu.device;
     const counted = { createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d), createTexture: (d: GPUTextureDescriptor) => this.createTexture(d) };
-    this.pool = new BufferPool(counted, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize);
+    this.bufferPool = new BufferPool(counted, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize);
     this.textures = new TexturePool(counted, (t) => this.doomed.push(t));
     // Neither kind is named by recorded commands once back in its list: dropped ones go at once.
     this.uploadStaging = new FreeList((b) => b.size, (b) => b.destroy());
@@ -138,7 +138,7 @@ export class Runtime {
 
   /** A storage buffer from the pool, poisoned when tests ask for it. */
   acquire(bytes: number): GPUBuffer {
-    const buffer = this.pool.acquire(bytes);
+    const buffer = this.bufferPool.acquire(bytes);
     if (this.poisonAllocations) {
       const poison = (_: number, count: number) => {
         const u = new Float32Array([0, Number.NaN, 0, 0]);

@@ -39,7 +39,7 @@ export class Storage {
   }
 
   release(): void {
-    if (--this.refs === 0 && this.alive) this.owner.pool.release(this.buffer);
+    if (--this.refs === 0 && this.alive) this.owner.bufferPool.release(this.buffer);
   }
 }
 

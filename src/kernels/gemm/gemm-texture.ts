@@ -63,7 +63,7 @@ const copyable = (k: Packing): boolean =>
 
 /**
  * The row length, at least `n` floats, that lets products on textures copy an operand's rows
- * instead of packing them (~0.4 against ~2.5 ns an element on lavapipe); n itself on other kernels.
+ * instead of packing them (a copy costs a sixth of a pack); n itself on other kernels.
  * A caller that lays out its own operands (a convolution's wide matrices) pads its rows to it, zeros past n.
  */
 export function copyableRowLength(n: number): number {
@@ -75,11 +75,9 @@ const kPanel = (): number => Math.floor(runtime().gpu.limits.maxTextureDimension
 
 /**
  * What readying one element of an operand costs, in the multiply-adds whose savings on textures
- * repay it (an element of A takes part in N of them, one of B in M). Measured on lavapipe with
- * pooled textures (bench/RESULTS.md): the texture kernel saves ~0.08 ns a multiply-add (1024³:
- * 163 → 76 ms), while readying one element of a 4096×4096 operand took ~0.37 ns by copy (6 ms,
- * `copyBufferToTexture`), ~2.5 ns by packing its rows (41 ms) and ~3.9 ns packing it transposed
- * (65 ms).
+ * repay it (an element of A takes part in N of them, one of B in M): the ratios of the copy, pack
+ * and transposed-pack times to the texture kernel's saving per multiply-add, measured on lavapipe
+ * (bench/RESULTS.md).
  */
 const COST = { copy: 5, pack: 30, packTransposed: 45, storeTransposed: 30 };
 
