@@ -1,9 +1,10 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // The browser entry (and the core of the Node one, node.ts): no module it reaches uses a Node API.
 import './ops/methods.js';
-export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, type InitOptions, type MemoryStats } from './device/init.js';
+export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, kernelPolicy, withPolicy, type InitOptions, type MemoryStats } from './device/init.js';
 export type { KernelProfile, KernelTime } from './runtime/profiler.js';
-export type { ConvVariant, GemmVariant, WaitMode } from './runtime/runtime.js';
+export type { WaitMode } from './runtime/runtime.js';
+export type { ConvVariant, GemmVariant, KernelPolicy, PolicyChanges, TextureGemmTuning } from './runtime/policy.js';
 export type { AdapterSummary } from './device/gpu.js';
 export { WebgradError, NoAdapterError, DeviceError } from './device/errors.js';
 export { Tensor, type DType } from './tensor/tensor.js';

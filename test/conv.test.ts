@@ -1,26 +1,11 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { conv2d, gradCheck, mul, sum, tensor, WebgradError, type Tensor } from '../src/index.js';
-import { setConvChunkBytes } from '../src/kernels/conv.js';
-import { setTextureGemmTuning } from '../src/kernels/gemm/gemm-texture.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { conv2d, gradCheck, mul, sum, tensor, withPolicy, WebgradError, type Tensor } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
-import type { GemmVariant } from '../src/runtime/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
 import { loadFixtures } from './fixtures/load.js';
 import { geometry, reference } from './conv-reference.js';
 
-let cpuAdapter: boolean;
-let gemmVariant: GemmVariant;
-beforeAll(async () => {
-  await setupDevice();
-  cpuAdapter = runtime().cpuAdapter;
-  gemmVariant = runtime().gemmVariant;
-});
-afterEach(() => {
-  setConvChunkBytes(null);
-  setTextureGemmTuning(null);
-  runtime().cpuAdapter = cpuAdapter;
-  runtime().gemmVariant = gemmVariant;
-});
+beforeAll(setupDevice);
 
 const fixtures = loadFixtures();
 
@@ -61,14 +46,13 @@ describe('conv2d against a float64 reference', () => {
   ];
   // Both kernel forms (im2col, split-K): a CPU adapter's and a GPU's.
   for (const cpu of [true, false]) for (const c of cases) {
-    it(`${c.name} (${cpu ? 'CPU' : 'GPU'} forms)`, async () => {
-      runtime().cpuAdapter = cpu;
-      if (c.chunkBytes) setConvChunkBytes(c.chunkBytes);
-      if (c.gemm === 'registers') runtime().gemmVariant = 'registers';
-      if (c.gemm === 'texture') {
-        runtime().gemmVariant = 'texture';
-        setTextureGemmTuning({ costScale: 0 });
-      }
+    const policy = {
+      sizing: cpu ? 'cpu' : 'gpu',
+      convChunkBytes: c.chunkBytes ?? null,
+      ...(c.gemm ? { gemm: c.gemm } : {}),
+      ...(c.gemm === 'texture' ? { textureGemm: { costScale: 0 } } : {}),
+    } as const;
+    it(`${c.name} (${cpu ? 'CPU' : 'GPU'} forms)`, () => withPolicy(policy, async () => {
       const g = geometry(c.xs, c.ws, c.stride, c.pad);
       const xv = asF32(randomValues(c.xs.reduce((a, b) => a * b), 11));
       const wv = asF32(randomValues(c.ws.reduce((a, b) => a * b), 12, 0.5));
@@ -88,7 +72,7 @@ describe('conv2d against a float64 reference', () => {
       expectClose(await values(x.grad), ref.gx, 1e-4, 1e-5);
       expectClose(await values(w.grad), ref.gw, 1e-4, 1e-5);
       expectClose(await values(b.grad), ref.gb, 1e-4, 1e-5);
-    });
+    }));
   }
 
   it('leaves gradients of inputs that do not require grad alone', async () => {

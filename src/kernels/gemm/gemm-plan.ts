@@ -1,5 +1,5 @@
 import { WebgradError } from '../../device/errors.js';
-import type { GemmVariant } from '../../runtime/runtime.js';
+import type { GemmVariant } from '../../runtime/policy.js';
 
 /**
  * How a product runs: which kernel, in which configuration, split over k or not, in which panels.

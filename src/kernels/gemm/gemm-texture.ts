@@ -67,7 +67,7 @@ const copyable = (k: Packing): boolean =>
  * A caller that lays out its own operands (a convolution's wide matrices) pads its rows to it, zeros past n.
  */
 export function copyableRowLength(n: number): number {
-  return runtime().gemmVariant === 'texture' ? Math.ceil(n / COPY_ROW_FLOATS) * COPY_ROW_FLOATS : n;
+  return runtime().policy.gemm === 'texture' ? Math.ceil(n / COPY_ROW_FLOATS) * COPY_ROW_FLOATS : n;
 }
 
 /** The k of each product on textures: B's rows (k) must fit the largest texture. */
@@ -81,14 +81,6 @@ const kPanel = (): number => Math.floor(runtime().gpu.limits.maxTextureDimension
  */
 const COST = { copy: 5, pack: 30, packTransposed: 45, storeTransposed: 30 };
 
-/**
- * Set by tests: costScale 0 runs every product that fits on textures, and `orientation` forces
- * one; null restores the measured choice.
- */
-let tuning: { costScale: number; orientation: 'normal' | 'transposed' | null } = { costScale: 1, orientation: null };
-export function setTextureGemmTuning(t: { costScale?: number; orientation?: 'normal' | 'transposed' } | null): void {
-  tuning = { costScale: t?.costScale ?? 1, orientation: t?.orientation ?? null };
-}
 
 const readyCost = (k: Packing): number => k.R * k.C * (copyable(k) ? COST.copy : k.transposed ? COST.packTransposed : COST.pack);
 
@@ -106,7 +98,7 @@ function transposed(p: TextureProduct): TexturePlan {
 
 const planCost = (q: TexturePlan): number => {
   const [a, b] = packings(q, 0, q.K);
-  return tuning.costScale * (readyCost(a) + readyCost(b) + (q.transposeOut ? q.M * q.N * COST.storeTransposed : 0));
+  return runtime().policy.textureGemm.costScale * (readyCost(a) + readyCost(b) + (q.transposeOut ? q.M * q.N * COST.storeTransposed : 0));
 };
 
 /**
@@ -118,8 +110,9 @@ export function planTextureGemm(p: TextureProduct, bindingLimit: number): Textur
   if (p.K === 0 || ![p.a, p.b, p.out].every((t) => t.buffer.size <= bindingLimit)) return null;
   const maxDim = runtime().gpu.limits.maxTextureDimension2D;
   const fits = (q: TexturePlan) => q.M <= maxDim && Math.ceil(q.N / 4) <= maxDim;
+  const { orientation } = runtime().policy.textureGemm;
   const plans = [{ ...p, transposeOut: false }, transposed(p)]
-    .filter((q) => fits(q) && (tuning.orientation === null || tuning.orientation === (q.transposeOut ? 'transposed' : 'normal')))
+    .filter((q) => fits(q) && (orientation === null || orientation === (q.transposeOut ? 'transposed' : 'normal')))
     .sort((x, y) => planCost(x) - planCost(y));
   return plans.length && planCost(plans[0]) < p.M * p.N * p.K ? plans[0] : null;
 }
