@@ -18,7 +18,7 @@ export {
 } from './ops/elementwise.js';
 export { sum, mean, max, argmax } from './ops/reduce.js';
 export { reshape, permute, transpose, expand } from './ops/layout.js';
-export { noGrad } from './autograd/engine.js';
+export { noGrad } from './autograd/record.js';
 export * as optim from './optim/index.js';
 export { gradCheck, type GradCheckOptions, type GradCheckResult, type GradCheckInput } from './autograd/gradcheck.js';
 export { conv2d, type Conv2dOptions } from './ops/conv.js';
