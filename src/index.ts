@@ -29,6 +29,7 @@ export { crossEntropy, countCorrect, type Labels } from './ops/loss.js';
 export { matmul, linear } from './ops/matmul.js';
 export { prepareImages, uploadBytes, type PrepareImagesOptions } from './ops/image.js';
 export { encodeSafetensors, decodeSafetensors, type HostTensor, type DecodedSafetensors, type SafetensorsDType } from './io/safetensors-format.js';
+export { readTensors } from './io/read-tensors.js';
 export * as nn from './layers/index.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { nllLoss, mseLoss } from './ops/losses.js';
