@@ -1,5 +1,6 @@
 // The bench's command line: its options, their parsing, and the usage text `--help` prints.
-import type { GemmVariant, WaitMode } from '../src/kernels/runtime.js';
+import type { WaitMode } from '../src/runtime/runtime.js';
+import type { GemmVariant } from '../src/runtime/policy.js';
 
 export interface Options {
   filter: RegExp | null;

@@ -4,6 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { init, release } from '../src/node.js';
+import { describePolicy } from '../src/runtime/policy.js';
 import { runtime } from '../src/device/current.js';
 import type { BenchCase, Side } from './case.js';
 import { startTfjs, type TfjsPeer } from './tfjs.js';
@@ -106,7 +107,8 @@ async function main(): Promise<void> {
   if (o.filter) cases = cases.filter((c) => o.filter!.test(`${c.group}/${c.name}`));
   const cpus = os.cpus();
   const machine = { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, os: `${os.platform()} ${os.release()}`, node: process.version };
-  console.log(`adapter: ${adapter}${info.software ? ' (software)' : ''}; GEMM kernel: ${runtime().gemmVariant}; conv2d: ${runtime().convVariant}`);
+  console.log(`adapter: ${adapter}${info.software ? ' (software)' : ''}`);
+  console.log(`policy: ${describePolicy(runtime().policy)}`);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, node ${machine.node}`);
   console.log(`${cases.length} cases, at least ${o.reps} timed repetitions each (more for short ones) after 1 warm-up; wait mode ${o.wait}`);
 
@@ -146,8 +148,9 @@ async function main(): Promise<void> {
     const out = {
       machine,
       adapter,
-      gemm: runtime().gemmVariant,
-      conv: runtime().convVariant,
+      gemm: runtime().policy.gemm,
+      conv: runtime().policy.conv,
+      policy: runtime().policy,
       method,
       reps: o.reps,
       cases: rows.map((r) => ({

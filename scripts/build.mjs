@@ -1,4 +1,4 @@
-// Builds dist/: the compiled library, with the WGSL kernels' texts inside (dist/kernels/wgsl-texts.js),
+// Builds dist/: the compiled library, with the WGSL kernels' texts inside (dist/runtime/wgsl-texts.js),
 // so that neither Node nor a bundler needs the .wgsl files at run time.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -9,4 +9,4 @@ process.chdir(new URL('..', import.meta.url).pathname);
 rmSync('dist', { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-writeFileSync('dist/kernels/wgsl-texts.js', wgslTextsModule());
+writeFileSync('dist/runtime/wgsl-texts.js', wgslTextsModule());

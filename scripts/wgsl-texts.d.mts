@@ -1,3 +1,3 @@
 export declare const WGSL_DIR: string;
-/** The source of dist/kernels/wgsl-texts.js: every .wgsl file of `dir` by name. */
+/** The source of dist/runtime/wgsl-texts.js: every .wgsl file of `dir` by name. */
 export declare function wgslTextsModule(dir?: string): string;

@@ -1,5 +1,5 @@
-// The compiled form of src/kernels/wgsl-texts.ts with the text of every src/kernels/wgsl/*.wgsl
-// file: the build writes it over dist/kernels/wgsl-texts.js, and the browser tests' bundle loads it
+// The compiled form of src/runtime/wgsl-texts.ts with the text of every src/kernels/wgsl/*.wgsl
+// file: the build writes it over dist/runtime/wgsl-texts.js, and the browser tests' bundle loads it
 // in place of the (empty) source module.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

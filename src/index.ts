@@ -1,9 +1,10 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // The browser entry (and the core of the Node one, node.ts): no module it reaches uses a Node API.
 import './ops/methods.js';
-export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, type InitOptions, type MemoryStats } from './device/init.js';
-export type { KernelProfile, KernelTime } from './kernels/profiler.js';
-export type { ConvVariant, GemmVariant, WaitMode } from './kernels/runtime.js';
+export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, kernelPolicy, withPolicy, type InitOptions, type MemoryStats } from './device/init.js';
+export type { KernelProfile, KernelTime } from './runtime/profiler.js';
+export type { WaitMode } from './runtime/runtime.js';
+export type { ConvVariant, GemmVariant, KernelPolicy, PolicyChanges, TextureGemmTuning } from './runtime/policy.js';
 export type { AdapterSummary } from './device/gpu.js';
 export { WebgradError, NoAdapterError, DeviceError } from './device/errors.js';
 export { Tensor, type DType } from './tensor/tensor.js';
@@ -17,17 +18,18 @@ export {
 } from './ops/elementwise.js';
 export { sum, mean, max, argmax } from './ops/reduce.js';
 export { reshape, permute, transpose, expand } from './ops/layout.js';
-export { noGrad } from './autograd/engine.js';
+export { noGrad } from './autograd/record.js';
 export * as optim from './optim/index.js';
 export { gradCheck, type GradCheckOptions, type GradCheckResult, type GradCheckInput } from './autograd/gradcheck.js';
 export { conv2d, type Conv2dOptions } from './ops/conv.js';
-export { maxPool2d, type MaxPool2dOptions } from './ops/pool.js';
+export { maxPool2d, type MaxPool2dOptions } from './ops/maxpool.js';
 export { localResponseNorm, type LocalResponseNormOptions } from './ops/lrn.js';
 export { dropout, type DropoutOptions } from './ops/dropout.js';
 export { crossEntropy, countCorrect, type Labels } from './ops/loss.js';
 export { matmul, linear } from './ops/matmul.js';
 export { prepareImages, uploadBytes, type PrepareImagesOptions } from './ops/image.js';
 export { encodeSafetensors, decodeSafetensors, type HostTensor, type DecodedSafetensors, type SafetensorsDType } from './io/safetensors-format.js';
+export { readTensors } from './io/read-tensors.js';
 export * as nn from './layers/index.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { nllLoss, mseLoss } from './ops/losses.js';

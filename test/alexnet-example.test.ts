@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeSafetensors } from '../src/index.js';
+import { decodeSafetensors, withPolicy } from '../src/index.js';
 import { parseConfig, ConfigError, type Config } from '../examples/alexnet-cifar/config.js';
 import { NonFiniteLossError, train } from '../examples/alexnet-cifar/train.js';
 import { CHECKPOINT_FILE } from '../examples/alexnet-cifar/checkpoint.js';
@@ -110,13 +110,8 @@ describe('examples/alexnet-cifar', () => {
     const whole = config(base);
     await train(whole, quiet);
     // alexnet-small's conv1 output is 256 KiB an image: a 2 MiB limit makes 16-image batches two of 8.
-    runtime().bindingLimit = 2 * 2 ** 20;
     const split = config(base);
-    try {
-      await train(split, quiet);
-    } finally {
-      runtime().bindingLimit = null;
-    }
+    await withPolicy({ bindingLimit: 2 * 2 ** 20 }, () => train(split, quiet));
     expectClose(stepLosses(split.out!), stepLosses(whole.out!), 1e-4, 1e-5);
   }, LONG);
 

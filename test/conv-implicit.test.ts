@@ -1,28 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { conv2d, gradCheck, memory, mul, nn, relu, sum, tensor, type Tensor } from '../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { conv2d, gradCheck, memory, mul, nn, relu, sum, tensor, withPolicy, type Tensor } from '../src/index.js';
 import { conv2dRelu } from '../src/ops/conv.js';
 import { runtime } from '../src/device/current.js';
 import { conv2dInputGradKernel, conv2dWeightGradKernel, implicitInputGradPays, weightGradSplits } from '../src/kernels/conv-implicit.js';
-import type { ConvVariant } from '../src/kernels/runtime.js';
-import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
+import { asF32, expectClose, randomValues, setupDeviceWith } from './helpers.js';
 import { loadFixtures } from './fixtures/load.js';
 import { geometry, reference } from './conv-reference.js';
 
 // The implicit-GEMM kernels are the default on GPUs only; lavapipe runs them here by choosing them.
-let convVariant: ConvVariant;
-let cpuAdapter: boolean;
-beforeAll(async () => {
-  await setupDevice();
-  convVariant = runtime().convVariant;
-  cpuAdapter = runtime().cpuAdapter;
-  runtime().convVariant = 'implicit';
-});
-afterEach(() => {
-  runtime().cpuAdapter = cpuAdapter;
-});
-afterAll(() => {
-  runtime().convVariant = convVariant;
-});
+beforeAll(() => setupDeviceWith({ conv: 'implicit' }));
 
 const fixtures = loadFixtures();
 const pair = (v: number | number[]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
@@ -66,8 +52,7 @@ describe('implicit-GEMM conv2d against a float64 reference', () => {
   ];
   // A CPU adapter's 64×64 tiles and a GPU's 64×128 tiles.
   for (const gpuTiles of [false, true]) for (const c of cases) {
-    it(`${c.name}${gpuTiles ? ' (GPU tiles)' : ''}`, async () => {
-      runtime().cpuAdapter = !gpuTiles;
+    it(`${c.name}${gpuTiles ? ' (GPU tiles)' : ''}`, () => withPolicy({ sizing: gpuTiles ? 'gpu' : 'cpu' }, async () => {
       const g = geometry(c.xs, c.ws, c.stride, c.pad);
       const xv = asF32(randomValues(c.xs.reduce((a, b) => a * b), 31));
       const wv = asF32(randomValues(c.ws.reduce((a, b) => a * b), 32, 0.5));
@@ -87,7 +72,7 @@ describe('implicit-GEMM conv2d against a float64 reference', () => {
       // (strides, few channels); the implicit kernel itself is checked on every case.
       const gx = conv2dInputGradKernel(w, tensor(gv, out.shape), g);
       expectClose(await values(gx), ref.gx, 1e-4, 1e-5);
-    });
+    }));
   }
 
   it('runs dx as an implicit GEMM at stride 1 with 16 or more input channels', () => {
@@ -125,8 +110,7 @@ describe('implicit-GEMM conv2d against a float64 reference', () => {
 describe('implicit-GEMM conv2d stores no column matrix', () => {
   it('runs the forward as one dispatch and its backward without growing live memory', async () => {
     const rt = runtime();
-    rt.poisonAllocations = false;
-    try {
+    await withPolicy({ poison: false }, async () => {
       const x = tensor(randomValues(2 * 3 * 9 * 9, 51), [2, 3, 9, 9], { requiresGrad: true });
       const w = tensor(randomValues(4 * 3 * 3 * 3, 52), [4, 3, 3, 3], { requiresGrad: true });
       const b = tensor(randomValues(4, 53), [4], { requiresGrad: true });
@@ -152,9 +136,7 @@ describe('implicit-GEMM conv2d stores no column matrix', () => {
       const live = memory().liveBuffers;
       for (let i = 0; i < 3; i++) await step();
       expect(memory().liveBuffers).toBe(live);
-    } finally {
-      rt.poisonAllocations = true;
-    }
+    });
   });
 });
 
@@ -189,8 +171,7 @@ describe('conv2d with a fused ReLU', () => {
 
   for (const variant of ['implicit', 'im2col'] as const) {
     it(`matches relu(conv2d) and its gradients (${variant})`, async () => {
-      runtime().convVariant = variant;
-      try {
+      await withPolicy({ conv: variant }, async () => {
         const x = tensor(xv, xs, { requiresGrad: true });
         const w = tensor(wv, ws, { requiresGrad: true });
         const b = tensor(bv, [g.cout], { requiresGrad: true });
@@ -200,9 +181,7 @@ describe('conv2d with a fused ReLU', () => {
         expectClose(await values(x.grad), ref.gx, 1e-4, 1e-5);
         expectClose(await values(w.grad), ref.gw, 1e-4, 1e-5);
         expectClose(await values(b.grad), ref.gb, 1e-4, 1e-5);
-      } finally {
-        runtime().convVariant = 'implicit';
-      }
+      });
     });
   }
 
@@ -211,11 +190,9 @@ describe('conv2d with a fused ReLU', () => {
     const net = new nn.Sequential(conv, new nn.ReLU());
     const x = tensor(xv, xs);
     const rt = runtime();
-    rt.poisonAllocations = false;
     const before = rt.counters.dispatches;
-    const fused = net.forward(x);
+    const fused = withPolicy({ poison: false }, () => net.forward(x));
     expect(rt.counters.dispatches - before).toBe(1);
-    rt.poisonAllocations = true;
     const separate = relu(conv.forward(x));
     expectClose(await values(fused), await values(separate), 1e-6, 1e-7);
     const gy = tensor(gv, fused.shape);

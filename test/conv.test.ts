@@ -1,26 +1,11 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { conv2d, gradCheck, mul, sum, tensor, WebgradError, type Tensor } from '../src/index.js';
-import { setConvChunkBytes } from '../src/kernels/conv.js';
-import { setTextureGemmTuning } from '../src/kernels/gemm/gemm-texture.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { conv2d, gradCheck, mul, sum, tensor, withPolicy, WebgradError, type Tensor } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
-import type { GemmVariant } from '../src/kernels/runtime.js';
 import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
 import { loadFixtures } from './fixtures/load.js';
 import { geometry, reference } from './conv-reference.js';
 
-let cpuAdapter: boolean;
-let gemmVariant: GemmVariant;
-beforeAll(async () => {
-  await setupDevice();
-  cpuAdapter = runtime().cpuAdapter;
-  gemmVariant = runtime().gemmVariant;
-});
-afterEach(() => {
-  setConvChunkBytes(null);
-  setTextureGemmTuning(null);
-  runtime().cpuAdapter = cpuAdapter;
-  runtime().gemmVariant = gemmVariant;
-});
+beforeAll(setupDevice);
 
 const fixtures = loadFixtures();
 
@@ -49,26 +34,25 @@ describe('conv2d against PyTorch', () => {
 });
 
 describe('conv2d against a float64 reference', () => {
-  // gemm: 'textures' runs every product on the texture GEMM, whose wide operands' rows (64·j
+  // gemm: 'texture' runs every product on the texture GEMM, whose wide operands' rows (64·j
   // floats apart, zero past the chunk's columns) are copied in; 'registers' keeps rows nb·L apart.
-  const cases: { name: string; xs: number[]; ws: number[]; stride: [number, number]; pad: [number, number]; chunkBytes?: number; gemm?: 'textures' | 'registers' }[] = [
+  const cases: { name: string; xs: number[]; ws: number[]; stride: [number, number]; pad: [number, number]; chunkBytes?: number; gemm?: 'texture' | 'registers' }[] = [
     { name: 'odd sizes, 5x3 kernel', xs: [2, 3, 11, 9], ws: [7, 3, 5, 3], stride: [2, 1], pad: [2, 1] },
     // Each chunk's columns hold 3·3·3 rows × oh·ow: a 2 kB cap fits one sample, so 3 chunks.
     { name: 'batch split into chunks', xs: [3, 3, 8, 7], ws: [5, 3, 3, 3], stride: [1, 1], pad: [1, 1], chunkBytes: 4 * 27 * 56 + 16 },
     { name: 'two samples per chunk', xs: [5, 2, 6, 6], ws: [4, 2, 3, 3], stride: [2, 2], pad: [0, 0], chunkBytes: 4 * 18 * 4 * 2 },
-    { name: 'wide rows copied into textures', xs: [2, 4, 9, 10], ws: [8, 4, 3, 3], stride: [1, 1], pad: [1, 1], gemm: 'textures' },
+    { name: 'wide rows copied into textures', xs: [2, 4, 9, 10], ws: [8, 4, 3, 3], stride: [1, 1], pad: [1, 1], gemm: 'texture' },
     { name: 'wide rows nb·L apart (gemm.wgsl)', xs: [2, 3, 11, 9], ws: [7, 3, 5, 3], stride: [2, 1], pad: [2, 1], gemm: 'registers' },
   ];
   // Both kernel forms (im2col, split-K): a CPU adapter's and a GPU's.
   for (const cpu of [true, false]) for (const c of cases) {
-    it(`${c.name} (${cpu ? 'CPU' : 'GPU'} forms)`, async () => {
-      runtime().cpuAdapter = cpu;
-      if (c.chunkBytes) setConvChunkBytes(c.chunkBytes);
-      if (c.gemm === 'registers') runtime().gemmVariant = 'registers';
-      if (c.gemm === 'textures') {
-        runtime().gemmVariant = 'texture';
-        setTextureGemmTuning({ costScale: 0 });
-      }
+    const policy = {
+      sizing: cpu ? 'cpu' : 'gpu',
+      convChunkBytes: c.chunkBytes ?? null,
+      ...(c.gemm ? { gemm: c.gemm } : {}),
+      ...(c.gemm === 'texture' ? { textureGemm: { costScale: 0 } } : {}),
+    } as const;
+    it(`${c.name} (${cpu ? 'CPU' : 'GPU'} forms)`, () => withPolicy(policy, async () => {
       const g = geometry(c.xs, c.ws, c.stride, c.pad);
       const xv = asF32(randomValues(c.xs.reduce((a, b) => a * b), 11));
       const wv = asF32(randomValues(c.ws.reduce((a, b) => a * b), 12, 0.5));
@@ -82,13 +66,13 @@ describe('conv2d against a float64 reference', () => {
       const out = conv2d(x, w, b, { stride: c.stride, padding: c.pad });
       if (c.chunkBytes) expect(runtime().counters.dispatches - dispatches).toBeGreaterThan(6);
       // The columns (36 rows of 192 floats: 2·90 columns and 12 of zeros) are copied, not packed.
-      if (c.gemm === 'textures') expect(runtime().counters.copies - copies).toBeGreaterThan(0);
+      if (c.gemm === 'texture') expect(runtime().counters.copies - copies).toBeGreaterThan(0);
       expectClose(await values(out), ref.out, 1e-4, 1e-5);
       out.backward(tensor(gv, out.shape));
       expectClose(await values(x.grad), ref.gx, 1e-4, 1e-5);
       expectClose(await values(w.grad), ref.gw, 1e-4, 1e-5);
       expectClose(await values(b.grad), ref.gb, 1e-4, 1e-5);
-    });
+    }));
   }
 
   it('leaves gradients of inputs that do not require grad alone', async () => {

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
-import { KERNEL_FILES } from '../src/kernels/sources.js';
-import { foldWorkgroups } from '../src/kernels/grid.js';
-import { BufferPool, sizeClass } from '../src/kernels/pool.js';
-import { TexturePool } from '../src/kernels/texture-pool.js';
+import { KERNEL_FILES } from '../src/runtime/sources.js';
+import { foldWorkgroups } from '../src/runtime/grid.js';
+import { BufferPool, sizeClass } from '../src/runtime/buffer-pool.js';
+import { TexturePool } from '../src/runtime/texture-pool.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -90,7 +90,7 @@ describe('relu backward (fused)', () => {
     const g = tensor(gv, [1037]);
     const before = runtime().counters.dispatches;
     out.backward(g);
-    expect(runtime().counters.dispatches - before).toBe(1 + (runtime().poisonAllocations ? 1 : 0));
+    expect(runtime().counters.dispatches - before).toBe(1 + (runtime().policy.poison ? 1 : 0));
     expectClose(await values(x.grad), Array.from(xv, (v, i) => (v > 0 ? gv[i] : 0)), 0, 0);
   });
 });

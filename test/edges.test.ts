@@ -107,8 +107,7 @@ describe('device lifecycle', () => {
     expect(() => wg.memory()).toThrow(wg.WebgradError);
     await expect(other.toArray()).rejects.toThrow(/made on a device that release\(\) has destroyed/);
     other.dispose();
-    await wg.init();
-    runtime().poisonAllocations = true;
+    await wg.init({ poison: true });
     const before = wg.memory();
     expect(old.released).toBe(true);
     await expect(old.toArray()).rejects.toThrow(/made on a device that release\(\) has destroyed/);

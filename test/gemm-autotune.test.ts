@@ -6,30 +6,20 @@ import { writeFileAtomic } from '../src/io/atomic-file.js';
 import { readTextIfExists } from '../src/device/node.js';
 
 const nodeFiles = { read: readTextIfExists, write: writeFileAtomic };
-import { tensor } from '../src/index.js';
+import { tensor, withPolicy } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
 import { gemmKernel, gemmLimits } from '../src/kernels/gemm/gemm.js';
 import { defaultConfig, shapeClass, tuningCandidates, type GemmProblem } from '../src/kernels/gemm/gemm-plan.js';
 import { adapterKey, clearGemmTuningTable, configureGemmAutotune, gemmAutotuner, type GemmTimer } from '../src/kernels/gemm/gemm-autotune.js';
-import type { GemmVariant } from '../src/kernels/runtime.js';
-import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
+import { asF32, expectClose, randomValues, setupDeviceWith } from './helpers.js';
 
 // Autotuning with injected timings: no real timing here (speed is the bench's business), and the
 // injected timer runs no candidate, so that lavapipe compiles only the pipelines products use.
 
-let variant: GemmVariant;
-beforeAll(async () => {
-  await setupDevice();
-  variant = runtime().gemmVariant;
-});
-beforeEach(() => {
-  runtime().gemmVariant = 'workgroup';
-  clearGemmTuningTable();
-});
-afterEach(async () => {
-  await configureGemmAutotune(false);
-  runtime().gemmVariant = variant;
-});
+// Products on gemm_workgroup.wgsl, with autotuning on (the policy); each test starts its own tuner.
+beforeAll(() => setupDeviceWith({ gemm: 'workgroup', autotune: true }));
+beforeEach(() => clearGemmTuningTable());
+afterEach(() => configureGemmAutotune(false));
 afterAll(() => clearGemmTuningTable());
 
 /** A timer that returns `ms[name]` (default 10) for each candidate and records what it was asked. */
@@ -122,6 +112,12 @@ describe('GEMM autotuning', () => {
     const a = tensor(randomValues(40 * 20, 7), [40, 20]);
     const b = tensor(randomValues(20 * 24, 8), [20, 24]);
     gemmKernel(a, b, { config: defaultConfig(asProblem(40, 24, 20), gemmLimits()).name }).dispose();
+    // The policy turns the tuner off without dropping it; configureGemmAutotune(false) drops it.
+    withPolicy({ autotune: false }, () => {
+      expect(gemmAutotuner()).toBeNull();
+      gemmKernel(a, b).dispose();
+    });
+    expect(gemmAutotuner()).not.toBeNull();
     await configureGemmAutotune(false);
     expect(gemmAutotuner()).toBeNull();
     gemmKernel(a, b).dispose();

@@ -1,11 +1,25 @@
-import { expect } from 'vitest';
-import { init } from '../src/node.js';
-import { runtime } from '../src/device/current.js';
+import { expect, it } from 'vitest';
+import { init, withPolicy, type InitOptions, type PolicyChanges } from '../src/node.js';
 
 /** Initialises the device once per test file, with output buffers poisoned with NaN. */
 export async function setupDevice(): Promise<void> {
-  await init();
-  runtime().poisonAllocations = true;
+  await init({ poison: true });
+}
+
+/** setupDevice under a kernel policy of the test file's own (fields not given follow the adapter). */
+export async function setupDeviceWith(options: InitOptions): Promise<void> {
+  await init({ poison: true, ...options });
+}
+
+/**
+ * `it` whose tests each run under withPolicy(changes): a fixture, so that a describe's kernel
+ * choice needs no hook that flips a switch and another that restores it.
+ */
+export function itWithPolicy(changes: PolicyChanges) {
+  return it.extend<{ policy: undefined }>({
+    // eslint-disable-next-line no-empty-pattern
+    policy: [async ({}, use) => withPolicy(changes, () => use(undefined)), { auto: true }],
+  });
 }
 
 /** A deterministic generator of test inputs (mulberry32), never exactly zero. */

@@ -1,24 +1,13 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { linear, matmul, tensor } from '../src/index.js';
-import { gemmKernel, setGemmBindingLimit, type GemmOptions } from '../src/kernels/gemm/gemm.js';
-import { setTextureGemmTuning } from '../src/kernels/gemm/gemm-texture.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { linear, matmul, tensor, withPolicy } from '../src/index.js';
+import { gemmKernel, type GemmOptions } from '../src/kernels/gemm/gemm.js';
 import { GEMM_CONFIGS, configRuns } from '../src/kernels/gemm/gemm-plan.js';
 import { gemmLimits } from '../src/kernels/gemm/gemm.js';
 import { runtime } from '../src/device/current.js';
-import type { GemmVariant } from '../src/kernels/runtime.js';
-import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
+import type { GemmVariant } from '../src/runtime/policy.js';
+import { asF32, expectClose, itWithPolicy, randomValues, setupDevice } from './helpers.js';
 
-let defaults: { variant: GemmVariant; cpu: boolean };
-beforeAll(async () => {
-  await setupDevice();
-  defaults = { variant: runtime().gemmVariant, cpu: runtime().cpuAdapter };
-});
-afterEach(() => {
-  setGemmBindingLimit(null);
-  setTextureGemmTuning(null);
-  runtime().gemmVariant = defaults.variant;
-  runtime().cpuAdapter = defaults.cpu;
-});
+beforeAll(setupDevice);
 
 interface Case {
   M: number;
@@ -92,12 +81,8 @@ const configs: { variant: GemmVariant; cpu: boolean; orientation?: 'normal' | 't
   { variant: 'registers', cpu: false },
 ];
 for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${variant}${orientation ? ` ${orientation}` : ''}, ${cpu ? 'CPU' : 'GPU'} split-K)`, () => {
-  beforeEach(() => {
-    runtime().gemmVariant = variant;
-    runtime().cpuAdapter = cpu;
-    // Small products too, which would otherwise not repay packing their operands into textures.
-    setTextureGemmTuning({ costScale: 0, orientation });
-  });
+  // Small products too, which would otherwise not repay packing their operands into textures.
+  const itp = itWithPolicy({ gemm: variant, sizing: cpu ? 'cpu' : 'gpu', textureGemm: { costScale: 0, orientation: orientation ?? null } });
   const sizes: [number, number, number][] = [
     [1, 1, 1],
     [3, 5, 7],
@@ -115,7 +100,7 @@ for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${var
   for (const [M, N, K] of sizes) {
     for (const form of forms) {
       const c = { M, N, K, ...form };
-      it(`matches float64 for ${label(c)}`, () => check(c));
+      itp(`matches float64 for ${label(c)}`, () => check(c));
     }
   }
 
@@ -156,17 +141,15 @@ for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${var
     { M: 37, N: 41, K: 70, batchA: 3, batchB: 0 },
     { M: 37, N: 41, K: 70, batchA: 0, batchB: 3, transA: true },
   ];
-  it('dispatches one product per panel under a lowered binding limit', async () => {
+  itp('dispatches one product per panel under a lowered binding limit', async () => {
     const a = tensor(randomValues(130 * 68, 5), [130, 68]);
     const b = tensor(randomValues(68 * 128, 6), [68, 128]);
-    const count = async (limit: number | null) => {
-      setGemmBindingLimit(limit);
-      const before = runtime().counters.dispatches;
-      const out = gemmKernel(a, b);
-      const after = runtime().counters.dispatches;
-      out.dispose();
-      return after - before - (runtime().poisonAllocations ? 1 : 0);
-    };
+    const count = (limit: number | null) =>
+      withPolicy({ bindingLimit: limit, poison: false }, () => {
+        const before = runtime().counters.dispatches;
+        gemmKernel(a, b).dispose();
+        return runtime().counters.dispatches - before;
+      });
     // The texture kernel packs a first (b's rows are copied: 128 floats are 512 bytes); as the
     // transposed product, both.
     expect(await count(null)).toBe(variant !== 'texture' ? 1 : orientation === 'transposed' ? 3 : 2);
@@ -176,9 +159,8 @@ for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${var
   });
 
   for (const c of split) {
-    it(`splits operands over the binding limit into panels for ${label(c)}`, () => {
-      setGemmBindingLimit(8192);
-      return check(c, 7);
+    itp(`splits operands over the binding limit into panels for ${label(c)}`, () => {
+      return withPolicy({ bindingLimit: 8192 }, () => check(c, 7));
     });
   }
 });
@@ -211,27 +193,27 @@ describe('gemm_workgroup.wgsl in every configuration', () => {
     const [f0, f1] = forms[i % 2];
     const runs = () => configRuns(cfg, gemmLimits());
     describe(cfg.name, () => {
-      beforeEach((ctx) => {
-        // A GPU's split of k, so that the skinny product below splits.
-        runtime().cpuAdapter = false;
-        if (!runs()) ctx.skip(`${cfg.name} needs more workgroup memory or invocations than this adapter has`);
+      // A GPU's split of k, so that the skinny product below splits.
+      const itGpu = itWithPolicy({ sizing: 'gpu' });
+      beforeEach(({ skip }) => {
+        if (!runs()) skip(`${cfg.name} needs more workgroup memory or invocations than this adapter has`);
       });
       for (const f of [f0, f1]) {
         const c: Case = { M: 67, N: 45, K: 131, ...f, config: cfg.name };
-        it(`matches float64 with bounds checks for ${label(c)}`, async () => {
+        itGpu(`matches float64 with bounds checks for ${label(c)}`, async () => {
           expect(await dispatched(c)).toContain('gemm_workgroup');
         });
       }
       const tall: Case = { M: 130, N: 129, K: 17, ...f0, bias: 'col', relu: true, config: cfg.name };
-      it(`matches float64 for ${label(tall)}`, () => check(tall, 5));
+      itGpu(`matches float64 for ${label(tall)}`, () => check(tall, 5));
       const batched: Case = { M: 37, N: 21, K: 19, batchA: 2, batchB: 0, ...f0, bias: 'row', config: cfg.name };
-      it(`broadcasts batches for ${label(batched)}`, () => check(batched, 9));
+      itGpu(`broadcasts batches for ${label(batched)}`, () => check(batched, 9));
       const exact: Case = { M: cfg.bm, N: 2 * cfg.bn, K: 3 * cfg.bk, ...f1, bias: 'col', config: cfg.name };
-      it(`drops the bounds checks where the shape divides the block for ${label(exact)}`, async () => {
+      itGpu(`drops the bounds checks where the shape divides the block for ${label(exact)}`, async () => {
         expect(await dispatched(exact)).toContain('gemm_workgroup FIT');
       });
       const skinny: Case = { M: 3, N: 10, K: 1001, ...f0, bias: 'col', relu: true, config: cfg.name };
-      it(`splits a long k for ${label(skinny)}`, async () => {
+      itGpu(`splits a long k for ${label(skinny)}`, async () => {
         const seen = await dispatched(skinny);
         expect(seen.filter((k) => k === 'gemm_workgroup')).toHaveLength(1);
         expect(seen[seen.length - 1]).toBe('gemm_sum');
@@ -247,11 +229,9 @@ describe('gemm_workgroup.wgsl in every configuration', () => {
 });
 
 describe('gemmKernel on textures', () => {
-  beforeEach(() => {
-    runtime().gemmVariant = 'texture';
-    runtime().cpuAdapter = true;
-    setTextureGemmTuning({ costScale: 0 });
-  });
+  const itTex = itWithPolicy({ gemm: 'texture', sizing: 'cpu', textureGemm: { costScale: 0 } });
+  // The texture GEMM's own choice, by the measured costs.
+  const itTexMeasured = itWithPolicy({ gemm: 'texture', sizing: 'cpu' });
   // The kernels (their last file) one product dispatches, not counting the poisoning of buffers.
   const kernels = (c: Case): string[] => {
     const a = tensor(randomValues(c.M * c.K, 1), c.transA ? [c.K, c.M] : [c.M, c.K]);
@@ -280,7 +260,7 @@ describe('gemmKernel on textures', () => {
     { M: 129, N: 128, K: 64, transB: true, bias: 'row' },
   ];
   for (const c of copied) {
-    it(`copies operands whose rows are whole 256-byte multiples for ${label(c)}`, async () => {
+    itTex(`copies operands whose rows are whole 256-byte multiples for ${label(c)}`, async () => {
       await check(c);
       expect(kernels(c)).toEqual([...(c.transA ? ['gemm_pack'] : []), ...(c.transB ? ['gemm_pack'] : []), 'gemm_texture']);
     });
@@ -295,7 +275,7 @@ describe('gemmKernel on textures', () => {
     { M: 130, N: 128, K: 16448, relu: true },
   ];
   for (const c of longK) {
-    it(`splits k past the largest texture for ${label(c)}`, async () => {
+    itTex(`splits k past the largest texture for ${label(c)}`, async () => {
       await check(c);
       const maxDim = runtime().gpu.limits.maxTextureDimension2D;
       const ranges = Math.ceil(c.K / (4 * Math.floor(maxDim / 4)));
@@ -304,7 +284,7 @@ describe('gemmKernel on textures', () => {
   }
 
   // A pooled texture holds the last product's operand: every texel must be written again.
-  it('reuses its textures from product to product, readying each afresh', async () => {
+  itTex('reuses its textures from product to product, readying each afresh', async () => {
     const textures = runtime().textures;
     // Packed with k = 60, then k = 57 in textures of the same size, where what the first left past
     // k must not count; then copied where the first was packed.
@@ -317,16 +297,14 @@ describe('gemmKernel on textures', () => {
     expect(textures.stats().liveTextures).toBe(0);
   });
 
-  it('leaves products that reuse their operands too little to repay readying them to gemm.wgsl', () => {
-    setTextureGemmTuning(null);
+  itTexMeasured('leaves products that reuse their operands too little to repay readying them to gemm.wgsl', () => {
     expect(kernels({ M: 29, N: 130, K: 64 })).toEqual(['gemm_pad', 'gemm']);
     // fc7's dx = g·W at a quarter of its size copies both operands and pays.
     expect(kernels({ M: 32, N: 1024, K: 1024 })).toEqual(['gemm_texture']);
     expect(kernels({ M: 64, N: 130, K: 64 })).toEqual(['gemm_pack', 'gemm_texture']);
   });
 
-  it('runs a product as its transpose where that readies its operands for less', () => {
-    setTextureGemmTuning(null);
+  itTexMeasured('runs a product as its transpose where that readies its operands for less', () => {
     // fc7's forward x·Wᵀ (a quarter of its size): W would be packed transposed; as (W·xᵀ)ᵀ, W is
     // copied and only x packed. Likewise a convolution's weight gradient g·colsᵀ.
     expect(kernels({ M: 32, N: 1024, K: 1024, transB: true })).toEqual(['gemm_pack', 'gemm_texture transposed']);

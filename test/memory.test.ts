@@ -9,7 +9,7 @@ describe('memory', () => {
   // A real GPU's pool overflows its cap in a big model's step: buffers released while commands that
   // name them are recorded but not submitted must outlive that submit.
   it('buffers the pool lets go of outlive the commands recorded with them', async () => {
-    const pool = runtime().pool;
+    const pool = runtime().bufferPool;
     const cap = pool.maxFreeBytes;
     const run = () =>
       wg.tidy(() => {
@@ -101,9 +101,7 @@ describe('memory', () => {
 
   it('an upload lands in order with recorded work, also into a buffer that work still reads', async () => {
     const rt = runtime();
-    const poison = rt.poisonAllocations;
-    rt.poisonAllocations = false;
-    try {
+    await wg.withPolicy({ poison: false }, async () => {
       await wg.sync();
       // Nothing recorded: the data is written straight into the tensor's buffer, without a copy.
       const copies = rt.counters.copies;
@@ -127,9 +125,7 @@ describe('memory', () => {
       expect(staged).toBe(1);
       b.dispose();
       c.dispose();
-    } finally {
-      rt.poisonAllocations = poison;
-    }
+    });
   });
 
   it('a tidy that throws still disposes what it created', () => {

@@ -3,7 +3,7 @@ import { build } from 'esbuild';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { wgslTextsModule } from '../scripts/wgsl-texts.mjs';
-import { KERNEL_FILES } from '../src/kernels/sources.js';
+import { KERNEL_FILES } from '../src/runtime/sources.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -21,7 +21,7 @@ describe('package', () => {
     expect(result.errors).toEqual([]);
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((f) => /^node:|device\/node|io\/safetensors\.ts|atomic-file/.test(f))).toEqual([]);
-    expect(inputs.some((f) => f.endsWith('src/kernels/wgsl-texts.ts'))).toBe(true);
+    expect(inputs.some((f) => f.endsWith('src/runtime/wgsl-texts.ts'))).toBe(true);
     // No file is located at run time (bundlers such as Vite would try to resolve `new URL(…, import.meta.url)`).
     expect(result.outputFiles[0].text).not.toContain('import.meta');
   });

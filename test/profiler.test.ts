@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { matmul, profileKernels, relu, tensor, tidy, type Tensor } from '../src/index.js';
+import { matmul, profileKernels, relu, tensor, tidy, withPolicy, type Tensor } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
-import { setTextureGemmTuning } from '../src/kernels/gemm/gemm-texture.js';
 import { expectClose, randomValues, setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);
@@ -41,13 +40,11 @@ describe('profileKernels', () => {
   it('times copies too: a product on textures copies its operands in', async (ctx) => {
     const rt = runtime();
     ctx.skip(!rt.gpu.features.has('timestamp-query'), 'the adapter has no timestamp-query feature');
-    const variant = rt.gemmVariant;
-    rt.gemmVariant = 'texture';
-    setTextureGemmTuning({ costScale: 0 });
     // Rows of 64 floats are copied whole into the operands' textures.
     const a = tensor(randomValues(64 * 64, 3), [64, 64]);
     const b = tensor(randomValues(64 * 128, 4), [64, 128]);
     try {
+      await withPolicy({ gemm: 'texture', textureGemm: { costScale: 0 } }, async () => {
       const expected = await tidy(() => matmul(a, b)).toArray();
       let out: Tensor | null = null;
       const profile = await profileKernels(() => {
@@ -60,9 +57,8 @@ describe('profileKernels', () => {
       expect(profile.kernels.reduce((s, k) => s + k.calls, 0)).toBe(profile.dispatches + profile.copies);
       expect(profile.gpuMs).toBeLessThanOrEqual(profile.wallMs);
       (out as Tensor | null)?.dispose();
+      });
     } finally {
-      rt.gemmVariant = variant;
-      setTextureGemmTuning(null);
       a.dispose();
       b.dispose();
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setupDevice } from './helpers.js';
-import { tensor, WebgradError } from '../src/index.js';
+import { readTensors, tensor, WebgradError } from '../src/index.js';
 import { decodeSafetensors, encodeSafetensors, type HostTensor } from '../src/io/safetensors-format.js';
 import { loadSafetensors, saveSafetensors } from '../src/io/safetensors.js';
 
@@ -140,6 +140,20 @@ describe('safetensors files (device)', () => {
     expect(tensors.steps.dtype).toBe('int32');
     expect([...(await tensors.steps.toArray())]).toEqual([3, -4, 5]);
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('writes tensors read back with readTensors as they are, beside GPU ones, the same bytes', async () => {
+    const w = tensor([0.5, -1.25, 3, 1e-3, 7, -8], [2, 3]);
+    const steps = tensor([3, -4, 5], [3], { dtype: 'int32' });
+    const host = await readTensors({ 'conv1.weight': w });
+    expect(host['conv1.weight']).toEqual({ dtype: 'F32', shape: [2, 3], data: Float32Array.from([0.5, -1.25, 3, 1e-3, 7, -8]) });
+    const mixed = join(dir, 'mixed.safetensors');
+    const gpu = join(dir, 'gpu.safetensors');
+    await saveSafetensors(mixed, { 'conv1.weight': host['conv1.weight'], steps }, { epoch: '1' });
+    await saveSafetensors(gpu, { 'conv1.weight': w, steps }, { epoch: '1' });
+    expect(await readFile(mixed)).toEqual(await readFile(gpu));
+    await expect(saveSafetensors(mixed, { bad: { dtype: 'F32', shape: [4], data: new Float32Array(3) } })).rejects.toThrow(/tensor 'bad' has 3 elements but shape \[4\] needs 4/);
+    await expect(saveSafetensors(mixed, { bad: [1, 2] as never })).rejects.toThrow(/tensor 'bad' must be a Tensor/);
   });
 
   it('loads a hand-made reference file', async () => {

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { countCorrect, crossEntropy, memory, nn, optim, tensor, tidy, type Tensor } from '../src/index.js';
+import { countCorrect, crossEntropy, memory, nn, optim, tensor, tidy, withPolicy, type Tensor } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
-import { setTextureGemmTuning } from '../src/kernels/gemm/gemm-texture.js';
 import { randomValues, setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);
@@ -106,9 +105,6 @@ describe('training with SGD', () => {
   it('keeps live GPU buffers and bytes flat over 50 steps, and creates no buffer or texture after the first', async () => {
     // Every product on the texture GEMM, whose operand textures come from a pool of their own.
     const rt = runtime();
-    const variant = rt.gemmVariant;
-    rt.gemmVariant = 'texture';
-    setTextureGemmTuning({ costScale: 0 });
     const n = 32;
     const data = quadrants(n, 9);
     const x = tensor(data.x, [n, 2]);
@@ -122,18 +118,15 @@ describe('training with SGD', () => {
     const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true });
     const live: [number, number][] = [];
     const created: [number, number][] = [];
-    try {
+    withPolicy({ gemm: 'texture', textureGemm: { costScale: 0 } }, () => {
       for (let step = 0; step < 50; step++) {
         trainStep(model, opt, x, labels);
         const m = memory();
         live.push([m.liveBuffers, m.liveBytes]);
         expect(m.textures.liveTextures).toBe(0);
-        created.push([rt.pool.created, rt.textures.created]);
+        created.push([rt.bufferPool.created, rt.textures.created]);
       }
-    } finally {
-      rt.gemmVariant = variant;
-      setTextureGemmTuning(null);
-    }
+    });
     for (let step = 5; step < 50; step++) expect(live[step], `step ${step}`).toEqual(live[4]);
     // And the pools hand back the buffers and textures of the step before: none is created after the first steps.
     expect(created[4][1]).toBeGreaterThan(0);

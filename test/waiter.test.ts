@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Waiter } from '../src/kernels/waiter.js';
+import { Waiter } from '../src/runtime/waiter.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -3,7 +3,7 @@ import type { BenchCase, Side } from '../case.js';
 import { conv2d, localResponseNorm, maxPool2d, noGrad, tensor, type Tensor } from '../../src/index.js';
 import { conv2dBackwardKernel, im2colKernel, type ConvGeometry } from '../../src/kernels/conv.js';
 import { lrnBackwardKernel, type LrnParams } from '../../src/kernels/lrn.js';
-import { maxPoolBackwardKernel, maxPoolKernel, type PoolGeometry } from '../../src/kernels/maxpool.js';
+import { maxPoolBackwardKernel, maxPoolKernel, type MaxPoolGeometry } from '../../src/kernels/maxpool.js';
 import { values } from './gemm.js';
 
 /** NCHW data as NHWC (tfjs's native layout), on the CPU, so that both sides see the same numbers. */
@@ -172,7 +172,7 @@ function poolLrnCases(batch: number): BenchCase[] {
   const size = xs.reduce((a, b) => a * b);
   const po = 27;
   const ys = [batch, 96, po, po];
-  const pg: PoolGeometry = { n: batch, c: 96, h: 55, w: 55, oh: po, ow: po, kh: 3, kw: 3, sh: 2, sw: 2, ph: 0, pw: 0 };
+  const pg: MaxPoolGeometry = { n: batch, c: 96, h: 55, w: 55, oh: po, ow: po, kh: 3, kw: 3, sh: 2, sw: 2, ph: 0, pw: 0 };
   let data: { x: Float32Array; g: Float32Array; gp: Float32Array } | null = null;
   const inputs = () => (data ??= { x: values(size, 5).map((v) => v * 10), g: values(size, 6), gp: values(ys.reduce((a, b) => a * b), 7) });
   const shape = xs.join('x');

@@ -1,23 +1,14 @@
 import type { BenchCase } from '../case.js';
 import { conv2d, tensor } from '../../src/index.js';
-import { runtime } from '../../src/device/current.js';
+import { withPolicy } from '../../src/index.js';
 import { conv2dBackwardKernel, type ConvGeometry } from '../../src/kernels/conv.js';
-import type { ConvVariant } from '../../src/kernels/runtime.js';
+import type { ConvVariant } from '../../src/runtime/policy.js';
 import { LAYERS, side, type ConvLayer } from './alexnet.js';
 import { values } from './gemm.js';
 
 /** Runs `fn` with conv2d on the given kernels, whatever the adapter's default. */
 function using<T>(variant: ConvVariant, fn: () => T): () => T {
-  return () => {
-    const rt = runtime();
-    const before = rt.convVariant;
-    rt.convVariant = variant;
-    try {
-      return fn();
-    } finally {
-      rt.convVariant = before;
-    }
-  };
+  return () => withPolicy({ conv: variant }, fn);
 }
 
 /**

@@ -6,10 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSafetensors, readTensors } from '../../src/io/safetensors.js';
-import { encodeSafetensors } from '../../src/io/safetensors-format.js';
-import { writeFileAtomic } from '../../src/io/atomic-file.js';
-import { nn, optim, type Tensor } from '../../src/index.js';
+import { loadSafetensors, nn, optim, readTensors, saveSafetensors, type Tensor } from '../../src/node.js';
 import { ConfigError } from './config.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -43,14 +40,11 @@ export async function saveCheckpoint(dir: string, model: nn.Module, opt: optim.S
   const host = await readTensors(tensors);
   const nonFinite = Object.keys(host).find((name) => !host[name].data.every(Number.isFinite));
   if (nonFinite !== undefined) return nonFinite;
-  await writeFileAtomic(
-    join(dir, CHECKPOINT_FILE),
-    encodeSafetensors(host, {
-      format: 'webgrad-alexnet-cifar/1',
-      progress: JSON.stringify(progress),
-      optimizer: JSON.stringify({ step: state.step, lr: state.lr }),
-    }),
-  );
+  await saveSafetensors(join(dir, CHECKPOINT_FILE), host, {
+    format: 'webgrad-alexnet-cifar/1',
+    progress: JSON.stringify(progress),
+    optimizer: JSON.stringify({ step: state.step, lr: state.lr }),
+  });
   return null;
 }
 

@@ -33,7 +33,63 @@ export interface RunResult {
 
 type Scheduler = optim.StepLR | optim.ReduceLROnPlateau | null;
 
+/** Everything one run carries from step to step. */
+interface Run {
+  config: Config;
+  dir: string;
+  log: (line: string) => void;
+  classes: string[];
+  train: CifarSplit;
+  test: CifarSplit;
+  /** How training batches are made (augmented), and evaluation batches (not). */
+  input: InputConfig;
+  evalInput: InputConfig;
+  model: nn.Module;
+  opt: optim.SGD;
+  scheduler: Scheduler;
+  /** Images per micro-batch: a batch whose activations exceed one storage binding runs in parts. */
+  micro: number;
+  dropouts: nn.Dropout[];
+  progress: Progress;
+  metrics: MetricsWriter;
+}
+
+/** What an epoch's training came to: its summed loss over `seen` images, and whether it ran to its end. */
+interface EpochTraining {
+  lossSum: number;
+  seen: number;
+  finished: boolean;
+}
+
 export async function train(config: Config, log: (line: string) => void = console.log): Promise<RunResult> {
+  const run = await startRun(config, log);
+  let stoppedEarly = false;
+  try {
+    for (let epoch = run.progress.epoch; epoch <= config.epochs; epoch++) {
+      const trained = await trainEpoch(run, epoch);
+      if (!trained.finished) {
+        stoppedEarly = true;
+        await saveProgress(run, `at step ${run.progress.globalStep}`);
+        log(`stopped after --max-steps ${config.maxSteps}; checkpoint in ${run.dir} (resume with --resume ${run.dir})`);
+        break;
+      }
+      // Saved before evaluating too: a crash in evaluation must not cost the epoch's training.
+      await saveProgress(run, `after epoch ${epoch}`);
+      await finishEpoch(run, epoch, trained);
+    }
+  } finally {
+    const live = memory();
+    log(`GPU memory: ${live.liveBuffers} live buffers, ${(live.liveBytes / 2 ** 20).toFixed(1)} MiB`);
+  }
+  const { epochs } = await readMetrics(run.dir);
+  return { dir: run.dir, epochs, stoppedEarly };
+}
+
+/**
+ * Loads the data, builds the model, optimizer and schedule, makes the run folder and resumes from
+ * its checkpoint when asked: a run ready for its first (or next) epoch.
+ */
+async function startRun(config: Config, log: (line: string) => void): Promise<Run> {
   const dir = config.out ?? join('runs', `${config.model}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   const data = await loadData(config, log);
 
@@ -62,15 +118,7 @@ export async function train(config: Config, log: (line: string) => void = consol
   const micro = Math.max(1, Math.floor(deviceLimits().maxStorageBufferBindingSize / largestActivationBytes(config.model)));
   const dropouts = model.modules().filter((m): m is nn.Dropout => m instanceof nn.Dropout);
 
-  // The run folder is made once the data and the initial weights have loaded: a failed download
-  // or a wrong --init-from leaves no empty run behind.
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    throw new ConfigError(`--out ${dir}: cannot make the run folder (${(error as Error).message})`);
-  }
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, out: dir, resume: null }, null, 2) + '\n');
-
+  await makeRunFolder(config, dir);
   let progress: Progress = { epoch: 1, batch: 0, globalStep: 0, dropoutMasks: dropouts.map(() => 0), schedule: null, lastLoss: null, epochTrain: null };
   const resuming = config.resume !== null && hasCheckpoint(dir);
   if (resuming) {
@@ -85,104 +133,120 @@ export async function train(config: Config, log: (line: string) => void = consol
       `${train.count} training and ${test.count} test images; batch ${config.batch}, lr ${opt.lr}, init ${config.init}` +
       (config.augment.length ? `, augment ${config.augment.join('+')}` : ''),
   );
+  return { config, dir, log, classes: data.classes, train, test, input, evalInput, model, opt, scheduler, micro, dropouts, progress, metrics };
+}
 
-  const checkpoint = async (when: string) => {
-    progress.dropoutMasks = dropouts.map((d) => d.masksDrawn);
-    progress.schedule = scheduler?.stateDict() ?? null;
-    const nonFinite = await saveCheckpoint(dir, model, opt, progress);
-    if (nonFinite !== null) {
-      throw new NonFiniteLossError(`the weights became non-finite (${nonFinite}) ${when}; stopping. The last good checkpoint is in ${dir}`);
-    }
-  };
-
-  let stoppedEarly = false;
+/**
+ * Makes the run folder and writes its config. Called once the data and the initial weights have
+ * loaded: a failed download or a wrong --init-from leaves no empty run behind.
+ */
+async function makeRunFolder(config: Config, dir: string): Promise<void> {
   try {
-    for (let epoch = progress.epoch; epoch <= config.epochs; epoch++) {
-      const batches = epochBatches(train.count, config.batch, { shuffle: config.order === 'shuffle', seed: config.seed, epoch });
-      const bar = new ProgressBar(`epoch ${epoch}/${config.epochs}`, batches.length, progress.batch);
-      model.train();
-      // A resumed epoch goes on from its saved totals.
-      const before = progress.batch > 0 ? progress.epochTrain : null;
-      let lossSum = before?.lossSum ?? 0;
-      let seen = before?.seen ?? 0;
-      const trainSeconds = () => (before?.seconds ?? 0) + bar.elapsedSeconds();
-      let pending: { loss: Tensor; n: number; step: number; b: number } | null = null;
-      const settle = async () => {
-        if (!pending) return;
-        const { loss, n, step, b } = pending;
-        pending = null;
-        const value = await loss.item();
-        loss.dispose();
-        if (!Number.isFinite(value)) {
-          throw new NonFiniteLossError(`the loss became ${value} at step ${step} (epoch ${epoch}, batch ${b + 1}); stopping. The last good checkpoint is in ${dir}`);
-        }
-        lossSum += value * n;
-        seen += n;
-        progress.lastLoss = value;
-        if (step % config.logEvery === 0) await metrics.step({ step, epoch: epoch - 1 + (b + 1) / batches.length, loss: value, lr: opt.lr });
-        bar.update(b + 1, { loss: lossSum / seen, imagesPerSecond: seen / trainSeconds() });
-      };
-      let b = progress.batch;
-      for (; b < batches.length; b++) {
-        if (config.maxSteps !== null && progress.globalStep >= config.maxSteps) break;
-        const loss = trainStep(model, opt, train, batches[b], input, micro, (part) => mixSeed(config.seed, epoch, b, ...(part ? [part] : [])));
-        flush();
-        progress.globalStep++;
-        await settle();
-        pending = { loss, n: batches[b].length, step: progress.globalStep, b };
-      }
-      await settle();
-      bar.stop();
-      progress.batch = b;
-      progress.epochTrain = { lossSum, seen, seconds: trainSeconds() };
-      if (b < batches.length) {
-        stoppedEarly = true;
-        await checkpoint(`at step ${progress.globalStep}`);
-        log(`stopped after --max-steps ${config.maxSteps}; checkpoint in ${dir} (resume with --resume ${dir})`);
-        break;
-      }
-      // Saved before evaluating too: a crash in evaluation must not cost the epoch's training.
-      await checkpoint(`after epoch ${epoch}`);
-      const evaluationStarted = performance.now();
-      const evaluation = await evaluate(model, test, evalInput, Math.min(config.evalBatch, micro), data.classes.length);
-      if (!Number.isFinite(evaluation.loss)) {
-        throw new NonFiniteLossError(`the test loss became ${evaluation.loss} after epoch ${epoch}; stopping. The last good checkpoint is in ${dir}`);
-      }
-      const seconds = progress.epochTrain.seconds + (performance.now() - evaluationStarted) / 1000;
-      const record: EpochMetrics = {
-        epoch,
-        trainLoss: seen ? lossSum / seen : Number.NaN,
-        testLoss: evaluation.loss,
-        testAccuracy: evaluation.accuracy,
-        lr: opt.lr,
-        seconds,
-        imagesPerSecond: seen / progress.epochTrain.seconds,
-      };
-      await metrics.epoch(record);
-      log(
-        `epoch ${epoch}: train loss ${record.trainLoss.toFixed(4)}, test loss ${record.testLoss.toFixed(4)}, ` +
-          `test accuracy ${(100 * record.testAccuracy).toFixed(2)}%, ${record.imagesPerSecond.toFixed(1)} images/s, ${seconds.toFixed(0)} s`,
-      );
-      log(perClass(evaluation.confusion, data.classes));
-      if (scheduler instanceof optim.StepLR) scheduler.step();
-      else if (scheduler instanceof optim.ReduceLROnPlateau) scheduler.step(evaluation.loss);
-      progress = { ...progress, epoch: epoch + 1, batch: 0, epochTrain: null };
-      await checkpoint(`after epoch ${epoch}`);
-      const { epochs, steps } = await readMetrics(dir);
-      await writeFigures(dir, {
-        epochs,
-        steps,
-        title: `${config.model} on CIFAR-10`,
-        confusion: { matrix: evaluation.confusion, classes: data.classes, title: `Test confusion after epoch ${epoch}` },
-        png: config.png,
-      });
-    }
-  } finally {
-    const live = memory();
-    log(`GPU memory: ${live.liveBuffers} live buffers, ${(live.liveBytes / 2 ** 20).toFixed(1)} MiB`);
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(`--out ${dir}: cannot make the run folder (${(error as Error).message})`);
   }
-  const { epochs } = await readMetrics(dir);
-  return { dir, epochs, stoppedEarly };
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, out: dir, resume: null }, null, 2) + '\n');
+}
+
+/** Writes the checkpoint, or stops the run when the weights are no longer finite. */
+async function saveProgress(run: Run, when: string): Promise<void> {
+  const { progress } = run;
+  progress.dropoutMasks = run.dropouts.map((d) => d.masksDrawn);
+  progress.schedule = run.scheduler?.stateDict() ?? null;
+  const nonFinite = await saveCheckpoint(run.dir, run.model, run.opt, progress);
+  if (nonFinite !== null) {
+    throw new NonFiniteLossError(`the weights became non-finite (${nonFinite}) ${when}; stopping. The last good checkpoint is in ${run.dir}`);
+  }
+}
+
+/**
+ * The SGD steps of one epoch (from where a resumed run stood), with a progress bar; stops early at
+ * --max-steps. Each step is submitted before the previous step's loss is read, so the GPU never
+ * waits for JavaScript.
+ */
+async function trainEpoch(run: Run, epoch: number): Promise<EpochTraining> {
+  const { config, progress, opt, metrics } = run;
+  const batches = epochBatches(run.train.count, config.batch, { shuffle: config.order === 'shuffle', seed: config.seed, epoch });
+  const bar = new ProgressBar(`epoch ${epoch}/${config.epochs}`, batches.length, progress.batch);
+  run.model.train();
+  // A resumed epoch goes on from its saved totals.
+  const before = progress.batch > 0 ? progress.epochTrain : null;
+  let lossSum = before?.lossSum ?? 0;
+  let seen = before?.seen ?? 0;
+  const trainSeconds = () => (before?.seconds ?? 0) + bar.elapsedSeconds();
+  let pending: { loss: Tensor; n: number; step: number; b: number } | null = null;
+  const settle = async () => {
+    if (!pending) return;
+    const { loss, n, step, b } = pending;
+    pending = null;
+    const value = await loss.item();
+    loss.dispose();
+    if (!Number.isFinite(value)) {
+      throw new NonFiniteLossError(`the loss became ${value} at step ${step} (epoch ${epoch}, batch ${b + 1}); stopping. The last good checkpoint is in ${run.dir}`);
+    }
+    lossSum += value * n;
+    seen += n;
+    progress.lastLoss = value;
+    if (step % config.logEvery === 0) await metrics.step({ step, epoch: epoch - 1 + (b + 1) / batches.length, loss: value, lr: opt.lr });
+    bar.update(b + 1, { loss: lossSum / seen, imagesPerSecond: seen / trainSeconds() });
+  };
+  let b = progress.batch;
+  for (; b < batches.length; b++) {
+    if (config.maxSteps !== null && progress.globalStep >= config.maxSteps) break;
+    const loss = trainStep(run.model, opt, run.train, batches[b], run.input, run.micro, (part) => mixSeed(config.seed, epoch, b, ...(part ? [part] : [])));
+    flush();
+    progress.globalStep++;
+    await settle();
+    pending = { loss, n: batches[b].length, step: progress.globalStep, b };
+  }
+  await settle();
+  bar.stop();
+  progress.batch = b;
+  progress.epochTrain = { lossSum, seen, seconds: trainSeconds() };
+  return { lossSum, seen, finished: b === batches.length };
+}
+
+/**
+ * After an epoch's training: evaluates on the test split, records and logs the epoch's metrics,
+ * steps the schedule, checkpoints the start of the next epoch and draws the figures.
+ */
+async function finishEpoch(run: Run, epoch: number, trained: EpochTraining): Promise<void> {
+  const { config, opt, log } = run;
+  const trainedSeconds = run.progress.epochTrain!.seconds;
+  const evaluationStarted = performance.now();
+  const evaluation = await evaluate(run.model, run.test, run.evalInput, Math.min(config.evalBatch, run.micro), run.classes.length);
+  if (!Number.isFinite(evaluation.loss)) {
+    throw new NonFiniteLossError(`the test loss became ${evaluation.loss} after epoch ${epoch}; stopping. The last good checkpoint is in ${run.dir}`);
+  }
+  const seconds = trainedSeconds + (performance.now() - evaluationStarted) / 1000;
+  const record: EpochMetrics = {
+    epoch,
+    trainLoss: trained.seen ? trained.lossSum / trained.seen : Number.NaN,
+    testLoss: evaluation.loss,
+    testAccuracy: evaluation.accuracy,
+    lr: opt.lr,
+    seconds,
+    imagesPerSecond: trained.seen / trainedSeconds,
+  };
+  await run.metrics.epoch(record);
+  log(
+    `epoch ${epoch}: train loss ${record.trainLoss.toFixed(4)}, test loss ${record.testLoss.toFixed(4)}, ` +
+      `test accuracy ${(100 * record.testAccuracy).toFixed(2)}%, ${record.imagesPerSecond.toFixed(1)} images/s, ${seconds.toFixed(0)} s`,
+  );
+  log(perClass(evaluation.confusion, run.classes));
+  if (run.scheduler instanceof optim.StepLR) run.scheduler.step();
+  else if (run.scheduler instanceof optim.ReduceLROnPlateau) run.scheduler.step(evaluation.loss);
+  run.progress = { ...run.progress, epoch: epoch + 1, batch: 0, epochTrain: null };
+  await saveProgress(run, `after epoch ${epoch}`);
+  const { epochs, steps } = await readMetrics(run.dir);
+  await writeFigures(run.dir, {
+    epochs,
+    steps,
+    title: `${config.model} on CIFAR-10`,
+    confusion: { matrix: evaluation.confusion, classes: run.classes, title: `Test confusion after epoch ${epoch}` },
+    png: config.png,
+  });
 }
 
 /**

@@ -1,47 +1,11 @@
 import { WebgradError } from '../device/errors.js';
 import { fmt } from '../tensor/shape.js';
-import { keep, refuseAsync } from '../tensor/scope.js';
+import { keep } from '../tensor/scope.js';
+import { noGrad } from './record.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { graphFreed, releaseNode } from './lifetime.js';
-import type { GradNode } from './node.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike } from '../ops/creation.js';
-
-let enabled = true;
-
-export function isGradEnabled(): boolean {
-  return enabled;
-}
-
-/** Runs `fn` without recording anything for autograd (evaluation, optimizer updates). */
-export function noGrad<T>(fn: () => T): T {
-  if (typeof fn !== 'function') throw new WebgradError(`webgrad: noGrad() takes a function, got ${typeof fn}`);
-  const before = enabled;
-  enabled = false;
-  try {
-    const result = fn();
-    refuseAsync(result, 'noGrad');
-    return result;
-  } finally {
-    enabled = before;
-  }
-}
-
-/**
- * Marks `out` as computed from `inputs` by `op`, with its backward rule, when any input needs a
- * gradient. `saved` are tensors the rule reads besides its inputs and output: the node owns them
- * (they leave every tidy scope) and frees them with itself; when nothing is recorded they are freed now.
- */
-export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward'], saved: readonly Tensor[] = []): Tensor {
-  if (enabled && inputs.some((t) => t.requiresGrad)) {
-    out.requiresGrad = true;
-    for (const t of saved) keep(t);
-    out.node = { op, inputs, backward, saved };
-  } else {
-    for (const t of saved) t.dispose();
-  }
-  return out;
-}
 
 export interface BackwardOptions {
   /**
@@ -52,9 +16,10 @@ export interface BackwardOptions {
 }
 
 /**
- * Reverse-mode differentiation from `root`: walks the graph in reverse topological order, frees each
- * intermediate gradient as soon as it has been passed on, accumulates into the `.grad` of leaves
- * (which own it: it survives any `tidy` scope), then drops the graph.
+ * Reverse-mode differentiation from `root` (`tensor.backward()`): walks the graph in reverse
+ * topological order, frees each intermediate gradient as soon as it has been passed on,
+ * accumulates into the `.grad` of leaves (which own it: it survives any `tidy` scope), then drops
+ * the graph unless `options.retainGraph`.
  */
 export function runBackward(root: Tensor, gradient?: Tensor | null, options: BackwardOptions = {}): void {
   if (root.disposed) throw new WebgradError(`webgrad: backward(): the tensor of shape ${fmt(root.shape)} was used after dispose()`);

@@ -3,7 +3,7 @@ import { runtime } from '../device/current.js';
 import { fmt } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Storage, Tensor } from '../tensor/tensor.js';
-import { noGrad } from './engine.js';
+import { noGrad } from './record.js';
 
 export interface GradCheckOptions {
   /** Central-difference step, added to and subtracted from each element (in float64, then rounded to float32). */

@@ -1,5 +1,5 @@
 import { WebgradError } from './errors.js';
-import type { Runtime } from '../kernels/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
 
 /**
  * The runtime that ops run on, set by `init()`. One device per process, as in tfjs and PyTorch's

@@ -1,13 +1,14 @@
 import { Gpu, type AdapterSummary } from './gpu.js';
 import { hasRuntime, runtime, setRuntime } from './current.js';
-import { Runtime, type ConvVariant, type GemmVariant, type WaitMode } from '../kernels/runtime.js';
+import { Runtime, type WaitMode } from '../runtime/runtime.js';
+import { applyPolicy, defaultPolicy, type ConvVariant, type GemmVariant, type KernelPolicy, type PolicyChanges, type TextureGemmTuning } from '../runtime/policy.js';
 import { NoAdapterError, WebgradError } from './errors.js';
-import { loadKernelSources, missingKernelSources, registerKernelSources } from '../kernels/sources.js';
-import { WGSL_TEXTS } from '../kernels/wgsl-texts.js';
+import { loadKernelSources, missingKernelSources, registerKernelSources } from '../runtime/sources.js';
+import { WGSL_TEXTS } from '../runtime/wgsl-texts.js';
 import { configureGemmAutotune, type GemmAutotuneOptions } from '../kernels/gemm/gemm-autotune.js';
-import type { PoolStats } from '../kernels/pool.js';
-import type { TexturePoolStats } from '../kernels/texture-pool.js';
-import type { KernelProfile } from '../kernels/profiler.js';
+import type { BufferPoolStats } from '../runtime/buffer-pool.js';
+import type { TexturePoolStats } from '../runtime/texture-pool.js';
+import type { KernelProfile } from '../runtime/profiler.js';
 
 export interface InitOptions {
   /** A WebGPU entry point to use instead of `navigator.gpu` or, in Node, Dawn's. */
@@ -32,6 +33,30 @@ export interface InitOptions {
    * `{ file }` also keeps the tables (by adapter) in that JSON file.
    */
   autotune?: boolean | GemmAutotuneOptions;
+  /** How work is split: 'cpu' or 'gpu' (the adapter's kind by default); see KernelPolicy. */
+  sizing?: 'cpu' | 'gpu';
+  /** The largest storage binding kernels make, in bytes (a multiple of 256); default the device's. */
+  bindingLimit?: number | null;
+  /** The most bytes of one im2col chunk's column matrix; default the binding limit. */
+  convChunkBytes?: number | null;
+  /** How the texture GEMM chooses (see TextureGemmTuning). */
+  textureGemm?: Partial<TextureGemmTuning>;
+  /** Fill every new tensor buffer with NaN, so that an unwritten element shows up (tests). */
+  poison?: boolean;
+}
+
+/** The kernel policy of the current device (what decides each kernel choice; see KernelPolicy). */
+export function kernelPolicy(): KernelPolicy {
+  return runtime().policy;
+}
+
+/**
+ * Runs `fn` (sync or async) with the kernel policy changed as `changes` say, then restores the
+ * previous policy (when fn returns, or its promise settles). Tests use it to run every kernel form
+ * on one adapter: `withPolicy({ gemm: 'registers', bindingLimit: 8192 }, () => matmul(a, b))`.
+ */
+export function withPolicy<T>(changes: PolicyChanges, fn: () => T): T {
+  return runtime().withPolicy(changes, fn);
 }
 
 /**
@@ -59,13 +84,21 @@ export async function start(options: InitOptions, gpu: GPU | undefined, read?: (
     throw new WebgradError(`webgrad: init: the WGSL kernels ${missing.join(', ')} are not built in; build the package with \`npm run build\``);
   }
   const device = await Gpu.create(gpu, options.powerPreference);
-  setRuntime(new Runtime(device, { wait: options.wait, gemm: options.gemm, conv: options.conv }));
-  const autotune = options.autotune ?? !device.info.software;
-  if (autotune !== false) await configureGemmAutotune(autotune === true ? {} : autotune);
+  setRuntime(new Runtime(device, { wait: options.wait, policy: initPolicy(options, device.info.software) }));
+  const { autotune } = options;
+  if (runtime().policy.autotune) await configureGemmAutotune(typeof autotune === 'object' ? autotune : {});
   return device.info;
 }
 
-function checkInitOptions(options: InitOptions): void {
+/** The policy init's options ask for, on an adapter of this kind (the fields not given follow it). */
+function initPolicy(options: InitOptions, software: boolean): KernelPolicy {
+  const { gemm, conv, sizing, bindingLimit, convChunkBytes, textureGemm, poison, autotune } = options;
+  const changes: PolicyChanges = { gemm, conv, sizing, bindingLimit, convChunkBytes, textureGemm, poison };
+  if (autotune !== undefined) changes.autotune = autotune !== false;
+  return applyPolicy(defaultPolicy(software), changes, 'init');
+}
+
+export function checkInitOptions(options: InitOptions): void {
   if (options === null || typeof options !== 'object') throw new WebgradError(`webgrad: init: options must be an object, got ${String(options)}`);
   const oneOf = (name: keyof InitOptions, allowed: readonly string[]) => {
     const v = options[name];
@@ -81,6 +114,7 @@ function checkInitOptions(options: InitOptions): void {
     throw new WebgradError(`webgrad: init: autotune must be true, false or { file }, got ${JSON.stringify(autotune)}`);
   }
   oneOf('powerPreference', ['low-power', 'high-performance']);
+  initPolicy(options, false);
 }
 
 /**
@@ -113,7 +147,7 @@ export function deviceLimits(): { maxStorageBufferBindingSize: number; maxBuffer
 }
 
 /** What `memory()` reports. */
-export interface MemoryStats extends PoolStats {
+export interface MemoryStats extends BufferPoolStats {
   /**
    * GPU buffers created since `init()`, of every kind (tensors', staging, uniforms), and their
    * bytes. A training loop in its steady state creates none: one that keeps creating them spends
@@ -131,7 +165,7 @@ export interface MemoryStats extends PoolStats {
  */
 export function memory(): MemoryStats {
   const rt = runtime();
-  return { ...rt.pool.stats(), createdBuffers: rt.created.buffers, createdBytes: rt.created.bytes, textures: rt.textures.stats() };
+  return { ...rt.bufferPool.stats(), createdBuffers: rt.created.buffers, createdBytes: rt.created.bytes, textures: rt.textures.stats() };
 }
 
 /**

@@ -3,20 +3,27 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { WebgradError } from '../device/errors.js';
 import { tensor } from '../ops/creation.js';
-import { checkTensor, type Tensor } from '../tensor/tensor.js';
+import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { decodeSafetensors, encodeSafetensors, type HostTensor } from './safetensors-format.js';
+import { readTensors } from './read-tensors.js';
 
 /**
  * Reads the tensors back from the GPU and writes them as a .safetensors file (float32 as F32, int32
- * as I32). The file is replaced atomically: an interrupted save leaves the previous file intact.
+ * as I32). Tensors already read back (`readTensors`, or any HostTensor) are written as they are.
+ * The file is replaced atomically: an interrupted save leaves the previous file intact.
  */
-export async function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
+export async function saveSafetensors(path: string, tensors: Record<string, Tensor | HostTensor>, metadata?: Record<string, string>): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new WebgradError(`webgrad: saveSafetensors: path must be a non-empty string, got ${String(path)}`);
   if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) {
     throw new WebgradError(`webgrad: saveSafetensors('${path}'): tensors must be a record of named tensors, got ${Array.isArray(tensors) ? 'an array' : String(tensors)}`);
   }
-  for (const [name, t] of Object.entries(tensors)) checkTensor(t, `saveSafetensors('${path}'): tensor '${name}'`);
+  const onGpu: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    if (!(t instanceof Tensor) && isHostTensor(t)) continue;
+    checkTensor(t, `saveSafetensors('${path}'): tensor '${name}'`);
+    onGpu[name] = t;
+  }
   if (metadata !== undefined && metadata !== null) {
     if (typeof metadata !== 'object') throw new WebgradError(`webgrad: saveSafetensors('${path}'): metadata must be a record of strings, got ${typeof metadata}`);
     for (const [key, value] of Object.entries(metadata)) {
@@ -31,19 +38,13 @@ export async function saveSafetensors(path: string, tensors: Record<string, Tens
   }
   const existing = await stat(path).catch(() => null);
   if (existing?.isDirectory()) throw new WebgradError(`webgrad: saveSafetensors: cannot write '${path}': it is a folder`);
-  await writeFileAtomic(path, encodeSafetensors(await readTensors(tensors), metadata ?? undefined));
+  const read = await readTensors(onGpu);
+  const host = Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, read[name] ?? (t as HostTensor)]));
+  await writeFileAtomic(path, encodeSafetensors(host, metadata ?? undefined));
 }
 
-/** Reads tensors back from the GPU as safetensors' host form, all readbacks started together (one wait, not one per tensor). */
-export async function readTensors(tensors: Record<string, Tensor>): Promise<Record<string, HostTensor>> {
-  const entries = Object.entries(tensors);
-  const arrays = await Promise.all(entries.map(([, t]) => t.toArray()));
-  const host: Record<string, HostTensor> = {};
-  entries.forEach(([name, t], i) => {
-    host[name] = { dtype: t.dtype === 'int32' ? 'I32' : 'F32', shape: [...t.shape], data: arrays[i] };
-  });
-  return host;
-}
+const isHostTensor = (t: unknown): t is HostTensor =>
+  t !== null && typeof t === 'object' && 'data' in t && 'dtype' in t && 'shape' in t && ArrayBuffer.isView((t as HostTensor).data);
 
 /** Loads a .safetensors file onto the GPU; the header is checked before any tensor is created. */
 export async function loadSafetensors(path: string): Promise<{ tensors: Record<string, Tensor>; metadata: Record<string, string> }> {

@@ -1,9 +1,9 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ConvGeometry } from './conv.js';
-import { foldWorkgroups } from './grid.js';
+import { foldWorkgroups } from '../runtime/grid.js';
 import { reduceKernel } from './reduce.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { Uniforms, bytesOf } from '../runtime/uniforms.js';
 
 /** conv_implicit.wgsl's products (its MODE). */
 const FORWARD = 0;
@@ -75,7 +75,7 @@ function dispatch(prod: Product, g: ConvGeometry, a: Tensor, b: Tensor, dst: Ten
 export function conv2dImplicitKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false): Tensor {
   const out = Tensor.empty([g.n, g.cout, g.oh, g.ow]);
   if (out.size === 0) return out;
-  const prod = { mode: FORWARD, M: g.cout, N: g.n * g.oh * g.ow, K: g.c * g.kh * g.kw, splits: 1, groups: columnGroups(runtime().cpuAdapter) };
+  const prod = { mode: FORWARD, M: g.cout, N: g.n * g.oh * g.ow, K: g.c * g.kh * g.kw, splits: 1, groups: columnGroups(runtime().policy.sizing === 'cpu') };
   dispatch(prod, g, weight, x, out, bias, relu);
   return out;
 }
@@ -94,7 +94,7 @@ export function implicitInputGradPays(g: ConvGeometry): boolean {
 export function conv2dInputGradKernel(weight: Tensor, grad: Tensor, g: ConvGeometry): Tensor {
   const gx = Tensor.empty([g.n, g.c, g.h, g.w]);
   if (gx.size === 0) return gx;
-  const prod = { mode: INPUT_GRAD, M: g.c, N: g.n * g.h * g.w, K: g.cout * g.kh * g.kw, splits: 1, groups: columnGroups(runtime().cpuAdapter) };
+  const prod = { mode: INPUT_GRAD, M: g.c, N: g.n * g.h * g.w, K: g.cout * g.kh * g.kw, splits: 1, groups: columnGroups(runtime().policy.sizing === 'cpu') };
   dispatch(prod, g, weight, grad, gx, null, false);
   return gx;
 }
@@ -123,8 +123,8 @@ export function conv2dWeightGradKernel(x: Tensor, grad: Tensor, g: ConvGeometry,
   const M = g.cout;
   const N = g.c * g.kh * g.kw;
   const K = g.n * g.oh * g.ow;
-  const parts = splits ?? weightGradSplits(g, rt.cpuAdapter, rt.maxStorageBinding);
-  const groups = columnGroups(rt.cpuAdapter);
+  const parts = splits ?? weightGradSplits(g, rt.policy.sizing === 'cpu', rt.maxStorageBinding);
+  const groups = columnGroups(rt.policy.sizing === 'cpu');
   const gw = Tensor.empty([g.cout, g.c, g.kh, g.kw]);
   if (parts === 1) {
     dispatch({ mode: WEIGHT_GRAD, M, N, K, splits: 1, groups }, g, grad, x, gw, null, false);

@@ -5,7 +5,7 @@ import { binaryKernel, unaryKernel } from './elementwise.js';
 import { gemmKernel } from './gemm/gemm.js';
 import { copyableRowLength } from './gemm/gemm-texture.js';
 import { reduceKernel } from './reduce.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { Uniforms, bytesOf } from '../runtime/uniforms.js';
 
 /** conv2d's geometry (checked by the op): x [n, c, h, w], weight [cout, c, kh, kw], out [n, cout, oh, ow]. */
 export interface ConvGeometry {
@@ -30,17 +30,8 @@ const WORKGROUP = 64;
 /** fromWide and toWide's grid: x covers L in blocks of 64, y the channel, z the sample. */
 const wideGrid = (g: ConvGeometry, nb: number): [number, number, number] => [Math.ceil((g.oh * g.ow) / 64), g.cout, nb];
 
-let chunkBytesOverride: number | null = null;
-
-/**
- * Caps the bytes of one chunk's column matrix below the device's max storage binding (tests use
- * it to exercise batch chunking on small shapes); null restores the default.
- */
-export function setConvChunkBytes(bytes: number | null): void {
-  chunkBytesOverride = bytes;
-}
-
-const chunkLimit = (): number => Math.min(runtime().maxStorageBinding, chunkBytesOverride ?? Infinity);
+/** The most bytes of one chunk's column matrix: a storage binding, or less where the policy says (convChunkBytes). */
+const chunkLimit = (): number => Math.min(runtime().maxStorageBinding, runtime().policy.convChunkBytes ?? Infinity);
 
 /**
  * How far apart the rows of a chunk's wide matrices are, for nb samples: nb·L, padded to the row
@@ -72,7 +63,7 @@ export function im2colKernel(x: Tensor, g: ConvGeometry, n0: number, nb: number)
   if (cols.size === 0) return cols;
   const rows = g.c * g.kh * g.kw * nb * g.oh;
   // GPUs get the coalesced form; CPU adapters the one that divides less.
-  const total = runtime().cpuAdapter ? rows : rows * g.ow;
+  const total = runtime().policy.sizing === 'cpu' ? rows : rows * g.ow;
   runtime().dispatch(
     { files: ['conv'], entry: total === rows ? 'im2col' : 'im2colElements' },
     { uniforms: params(g, total, g.c, g.h, g.w, n0, nb), buffers: [x.buffer, cols.buffer], workgroups: Math.ceil(total / WORKGROUP) },
@@ -118,7 +109,7 @@ function chunks(g: ConvGeometry): [number, number][] {
 }
 
 /** Whether this convolution runs on the implicit-GEMM kernels (the runtime's choice, where they fit). */
-const implicit = (g: ConvGeometry): boolean => runtime().convVariant === 'implicit' && implicitConvFits(g);
+const implicit = (g: ConvGeometry): boolean => runtime().policy.conv === 'implicit' && implicitConvFits(g);
 
 /**
  * out [n, cout, oh, ow] = weight [cout, c·kh·kw] · im2col(x) (+ bias per output channel), then

@@ -1,6 +1,6 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { Uniforms, bytesOf } from '../runtime/uniforms.js';
 
 /** Elements per workgroup: 256 invocations of 4 elements (one Philox call each). */
 const ELEMENTS_PER_WORKGROUP = 1024;

@@ -1,7 +1,7 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastStrides, type Shape } from '../tensor/shape.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { Uniforms, bytesOf } from '../runtime/uniforms.js';
 
 export const UNARY_OPS = { neg: 0, abs: 1, exp: 2, log: 3, sqrt: 4, rsqrt: 5, relu: 6, sigmoid: 7, tanh: 8, sign: 9 } as const;
 export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, ge: 8, eq: 9 } as const;
@@ -51,7 +51,7 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
 }
 
 /** out[i] = x[Σ coord_d · strides[d]] over `shape`: permutes (reordered strides) and broadcasts (zeros). */
-export function stridedCopyKernel(x: Tensor, shape: Shape, strides: readonly number[]): Tensor {
+export function permuteKernel(x: Tensor, shape: Shape, strides: readonly number[]): Tensor {
   const out = Tensor.empty(shape, x.dtype);
   if (out.size === 0) return out;
   const u = new Uniforms().u32(out.size, shape.length, 0, 0).u32Array(shape, 2).u32Array(strides, 2);

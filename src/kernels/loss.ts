@@ -1,6 +1,6 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { Uniforms, bytesOf } from '../runtime/uniforms.js';
 
 // The mean over no rows is NaN, as PyTorch's (0 · NaN in the kernel).
 const params = (n: number, c: number): Uint8Array => bytesOf(new Uniforms().u32(n, c, 0, 0).f32(n > 0 ? 1 / n : Number.NaN));

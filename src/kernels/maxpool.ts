@@ -1,9 +1,9 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { Uniforms, bytesOf } from '../runtime/uniforms.js';
 
 /** A pooling window's geometry over NCHW planes (checked by the op). */
-export interface PoolGeometry {
+export interface MaxPoolGeometry {
   n: number;
   c: number;
   h: number;
@@ -21,12 +21,12 @@ export interface PoolGeometry {
 /** One invocation per output row (forward) or input row (backward). */
 const WORKGROUP = 64;
 
-function params(total: number, g: PoolGeometry): Uint8Array {
+function params(total: number, g: MaxPoolGeometry): Uint8Array {
   return bytesOf(new Uniforms().u32(total, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, 0));
 }
 
 /** The pooled maxima [n, c, oh, ow] and, for each, the int32 index y·W + x of its input in the plane. */
-export function maxPoolKernel(x: Tensor, g: PoolGeometry): { out: Tensor; indices: Tensor } {
+export function maxPoolKernel(x: Tensor, g: MaxPoolGeometry): { out: Tensor; indices: Tensor } {
   const shape = [g.n, g.c, g.oh, g.ow];
   const out = Tensor.empty(shape);
   const indices = Tensor.empty(shape, 'int32');
@@ -41,7 +41,7 @@ export function maxPoolKernel(x: Tensor, g: PoolGeometry): { out: Tensor; indice
 }
 
 /** The pooled maxima only, for when no backward will run. */
-export function maxPoolValuesKernel(x: Tensor, g: PoolGeometry): Tensor {
+export function maxPoolValuesKernel(x: Tensor, g: MaxPoolGeometry): Tensor {
   const out = Tensor.empty([g.n, g.c, g.oh, g.ow]);
   if (out.size > 0) {
     const rows = g.n * g.c * g.oh;
@@ -56,7 +56,7 @@ export function maxPoolValuesKernel(x: Tensor, g: PoolGeometry): Tensor {
 }
 
 /** The input gradient [n, c, h, w]: each element gathers the gradients of the windows that chose it. */
-export function maxPoolBackwardKernel(grad: Tensor, indices: Tensor, g: PoolGeometry): Tensor {
+export function maxPoolBackwardKernel(grad: Tensor, indices: Tensor, g: MaxPoolGeometry): Tensor {
   const gx = Tensor.empty([g.n, g.c, g.h, g.w]);
   if (gx.size > 0) {
     const rows = g.n * g.c * g.h;

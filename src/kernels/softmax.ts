@@ -1,6 +1,6 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { Uniforms, bytesOf } from '../runtime/uniforms.js';
 
 const params = (outer: number, r: number, inner: number): Uint8Array => bytesOf(new Uniforms().u32(outer, r, inner, 0));
 

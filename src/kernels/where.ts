@@ -1,7 +1,7 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastStrides, type Shape } from '../tensor/shape.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { Uniforms, bytesOf } from '../runtime/uniforms.js';
 
 /** cond ? a : b over `shape` (already checked and broadcast by the caller). */
 export function whereKernel(cond: Tensor, a: Tensor, b: Tensor, shape: Shape): Tensor {

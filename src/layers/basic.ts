@@ -2,7 +2,7 @@ import { WebgradError } from '../device/errors.js';
 import { relu } from '../ops/elementwise.js';
 import { reshape } from '../ops/layout.js';
 import { localResponseNorm } from '../ops/lrn.js';
-import { maxPool2d } from '../ops/pool.js';
+import { maxPool2d } from '../ops/maxpool.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 import { checkPair, checkPositiveInt, type Pair } from './checks.js';

@@ -1,5 +1,5 @@
 import { WebgradError } from '../device/errors.js';
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/record.js';
 import { batchNormalizeKernel, batchNormInputGradKernel, batchNormSumsKernel, batchStatsKernel, type BatchNormDims } from '../kernels/batchnorm.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';

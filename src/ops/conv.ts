@@ -1,6 +1,6 @@
 import { WebgradError } from '../device/errors.js';
-import { record } from '../autograd/engine.js';
-import { reluBackwardKernel } from '../kernels/activation.js';
+import { record } from '../autograd/record.js';
+import { reluBackwardKernel } from '../kernels/relu.js';
 import { conv2dBackwardKernel, conv2dKernel, type ConvGeometry } from '../kernels/conv.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';

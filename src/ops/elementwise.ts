@@ -1,12 +1,12 @@
 import { WebgradError } from '../device/errors.js';
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/record.js';
 import { binaryKernel, unaryKernel, type BinaryOp, type UnaryOp } from '../kernels/elementwise.js';
-import { reluBackwardKernel } from '../kernels/activation.js';
+import { reluBackwardKernel } from '../kernels/relu.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { full } from './creation.js';
-import { sumTo } from './layout.js';
+import { sumTo } from './sum-to.js';
 
 /** A tensor, or a number that broadcasts as a scalar. */
 export type Operand = Tensor | number;

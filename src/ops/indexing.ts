@@ -1,5 +1,5 @@
 import { WebgradError } from '../device/errors.js';
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/record.js';
 import { fillKernel } from '../kernels/elementwise.js';
 import { gatherKernel, scatterKernel, type View } from '../kernels/strided.js';
 import { fmt, stridesOf } from '../tensor/shape.js';

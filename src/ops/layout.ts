@@ -1,9 +1,9 @@
 import { WebgradError } from '../device/errors.js';
-import { record } from '../autograd/engine.js';
-import { stridedCopyKernel } from '../kernels/elementwise.js';
+import { record } from '../autograd/record.js';
+import { permuteKernel } from '../kernels/elementwise.js';
 import { broadcastShapes, broadcastStrides, checkShape, fmt, normaliseAxes, stridesOf, type Shape } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
-import { sum } from './reduce.js';
+import { sumTo } from './sum-to.js';
 
 /** Same elements, new shape, no copy; one dimension may be -1. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -20,7 +20,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   }
   const norm = axes.map((a) => (a < 0 ? a + x.rank : a));
   const strides = stridesOf(x.shape);
-  const out = stridedCopyKernel(x, norm.map((a) => x.shape[a]), norm.map((a) => strides[a]));
+  const out = permuteKernel(x, norm.map((a) => x.shape[a]), norm.map((a) => strides[a]));
   const inverse = new Array<number>(norm.length);
   norm.forEach((a, i) => (inverse[a] = i));
   return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
@@ -41,18 +41,6 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   checkShape(shape, 'expand: shape');
   const target = broadcastShapes(x.shape, shape, 'expand');
   if (target.join() !== shape.join()) throw new WebgradError(`webgrad: expand: x ${fmt(x.shape)} cannot be expanded to ${fmt(shape)}`);
-  const out = stridedCopyKernel(x, shape, broadcastStrides(x.shape, shape));
+  const out = permuteKernel(x, shape, broadcastStrides(x.shape, shape));
   return record(out, 'expand', [x], (g) => [sumTo(g, x.shape)]);
-}
-
-/** Sums g over the dimensions that broadcasting added to reach g's shape: the gradient of a broadcast. */
-export function sumTo(g: Tensor, shape: Shape): Tensor {
-  if (g.shape.join() === shape.join()) return g;
-  const lead = g.rank - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < g.rank; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  const reduced = sum(g, axes, true);
-  const out = reduced.reshape(shape);
-  reduced.dispose();
-  return out;
 }

@@ -1,5 +1,5 @@
 import { WebgradError } from '../device/errors.js';
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/record.js';
 import { gemmKernel } from '../kernels/gemm/gemm.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';

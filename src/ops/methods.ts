@@ -1,7 +1,9 @@
-// Installs the ops as Tensor methods (`x.matmul(w).add(b).relu()`), from one table: each method
-// calls its op with the tensor as first argument, and its type is derived from the op's. tensor.ts
-// cannot import the ops (they import it), so index.ts imports this module for its effect.
+// Installs the ops as Tensor methods (`x.matmul(w).add(b).relu()`), and `backward()`, from one
+// table: each method calls its function with the tensor as first argument, and its type is derived
+// from the function's. tensor.ts cannot import the ops nor the backward pass (which adds gradients
+// with ops): they import it. So index.ts imports this module for its effect.
 import { Tensor } from '../tensor/tensor.js';
+import { runBackward } from '../autograd/engine.js';
 import { adaptiveAvgPool2d, avgPool2d } from './avgpool.js';
 import { batchNorm } from './batchnorm.js';
 import { conv2d } from './conv.js';
@@ -15,7 +17,7 @@ import { crossEntropy, countCorrect } from './loss.js';
 import { mseLoss, nllLoss } from './losses.js';
 import { localResponseNorm } from './lrn.js';
 import { linear, matmul } from './matmul.js';
-import { maxPool2d } from './pool.js';
+import { maxPool2d } from './maxpool.js';
 import { argmax, max, mean, sum } from './reduce.js';
 import { clamp, le, lt, min, ne, where } from './selection.js';
 import { logSoftmax, softmax } from './softmax.js';
@@ -33,6 +35,7 @@ export const TENSOR_METHODS = {
   softmax, logSoftmax,
   matmul, linear, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, localResponseNorm, dropout, batchNorm,
   crossEntropy, countCorrect, nllLoss, mseLoss,
+  backward: runBackward,
 } as const;
 
 type Table = typeof TENSOR_METHODS;

@@ -1,4 +1,4 @@
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/record.js';
 import { argmaxKernel, reduceKernel } from '../kernels/reduce.js';
 import { WebgradError } from '../device/errors.js';
 import { fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';

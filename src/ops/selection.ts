@@ -1,12 +1,13 @@
 import { WebgradError } from '../device/errors.js';
-import { noGrad, record } from '../autograd/engine.js';
+import { noGrad, record } from '../autograd/record.js';
 import { whereKernel } from '../kernels/where.js';
 import { broadcastShapes, fmt, normaliseAxes } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { full } from './creation.js';
 import { div, eq, ge, gt, maximum, minimum, mul, neg, sub, type Operand } from './elementwise.js';
-import { expand, sumTo } from './layout.js';
+import { expand } from './layout.js';
+import { sumTo } from './sum-to.js';
 import { max, sum, type Axes } from './reduce.js';
 
 function operand(v: Operand, what: string): Tensor {

@@ -1,5 +1,5 @@
 import { WebgradError } from '../device/errors.js';
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/record.js';
 import { softmaxBackwardKernel, softmaxKernel } from '../kernels/softmax.js';
 import { fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';

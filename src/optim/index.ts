@@ -1,4 +1,4 @@
 export { SGD, type SGDOptions, type SGDState } from './sgd.js';
-export { StepLR, type StepLROptions, type StepLRState, type HasLr } from './step_lr.js';
+export { StepLR, type StepLROptions, type StepLRState, type HasLr } from './step-lr.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions, type ReduceLROnPlateauState } from './plateau.js';
 export { Adam, AdamW, type AdamOptions, type AdamState } from './adam.js';

@@ -1,5 +1,5 @@
 import { WebgradError } from '../device/errors.js';
-import type { HasLr } from './step_lr.js';
+import type { HasLr } from './step-lr.js';
 
 export interface ReduceLROnPlateauOptions {
   mode?: 'min' | 'max';

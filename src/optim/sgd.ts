@@ -1,6 +1,6 @@
 import { WebgradError } from '../device/errors.js';
 import { runtime } from '../device/current.js';
-import { sgdKernel, type SgdHyper } from '../kernels/optim.js';
+import { sgdKernel, type SgdHyper } from '../kernels/sgd.js';
 import { fmt } from '../tensor/shape.js';
 import { keep } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';

@@ -1,10 +1,10 @@
 import { WebgradError } from '../device/errors.js';
 import { hasRuntime, runtime } from '../device/current.js';
-import type { Runtime } from '../kernels/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { checkAllocation, checkShape, fmt, sizeOf, type Shape } from './shape.js';
 import { track } from './scope.js';
 import type { GradNode } from '../autograd/node.js';
-import { record, runBackward, type BackwardOptions } from '../autograd/engine.js';
+import { record } from '../autograd/record.js';
 import { releaseNode } from '../autograd/lifetime.js';
 
 export type DType = 'float32' | 'int32';
@@ -39,7 +39,7 @@ export class Storage {
   }
 
   release(): void {
-    if (--this.refs === 0 && this.alive) this.owner.pool.release(this.buffer);
+    if (--this.refs === 0 && this.alive) this.owner.bufferPool.release(this.buffer);
   }
 }
 
@@ -114,14 +114,6 @@ export class Tensor {
   async item(): Promise<number> {
     if (this.size !== 1) throw new WebgradError(`webgrad: item() needs a one-element tensor, got shape ${fmt(this.shape)}`);
     return (await this.toArray())[0];
-  }
-
-  /**
-   * Accumulates the gradient of this scalar (or, given `gradient`, of this tensor) into every leaf
-   * that requires one, then frees the graph unless `options.retainGraph`.
-   */
-  backward(gradient?: Tensor | null, options?: BackwardOptions): void {
-    runBackward(this, gradient, options);
   }
 
   /** Releases the GPU memory now. Using the tensor afterwards throws. Disposing twice is harmless. */

@@ -12,7 +12,7 @@ export const BROWSER_TEST_FILES = [
   'reduce.test.ts',
   'matmul.test.ts',
   'conv.test.ts',
-  'pool.test.ts',
+  'maxpool.test.ts',
   'lrn.test.ts',
   'loss.test.ts',
   'dropout.test.ts',

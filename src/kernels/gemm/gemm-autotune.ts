@@ -1,7 +1,7 @@
 import { runtime } from '../../device/current.js';
 import { WebgradError } from '../../device/errors.js';
-import type { Runtime } from '../runtime.js';
-import { KernelProfiler } from '../profiler.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { KernelProfiler } from '../../runtime/profiler.js';
 import { defaultConfig, tuningCandidates, type GemmLimits, type GemmProblem, type GemmTuningTable } from './gemm-plan.js';
 
 /**
@@ -194,9 +194,10 @@ export async function configureGemmAutotune(options: GemmAutotuneOptions | false
   return tuner;
 }
 
-/** The current runtime's autotuner, or null where autotuning is off. */
+/** The current runtime's autotuner, or null where autotuning is off (the policy's `autotune`, or no tuner started). */
 export function gemmAutotuner(): GemmAutotuner | null {
-  return tuners.get(runtime()) ?? null;
+  const rt = runtime();
+  return rt.policy.autotune ? tuners.get(rt) ?? null : null;
 }
 
 /** Forgets this process's tuning table for the current adapter (tests). */

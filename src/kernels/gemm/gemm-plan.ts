@@ -1,5 +1,5 @@
 import { WebgradError } from '../../device/errors.js';
-import type { GemmVariant } from '../runtime.js';
+import type { GemmVariant } from '../../runtime/policy.js';
 
 /**
  * How a product runs: which kernel, in which configuration, split over k or not, in which panels.
@@ -11,10 +11,7 @@ export const TILE_M = 8;
 export const TILE_N = 8;
 /**
  * Outputs per invocation of the texture GEMM (32×16): with texel fetches cheaper than storage
- * loads, larger blocks pay on lavapipe, up to where LLVM spills. Medians of 30 products (bench
- * harness's waits), ms for 1024³ / conv2's forward at batch 8 / conv3's weight gradient / fc7's
- * dx: 16×16 69 / 261 / 91 / 48, 32×16 59 / 227 / 79 / 44, 32×32 63 / 227 / 97 / 48, 48×16
- * 189 / 859 / 204 / 188.
+ * loads, larger blocks pay on lavapipe, up to where LLVM spills (timings in bench/RESULTS.md).
  */
 export const TEXTURE_TILE_M = 32;
 export const TEXTURE_TILE_N = 16;
@@ -214,12 +211,12 @@ export function defaultConfig(p: GemmProblem, limits: GemmLimits): GemmConfig {
   const batch = Math.max(p.batchA, p.batchB);
   const runs = GEMM_CONFIGS.filter((c) => DEFAULT_CANDIDATES.includes(c.name) && configRuns(c, limits));
   const fit = runs.filter((c) => c.bm <= Math.max(32, pow2ceil(p.M)) && c.bn <= Math.max(64, pow2ceil(p.N)));
-  const pool = fit.length ? fit : runs;
+  const choices = fit.length ? fit : runs;
   const workgroups = (c: GemmConfig) => Math.ceil(p.M / c.bm) * Math.ceil(p.N / c.bn) * batch;
   const area = (c: GemmConfig) => c.bm * c.bn;
-  const busy = pool.filter((c) => workgroups(c) >= (limits.cpuAdapter ? 4 : 264)).sort((x, y) => area(y) - area(x));
+  const busy = choices.filter((c) => workgroups(c) >= (limits.cpuAdapter ? 4 : 264)).sort((x, y) => area(y) - area(x));
   if (busy.length) return busy[0];
-  return [...pool].sort((x, y) => area(x) - area(y))[0] ?? GEMM_CONFIGS[GEMM_CONFIGS.length - 1];
+  return [...choices].sort((x, y) => area(x) - area(y))[0] ?? GEMM_CONFIGS[GEMM_CONFIGS.length - 1];
 }
 
 /** The configurations defaultConfig picks from: one per block shape, 256 or 128 invocations each. */

@@ -1,7 +1,7 @@
 import { runtime } from '../../device/current.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../uniforms.js';
-import type { Binding } from '../runtime.js';
+import { Uniforms, bytesOf } from '../../runtime/uniforms.js';
+import type { Binding } from '../../runtime/runtime.js';
 import { chooseTile, TEXTURE_TILE_M, TEXTURE_TILE_N } from './gemm-plan.js';
 
 /** A 2-D product for gemm_texture.wgsl: out [M, N] = op(a) · op(b) (+ bias) (relu). */
@@ -63,11 +63,11 @@ const copyable = (k: Packing): boolean =>
 
 /**
  * The row length, at least `n` floats, that lets products on textures copy an operand's rows
- * instead of packing them (~0.4 against ~2.5 ns an element on lavapipe); n itself on other kernels.
+ * instead of packing them (a copy costs a sixth of a pack); n itself on other kernels.
  * A caller that lays out its own operands (a convolution's wide matrices) pads its rows to it, zeros past n.
  */
 export function copyableRowLength(n: number): number {
-  return runtime().gemmVariant === 'texture' ? Math.ceil(n / COPY_ROW_FLOATS) * COPY_ROW_FLOATS : n;
+  return runtime().policy.gemm === 'texture' ? Math.ceil(n / COPY_ROW_FLOATS) * COPY_ROW_FLOATS : n;
 }
 
 /** The k of each product on textures: B's rows (k) must fit the largest texture. */
@@ -75,22 +75,12 @@ const kPanel = (): number => Math.floor(runtime().gpu.limits.maxTextureDimension
 
 /**
  * What readying one element of an operand costs, in the multiply-adds whose savings on textures
- * repay it (an element of A takes part in N of them, one of B in M). Measured on lavapipe with
- * pooled textures (bench/RESULTS.md): the texture kernel saves ~0.08 ns a multiply-add (1024³:
- * 163 → 76 ms), while readying one element of a 4096×4096 operand took ~0.37 ns by copy (6 ms,
- * `copyBufferToTexture`), ~2.5 ns by packing its rows (41 ms) and ~3.9 ns packing it transposed
- * (65 ms).
+ * repay it (an element of A takes part in N of them, one of B in M): the ratios of the copy, pack
+ * and transposed-pack times to the texture kernel's saving per multiply-add, measured on lavapipe
+ * (bench/RESULTS.md).
  */
 const COST = { copy: 5, pack: 30, packTransposed: 45, storeTransposed: 30 };
 
-/**
- * Set by tests: costScale 0 runs every product that fits on textures, and `orientation` forces
- * one; null restores the measured choice.
- */
-let tuning: { costScale: number; orientation: 'normal' | 'transposed' | null } = { costScale: 1, orientation: null };
-export function setTextureGemmTuning(t: { costScale?: number; orientation?: 'normal' | 'transposed' } | null): void {
-  tuning = { costScale: t?.costScale ?? 1, orientation: t?.orientation ?? null };
-}
 
 const readyCost = (k: Packing): number => k.R * k.C * (copyable(k) ? COST.copy : k.transposed ? COST.packTransposed : COST.pack);
 
@@ -108,7 +98,7 @@ function transposed(p: TextureProduct): TexturePlan {
 
 const planCost = (q: TexturePlan): number => {
   const [a, b] = packings(q, 0, q.K);
-  return tuning.costScale * (readyCost(a) + readyCost(b) + (q.transposeOut ? q.M * q.N * COST.storeTransposed : 0));
+  return runtime().policy.textureGemm.costScale * (readyCost(a) + readyCost(b) + (q.transposeOut ? q.M * q.N * COST.storeTransposed : 0));
 };
 
 /**
@@ -120,8 +110,9 @@ export function planTextureGemm(p: TextureProduct, bindingLimit: number): Textur
   if (p.K === 0 || ![p.a, p.b, p.out].every((t) => t.buffer.size <= bindingLimit)) return null;
   const maxDim = runtime().gpu.limits.maxTextureDimension2D;
   const fits = (q: TexturePlan) => q.M <= maxDim && Math.ceil(q.N / 4) <= maxDim;
+  const { orientation } = runtime().policy.textureGemm;
   const plans = [{ ...p, transposeOut: false }, transposed(p)]
-    .filter((q) => fits(q) && (tuning.orientation === null || tuning.orientation === (q.transposeOut ? 'transposed' : 'normal')))
+    .filter((q) => fits(q) && (orientation === null || orientation === (q.transposeOut ? 'transposed' : 'normal')))
     .sort((x, y) => planCost(x) - planCost(y));
   return plans.length && planCost(plans[0]) < p.M * p.N * p.K ? plans[0] : null;
 }

@@ -1,7 +1,7 @@
 import { runtime } from '../../device/current.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../uniforms.js';
-import type { Binding } from '../runtime.js';
+import { Uniforms, bytesOf } from '../../runtime/uniforms.js';
+import type { Binding } from '../../runtime/runtime.js';
 import {
   chooseTile, extent, fitsExactly, planGemm, OFFSET_ALIGN, SPLIT_GRAIN, TILE_M, TILE_N,
   type GemmLimits, type GemmPlan, type GemmProblem, type OperandLayout, type Range,
@@ -27,26 +27,14 @@ export interface GemmOptions {
   config?: string;
 }
 
-let bindingLimitOverride: number | null = null;
-
-/**
- * Lowers the largest binding the GEMM makes (default: the device's maxStorageBufferBindingSize), so
- * that tests can exercise the panel split on small operands. `null` restores the default.
- */
-export function setGemmBindingLimit(bytes: number | null): void {
-  bindingLimitOverride = bytes;
-}
-
-const bindingLimit = (): number => bindingLimitOverride ?? runtime().maxStorageBinding;
-
-/** The adapter's limits as the planner takes them. */
+/** The adapter's limits and the policy's choices, as the planner takes them. */
 export function gemmLimits(): GemmLimits {
   const rt = runtime();
   const l = rt.gpu.limits;
   return {
-    variant: rt.gemmVariant,
-    cpuAdapter: rt.cpuAdapter,
-    bindingLimit: bindingLimit(),
+    variant: rt.policy.gemm,
+    cpuAdapter: rt.policy.sizing === 'cpu',
+    bindingLimit: rt.maxStorageBinding,
     maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
     maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
   };
@@ -241,7 +229,7 @@ function padRows(x: Tensor, rows: number, cols: number): Tensor | null {
   const cp = roundUp(cols, 4);
   const out = Tensor.empty([rows, cp]);
   // Panels of rows at multiples of 64, so that both bindings start on 256-byte boundaries.
-  const perPanel = Math.max(SPLIT_GRAIN, Math.floor(bindingLimit() / (cp * 4) / SPLIT_GRAIN) * SPLIT_GRAIN);
+  const perPanel = Math.max(SPLIT_GRAIN, Math.floor(runtime().maxStorageBinding / (cp * 4) / SPLIT_GRAIN) * SPLIT_GRAIN);
   for (let r0 = 0; r0 < rows; r0 += perPanel) {
     const n = Math.min(perPanel, rows - r0);
     const src = { buffer: x.buffer, offset: r0 * cols * 4, size: Math.min(roundUp(n * cols * 4, 16), x.buffer.size - r0 * cols * 4) };

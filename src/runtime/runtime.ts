@@ -1,5 +1,5 @@
 import type { Gpu } from '../device/gpu.js';
-import { BufferPool, sizeClass } from './pool.js';
+import { BufferPool, sizeClass } from './buffer-pool.js';
 import { FreeList } from './free-list.js';
 import { TEXEL_BYTES, TexturePool } from './texture-pool.js';
 import { foldWorkgroups } from './grid.js';
@@ -8,13 +8,9 @@ import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
 import { WebgradError } from '../device/errors.js';
 import { Waiter, type WaitMode } from './waiter.js';
 import { CHECKS_BYTES, DeviceChecks } from './device-checks.js';
+import { applyPolicy, defaultPolicy, type KernelPolicy, type PolicyChanges } from './policy.js';
 
 export type { WaitMode };
-
-export type GemmVariant = 'registers' | 'workgroup' | 'texture';
-
-/** How conv2d runs: implicit GEMMs (conv_implicit.wgsl) or im2col column matrices and the GEMM. */
-export type ConvVariant = 'implicit' | 'im2col';
 
 /** Identifies one compute pipeline: the files its module is made of, the entry point, override constants. */
 export interface KernelSpec {
@@ -57,7 +53,7 @@ const UNIFORM = 0x0040;
  * earlier submit, so the next batch may reuse the slots at once.
  */
 export class Runtime {
-  readonly pool: BufferPool;
+  readonly bufferPool: BufferPool;
   /** The rgba32float textures that GEMM operands are readied into (texture GEMM). */
   readonly textures: TexturePool;
   private readonly device: GPUDevice;
@@ -93,34 +89,18 @@ export class Runtime {
   readonly checks: DeviceChecks;
   private profiler: KernelProfiler | null = null;
 
-  /**
-   * Which GEMM kernel products run on: 'workgroup' (gemm_workgroup.wgsl, operands staged in
-   * workgroup memory, configurations autotuned; the default on GPUs), 'registers' (gemm.wgsl, no
-   * workgroup memory) or 'texture' (gemm_texture.wgsl, operands packed into textures; the default
-   * on a CPU adapter, where it was the fastest). Products the texture kernel cannot take (batched,
-   * split over k, larger than a texture) run on gemm.wgsl.
-   */
-  gemmVariant: GemmVariant;
+  private currentPolicy: KernelPolicy;
 
-  /**
-   * Whether the adapter runs kernels on a CPU (lavapipe): kernels with a CPU form and a GPU form
-   * (im2col, split-K) choose by it. Tests flip it to run both forms on any adapter.
-   */
-  cpuAdapter: boolean;
+  /** What decides every kernel choice (policy.ts): set by init(), changed for one call by withPolicy(). */
+  get policy(): KernelPolicy {
+    return this.currentPolicy;
+  }
 
-  /**
-   * How conv2d runs: 'implicit' (the default on GPUs: no column matrices in memory) or 'im2col'
-   * (the default on CPU adapters, where column matrices and the texture GEMM were faster).
-   */
-  convVariant: ConvVariant;
-
-  constructor(readonly gpu: Gpu, options: { wait?: WaitMode; gemm?: GemmVariant; conv?: ConvVariant } = {}) {
-    this.cpuAdapter = gpu.info.software;
-    this.gemmVariant = options.gemm ?? (this.cpuAdapter ? 'texture' : 'workgroup');
-    this.convVariant = options.conv ?? (this.cpuAdapter ? 'im2col' : 'implicit');
+  constructor(readonly gpu: Gpu, options: { wait?: WaitMode; policy?: KernelPolicy } = {}) {
+    this.currentPolicy = options.policy ?? defaultPolicy(gpu.info.software);
     this.device = gpu.device;
     const counted = { createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d), createTexture: (d: GPUTextureDescriptor) => this.createTexture(d) };
-    this.pool = new BufferPool(counted, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize);
+    this.bufferPool = new BufferPool(counted, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize);
     this.textures = new TexturePool(counted, (t) => this.doomed.push(t));
     // Neither kind is named by recorded commands once back in its list: dropped ones go at once.
     this.uploadStaging = new FreeList((b) => b.size, (b) => b.destroy());
@@ -131,15 +111,33 @@ export class Runtime {
   }
 
   /**
-   * Tests set this to fill every new tensor buffer with NaN, so that an element a kernel fails
-   * to write shows up in the result.
+   * Runs `fn` (sync or async) under the policy with `changes` applied, and restores the previous
+   * policy when it returns or its promise settles. Calls nest; work that runs during an async fn's
+   * awaits runs under its policy too.
    */
-  poisonAllocations = false;
+  withPolicy<T>(changes: PolicyChanges, fn: () => T): T {
+    const previous = this.currentPolicy;
+    this.currentPolicy = applyPolicy(previous, changes, 'withPolicy');
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      this.currentPolicy = previous;
+      throw e;
+    }
+    if (result instanceof Promise) {
+      return result.finally(() => {
+        this.currentPolicy = previous;
+      }) as T;
+    }
+    this.currentPolicy = previous;
+    return result;
+  }
 
-  /** A storage buffer from the pool, poisoned when tests ask for it. */
+  /** A storage buffer from the buffer pool, poisoned with NaN where the policy says so. */
   acquire(bytes: number): GPUBuffer {
-    const buffer = this.pool.acquire(bytes);
-    if (this.poisonAllocations) {
+    const buffer = this.bufferPool.acquire(bytes);
+    if (this.currentPolicy.poison) {
       const poison = (_: number, count: number) => {
         const u = new Float32Array([0, Number.NaN, 0, 0]);
         new Uint32Array(u.buffer)[0] = count;
@@ -150,13 +148,10 @@ export class Runtime {
     return buffer;
   }
 
-  /** The largest storage binding, in bytes: the device's, unless a test lowers it to exercise ranges. */
+  /** The largest storage binding, in bytes: the device's, unless the policy lowers it. */
   get maxStorageBinding(): number {
-    return this.bindingLimit ?? this.gpu.limits.maxStorageBufferBindingSize;
+    return Math.min(this.currentPolicy.bindingLimit ?? Infinity, this.gpu.limits.maxStorageBufferBindingSize);
   }
-
-  /** Tests lower the binding limit (a multiple of 256 bytes) to run big-tensor paths on small tensors; null restores it. */
-  bindingLimit: number | null = null;
 
   pipeline(spec: KernelSpec): GPUComputePipeline {
     const key = `${spec.files.join('+')}:${spec.entry}:${spec.overrides ? JSON.stringify(spec.overrides) : ''}`;

@@ -1,7 +1,7 @@
 /**
  * The WGSL text of every kernel family. The `.wgsl` files stay plain files (no generated code in
  * src/). A build carries their texts in the module wgsl-texts (registered at `init()`); running
- * from the sources, Node reads them once, at `init()`, from `wgsl/NAME.wgsl` beside this module.
+ * from the sources, Node reads them once, at `init()`, from `src/kernels/wgsl/NAME.wgsl`.
  */
 export const KERNEL_FILES = [
   'philox',

@@ -19,7 +19,7 @@ export function sizeClass(bytes: number, maxBinding = Infinity): number {
   return bytes <= maxBinding && rounded > maxBinding ? Math.ceil(bytes / 4) * 4 : rounded;
 }
 
-export interface PoolStats {
+export interface BufferPoolStats {
   /** Buffers handed out and not yet released. */
   liveBuffers: number;
   liveBytes: number;
@@ -107,7 +107,7 @@ export class BufferPool {
     this.free.clear();
   }
 
-  stats(): PoolStats {
+  stats(): BufferPoolStats {
     return { liveBuffers: this.live, liveBytes: this.liveBytes, peakLiveBytes: this.peakLiveBytes, freeBuffers: this.free.count, freeBytes: this.free.bytes };
   }
 }

@@ -21,9 +21,8 @@ export interface TexturePoolStats {
 
 /**
  * Reuses the rgba32float textures that GEMM operands are readied into, by exact size. A product's
- * textures have the same sizes in every training step; made afresh each time, a 4096×4096 operand's
- * 64 MB texture cost lavapipe ~17,000 page faults per product (fc7's dx = g·W: 95–140 ms a
- * product, in part that). Commands run in queue order, so a texture released right after the
+ * textures have the same sizes in every training step, and a large texture made afresh each time
+ * costs the driver page faults on every product. Commands run in queue order, so a texture released right after the
  * dispatch that reads it may be written by the next product's copy or pack.
  */
 export class TexturePool {

@@ -8,8 +8,7 @@ export type WaitMode = 'adaptive' | 'spin';
 
 /**
  * Shorter sleeps are not taken: freeing the core for a millisecond or two gains little, while
- * sleeping past such work costs as long again (on lavapipe a 1 ms product measured 1.2 ms a
- * repetition polling, 3.8 ms with sleeps of 2 to 4 ms).
+ * sleeping past such work costs as long again (a short product's wait triples).
  */
 const MIN_SLEEP_MS = 5;
 
@@ -39,8 +38,8 @@ export class Waiter {
     const awaited = performance.now() - t0;
     // Work already done when the sleep ended (the awaited call returned within its polling
     // latency: a few ms, or 5% of the sleep) says only that it took at most the sleep. One such
-    // wait in a steady loop shrinks the estimate by a fifth, not to nothing (which made the next
-    // waits poll, taking a core from a CPU adapter's workers, all the way through); each further
+    // wait in a steady loop shrinks the estimate by a fifth, not to nothing (which would make the
+    // next waits poll, taking a core from a CPU adapter's workers, all the way through); each further
     // one in a row shrinks it faster (0.8, 0.64, 0.51, … of what is left), so that after one long
     // operation the short ones soon stop sleeping for it.
     const overslept = sleep >= MIN_SLEEP_MS && awaited < Math.max(1, 0.05 * sleep);
