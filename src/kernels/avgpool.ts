@@ -1,6 +1,6 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { uniformLayout } from './wgsl-struct.js';
 
 /** x [n, c, h, w] pooled to [n, c, oh, ow]; kernel, stride and padding are unused when adaptive. */
 export interface AvgPoolGeometry {
@@ -11,11 +11,17 @@ export interface AvgPoolGeometry {
 }
 
 function spec(g: AvgPoolGeometry, entry: string) {
-  return { files: ['avgpool'], entry, overrides: { ADAPTIVE: g.adaptive ? 1 : 0, COUNT_PAD: g.countIncludePad ? 1 : 0 } };
+  return { files: ['avgpool'], entry, params: AVGPOOL_PARAMS, overrides: { ADAPTIVE: g.adaptive ? 1 : 0, COUNT_PAD: g.countIncludePad ? 1 : 0 } };
 }
 
-const params = (g: AvgPoolGeometry): Uint8Array =>
-  bytesOf(new Uniforms().u32(g.n, g.c, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw));
+const AVGPOOL_PARAMS = uniformLayout({
+  n: 'u32', c: 'u32', h: 'u32', w: 'u32',
+  oh: 'u32', ow: 'u32', kh: 'u32', kw: 'u32',
+  sh: 'u32', sw: 'u32', ph: 'u32', pw: 'u32',
+});
+
+// The geometry's fields are the struct's, by name (the two flags go in as overrides).
+const params = (g: AvgPoolGeometry): Uint8Array => AVGPOOL_PARAMS.pack(g);
 
 export function avgPoolKernel(x: Tensor, g: AvgPoolGeometry): Tensor {
   const out = Tensor.empty([g.n, g.c, g.oh, g.ow]);

@@ -1,6 +1,6 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { uniformLayout } from './wgsl-struct.js';
 
 /** A pooling window's geometry over NCHW planes (checked by the op). */
 export interface PoolGeometry {
@@ -21,8 +21,14 @@ export interface PoolGeometry {
 /** One invocation per output row (forward) or input row (backward). */
 const WORKGROUP = 64;
 
+const MAXPOOL_PARAMS = uniformLayout({
+  total: 'u32', h: 'u32', w: 'u32', oh: 'u32',
+  ow: 'u32', kh: 'u32', kw: 'u32', sh: 'u32',
+  sw: 'u32', ph: 'u32', pw: 'u32', _p0: 'u32',
+});
+
 function params(total: number, g: PoolGeometry): Uint8Array {
-  return bytesOf(new Uniforms().u32(total, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, 0));
+  return MAXPOOL_PARAMS.pack({ total, h: g.h, w: g.w, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw });
 }
 
 /** The pooled maxima [n, c, oh, ow] and, for each, the int32 index y·W + x of its input in the plane. */

@@ -1,7 +1,7 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
-import { Uniforms, bytesOf } from './uniforms.js';
+import { uniformLayout } from './wgsl-struct.js';
 
 /** A strided view of a buffer: element c of `shape` lies at offset + Σ c_d · strides_d (strides may be negative). */
 export interface View {
@@ -10,10 +10,14 @@ export interface View {
   strides: readonly number[];
 }
 
+const STRIDED_PARAMS = uniformLayout({
+  n: 'u32', rank: 'u32', offset: 'u32', _p0: 'u32',
+  shape: 'array<vec4<u32>, 2>',
+  strides: 'array<vec4<i32>, 2>',
+});
+
 function params(v: View, n: number): Uint8Array {
-  const u = new Uniforms().u32(n, v.shape.length, v.offset, 0).u32Array(v.shape, 2);
-  for (let i = 0; i < 8; i++) u.i32(v.strides[i] ?? 0);
-  return bytesOf(u);
+  return STRIDED_PARAMS.pack({ n, rank: v.shape.length, offset: v.offset, shape: v.shape, strides: v.strides });
 }
 
 /** A dense copy of the view `v` of x. */
@@ -21,7 +25,7 @@ export function gatherKernel(x: Tensor, v: View): Tensor {
   const out = Tensor.empty(v.shape, x.dtype);
   if (out.size === 0) return out;
   runtime().dispatch(
-    { files: ['strided'], entry: 'gather' },
+    { files: ['strided'], entry: 'gather', params: STRIDED_PARAMS },
     { uniforms: params(v, out.size), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / 256) },
   );
   return out;
@@ -31,7 +35,7 @@ export function gatherKernel(x: Tensor, v: View): Tensor {
 export function scatterKernel(x: Tensor, into: Tensor, v: View): void {
   if (x.size === 0) return;
   runtime().dispatch(
-    { files: ['strided'], entry: 'scatter' },
+    { files: ['strided'], entry: 'scatter', params: STRIDED_PARAMS },
     { uniforms: params(v, x.size), buffers: [x.buffer, into.buffer], workgroups: Math.ceil(x.size / 256) },
   );
 }
