@@ -1,8 +1,11 @@
 import { runtime } from '../../device/current.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../uniforms.js';
+import { uniformLayout } from '../wgsl-struct.js';
+import { GEMM_PARAMS } from './gemm-params.js';
 import type { Binding } from '../runtime.js';
 import { chooseTile, TEXTURE_TILE_M, TEXTURE_TILE_N } from './gemm-plan.js';
+
+const GEMM_PACK_PARAMS = uniformLayout({ R: 'u32', C: 'u32', ld: 'u32', off: 'u32', transposed: 'u32', width: 'u32', height: 'u32', _p: 'u32' });
 
 /** A 2-D product for gemm_texture.wgsl: out [M, N] = op(a) · op(b) (+ bias) (relu). */
 export interface TextureProduct {
@@ -142,16 +145,31 @@ function panel(p: TexturePlan, k0: number, kLen: number): void {
   const tile = chooseTile('texture', p.M, p.N);
   const vecOut = p.N % 4 === 0 && !p.transposeOut;
   const last = k0 + kLen === p.K;
-  const u = new Uniforms()
-    .u32(p.M, p.N, kLen, k0 > 0 ? 1 : 0)
-    .u32(0, 0, p.transposeOut ? p.M : p.N, last && p.relu ? 1 : 0)
-    .u32(0, 0, 0, 0)
-    .u32(0, 0, 0, last ? p.biasMode : 0)
-    .u32(0, vecOut ? 1 : 0, 0, 0);
+  // The operands are textures: their leading dimensions, offsets and strides are unused.
+  const u = GEMM_PARAMS.pack({
+    M: p.M,
+    N: p.N,
+    K: kLen,
+    accumulate: k0 > 0 ? 1 : 0,
+    lda: 0,
+    ldb: 0,
+    ldo: p.transposeOut ? p.M : p.N,
+    relu: last && p.relu ? 1 : 0,
+    offA: 0,
+    offB: 0,
+    offO: 0,
+    offBias: 0,
+    strideA: 0,
+    strideB: 0,
+    strideO: 0,
+    biasMode: last ? p.biasMode : 0,
+    kSplit: 0,
+    vecOut: vecOut ? 1 : 0,
+  });
   rt.dispatch(
-    { files: ['gemm_common', 'gemm_texture'], entry: 'main', overrides: { TRANSPOSE_OUT: p.transposeOut ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY } },
+    { files: ['gemm_common', 'gemm_texture'], entry: 'main', overrides: { TRANSPOSE_OUT: p.transposeOut ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY }, params: GEMM_PARAMS },
     {
-      uniforms: bytesOf(u),
+      uniforms: u,
       buffers: [{ view: texA.createView() }, { view: texB.createView() }, p.biasBuffer, p.out.buffer],
       workgroups: [Math.ceil(p.N / (TEXTURE_TILE_N * tile.wgX)), Math.ceil(p.M / (TEXTURE_TILE_M * tile.wgY)), 1],
     },
@@ -168,10 +186,10 @@ function ready(k: Packing): GPUTexture {
     rt.copyToTexture(k.x.buffer, 4 * k.off, 4 * k.ld, texture);
     return texture;
   }
-  const u = new Uniforms().u32(k.R, k.C, k.ld, k.off).u32(k.transposed ? 1 : 0, k.width, k.height, 0);
+  const u = GEMM_PACK_PARAMS.pack({ R: k.R, C: k.C, ld: k.ld, off: k.off, transposed: k.transposed ? 1 : 0, width: k.width, height: k.height });
   rt.dispatch(
-    { files: ['gemm_pack'], entry: 'main' },
-    { uniforms: bytesOf(u), buffers: [k.x.buffer, { view: texture.createView() }], workgroups: [Math.ceil(k.width / 64), Math.ceil(k.height / 4), 1] },
+    { files: ['gemm_pack'], entry: 'main', params: GEMM_PACK_PARAMS },
+    { uniforms: u, buffers: [k.x.buffer, { view: texture.createView() }], workgroups: [Math.ceil(k.width / 64), Math.ceil(k.height / 4), 1] },
   );
   return texture;
 }

@@ -1,6 +1,7 @@
 import { runtime } from '../../device/current.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../uniforms.js';
+import { uniformLayout } from '../wgsl-struct.js';
+import { GEMM_PARAMS } from './gemm-params.js';
 import type { Binding } from '../runtime.js';
 import {
   chooseTile, extent, fitsExactly, planGemm, OFFSET_ALIGN, SPLIT_GRAIN, TILE_M, TILE_N,
@@ -8,6 +9,9 @@ import {
 } from './gemm-plan.js';
 import { planTextureGemm, textureGemm } from './gemm-texture.js';
 import { gemmAutotuner } from './gemm-autotune.js';
+
+const GEMM_SUM_PARAMS = uniformLayout({ n: 'u32', splits: 'u32', N: 'u32', M: 'u32', biasMode: 'u32', relu: 'u32', _p0: 'u32', _p1: 'u32' });
+const GEMM_PAD_PARAMS = uniformLayout({ rows: 'u32', C: 'u32', CP4: 'u32', _p: 'u32' });
 
 export interface GemmOptions {
   /** a is stored [.., K, M] and used as its transpose. */
@@ -170,10 +174,10 @@ function splitK(c: Ctx, out: Tensor, M: number, N: number): void {
   };
   // Each split's operands are described by its first k range; the strides step to the others.
   dispatchPanel(split, { b: [0, s], m: [0, M], n: [0, N], k: [0, kc] });
-  const u = new Uniforms().u32(M * N, s, N, M, c.biasMode, c.relu ? 1 : 0, 0, 0);
+  const u = GEMM_SUM_PARAMS.pack({ n: M * N, splits: s, N, M, biasMode: c.biasMode, relu: c.relu ? 1 : 0 });
   runtime().dispatch(
-    { files: ['gemm_sum'], entry: 'main' },
-    { uniforms: bytesOf(u), buffers: [part.buffer, c.biasBuffer, out.buffer], workgroups: Math.ceil((M * N) / 256) },
+    { files: ['gemm_sum'], entry: 'main', params: GEMM_SUM_PARAMS },
+    { uniforms: u, buffers: [part.buffer, c.biasBuffer, out.buffer], workgroups: Math.ceil((M * N) / 256) },
   );
   part.dispose();
 }
@@ -189,12 +193,26 @@ function dispatchPanel(c: Ctx, r: Range): void {
   const first = r.k[0] === 0 || c.kSplit !== 0;
   const last = r.k[1] === c.K || c.kSplit !== 0;
   const vecOut = c.opO.ld % 4 === 0 && bO.offset % 4 === 0 && c.opO.stride % 4 === 0;
-  const u = new Uniforms()
-    .u32(M, N, c.kSplit ? c.K : K, first ? 0 : 1)
-    .u32(c.opA.ld, c.opB.ld, c.opO.ld, last && c.relu ? 1 : 0)
-    .u32(bA.offset, bB.offset, bO.offset, c.biasMode === 2 ? r.m[0] : r.n[0])
-    .u32(c.opA.stride, c.opB.stride, c.opO.stride, last ? c.biasMode : 0)
-    .u32(c.kSplit, vecOut ? 1 : 0, 0, 0);
+  const u = GEMM_PARAMS.pack({
+    M,
+    N,
+    K: c.kSplit ? c.K : K,
+    accumulate: first ? 0 : 1,
+    lda: c.opA.ld,
+    ldb: c.opB.ld,
+    ldo: c.opO.ld,
+    relu: last && c.relu ? 1 : 0,
+    offA: bA.offset,
+    offB: bB.offset,
+    offO: bO.offset,
+    offBias: c.biasMode === 2 ? r.m[0] : r.n[0],
+    strideA: c.opA.stride,
+    strideB: c.opB.stride,
+    strideO: c.opO.stride,
+    biasMode: last ? c.biasMode : 0,
+    kSplit: c.kSplit,
+    vecOut: vecOut ? 1 : 0,
+  });
   const trans = { TRANS_A: c.transA ? 1 : 0, TRANS_B: c.transB ? 1 : 0 };
   const cfg = c.plan.config;
   if (c.plan.kernel === 'workgroup' && cfg) {
@@ -204,9 +222,10 @@ function dispatchPanel(c: Ctx, r: Range): void {
         files: ['gemm_common', 'gemm_operands', 'gemm_workgroup'],
         entry: 'main',
         overrides: { ...trans, BM: cfg.bm, BN: cfg.bn, BK: cfg.bk, TM: cfg.tm, TN: cfg.tn, FIT: fit ? 1 : 0 },
+        params: GEMM_PARAMS,
       },
       {
-        uniforms: bytesOf(u),
+        uniforms: u,
         buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],
         workgroups: [Math.ceil(N / cfg.bn), Math.ceil(M / cfg.bm), batches],
       },
@@ -215,9 +234,9 @@ function dispatchPanel(c: Ctx, r: Range): void {
   }
   const tile = chooseTile('registers', M, N);
   runtime().dispatch(
-    { files: ['gemm_common', 'gemm_operands', 'gemm'], entry: 'main', overrides: { ...trans, WG_X: tile.wgX, WG_Y: tile.wgY } },
+    { files: ['gemm_common', 'gemm_operands', 'gemm'], entry: 'main', overrides: { ...trans, WG_X: tile.wgX, WG_Y: tile.wgY }, params: GEMM_PARAMS },
     {
-      uniforms: bytesOf(u),
+      uniforms: u,
       buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],
       workgroups: [Math.ceil(N / (TILE_N * tile.wgX)), Math.ceil(M / (TILE_M * tile.wgY)), batches],
     },
@@ -247,8 +266,8 @@ function padRows(x: Tensor, rows: number, cols: number): Tensor | null {
     const src = { buffer: x.buffer, offset: r0 * cols * 4, size: Math.min(roundUp(n * cols * 4, 16), x.buffer.size - r0 * cols * 4) };
     const dst = { buffer: out.buffer, offset: r0 * cp * 4, size: n * cp * 4 };
     runtime().dispatch(
-      { files: ['gemm_pad'], entry: 'main' },
-      { uniforms: bytesOf(new Uniforms().u32(n, cols, cp / 4, 0)), buffers: [src, dst], workgroups: Math.ceil((n * cp) / 4 / 256) },
+      { files: ['gemm_pad'], entry: 'main', params: GEMM_PAD_PARAMS },
+      { uniforms: GEMM_PAD_PARAMS.pack({ rows: n, C: cols, CP4: cp / 4 }), buffers: [src, dst], workgroups: Math.ceil((n * cp) / 4 / 256) },
     );
   }
   return out;
