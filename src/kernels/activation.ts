@@ -3,7 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from './wgsl-struct.js';
 
 const WORKGROUP = 256;
-const RELU_PARAMS = uniformLayout({ n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
+export const RELU_PARAMS = uniformLayout('relu', { n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
 
 /** ReLU's gradient in one dispatch: g where x > 0, else 0. */
 export function reluBackwardKernel(g: Tensor, x: Tensor): Tensor {

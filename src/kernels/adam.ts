@@ -22,7 +22,7 @@ export interface AdamBuffers {
 const LANES = 256;
 const PER_LANE = 4;
 
-const ADAM_PARAMS = uniformLayout({
+export const ADAM_PARAMS = uniformLayout('adam', {
   n: 'u32', first: 'u32', _p0: 'u32', _p1: 'u32',
   beta1: 'f32', beta2: 'f32', eps: 'f32', weightDecay: 'f32',
   stepSize: 'f32', sqrtBc2: 'f32', oneMinusBeta1: 'f32', oneMinusBeta2: 'f32',

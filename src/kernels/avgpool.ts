@@ -14,7 +14,7 @@ function spec(g: AvgPoolGeometry, entry: string) {
   return { files: ['avgpool'], entry, params: AVGPOOL_PARAMS, overrides: { ADAPTIVE: g.adaptive ? 1 : 0, COUNT_PAD: g.countIncludePad ? 1 : 0 } };
 }
 
-const AVGPOOL_PARAMS = uniformLayout({
+export const AVGPOOL_PARAMS = uniformLayout('avgpool', {
   n: 'u32', c: 'u32', h: 'u32', w: 'u32',
   oh: 'u32', ow: 'u32', kh: 'u32', kw: 'u32',
   sh: 'u32', sw: 'u32', ph: 'u32', pw: 'u32',

@@ -11,7 +11,7 @@ export interface BatchNormDims {
   eps: number;
 }
 
-const BATCHNORM_PARAMS = uniformLayout({
+export const BATCHNORM_PARAMS = uniformLayout('batchnorm', {
   n: 'u32', c: 'u32', s: 'u32', update: 'u32',
   momentum: 'f32', eps: 'f32', invM: 'f32', unbias: 'f32',
 });

@@ -8,16 +8,16 @@ import { constantNames, uniformLayout } from './wgsl-struct.js';
 /** conv_implicit.wgsl's products (its MODE), named there MODE_FORWARD, MODE_INPUT_GRAD, MODE_WEIGHT_GRAD. */
 const CONV_MODES = { forward: 0, inputGrad: 1, weightGrad: 2 } as const;
 const { forward: FORWARD, inputGrad: INPUT_GRAD, weightGrad: WEIGHT_GRAD } = CONV_MODES;
-const MODE_CODES = constantNames('MODE_', CONV_MODES);
+export const MODE_CODES = constantNames('conv_implicit', 'MODE_', CONV_MODES);
 
-const CONV_IMPLICIT_PARAMS = uniformLayout({
+export const CONV_IMPLICIT_PARAMS = uniformLayout('conv_implicit', {
   n: 'u32', c: 'u32', h: 'u32', w: 'u32',
   cout: 'u32', kh: 'u32', kw: 'u32', oh: 'u32',
   ow: 'u32', sh: 'u32', sw: 'u32', ph: 'u32',
   pw: 'u32', M: 'u32', N: 'u32', K: 'u32',
   kSplit: 'u32', mTiles: 'u32', tiles: 'u32', _p0: 'u32',
 });
-const CONV_IMPLICIT_SUM_PARAMS = uniformLayout({ count: 'u32', parts: 'u32', _p0: 'u32', _p1: 'u32' });
+export const CONV_IMPLICIT_SUM_PARAMS = uniformLayout('conv_implicit_sum', { count: 'u32', parts: 'u32', _p0: 'u32', _p1: 'u32' });
 /** The output tile of one workgroup, and the depth of one k-slice. */
 const TILE = 64;
 const SLICE = 16;

@@ -62,7 +62,7 @@ export function samplesPerChunk(g: ConvGeometry): number {
   return Math.max(1, Math.min(g.n, 65_535, Math.floor(chunkLimit() / perSample)));
 }
 
-const CONV_PARAMS = uniformLayout({
+export const CONV_PARAMS = uniformLayout('conv', {
   total: 'u32', c: 'u32', h: 'u32', w: 'u32',
   oh: 'u32', ow: 'u32', kh: 'u32', kw: 'u32',
   sh: 'u32', sw: 'u32', ph: 'u32', pw: 'u32',

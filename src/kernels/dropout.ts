@@ -5,7 +5,7 @@ import { uniformLayout } from './wgsl-struct.js';
 /** Elements per workgroup: 256 invocations of 4 elements (one Philox call each). */
 const ELEMENTS_PER_WORKGROUP = 1024;
 
-const DROPOUT_PARAMS = uniformLayout({ n: 'u32', seedLo: 'u32', seedHi: 'u32', _p0: 'u32', p: 'f32', scale: 'f32', _p1: 'u32', _p2: 'u32' });
+export const DROPOUT_PARAMS = uniformLayout('dropout', { n: 'u32', seedLo: 'u32', seedHi: 'u32', _p0: 'u32', p: 'f32', scale: 'f32', _p1: 'u32', _p2: 'u32' });
 
 /**
  * x with each element zeroed with probability p (by a mask that depends only on seed and index)

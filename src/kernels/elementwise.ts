@@ -11,13 +11,13 @@ export type BinaryOp = keyof typeof BINARY_OPS;
 
 const WORKGROUP = 256;
 
-const UNARY_PARAMS = uniformLayout({ n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
+export const UNARY_PARAMS = uniformLayout('unary', { n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
 const SHAPED = { n: 'u32', rank: 'u32', _p0: 'u32', _p1: 'u32', shape: 'array<vec4<u32>, 2>' } as const;
-const BINARY_PARAMS = uniformLayout({ ...SHAPED, aStrides: 'array<vec4<u32>, 2>', bStrides: 'array<vec4<u32>, 2>' });
-const PERMUTE_PARAMS = uniformLayout({ ...SHAPED, strides: 'array<vec4<u32>, 2>' });
-const RANDOM_PARAMS = uniformLayout({ n: 'u32', seedLo: 'u32', seedHi: 'u32', stream: 'u32', a: 'f32', b: 'f32', base: 'u32', _p1: 'u32' });
-const UNARY_CODES = constantNames('OP_', UNARY_OPS);
-const BINARY_CODES = constantNames('OP_', BINARY_OPS);
+export const BINARY_PARAMS = uniformLayout('binary', { ...SHAPED, aStrides: 'array<vec4<u32>, 2>', bStrides: 'array<vec4<u32>, 2>' });
+export const PERMUTE_PARAMS = uniformLayout('permute', { ...SHAPED, strides: 'array<vec4<u32>, 2>' });
+export const RANDOM_PARAMS = uniformLayout('random', { n: 'u32', seedLo: 'u32', seedHi: 'u32', stream: 'u32', a: 'f32', b: 'f32', base: 'u32', _p1: 'u32' });
+export const UNARY_CODES = constantNames('unary', 'OP_', UNARY_OPS);
+export const BINARY_CODES = constantNames('binary', 'OP_', BINARY_OPS);
 
 export function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
   const out = Tensor.empty(x.shape);

@@ -4,7 +4,7 @@ import { uniformLayout } from './wgsl-struct.js';
 
 const WORKGROUP = 256;
 
-const IMAGE_PARAMS = uniformLayout({
+export const IMAGE_PARAMS = uniformLayout('image', {
   invocations: 'u32', n: 'u32', inSize: 'u32', cropSize: 'u32',
   outSize: 'u32', padding: 'u32', _p0: 'u32', _p1: 'u32',
   scale: 'f32', _p2: 'f32', _p3: 'f32', _p4: 'f32',

@@ -3,7 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from './wgsl-struct.js';
 
 // The mean over no rows is NaN, as PyTorch's (0 · NaN in the kernel).
-const LOSS_PARAMS = uniformLayout({ n: 'u32', c: 'u32', _p0: 'u32', _p1: 'u32', invN: 'f32', _p2: 'u32', _p3: 'u32', _p4: 'u32' });
+export const LOSS_PARAMS = uniformLayout('loss', { n: 'u32', c: 'u32', _p0: 'u32', _p1: 'u32', invN: 'f32', _p2: 'u32', _p3: 'u32', _p4: 'u32' });
 const params = (n: number, c: number): Uint8Array => LOSS_PARAMS.pack({ n, c, invN: n > 0 ? 1 / n : Number.NaN });
 
 /** Per-row log-sum-exp of logits [n, c]: the log-softmax normaliser. */

@@ -28,8 +28,8 @@ const LRN_FIELDS = {
   pixels: 'u32', c: 'u32', hw: 'u32', _p0: 'u32',
   alphaOverSize: 'f32', beta: 'f32', k: 'f32', coef: 'f32',
 } as const;
-const LRN_PARAMS = uniformLayout(LRN_FIELDS);
-const LRN_WIDE_PARAMS = uniformLayout({ ...LRN_FIELDS, before: 'i32', after: 'i32', _p1: 'u32', _p2: 'u32' });
+export const LRN_PARAMS = uniformLayout('lrn', LRN_FIELDS);
+export const LRN_WIDE_PARAMS = uniformLayout('lrn_wide', { ...LRN_FIELDS, before: 'i32', after: 'i32', _p1: 'u32', _p2: 'u32' });
 
 function params(x: Tensor, o: LrnParams): Uint8Array {
   const [, c, ...spatial] = x.shape;

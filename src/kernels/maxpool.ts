@@ -21,7 +21,7 @@ export interface PoolGeometry {
 /** One invocation per output row (forward) or input row (backward). */
 const WORKGROUP = 64;
 
-const MAXPOOL_PARAMS = uniformLayout({
+export const MAXPOOL_PARAMS = uniformLayout('maxpool', {
   total: 'u32', h: 'u32', w: 'u32', oh: 'u32',
   ow: 'u32', kh: 'u32', kw: 'u32', sh: 'u32',
   sw: 'u32', ph: 'u32', pw: 'u32', _p0: 'u32',

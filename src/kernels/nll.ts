@@ -2,7 +2,7 @@ import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from './wgsl-struct.js';
 
-const NLL_PARAMS = uniformLayout({ n: 'u32', c: 'u32', _p0: 'u32', _p1: 'u32', invN: 'f32', _p2: 'u32', _p3: 'u32', _p4: 'u32' });
+export const NLL_PARAMS = uniformLayout('nll', { n: 'u32', c: 'u32', _p0: 'u32', _p1: 'u32', invN: 'f32', _p2: 'u32', _p3: 'u32', _p4: 'u32' });
 const params = (n: number, c: number): Uint8Array => NLL_PARAMS.pack({ n, c, invN: n > 0 ? 1 / n : 0 });
 
 /** −mean over rows of logProbs[n, label_n]: a scalar (NaN where a label is out of range). */

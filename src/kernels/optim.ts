@@ -13,7 +13,7 @@ export interface SgdHyper {
 const LANES = 256;
 const PER_LANE = 4;
 
-const SGD_PARAMS = uniformLayout({
+export const SGD_PARAMS = uniformLayout('sgd', {
   n: 'u32', first: 'u32', nesterov: 'u32', _p0: 'u32',
   lr: 'f32', momentum: 'f32', dampening: 'f32', weightDecay: 'f32',
 });

@@ -9,8 +9,8 @@ const CHUNK = 256;
 
 /** reduce.wgsl's OP override: which reduction it runs. */
 const REDUCE_OPS = { sum: 0, max: 1 } as const;
-const REDUCE_CODES = constantNames('OP_', REDUCE_OPS);
-const REDUCE_PARAMS = uniformLayout({ outer: 'u32', r: 'u32', inner: 'u32', chunk: 'u32', chunks: 'u32', scale: 'f32', _p0: 'u32', _p1: 'u32' });
+export const REDUCE_CODES = constantNames('reduce', 'OP_', REDUCE_OPS);
+export const REDUCE_PARAMS = uniformLayout('reduce', { outer: 'u32', r: 'u32', inner: 'u32', chunk: 'u32', chunks: 'u32', scale: 'f32', _p0: 'u32', _p1: 'u32' });
 
 /**
  * Reduces x, viewed as [outer, r, inner], over r; returns outer·inner values (the caller reshapes).

@@ -9,7 +9,7 @@ import { WebgradError } from '../device/errors.js';
 import { Waiter, type WaitMode } from './waiter.js';
 import { CHECKS_BYTES, DeviceChecks } from './device-checks.js';
 import { checkKernelContract } from './kernel-contract.js';
-import { uniformLayout, type UniformLayout } from './wgsl-struct.js';
+import { uniformLayout, type KernelConstants, type UniformLayout } from './wgsl-struct.js';
 
 export type { WaitMode };
 
@@ -28,7 +28,7 @@ export interface KernelSpec {
   /** The uniform block by field name, checked against the WGSL struct when the pipeline is created. */
   params?: UniformLayout;
   /** Named integer constants (op codes) the WGSL must declare with these values, checked likewise. */
-  constants?: Readonly<Record<string, number>>;
+  constants?: KernelConstants;
 }
 
 /** A storage binding (a whole buffer, or a range of one for panels of operands larger than a binding), or a texture. */
@@ -44,7 +44,7 @@ export interface DispatchArgs {
 }
 
 /** fill.wgsl's uniforms: element i becomes start + step·i. */
-export const FILL_PARAMS = uniformLayout({ n: 'u32', start: 'f32', step: 'f32', _pad: 'u32' });
+export const FILL_PARAMS = uniformLayout('fill', { n: 'u32', start: 'f32', step: 'f32', _pad: 'u32' });
 
 const UNIFORM_SLOT = 256;
 /** Free bytes kept of each kind of staging buffer (uploads, readbacks). */

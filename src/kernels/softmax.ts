@@ -2,7 +2,7 @@ import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from './wgsl-struct.js';
 
-const SOFTMAX_PARAMS = uniformLayout({ outer: 'u32', r: 'u32', inner: 'u32', _p0: 'u32' });
+export const SOFTMAX_PARAMS = uniformLayout('softmax', { outer: 'u32', r: 'u32', inner: 'u32', _p0: 'u32' });
 const params = (outer: number, r: number, inner: number): Uint8Array => SOFTMAX_PARAMS.pack({ outer, r, inner });
 
 /** Softmax (or log-softmax when `log`) of x viewed as [outer, r, inner], along r. */

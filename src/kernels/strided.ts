@@ -10,7 +10,7 @@ export interface View {
   strides: readonly number[];
 }
 
-const STRIDED_PARAMS = uniformLayout({
+export const STRIDED_PARAMS = uniformLayout('strided', {
   n: 'u32', rank: 'u32', offset: 'u32', _p0: 'u32',
   shape: 'array<vec4<u32>, 2>',
   strides: 'array<vec4<i32>, 2>',

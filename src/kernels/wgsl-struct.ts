@@ -35,7 +35,8 @@ export class UniformLayout<F extends Record<string, UniformType> = Record<string
   /** Bytes of the block (a multiple of 16, as WGSL rounds a uniform struct). */
   readonly size: number;
 
-  constructor(readonly fields: Readonly<F>) {
+  /** `file`: the kernel file (wgsl/NAME.wgsl) that declares the struct. */
+  constructor(readonly file: string, readonly fields: Readonly<F>) {
     const slots: FieldSlot[] = [];
     let offset = 0;
     for (const [name, type] of Object.entries(fields) as [string, UniformType][]) {
@@ -73,8 +74,12 @@ export class UniformLayout<F extends Record<string, UniformType> = Record<string
   }
 }
 
-/** Declares a uniform block by name: `uniformLayout({ n: 'u32', scale: 'f32', _p0: 'u32', _p1: 'u32' })`. */
-export const uniformLayout = <F extends Record<string, UniformType>>(fields: F): UniformLayout<F> => new UniformLayout<F>(fields);
+/**
+ * Declares the uniform block of the struct in wgsl/`file`.wgsl, by name:
+ * `uniformLayout('fill', { n: 'u32', start: 'f32', step: 'f32', _pad: 'u32' })`.
+ */
+export const uniformLayout = <F extends Record<string, UniformType>>(file: string, fields: F): UniformLayout<F> =>
+  new UniformLayout<F>(file, fields);
 
 function shapeOf(type: string): { kind: Scalar; align: number; count: number } | null {
   const t = normalizeType(type);
@@ -187,9 +192,33 @@ export function checkConstants(file: string, wgsl: ReadonlyMap<string, number>, 
   }
 }
 
-/** `{ add: 0, maximum: 5 }` as the WGSL constants that name them: `{ OP_ADD: 0, OP_MAXIMUM: 5 }`. */
-export function constantNames(prefix: string, codes: Readonly<Record<string, number>>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, code] of Object.entries(codes)) out[`${prefix}${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`] = code;
-  return out;
+/** Integer constants (op codes) that a kernel file declares by name, as TypeScript gives them. */
+export interface KernelConstants {
+  /** The kernel file (wgsl/NAME.wgsl) that declares them. */
+  file: string;
+  values: Readonly<Record<string, number>>;
+}
+
+/**
+ * The WGSL constants that name a TypeScript map of codes: `constantNames('binary', 'OP_', { add: 0,
+ * maximum: 5 })` expects `const OP_ADD: u32 = 0u;` and `const OP_MAXIMUM: u32 = 5u;` in binary.wgsl.
+ */
+export function constantNames(file: string, prefix: string, codes: Readonly<Record<string, number>>): KernelConstants {
+  const values: Record<string, number> = {};
+  for (const [name, code] of Object.entries(codes)) values[`${prefix}${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`] = code;
+  return { file, values };
+}
+
+/** Checks a declaration against its kernel file's text: the struct of its `var<uniform>` must have the declared fields. */
+export function checkLayoutAgainstWgsl(layout: UniformLayout, wgsl: string): void {
+  const struct = uniformStructName(wgsl);
+  if (!struct) throw new WebgradError(`webgrad: ${layout.file}.wgsl has no var<uniform> but its dispatcher declares a uniform layout`);
+  const fields = parseStruct(wgsl, struct);
+  if (!fields) throw new WebgradError(`webgrad: ${layout.file}.wgsl declares no struct ${struct}`);
+  checkUniformLayout(layout.file, struct, fields, layout);
+}
+
+/** Checks declared constants against their kernel file's text. */
+export function checkConstantsAgainstWgsl(constants: KernelConstants, wgsl: string): void {
+  checkConstants(constants.file, parseIntegerConstants(wgsl), constants.values);
 }

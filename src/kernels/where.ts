@@ -3,7 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { broadcastStrides, type Shape } from '../tensor/shape.js';
 import { uniformLayout } from './wgsl-struct.js';
 
-const WHERE_PARAMS = uniformLayout({
+export const WHERE_PARAMS = uniformLayout('where', {
   n: 'u32', rank: 'u32', _p0: 'u32', _p1: 'u32',
   shape: 'array<vec4<u32>, 2>',
   cStrides: 'array<vec4<u32>, 2>',

@@ -1,7 +1,7 @@
 import { uniformLayout } from '../wgsl-struct.js';
 
 /** gemm_common.wgsl's uniform block, shared by the register, workgroup and texture GEMM kernels. */
-export const GEMM_PARAMS = uniformLayout({
+export const GEMM_PARAMS = uniformLayout('gemm_common', {
   M: 'u32', N: 'u32', K: 'u32', accumulate: 'u32',
   lda: 'u32', ldb: 'u32', ldo: 'u32', relu: 'u32',
   offA: 'u32', offB: 'u32', offO: 'u32', offBias: 'u32',

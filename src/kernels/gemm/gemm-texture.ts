@@ -5,7 +5,7 @@ import { GEMM_PARAMS } from './gemm-params.js';
 import type { Binding } from '../runtime.js';
 import { chooseTile, TEXTURE_TILE_M, TEXTURE_TILE_N } from './gemm-plan.js';
 
-const GEMM_PACK_PARAMS = uniformLayout({ R: 'u32', C: 'u32', ld: 'u32', off: 'u32', transposed: 'u32', width: 'u32', height: 'u32', _p: 'u32' });
+export const GEMM_PACK_PARAMS = uniformLayout('gemm_pack', { R: 'u32', C: 'u32', ld: 'u32', off: 'u32', transposed: 'u32', width: 'u32', height: 'u32', _p: 'u32' });
 
 /** A 2-D product for gemm_texture.wgsl: out [M, N] = op(a) · op(b) (+ bias) (relu). */
 export interface TextureProduct {

@@ -10,8 +10,8 @@ import {
 import { planTextureGemm, textureGemm } from './gemm-texture.js';
 import { gemmAutotuner } from './gemm-autotune.js';
 
-const GEMM_SUM_PARAMS = uniformLayout({ n: 'u32', splits: 'u32', N: 'u32', M: 'u32', biasMode: 'u32', relu: 'u32', _p0: 'u32', _p1: 'u32' });
-const GEMM_PAD_PARAMS = uniformLayout({ rows: 'u32', C: 'u32', CP4: 'u32', _p: 'u32' });
+export const GEMM_SUM_PARAMS = uniformLayout('gemm_sum', { n: 'u32', splits: 'u32', N: 'u32', M: 'u32', biasMode: 'u32', relu: 'u32', _p0: 'u32', _p1: 'u32' });
+export const GEMM_PAD_PARAMS = uniformLayout('gemm_pad', { rows: 'u32', C: 'u32', CP4: 'u32', _p: 'u32' });
 
 export interface GemmOptions {
   /** a is stored [.., K, M] and used as its transpose. */
