@@ -165,3 +165,18 @@ describe("every dispatcher's declarations", async () => {
     expect(() => checkKernelContract({ files: ['conv'], params: wrong })).toThrow(/'kh' is u32 in WGSL struct Params in conv\.wgsl but f32/);
   });
 });
+
+describe('the folded grid and workgroup sizes', () => {
+  it('is undone by grid.wgsl alone', () => {
+    const others = KERNEL_FILES.filter((f) => f !== 'grid' && /nwg\.x\s*\+\s*wid\.x|wid\.x\s*\+\s*wid\.y\s*\*\s*nwg\.x/.test(wgsl(f)));
+    expect(others).toEqual([]);
+  });
+
+  it('leaves WG without a default wherever a kernel sizes its workgroups by it, so the dispatcher must set it', () => {
+    for (const f of KERNEL_FILES) {
+      const text = wgsl(f);
+      if (!/@workgroup_size\(WG\)/.test(text)) continue;
+      expect(text, f).toMatch(/^override WG: u32;$/m);
+    }
+  });
+});

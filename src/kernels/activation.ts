@@ -10,7 +10,7 @@ export function reluBackwardKernel(g: Tensor, x: Tensor): Tensor {
   const out = Tensor.empty(x.shape);
   if (out.size === 0) return out;
   runtime().dispatch(
-    { files: ['relu'], entry: 'reluBackward', params: RELU_PARAMS },
+    { files: ['grid', 'relu'], entry: 'reluBackward', overrides: { WG: WORKGROUP }, params: RELU_PARAMS },
     { uniforms: RELU_PARAMS.pack({ n: x.size }), buffers: [g.buffer, x.buffer, out.buffer], workgroups: Math.ceil(x.size / WORKGROUP) },
   );
   return out;

@@ -42,9 +42,9 @@ export function adamKernel(param: Tensor, grad: Tensor, state: AdamBuffers, hype
   if (state.maxExpAvgSq) buffers.push(state.maxExpAvgSq.buffer);
   runtime().dispatchRanges(
     {
-      files: ['adam'],
+      files: ['grid', 'adam'],
       entry: state.maxExpAvgSq ? 'stepAmsgrad' : 'step',
-      overrides: { DECOUPLED: hyper.decoupled ? 1 : 0 },
+      overrides: { DECOUPLED: hyper.decoupled ? 1 : 0, WG: LANES },
       label: hyper.decoupled ? 'adamw' : 'adam',
       params: ADAM_PARAMS,
     },

@@ -10,8 +10,11 @@ export interface AvgPoolGeometry {
   countIncludePad: boolean;
 }
 
+/** Invocations per workgroup, one per output (forward) or input (backward) element. */
+const WORKGROUP = 256;
+
 function spec(g: AvgPoolGeometry, entry: string) {
-  return { files: ['avgpool'], entry, params: AVGPOOL_PARAMS, overrides: { ADAPTIVE: g.adaptive ? 1 : 0, COUNT_PAD: g.countIncludePad ? 1 : 0 } };
+  return { files: ['grid', 'avgpool'], entry, params: AVGPOOL_PARAMS, overrides: { ADAPTIVE: g.adaptive ? 1 : 0, COUNT_PAD: g.countIncludePad ? 1 : 0, WG: WORKGROUP } };
 }
 
 export const AVGPOOL_PARAMS = uniformLayout('avgpool', {
@@ -26,13 +29,13 @@ const params = (g: AvgPoolGeometry): Uint8Array => AVGPOOL_PARAMS.pack(g);
 export function avgPoolKernel(x: Tensor, g: AvgPoolGeometry): Tensor {
   const out = Tensor.empty([g.n, g.c, g.oh, g.ow]);
   if (out.size === 0) return out;
-  runtime().dispatch(spec(g, 'forward'), { uniforms: params(g), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / 256) });
+  runtime().dispatch(spec(g, 'forward'), { uniforms: params(g), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) });
   return out;
 }
 
 export function avgPoolBackwardKernel(grad: Tensor, g: AvgPoolGeometry): Tensor {
   const dx = Tensor.empty([g.n, g.c, g.h, g.w]);
   if (dx.size === 0) return dx;
-  runtime().dispatch(spec(g, 'backward'), { uniforms: params(g), buffers: [grad.buffer, dx.buffer], workgroups: Math.ceil(dx.size / 256) });
+  runtime().dispatch(spec(g, 'backward'), { uniforms: params(g), buffers: [grad.buffer, dx.buffer], workgroups: Math.ceil(dx.size / WORKGROUP) });
   return dx;
 }

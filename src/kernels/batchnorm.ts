@@ -21,7 +21,9 @@ function params(d: BatchNormDims, update: boolean): Uint8Array {
   return BATCHNORM_PARAMS.pack({ ...d, update: update ? 1 : 0, invM: m > 0 ? 1 / m : 0, unbias: m > 1 ? m / (m - 1) : 1 });
 }
 
-const perElement = (d: BatchNormDims): number => Math.ceil((d.n * d.c * d.s) / 256);
+/** Invocations per workgroup of the per-element entry points (normalize, backwardInput). */
+const ELEMENT_WORKGROUP = 256;
+const perElement = (d: BatchNormDims): number => Math.ceil((d.n * d.c * d.s) / ELEMENT_WORKGROUP);
 
 /** Per-channel mean and biased variance of the batch; blends them into the running statistics when given. */
 export function batchStatsKernel(
@@ -34,7 +36,7 @@ export function batchStatsKernel(
   const runVar = running?.var ?? Tensor.empty([d.c]);
   const counter = running?.batchesTracked ?? Tensor.empty([1], 'int32');
   runtime().dispatch(
-    { files: ['batchnorm'], entry: 'stats', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
+    { files: ['grid', 'batchnorm'], entry: 'stats', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
     { uniforms: params(d, running !== null), buffers: [x.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer], workgroups: d.c },
   );
   if (!running) {
@@ -49,7 +51,7 @@ export function batchNormalizeKernel(x: Tensor, mean: Tensor, variance: Tensor, 
   const y = Tensor.empty(x.shape);
   if (y.size === 0) return y;
   runtime().dispatch(
-    { files: ['batchnorm'], entry: 'normalize', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
+    { files: ['grid', 'batchnorm'], entry: 'normalize', overrides: { TRAINING: 1, WG: ELEMENT_WORKGROUP }, params: BATCHNORM_PARAMS },
     { uniforms: params(d, false), buffers: [x.buffer, mean.buffer, variance.buffer, weight.buffer, bias.buffer, y.buffer], workgroups: perElement(d) },
   );
   return y;
@@ -60,7 +62,7 @@ export function batchNormSumsKernel(x: Tensor, mean: Tensor, variance: Tensor, g
   const sumG = Tensor.empty([d.c]);
   const sumGX = Tensor.empty([d.c]);
   runtime().dispatch(
-    { files: ['batchnorm'], entry: 'backwardSums', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
+    { files: ['grid', 'batchnorm'], entry: 'backwardSums', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
     { uniforms: params(d, false), buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, sumG.buffer, sumGX.buffer], workgroups: d.c },
   );
   return { sumG, sumGX };
@@ -72,7 +74,7 @@ export function batchNormInputGradKernel(
   const dx = Tensor.empty(x.shape);
   if (dx.size === 0) return dx;
   runtime().dispatch(
-    { files: ['batchnorm'], entry: 'backwardInput', overrides: { TRAINING: training ? 1 : 0 }, params: BATCHNORM_PARAMS },
+    { files: ['grid', 'batchnorm'], entry: 'backwardInput', overrides: { TRAINING: training ? 1 : 0, WG: ELEMENT_WORKGROUP }, params: BATCHNORM_PARAMS },
     {
       uniforms: params(d, false),
       buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, weight.buffer, sums.sumG.buffer, sums.sumGX.buffer, dx.buffer],

@@ -17,6 +17,8 @@ export const CONV_IMPLICIT_PARAMS = uniformLayout('conv_implicit', {
   pw: 'u32', M: 'u32', N: 'u32', K: 'u32',
   kSplit: 'u32', mTiles: 'u32', tiles: 'u32', _p0: 'u32',
 });
+/** Invocations per workgroup of the sum of the weight gradient's parts. */
+const SUM_WORKGROUP = 64;
 export const CONV_IMPLICIT_SUM_PARAMS = uniformLayout('conv_implicit_sum', { count: 'u32', parts: 'u32', _p0: 'u32', _p1: 'u32' });
 /** The output tile of one workgroup, and the depth of one k-slice. */
 const TILE = 64;
@@ -67,7 +69,7 @@ function dispatch(prod: Product, g: ConvGeometry, a: Tensor, b: Tensor, dst: Ten
   const [x, y] = foldWorkgroups(tiles, rt.gpu.limits.maxComputeWorkgroupsPerDimension);
   rt.dispatch(
     {
-      files: ['conv_implicit'],
+      files: ['grid', 'conv_implicit'],
       entry: 'main',
       overrides: { MODE: prod.mode, BIAS: bias ? 1 : 0, RELU: relu ? 1 : 0, GROUPS: prod.groups },
       label: `convImplicit:${['forward', 'dx', 'dW'][prod.mode]}`,
@@ -145,8 +147,8 @@ export function conv2dWeightGradKernel(x: Tensor, grad: Tensor, g: ConvGeometry,
   dispatch({ mode: WEIGHT_GRAD, M, N, K, splits: parts, groups }, g, grad, x, partial, null, false);
   const u = CONV_IMPLICIT_SUM_PARAMS.pack({ count: M * N, parts });
   rt.dispatch(
-    { files: ['conv_implicit_sum'], entry: 'main', label: 'convImplicit:dW sum', params: CONV_IMPLICIT_SUM_PARAMS },
-    { uniforms: u, buffers: [partial.buffer, gw.buffer], workgroups: Math.ceil((M * N) / 64) },
+    { files: ['grid', 'conv_implicit_sum'], entry: 'main', label: 'convImplicit:dW sum', overrides: { WG: SUM_WORKGROUP }, params: CONV_IMPLICIT_SUM_PARAMS },
+    { uniforms: u, buffers: [partial.buffer, gw.buffer], workgroups: Math.ceil((M * N) / SUM_WORKGROUP) },
   );
   partial.dispose();
   return gw;

@@ -23,7 +23,7 @@ export function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
   const out = Tensor.empty(x.shape);
   if (x.size === 0) return out;
   runtime().dispatchRanges(
-    { files: ['unary'], entry: 'main', overrides: { OP: UNARY_OPS[op] }, label: `unary:${op}`, params: UNARY_PARAMS, constants: UNARY_CODES },
+    { files: ['grid', 'unary'], entry: 'main', overrides: { OP: UNARY_OPS[op], WG: WORKGROUP }, label: `unary:${op}`, params: UNARY_PARAMS, constants: UNARY_CODES },
     [x.buffer, out.buffer],
     x.size,
     (_, count) => UNARY_PARAMS.pack({ n: count }),
@@ -39,7 +39,7 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
   const same = a.size === out.size && b.size === out.size;
   if (same) {
     runtime().dispatchRanges(
-      { files: ['binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 1 }, label: `binary:${op}`, params: BINARY_PARAMS, constants: BINARY_CODES },
+      { files: ['grid', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 1, WG: WORKGROUP }, label: `binary:${op}`, params: BINARY_PARAMS, constants: BINARY_CODES },
       [a.buffer, b.buffer, out.buffer],
       out.size,
       (_, count) => BINARY_PARAMS.pack({ n: count, rank: shape.length, shape: [], aStrides: [], bStrides: [] }),
@@ -55,7 +55,7 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
     bStrides: broadcastStrides(b.shape, shape),
   });
   runtime().dispatch(
-    { files: ['binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0 }, label: `binary:${op} broadcast`, params: BINARY_PARAMS, constants: BINARY_CODES },
+    { files: ['grid', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0, WG: WORKGROUP }, label: `binary:${op} broadcast`, params: BINARY_PARAMS, constants: BINARY_CODES },
     { uniforms: u, buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
@@ -67,7 +67,7 @@ export function stridedCopyKernel(x: Tensor, shape: Shape, strides: readonly num
   if (out.size === 0) return out;
   const u = PERMUTE_PARAMS.pack({ n: out.size, rank: shape.length, shape, strides });
   runtime().dispatch(
-    { files: ['permute'], entry: 'main', params: PERMUTE_PARAMS },
+    { files: ['grid', 'permute'], entry: 'main', overrides: { WG: WORKGROUP }, params: PERMUTE_PARAMS },
     { uniforms: u, buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
@@ -77,7 +77,7 @@ export function fillKernel(shape: Shape, start: number, step: number): Tensor {
   const out = Tensor.empty(shape);
   if (out.size === 0) return out;
   runtime().dispatchRanges(
-    { files: ['fill'], entry: 'fill', params: FILL_PARAMS },
+    { files: ['grid', 'fill'], entry: 'fill', overrides: { WG: WORKGROUP }, params: FILL_PARAMS },
     [out.buffer],
     out.size,
     (first, count) => FILL_PARAMS.pack({ n: count, start: start + step * first, step }),
@@ -93,7 +93,7 @@ export function randomKernel(dist: 'uniform' | 'normal', shape: Shape, seed: num
   const lo = seed >>> 0;
   const hi = Math.floor(seed / 2 ** 32) >>> 0;
   runtime().dispatchRanges(
-    { files: ['philox', 'random'], entry: dist === 'uniform' ? 'sampleUniform' : 'sampleNormal', params: RANDOM_PARAMS },
+    { files: ['grid', 'philox', 'random'], entry: dist === 'uniform' ? 'sampleUniform' : 'sampleNormal', overrides: { WG: WORKGROUP }, params: RANDOM_PARAMS },
     [out.buffer],
     out.size,
     // Element i of the tensor always uses counter i, however the work is split.

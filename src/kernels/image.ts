@@ -43,7 +43,7 @@ export function prepareImagesKernel(pixels: Tensor, perImage: Tensor, a: ImageKe
     invStd: [1 / a.std[0], 1 / a.std[1], 1 / a.std[2], 1],
   });
   runtime().dispatch(
-    { files: ['image'], entry: 'main', params: IMAGE_PARAMS },
+    { files: ['grid', 'image'], entry: 'main', overrides: { WG: WORKGROUP }, params: IMAGE_PARAMS },
     { uniforms: u, buffers: [pixels.buffer, perImage.buffer, out.buffer], workgroups: Math.ceil(invocations / WORKGROUP) },
   );
   return out;

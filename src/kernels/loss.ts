@@ -3,6 +3,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from './wgsl-struct.js';
 
 // The mean over no rows is NaN, as PyTorch's (0 · NaN in the kernel).
+export /** Invocations per workgroup of the backward, one per element. */
+const WORKGROUP = 256;
+
 export const LOSS_PARAMS = uniformLayout('loss', { n: 'u32', c: 'u32', _p0: 'u32', _p1: 'u32', invN: 'f32', _p2: 'u32', _p3: 'u32', _p4: 'u32' });
 const params = (n: number, c: number): Uint8Array => LOSS_PARAMS.pack({ n, c, invN: n > 0 ? 1 / n : Number.NaN });
 
@@ -10,7 +13,7 @@ const params = (n: number, c: number): Uint8Array => LOSS_PARAMS.pack({ n, c, in
 export function rowLseKernel(logits: Tensor, n: number, c: number): Tensor {
   const lse = Tensor.empty([n]);
   if (n === 0) return lse;
-  runtime().dispatch({ files: ['loss'], entry: 'rowLse', params: LOSS_PARAMS }, { uniforms: params(n, c), buffers: [logits.buffer, lse.buffer], workgroups: n });
+  runtime().dispatch({ files: ['grid', 'loss'], entry: 'rowLse', params: LOSS_PARAMS }, { uniforms: params(n, c), buffers: [logits.buffer, lse.buffer], workgroups: n });
   return lse;
 }
 
@@ -18,7 +21,7 @@ export function rowLseKernel(logits: Tensor, n: number, c: number): Tensor {
 export function nllMeanKernel(logits: Tensor, labels: Tensor, lse: Tensor, n: number, c: number): Tensor {
   const loss = Tensor.empty([]);
   runtime().dispatch(
-    { files: ['loss'], entry: 'mean', params: LOSS_PARAMS },
+    { files: ['grid', 'loss'], entry: 'mean', params: LOSS_PARAMS },
     { uniforms: params(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, loss.buffer, runtime().checks.binding('crossEntropyLabels')], workgroups: 1 },
   );
   return loss;
@@ -29,8 +32,8 @@ export function crossEntropyBackwardKernel(logits: Tensor, labels: Tensor, lse: 
   const dx = Tensor.empty([n, c]);
   if (dx.size === 0) return dx;
   runtime().dispatch(
-    { files: ['loss'], entry: 'backward', params: LOSS_PARAMS },
-    { uniforms: params(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, g.buffer, dx.buffer], workgroups: Math.ceil(dx.size / 256) },
+    { files: ['grid', 'loss'], entry: 'backward', overrides: { WG: WORKGROUP }, params: LOSS_PARAMS },
+    { uniforms: params(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, g.buffer, dx.buffer], workgroups: Math.ceil(dx.size / WORKGROUP) },
   );
   return dx;
 }
@@ -39,7 +42,7 @@ export function crossEntropyBackwardKernel(logits: Tensor, labels: Tensor, lse: 
 export function countCorrectKernel(logits: Tensor, labels: Tensor, n: number, c: number): Tensor {
   const out = Tensor.empty([1]);
   runtime().dispatch(
-    { files: ['loss'], entry: 'countCorrect', params: LOSS_PARAMS },
+    { files: ['grid', 'loss'], entry: 'countCorrect', params: LOSS_PARAMS },
     { uniforms: params(n, c), buffers: [logits.buffer, out.buffer, labels.buffer, runtime().checks.binding('countCorrectLabels')], workgroups: 1 },
   );
   return out;

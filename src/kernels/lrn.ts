@@ -1,6 +1,7 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from './wgsl-struct.js';
+import type { KernelSpec } from './runtime.js';
 
 export interface LrnParams {
   size: number;
@@ -40,10 +41,10 @@ function params(x: Tensor, o: LrnParams): Uint8Array {
   return LRN_WIDE_PARAMS.pack({ ...common, before: Math.min(before(o), 2 * c), after: Math.min(after(o), 2 * c) });
 }
 
-const spec = (entry: string, o: LrnParams) =>
+const spec = (entry: string, o: LrnParams): KernelSpec =>
   o.size > LRN_REGISTER_SIZE
-    ? { files: ['lrn_wide'], entry, params: LRN_WIDE_PARAMS }
-    : { files: ['lrn'], entry, overrides: { SIZE: o.size, BEFORE: before(o) }, params: LRN_PARAMS };
+    ? { files: ['grid', 'lrn_wide'], entry, overrides: { WG: WORKGROUP }, params: LRN_WIDE_PARAMS }
+    : { files: ['grid', 'lrn'], entry, overrides: { SIZE: o.size, BEFORE: before(o), WG: WORKGROUP }, params: LRN_PARAMS };
 
 /** Local response normalisation across dimension 1 of x [N, C, ...], for any window size. */
 export function lrnKernel(x: Tensor, o: LrnParams): Tensor {

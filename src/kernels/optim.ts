@@ -26,7 +26,7 @@ export function sgdKernel(param: Tensor, grad: Tensor, momentumBuffer: Tensor | 
   if (param.size === 0) return;
   const buffers = momentumBuffer ? [param.buffer, grad.buffer, momentumBuffer.buffer] : [param.buffer, grad.buffer];
   runtime().dispatchRanges(
-    { files: ['sgd'], entry: momentumBuffer ? 'withMomentum' : 'plain', params: SGD_PARAMS },
+    { files: ['grid', 'sgd'], entry: momentumBuffer ? 'withMomentum' : 'plain', overrides: { WG: LANES }, params: SGD_PARAMS },
     buffers,
     param.size,
     (_, count) =>

@@ -33,7 +33,7 @@ function pass(op: 'sum' | 'max', x: Tensor, outer: number, r: number, inner: num
   if (out.size === 0) return out;
   const u = REDUCE_PARAMS.pack({ outer, r, inner, chunk, chunks, scale });
   runtime().dispatch(
-    { files: ['reduce'], entry: 'reduce', overrides: { OP: REDUCE_OPS[op] }, label: `reduce:${op}`, params: REDUCE_PARAMS, constants: REDUCE_CODES },
+    { files: ['grid', 'reduce'], entry: 'reduce', overrides: { OP: REDUCE_OPS[op], WG: WORKGROUP }, label: `reduce:${op}`, params: REDUCE_PARAMS, constants: REDUCE_CODES },
     { uniforms: u, buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
@@ -44,7 +44,7 @@ export function argmaxKernel(x: Tensor, outer: number, r: number, inner: number)
   if (out.size === 0) return out;
   const u = REDUCE_PARAMS.pack({ outer, r, inner, chunk: r, chunks: 1, scale: 1 });
   runtime().dispatch(
-    { files: ['reduce'], entry: 'argmax', params: REDUCE_PARAMS },
+    { files: ['grid', 'reduce'], entry: 'argmax', overrides: { WG: WORKGROUP }, params: REDUCE_PARAMS },
     { uniforms: u, buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;

@@ -150,7 +150,8 @@ export class Runtime {
     const buffer = this.pool.acquire(bytes);
     if (this.poisonAllocations) {
       const poison = (_: number, count: number) => FILL_PARAMS.pack({ n: count, start: Number.NaN, step: 0 });
-      this.dispatchRanges({ files: ['fill'], entry: 'fill', params: FILL_PARAMS }, [buffer], buffer.size / 4, poison, 256);
+      const wg = 256;
+      this.dispatchRanges({ files: ['grid', 'fill'], entry: 'fill', overrides: { WG: wg }, params: FILL_PARAMS }, [buffer], buffer.size / 4, poison, wg);
     }
     return buffer;
   }

@@ -4,6 +4,7 @@
  * from the sources, Node reads them once, at `init()`, from `wgsl/NAME.wgsl` beside this module.
  */
 export const KERNEL_FILES = [
+  'grid',
   'philox',
   'fill',
   'random',

@@ -10,6 +10,9 @@ export interface View {
   strides: readonly number[];
 }
 
+/** Invocations per workgroup, one per element. */
+const WORKGROUP = 256;
+
 export const STRIDED_PARAMS = uniformLayout('strided', {
   n: 'u32', rank: 'u32', offset: 'u32', _p0: 'u32',
   shape: 'array<vec4<u32>, 2>',
@@ -25,8 +28,8 @@ export function gatherKernel(x: Tensor, v: View): Tensor {
   const out = Tensor.empty(v.shape, x.dtype);
   if (out.size === 0) return out;
   runtime().dispatch(
-    { files: ['strided'], entry: 'gather', params: STRIDED_PARAMS },
-    { uniforms: params(v, out.size), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / 256) },
+    { files: ['grid', 'strided'], entry: 'gather', overrides: { WG: WORKGROUP }, params: STRIDED_PARAMS },
+    { uniforms: params(v, out.size), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
 }
@@ -35,7 +38,7 @@ export function gatherKernel(x: Tensor, v: View): Tensor {
 export function scatterKernel(x: Tensor, into: Tensor, v: View): void {
   if (x.size === 0) return;
   runtime().dispatch(
-    { files: ['strided'], entry: 'scatter', params: STRIDED_PARAMS },
-    { uniforms: params(v, x.size), buffers: [x.buffer, into.buffer], workgroups: Math.ceil(x.size / 256) },
+    { files: ['grid', 'strided'], entry: 'scatter', overrides: { WG: WORKGROUP }, params: STRIDED_PARAMS },
+    { uniforms: params(v, x.size), buffers: [x.buffer, into.buffer], workgroups: Math.ceil(x.size / WORKGROUP) },
   );
 }

@@ -3,6 +3,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { broadcastStrides, type Shape } from '../tensor/shape.js';
 import { uniformLayout } from './wgsl-struct.js';
 
+/** Invocations per workgroup, one per element. */
+const WORKGROUP = 256;
+
 export const WHERE_PARAMS = uniformLayout('where', {
   n: 'u32', rank: 'u32', _p0: 'u32', _p1: 'u32',
   shape: 'array<vec4<u32>, 2>',
@@ -24,8 +27,8 @@ export function whereKernel(cond: Tensor, a: Tensor, b: Tensor, shape: Shape): T
     bStrides: broadcastStrides(b.shape, shape),
   });
   runtime().dispatch(
-    { files: ['where'], entry: 'main', overrides: { COND_FLOAT: cond.dtype === 'float32' ? 1 : 0 }, params: WHERE_PARAMS },
-    { uniforms: u, buffers: [cond.buffer, a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / 256) },
+    { files: ['grid', 'where'], entry: 'main', overrides: { COND_FLOAT: cond.dtype === 'float32' ? 1 : 0, WG: WORKGROUP }, params: WHERE_PARAMS },
+    { uniforms: u, buffers: [cond.buffer, a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
 }

@@ -10,6 +10,8 @@ import {
 import { planTextureGemm, textureGemm } from './gemm-texture.js';
 import { gemmAutotuner } from './gemm-autotune.js';
 
+/** Invocations per workgroup of gemm_sum and gemm_pad, one per element. */
+const ELEMENT_WORKGROUP = 256;
 export const GEMM_SUM_PARAMS = uniformLayout('gemm_sum', { n: 'u32', splits: 'u32', N: 'u32', M: 'u32', biasMode: 'u32', relu: 'u32', _p0: 'u32', _p1: 'u32' });
 export const GEMM_PAD_PARAMS = uniformLayout('gemm_pad', { rows: 'u32', C: 'u32', CP4: 'u32', _p: 'u32' });
 
@@ -176,8 +178,8 @@ function splitK(c: Ctx, out: Tensor, M: number, N: number): void {
   dispatchPanel(split, { b: [0, s], m: [0, M], n: [0, N], k: [0, kc] });
   const u = GEMM_SUM_PARAMS.pack({ n: M * N, splits: s, N, M, biasMode: c.biasMode, relu: c.relu ? 1 : 0 });
   runtime().dispatch(
-    { files: ['gemm_sum'], entry: 'main', params: GEMM_SUM_PARAMS },
-    { uniforms: u, buffers: [part.buffer, c.biasBuffer, out.buffer], workgroups: Math.ceil((M * N) / 256) },
+    { files: ['grid', 'gemm_sum'], entry: 'main', overrides: { WG: ELEMENT_WORKGROUP }, params: GEMM_SUM_PARAMS },
+    { uniforms: u, buffers: [part.buffer, c.biasBuffer, out.buffer], workgroups: Math.ceil((M * N) / ELEMENT_WORKGROUP) },
   );
   part.dispose();
 }
@@ -266,8 +268,8 @@ function padRows(x: Tensor, rows: number, cols: number): Tensor | null {
     const src = { buffer: x.buffer, offset: r0 * cols * 4, size: Math.min(roundUp(n * cols * 4, 16), x.buffer.size - r0 * cols * 4) };
     const dst = { buffer: out.buffer, offset: r0 * cp * 4, size: n * cp * 4 };
     runtime().dispatch(
-      { files: ['gemm_pad'], entry: 'main', params: GEMM_PAD_PARAMS },
-      { uniforms: GEMM_PAD_PARAMS.pack({ rows: n, C: cols, CP4: cp / 4 }), buffers: [src, dst], workgroups: Math.ceil((n * cp) / 4 / 256) },
+      { files: ['grid', 'gemm_pad'], entry: 'main', overrides: { WG: ELEMENT_WORKGROUP }, params: GEMM_PAD_PARAMS },
+      { uniforms: GEMM_PAD_PARAMS.pack({ rows: n, C: cols, CP4: cp / 4 }), buffers: [src, dst], workgroups: Math.ceil((n * cp) / 4 / ELEMENT_WORKGROUP) },
     );
   }
   return out;

@@ -191,7 +191,7 @@ fn dstRowStride() -> u32 {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let flat = wid.y * nwg.x + wid.x;
+  let flat = workgroupIndex(wid, nwg);
   if (flat >= p.tiles) { return; }
   // Consecutive workgroups share a column tile, so the gathered B is read from cache by the others.
   let m0 = (flat % p.mTiles) * 64u;

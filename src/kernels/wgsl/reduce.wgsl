@@ -6,15 +6,18 @@ override OP: u32;
 const OP_SUM: u32 = 0u;
 const OP_MAX: u32 = 1u;
 struct Params { outer: u32, r: u32, inner: u32, chunk: u32, chunks: u32, scale: f32, _p0: u32, _p1: u32 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 fn index(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  return (wid.y * nwg.x + wid.x) * 64u + lid;
+  return invocationIndex(wid, nwg, lid, WG);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = index(wid, lid, nwg);
@@ -39,7 +42,7 @@ fn reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 
 // Index along R of the first maximum, as i32.
 @group(0) @binding(2) var<storage, read_write> indices: array<i32>;
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = index(wid, lid, nwg);
