@@ -151,7 +151,7 @@ describe("every dispatcher's declarations", async () => {
   });
 
   it('name op codes the WGSL declares with the same values', () => {
-    expect(constants.map((c) => c.file).sort()).toEqual(['binary', 'conv_implicit', 'reduce', 'unary']);
+    expect(constants.map((c) => c.file).sort()).toEqual(['binary', 'conv_implicit', 'gemm_common', 'gemm_sum', 'reduce', 'unary']);
     for (const c of constants) checkConstantsAgainstWgsl(c, wgsl(c.file));
   });
 

@@ -1,4 +1,13 @@
-import { uniformLayout } from '../wgsl-struct.js';
+import { constantNames, uniformLayout } from '../wgsl-struct.js';
+
+/**
+ * Where the epilogue adds a bias: none, bias[n] to column n, or bias[m] to row m. gemm_common.wgsl
+ * and gemm_sum.wgsl name them BIAS_NONE, BIAS_PER_COLUMN and BIAS_PER_ROW.
+ */
+export const BIAS_MODES = { none: 0, perColumn: 1, perRow: 2 } as const;
+export type BiasMode = (typeof BIAS_MODES)[keyof typeof BIAS_MODES];
+export const GEMM_BIAS_CODES = constantNames('gemm_common', 'BIAS_', BIAS_MODES);
+export const GEMM_SUM_BIAS_CODES = constantNames('gemm_sum', 'BIAS_', BIAS_MODES);
 
 /** gemm_common.wgsl's uniform block, shared by the register, workgroup and texture GEMM kernels. */
 export const GEMM_PARAMS = uniformLayout('gemm_common', {

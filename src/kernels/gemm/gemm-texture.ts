@@ -1,7 +1,7 @@
 import { runtime } from '../../device/current.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { uniformLayout } from '../wgsl-struct.js';
-import { GEMM_PARAMS } from './gemm-params.js';
+import { BIAS_MODES, GEMM_BIAS_CODES, GEMM_PARAMS, type BiasMode } from './gemm-params.js';
 import type { Binding } from '../runtime.js';
 import { chooseTile, TEXTURE_TILE_M, TEXTURE_TILE_N } from './gemm-plan.js';
 
@@ -18,7 +18,7 @@ export interface TextureProduct {
   N: number;
   K: number;
   /** 0 none, 1 per column, 2 per row (gemm_common.wgsl). */
-  biasMode: number;
+  biasMode: BiasMode;
   biasBuffer: Binding;
   relu: boolean;
 }
@@ -102,10 +102,17 @@ export interface TexturePlan extends TextureProduct {
   transposeOut: boolean;
 }
 
+/** A bias per column of C is one per row of Cᵀ, and the other way round. */
+const TRANSPOSED_BIAS: Record<BiasMode, BiasMode> = {
+  [BIAS_MODES.none]: BIAS_MODES.none,
+  [BIAS_MODES.perColumn]: BIAS_MODES.perRow,
+  [BIAS_MODES.perRow]: BIAS_MODES.perColumn,
+};
+
 function transposed(p: TextureProduct): TexturePlan {
   return {
     ...p, a: p.b, b: p.a, transA: !p.transB, transB: !p.transA, M: p.N, N: p.M,
-    biasMode: p.biasMode === 0 ? 0 : 3 - p.biasMode, transposeOut: true,
+    biasMode: TRANSPOSED_BIAS[p.biasMode], transposeOut: true,
   };
 }
 
@@ -162,12 +169,12 @@ function panel(p: TexturePlan, k0: number, kLen: number): void {
     strideA: 0,
     strideB: 0,
     strideO: 0,
-    biasMode: last ? p.biasMode : 0,
+    biasMode: last ? p.biasMode : BIAS_MODES.none,
     kSplit: 0,
     vecOut: vecOut ? 1 : 0,
   });
   rt.dispatch(
-    { files: ['gemm_common', 'gemm_texture'], entry: 'main', overrides: { TRANSPOSE_OUT: p.transposeOut ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY }, params: GEMM_PARAMS },
+    { files: ['gemm_common', 'gemm_texture'], entry: 'main', overrides: { TRANSPOSE_OUT: p.transposeOut ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY }, params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
     {
       uniforms: u,
       buffers: [{ view: texA.createView() }, { view: texB.createView() }, p.biasBuffer, p.out.buffer],

@@ -1,7 +1,7 @@
 import { runtime } from '../../device/current.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { uniformLayout } from '../wgsl-struct.js';
-import { GEMM_PARAMS } from './gemm-params.js';
+import { BIAS_MODES, GEMM_BIAS_CODES, GEMM_PARAMS, GEMM_SUM_BIAS_CODES, type BiasMode } from './gemm-params.js';
 import type { Binding } from '../runtime.js';
 import {
   chooseTile, extent, fitsExactly, planGemm, OFFSET_ALIGN, SPLIT_GRAIN, TILE_M, TILE_N,
@@ -100,7 +100,7 @@ export function describeGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): s
   const { M, N, K, transA, transB } = problem;
   if (plan.texture) {
     const out = Tensor.empty([M, N]);
-    const tp = planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode: 0, biasBuffer: a.buffer, relu: false }, limits.bindingLimit);
+    const tp = planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode: BIAS_MODES.none, biasBuffer: a.buffer, relu: false }, limits.bindingLimit);
     out.dispose();
     if (tp) return `gemm_texture${tp.transposeOut ? ' (transposed)' : ''}`;
   }
@@ -113,7 +113,7 @@ export function describeGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): s
 
 function runPlan(a: Tensor, b: Tensor, out: Tensor, problem: GemmProblem, plan: GemmPlan, options: GemmOptions, limits: GemmLimits): void {
   const { M, N, K, transA, transB } = problem;
-  const biasMode = options.bias ? (options.biasAxis === 'row' ? 2 : 1) : 0;
+  const biasMode = options.bias ? (options.biasAxis === 'row' ? BIAS_MODES.perRow : BIAS_MODES.perColumn) : BIAS_MODES.none;
   // Without a bias, binding 3 gets the head of a (read-only, like the bias): the kernel never reads it.
   const biasBuffer: Binding = options.bias?.buffer ?? { buffer: a.buffer, offset: 0, size: 16 };
   if (plan.texture) {
@@ -149,7 +149,7 @@ interface Ctx {
   opA: Operand;
   opB: Operand;
   opO: Operand;
-  biasMode: number;
+  biasMode: BiasMode;
   biasBuffer: Binding;
   relu: boolean;
   /** k per split of a split-K product (the batch dimension then runs over splits), else 0. */
@@ -170,7 +170,7 @@ function splitK(c: Ctx, out: Tensor, M: number, N: number): void {
     opA: { ...c.opA, stride: c.transA ? kc * c.opA.ld : kc },
     opB: { ...c.opB, stride: c.transB ? kc : kc * c.opB.ld },
     opO: { ...c.opO, buffer: part.buffer, stride: M * N },
-    biasMode: 0,
+    biasMode: BIAS_MODES.none,
     relu: false,
     kSplit: kc,
   };
@@ -178,7 +178,7 @@ function splitK(c: Ctx, out: Tensor, M: number, N: number): void {
   dispatchPanel(split, { b: [0, s], m: [0, M], n: [0, N], k: [0, kc] });
   const u = GEMM_SUM_PARAMS.pack({ n: M * N, splits: s, N, M, biasMode: c.biasMode, relu: c.relu ? 1 : 0 });
   runtime().dispatch(
-    { files: ['grid', 'gemm_sum'], entry: 'main', overrides: { WG: ELEMENT_WORKGROUP }, params: GEMM_SUM_PARAMS },
+    { files: ['grid', 'gemm_sum'], entry: 'main', overrides: { WG: ELEMENT_WORKGROUP }, params: GEMM_SUM_PARAMS, constants: GEMM_SUM_BIAS_CODES },
     { uniforms: u, buffers: [part.buffer, c.biasBuffer, out.buffer], workgroups: Math.ceil((M * N) / ELEMENT_WORKGROUP) },
   );
   part.dispose();
@@ -207,11 +207,11 @@ function dispatchPanel(c: Ctx, r: Range): void {
     offA: bA.offset,
     offB: bB.offset,
     offO: bO.offset,
-    offBias: c.biasMode === 2 ? r.m[0] : r.n[0],
+    offBias: c.biasMode === BIAS_MODES.perRow ? r.m[0] : r.n[0],
     strideA: c.opA.stride,
     strideB: c.opB.stride,
     strideO: c.opO.stride,
-    biasMode: last ? c.biasMode : 0,
+    biasMode: last ? c.biasMode : BIAS_MODES.none,
     kSplit: c.kSplit,
     vecOut: vecOut ? 1 : 0,
   });
@@ -225,6 +225,7 @@ function dispatchPanel(c: Ctx, r: Range): void {
         entry: 'main',
         overrides: { ...trans, BM: cfg.bm, BN: cfg.bn, BK: cfg.bk, TM: cfg.tm, TN: cfg.tn, FIT: fit ? 1 : 0 },
         params: GEMM_PARAMS,
+        constants: GEMM_BIAS_CODES,
       },
       {
         uniforms: u,
@@ -236,7 +237,7 @@ function dispatchPanel(c: Ctx, r: Range): void {
   }
   const tile = chooseTile('registers', M, N);
   runtime().dispatch(
-    { files: ['gemm_common', 'gemm_operands', 'gemm'], entry: 'main', overrides: { ...trans, WG_X: tile.wgX, WG_Y: tile.wgY }, params: GEMM_PARAMS },
+    { files: ['gemm_common', 'gemm_operands', 'gemm'], entry: 'main', overrides: { ...trans, WG_X: tile.wgX, WG_Y: tile.wgY }, params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
     {
       uniforms: u,
       buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],
