@@ -5,6 +5,9 @@ import { BIAS_MODES, GEMM_BIAS_CODES, GEMM_PARAMS, type BiasMode } from './gemm-
 import type { Binding } from '../runtime.js';
 import { chooseTile, TEXTURE_TILE_M, TEXTURE_TILE_N } from './gemm-plan.js';
 
+/** gemm_pack.wgsl's workgroup: texels along a row, rows. */
+const PACK_WG_X = 64;
+const PACK_WG_Y = 4;
 export const GEMM_PACK_PARAMS = uniformLayout('gemm_pack', { R: 'u32', C: 'u32', ld: 'u32', off: 'u32', transposed: 'u32', width: 'u32', height: 'u32', _p: 'u32' });
 
 /** A 2-D product for gemm_texture.wgsl: out [M, N] = op(a) · op(b) (+ bias) (relu). */
@@ -195,8 +198,8 @@ function ready(k: Packing): GPUTexture {
   }
   const u = GEMM_PACK_PARAMS.pack({ R: k.R, C: k.C, ld: k.ld, off: k.off, transposed: k.transposed ? 1 : 0, width: k.width, height: k.height });
   rt.dispatch(
-    { files: ['gemm_pack'], entry: 'main', params: GEMM_PACK_PARAMS },
-    { uniforms: u, buffers: [k.x.buffer, { view: texture.createView() }], workgroups: [Math.ceil(k.width / 64), Math.ceil(k.height / 4), 1] },
+    { files: ['gemm_pack'], entry: 'main', overrides: { WG_X: PACK_WG_X, WG_Y: PACK_WG_Y }, params: GEMM_PACK_PARAMS },
+    { uniforms: u, buffers: [k.x.buffer, { view: texture.createView() }], workgroups: [Math.ceil(k.width / PACK_WG_X), Math.ceil(k.height / PACK_WG_Y), 1] },
   );
   return texture;
 }
