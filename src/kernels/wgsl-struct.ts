@@ -164,6 +164,9 @@ export function checkUniformLayout(file: string, struct: string, wgsl: readonly 
   for (const f of wgsl) {
     if (!tsNames.has(f.name)) throw new WebgradError(`webgrad: field '${f.name}' of ${where} is missing from the TypeScript uniform declaration`);
   }
+  if (wgsl.length !== ts.length) {
+    throw new WebgradError(`webgrad: ${where} has ${wgsl.length} fields where the TypeScript uniform declaration has ${ts.length} (a name given twice)`);
+  }
   for (let i = 0; i < wgsl.length; i++) {
     if (wgsl[i].name !== ts[i].name) {
       const j = ts.findIndex((f) => f.name === wgsl[i].name);
