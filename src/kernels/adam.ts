@@ -1,6 +1,6 @@
 import { runtime } from '../device/current.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../runtime/uniforms.js';
+import { uniformLayout } from '../runtime/wgsl-struct.js';
 
 export interface AdamHyper {
   lr: number;
@@ -22,6 +22,13 @@ export interface AdamBuffers {
 const LANES = 256;
 const PER_LANE = 4;
 
+export const ADAM_PARAMS = uniformLayout('adam', {
+  n: 'u32', first: 'u32', _p0: 'u32', _p1: 'u32',
+  beta1: 'f32', beta2: 'f32', eps: 'f32', weightDecay: 'f32',
+  stepSize: 'f32', sqrtBc2: 'f32', oneMinusBeta1: 'f32', oneMinusBeta2: 'f32',
+  decay: 'f32', _p2: 'f32', _p3: 'f32', _p4: 'f32',
+});
+
 /**
  * One Adam/AdamW step of `param` in place from `grad`, updating its moment buffers; `step` counts
  * this parameter's steps including this one (t in the bias corrections). `first` says the buffers
@@ -35,21 +42,28 @@ export function adamKernel(param: Tensor, grad: Tensor, state: AdamBuffers, hype
   if (state.maxExpAvgSq) buffers.push(state.maxExpAvgSq.buffer);
   runtime().dispatchRanges(
     {
-      files: ['adam'],
+      files: ['grid', 'adam'],
       entry: state.maxExpAvgSq ? 'stepAmsgrad' : 'step',
-      overrides: { DECOUPLED: hyper.decoupled ? 1 : 0 },
+      overrides: { DECOUPLED: hyper.decoupled ? 1 : 0, WG: LANES },
       label: hyper.decoupled ? 'adamw' : 'adam',
+      params: ADAM_PARAMS,
     },
     buffers,
     param.size,
     (_, count) =>
-      bytesOf(
-        new Uniforms()
-          .u32(count, first ? 1 : 0, 0, 0)
-          .f32(hyper.beta1, hyper.beta2, hyper.eps, hyper.weightDecay)
-          .f32(stepSize, sqrtBc2, 1 - hyper.beta1, 1 - hyper.beta2)
-          .f32(1 - hyper.lr * hyper.weightDecay, 0, 0, 0),
-      ),
+      ADAM_PARAMS.pack({
+        n: count,
+        first: first ? 1 : 0,
+        beta1: hyper.beta1,
+        beta2: hyper.beta2,
+        eps: hyper.eps,
+        weightDecay: hyper.weightDecay,
+        stepSize,
+        sqrtBc2,
+        oneMinusBeta1: 1 - hyper.beta1,
+        oneMinusBeta2: 1 - hyper.beta2,
+        decay: 1 - hyper.lr * hyper.weightDecay,
+      }),
     LANES * PER_LANE,
   );
 }

@@ -1,6 +1,6 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../runtime/uniforms.js';
+import { uniformLayout } from '../runtime/wgsl-struct.js';
 
 /** x viewed as [n, c, s]; the running statistics' momentum and eps. */
 export interface BatchNormDims {
@@ -11,12 +11,19 @@ export interface BatchNormDims {
   eps: number;
 }
 
+export const BATCHNORM_PARAMS = uniformLayout('batchnorm', {
+  n: 'u32', c: 'u32', s: 'u32', update: 'u32',
+  momentum: 'f32', eps: 'f32', invM: 'f32', unbias: 'f32',
+});
+
 function params(d: BatchNormDims, update: boolean): Uint8Array {
   const m = d.n * d.s;
-  return bytesOf(new Uniforms().u32(d.n, d.c, d.s, update ? 1 : 0).f32(d.momentum, d.eps, m > 0 ? 1 / m : 0, m > 1 ? m / (m - 1) : 1));
+  return BATCHNORM_PARAMS.pack({ ...d, update: update ? 1 : 0, invM: m > 0 ? 1 / m : 0, unbias: m > 1 ? m / (m - 1) : 1 });
 }
 
-const perElement = (d: BatchNormDims): number => Math.ceil((d.n * d.c * d.s) / 256);
+/** Invocations per workgroup of the per-element entry points (normalize, backwardInput). */
+const ELEMENT_WORKGROUP = 256;
+const perElement = (d: BatchNormDims): number => Math.ceil((d.n * d.c * d.s) / ELEMENT_WORKGROUP);
 
 /** Per-channel mean and biased variance of the batch; blends them into the running statistics when given. */
 export function batchStatsKernel(
@@ -29,7 +36,7 @@ export function batchStatsKernel(
   const runVar = running?.var ?? Tensor.empty([d.c]);
   const counter = running?.batchesTracked ?? Tensor.empty([1], 'int32');
   runtime().dispatch(
-    { files: ['batchnorm'], entry: 'stats', overrides: { TRAINING: 1 } },
+    { files: ['grid', 'batchnorm'], entry: 'stats', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
     { uniforms: params(d, running !== null), buffers: [x.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer], workgroups: d.c },
   );
   if (!running) {
@@ -44,7 +51,7 @@ export function batchNormalizeKernel(x: Tensor, mean: Tensor, variance: Tensor, 
   const y = Tensor.empty(x.shape);
   if (y.size === 0) return y;
   runtime().dispatch(
-    { files: ['batchnorm'], entry: 'normalize', overrides: { TRAINING: 1 } },
+    { files: ['grid', 'batchnorm'], entry: 'normalize', overrides: { TRAINING: 1, WG: ELEMENT_WORKGROUP }, params: BATCHNORM_PARAMS },
     { uniforms: params(d, false), buffers: [x.buffer, mean.buffer, variance.buffer, weight.buffer, bias.buffer, y.buffer], workgroups: perElement(d) },
   );
   return y;
@@ -55,7 +62,7 @@ export function batchNormSumsKernel(x: Tensor, mean: Tensor, variance: Tensor, g
   const sumG = Tensor.empty([d.c]);
   const sumGX = Tensor.empty([d.c]);
   runtime().dispatch(
-    { files: ['batchnorm'], entry: 'backwardSums', overrides: { TRAINING: 1 } },
+    { files: ['grid', 'batchnorm'], entry: 'backwardSums', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
     { uniforms: params(d, false), buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, sumG.buffer, sumGX.buffer], workgroups: d.c },
   );
   return { sumG, sumGX };
@@ -67,7 +74,7 @@ export function batchNormInputGradKernel(
   const dx = Tensor.empty(x.shape);
   if (dx.size === 0) return dx;
   runtime().dispatch(
-    { files: ['batchnorm'], entry: 'backwardInput', overrides: { TRAINING: training ? 1 : 0 } },
+    { files: ['grid', 'batchnorm'], entry: 'backwardInput', overrides: { TRAINING: training ? 1 : 0, WG: ELEMENT_WORKGROUP }, params: BATCHNORM_PARAMS },
     {
       uniforms: params(d, false),
       buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, weight.buffer, sums.sumG.buffer, sums.sumGX.buffer, dx.buffer],

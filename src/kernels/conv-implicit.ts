@@ -3,12 +3,23 @@ import { Tensor } from '../tensor/tensor.js';
 import type { ConvGeometry } from './conv.js';
 import { foldWorkgroups } from '../runtime/grid.js';
 import { reduceKernel } from './reduce.js';
-import { Uniforms, bytesOf } from '../runtime/uniforms.js';
+import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';
 
-/** conv_implicit.wgsl's products (its MODE). */
-const FORWARD = 0;
-const INPUT_GRAD = 1;
-const WEIGHT_GRAD = 2;
+/** conv_implicit.wgsl's products (its MODE), named there MODE_FORWARD, MODE_INPUT_GRAD, MODE_WEIGHT_GRAD. */
+const CONV_MODES = { forward: 0, inputGrad: 1, weightGrad: 2 } as const;
+const { forward: FORWARD, inputGrad: INPUT_GRAD, weightGrad: WEIGHT_GRAD } = CONV_MODES;
+export const MODE_CODES = constantNames('conv_implicit', 'MODE_', CONV_MODES);
+
+export const CONV_IMPLICIT_PARAMS = uniformLayout('conv_implicit', {
+  n: 'u32', c: 'u32', h: 'u32', w: 'u32',
+  cout: 'u32', kh: 'u32', kw: 'u32', oh: 'u32',
+  ow: 'u32', sh: 'u32', sw: 'u32', ph: 'u32',
+  pw: 'u32', M: 'u32', N: 'u32', K: 'u32',
+  kSplit: 'u32', mTiles: 'u32', tiles: 'u32', _p0: 'u32',
+});
+/** Invocations per workgroup of the sum of the weight gradient's parts. */
+const SUM_WORKGROUP = 64;
+export const CONV_IMPLICIT_SUM_PARAMS = uniformLayout('conv_implicit_sum', { count: 'u32', parts: 'u32', _p0: 'u32', _p1: 'u32' });
 /** The output tile of one workgroup, and the depth of one k-slice. */
 const TILE = 64;
 const SLICE = 16;
@@ -53,18 +64,20 @@ function dispatch(prod: Product, g: ConvGeometry, a: Tensor, b: Tensor, dst: Ten
   const mTiles = Math.ceil(prod.M / TILE);
   const tiles = mTiles * Math.ceil(prod.N / (TILE * prod.groups));
   const kSplit = Math.ceil(prod.K / prod.splits / SLICE) * SLICE || SLICE;
-  const u = new Uniforms().u32(g.n, g.c, g.h, g.w, g.cout, g.kh, g.kw, g.oh, g.ow, g.sh, g.sw, g.ph, g.pw, prod.M, prod.N, prod.K, kSplit, mTiles, tiles, 0);
+  const u = CONV_IMPLICIT_PARAMS.pack({ ...g, M: prod.M, N: prod.N, K: prod.K, kSplit, mTiles, tiles });
   const rt = runtime();
   const [x, y] = foldWorkgroups(tiles, rt.gpu.limits.maxComputeWorkgroupsPerDimension);
   rt.dispatch(
     {
-      files: ['conv_implicit'],
+      files: ['grid', 'conv_implicit'],
       entry: 'main',
       overrides: { MODE: prod.mode, BIAS: bias ? 1 : 0, RELU: relu ? 1 : 0, GROUPS: prod.groups },
       label: `convImplicit:${['forward', 'dx', 'dW'][prod.mode]}`,
+      params: CONV_IMPLICIT_PARAMS,
+      constants: MODE_CODES,
     },
     // Binding 4 is only read with a bias; any buffer fills it otherwise.
-    { uniforms: bytesOf(u), buffers: [a.buffer, b.buffer, dst.buffer, (bias ?? a).buffer], workgroups: [x, y, prod.splits] },
+    { uniforms: u, buffers: [a.buffer, b.buffer, dst.buffer, (bias ?? a).buffer], workgroups: [x, y, prod.splits] },
   );
 }
 
@@ -132,10 +145,10 @@ export function conv2dWeightGradKernel(x: Tensor, grad: Tensor, g: ConvGeometry,
   }
   const partial = Tensor.empty([parts, M * N]);
   dispatch({ mode: WEIGHT_GRAD, M, N, K, splits: parts, groups }, g, grad, x, partial, null, false);
-  const u = new Uniforms().u32(M * N, parts, 0, 0);
+  const u = CONV_IMPLICIT_SUM_PARAMS.pack({ count: M * N, parts });
   rt.dispatch(
-    { files: ['conv_implicit_sum'], entry: 'main', label: 'convImplicit:dW sum' },
-    { uniforms: bytesOf(u), buffers: [partial.buffer, gw.buffer], workgroups: Math.ceil((M * N) / 64) },
+    { files: ['grid', 'conv_implicit_sum'], entry: 'main', label: 'convImplicit:dW sum', overrides: { WG: SUM_WORKGROUP }, params: CONV_IMPLICIT_SUM_PARAMS },
+    { uniforms: u, buffers: [partial.buffer, gw.buffer], workgroups: Math.ceil((M * N) / SUM_WORKGROUP) },
   );
   partial.dispose();
   return gw;

@@ -5,7 +5,7 @@ import { binaryKernel, unaryKernel } from './elementwise.js';
 import { gemmKernel } from './gemm/gemm.js';
 import { copyableRowLength } from './gemm/gemm-texture.js';
 import { reduceKernel } from './reduce.js';
-import { Uniforms, bytesOf } from '../runtime/uniforms.js';
+import { uniformLayout } from '../runtime/wgsl-struct.js';
 
 /** conv2d's geometry (checked by the op): x [n, c, h, w], weight [cout, c, kh, kw], out [n, cout, oh, ow]. */
 export interface ConvGeometry {
@@ -27,8 +27,8 @@ export interface ConvGeometry {
 /** im2col and col2im run one invocation per row of OW (or W) elements. */
 const WORKGROUP = 64;
 
-/** fromWide and toWide's grid: x covers L in blocks of 64, y the channel, z the sample. */
-const wideGrid = (g: ConvGeometry, nb: number): [number, number, number] => [Math.ceil((g.oh * g.ow) / 64), g.cout, nb];
+/** fromWide and toWide's grid: x covers L in blocks of WORKGROUP, y the channel, z the sample. */
+const wideGrid = (g: ConvGeometry, nb: number): [number, number, number] => [Math.ceil((g.oh * g.ow) / WORKGROUP), g.cout, nb];
 
 /** The most bytes of one chunk's column matrix: a storage binding, or less where the policy says (convChunkBytes). */
 const chunkLimit = (): number => Math.min(runtime().maxStorageBinding, runtime().policy.convChunkBytes ?? Infinity);
@@ -53,8 +53,16 @@ export function samplesPerChunk(g: ConvGeometry): number {
   return Math.max(1, Math.min(g.n, 65_535, Math.floor(chunkLimit() / perSample)));
 }
 
+export const CONV_PARAMS = uniformLayout('conv', {
+  total: 'u32', c: 'u32', h: 'u32', w: 'u32',
+  oh: 'u32', ow: 'u32', kh: 'u32', kw: 'u32',
+  sh: 'u32', sw: 'u32', ph: 'u32', pw: 'u32',
+  nb: 'u32', n0: 'u32', ld: 'u32', _p1: 'u32',
+});
+
 function params(g: ConvGeometry, total: number, c: number, h: number, w: number, n0: number, nb: number): Uint8Array {
-  return bytesOf(new Uniforms().u32(total, c, h, w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, nb, n0, wideStride(g, nb), 0));
+  const { oh, ow, kh, kw, sh, sw, ph, pw } = g;
+  return CONV_PARAMS.pack({ total, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, nb, n0, ld: wideStride(g, nb) });
 }
 
 /** The wide column matrix [c·kh·kw, wideStride] of samples n0 .. n0+nb of x (zero past nb·oh·ow). */
@@ -65,7 +73,7 @@ export function im2colKernel(x: Tensor, g: ConvGeometry, n0: number, nb: number)
   // GPUs get the coalesced form; CPU adapters the one that divides less.
   const total = runtime().policy.sizing === 'cpu' ? rows : rows * g.ow;
   runtime().dispatch(
-    { files: ['conv'], entry: total === rows ? 'im2col' : 'im2colElements' },
+    { files: ['grid', 'conv'], entry: total === rows ? 'im2col' : 'im2colElements', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
     { uniforms: params(g, total, g.c, g.h, g.w, n0, nb), buffers: [x.buffer, cols.buffer], workgroups: Math.ceil(total / WORKGROUP) },
   );
   return cols;
@@ -76,7 +84,7 @@ function col2imKernel(gcols: Tensor, gx: Tensor, g: ConvGeometry, n0: number, nb
   const total = nb * g.c * g.h;
   if (total === 0 || g.w === 0) return;
   runtime().dispatch(
-    { files: ['conv'], entry: 'col2im' },
+    { files: ['grid', 'conv'], entry: 'col2im', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
     { uniforms: params(g, total, g.c, g.h, g.w, n0, nb), buffers: [gcols.buffer, gx.buffer], workgroups: Math.ceil(total / WORKGROUP) },
   );
 }
@@ -85,7 +93,7 @@ function col2imKernel(gcols: Tensor, gx: Tensor, g: ConvGeometry, n0: number, nb
 function fromWideKernel(wide: Tensor, out: Tensor, g: ConvGeometry, n0: number, nb: number): void {
   if (wide.size === 0) return;
   runtime().dispatch(
-    { files: ['conv'], entry: 'fromWide' },
+    { files: ['grid', 'conv'], entry: 'fromWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
     { uniforms: params(g, 0, g.cout, g.oh, g.ow, n0, nb), buffers: [wide.buffer, out.buffer], workgroups: wideGrid(g, nb) },
   );
 }
@@ -95,7 +103,7 @@ function toWideKernel(grad: Tensor, g: ConvGeometry, n0: number, nb: number): Te
   const wide = Tensor.empty([g.cout, wideStride(g, nb)]);
   if (wide.size === 0) return wide;
   runtime().dispatch(
-    { files: ['conv'], entry: 'toWide' },
+    { files: ['grid', 'conv'], entry: 'toWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
     { uniforms: params(g, 0, g.cout, g.oh, g.ow, n0, nb), buffers: [grad.buffer, wide.buffer], workgroups: wideGrid(g, nb) },
   );
   return wide;

@@ -1,7 +1,8 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastStrides, type Shape } from '../tensor/shape.js';
-import { Uniforms, bytesOf } from '../runtime/uniforms.js';
+import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';
+import { FILL_PARAMS } from '../runtime/runtime.js';
 
 export const UNARY_OPS = { neg: 0, abs: 1, exp: 2, log: 3, sqrt: 4, rsqrt: 5, relu: 6, sigmoid: 7, tanh: 8, sign: 9 } as const;
 export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, ge: 8, eq: 9 } as const;
@@ -10,14 +11,22 @@ export type BinaryOp = keyof typeof BINARY_OPS;
 
 const WORKGROUP = 256;
 
+export const UNARY_PARAMS = uniformLayout('unary', { n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
+const SHAPED = { n: 'u32', rank: 'u32', _p0: 'u32', _p1: 'u32', shape: 'array<vec4<u32>, 2>' } as const;
+export const BINARY_PARAMS = uniformLayout('binary', { ...SHAPED, aStrides: 'array<vec4<u32>, 2>', bStrides: 'array<vec4<u32>, 2>' });
+export const PERMUTE_PARAMS = uniformLayout('permute', { ...SHAPED, strides: 'array<vec4<u32>, 2>' });
+export const RANDOM_PARAMS = uniformLayout('random', { n: 'u32', seedLo: 'u32', seedHi: 'u32', stream: 'u32', a: 'f32', b: 'f32', base: 'u32', _p1: 'u32' });
+export const UNARY_CODES = constantNames('unary', 'OP_', UNARY_OPS);
+export const BINARY_CODES = constantNames('binary', 'OP_', BINARY_OPS);
+
 export function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
   const out = Tensor.empty(x.shape);
   if (x.size === 0) return out;
   runtime().dispatchRanges(
-    { files: ['unary'], entry: 'main', overrides: { OP: UNARY_OPS[op] }, label: `unary:${op}` },
+    { files: ['grid', 'unary'], entry: 'main', overrides: { OP: UNARY_OPS[op], WG: WORKGROUP }, label: `unary:${op}`, params: UNARY_PARAMS, constants: UNARY_CODES },
     [x.buffer, out.buffer],
     x.size,
-    (_, count) => bytesOf(new Uniforms().u32(count)),
+    (_, count) => UNARY_PARAMS.pack({ n: count }),
     WORKGROUP,
   );
   return out;
@@ -30,22 +39,24 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
   const same = a.size === out.size && b.size === out.size;
   if (same) {
     runtime().dispatchRanges(
-      { files: ['binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 1 }, label: `binary:${op}` },
+      { files: ['grid', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 1, WG: WORKGROUP }, label: `binary:${op}`, params: BINARY_PARAMS, constants: BINARY_CODES },
       [a.buffer, b.buffer, out.buffer],
       out.size,
-      (_, count) => bytesOf(new Uniforms().u32(count, shape.length, 0, 0).u32Array([], 2).u32Array([], 2).u32Array([], 2)),
+      (_, count) => BINARY_PARAMS.pack({ n: count, rank: shape.length, shape: [], aStrides: [], bStrides: [] }),
       WORKGROUP,
     );
     return out;
   }
-  const u = new Uniforms()
-    .u32(out.size, shape.length, 0, 0)
-    .u32Array(shape, 2)
-    .u32Array(broadcastStrides(a.shape, shape), 2)
-    .u32Array(broadcastStrides(b.shape, shape), 2);
+  const u = BINARY_PARAMS.pack({
+    n: out.size,
+    rank: shape.length,
+    shape,
+    aStrides: broadcastStrides(a.shape, shape),
+    bStrides: broadcastStrides(b.shape, shape),
+  });
   runtime().dispatch(
-    { files: ['binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0 }, label: `binary:${op} broadcast` },
-    { uniforms: bytesOf(u), buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
+    { files: ['grid', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0, WG: WORKGROUP }, label: `binary:${op} broadcast`, params: BINARY_PARAMS, constants: BINARY_CODES },
+    { uniforms: u, buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
 }
@@ -54,10 +65,10 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
 export function permuteKernel(x: Tensor, shape: Shape, strides: readonly number[]): Tensor {
   const out = Tensor.empty(shape, x.dtype);
   if (out.size === 0) return out;
-  const u = new Uniforms().u32(out.size, shape.length, 0, 0).u32Array(shape, 2).u32Array(strides, 2);
+  const u = PERMUTE_PARAMS.pack({ n: out.size, rank: shape.length, shape, strides });
   runtime().dispatch(
-    { files: ['permute'], entry: 'main' },
-    { uniforms: bytesOf(u), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
+    { files: ['grid', 'permute'], entry: 'main', overrides: { WG: WORKGROUP }, params: PERMUTE_PARAMS },
+    { uniforms: u, buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
 }
@@ -66,10 +77,10 @@ export function fillKernel(shape: Shape, start: number, step: number): Tensor {
   const out = Tensor.empty(shape);
   if (out.size === 0) return out;
   runtime().dispatchRanges(
-    { files: ['fill'], entry: 'fill' },
+    { files: ['grid', 'fill'], entry: 'fill', overrides: { WG: WORKGROUP }, params: FILL_PARAMS },
     [out.buffer],
     out.size,
-    (first, count) => bytesOf(new Uniforms().u32(count).f32(start + step * first, step)),
+    (first, count) => FILL_PARAMS.pack({ n: count, start: start + step * first, step }),
     WORKGROUP,
   );
   return out;
@@ -82,11 +93,11 @@ export function randomKernel(dist: 'uniform' | 'normal', shape: Shape, seed: num
   const lo = seed >>> 0;
   const hi = Math.floor(seed / 2 ** 32) >>> 0;
   runtime().dispatchRanges(
-    { files: ['philox', 'random'], entry: dist === 'uniform' ? 'sampleUniform' : 'sampleNormal' },
+    { files: ['grid', 'philox', 'random'], entry: dist === 'uniform' ? 'sampleUniform' : 'sampleNormal', overrides: { WG: WORKGROUP }, params: RANDOM_PARAMS },
     [out.buffer],
     out.size,
     // Element i of the tensor always uses counter i, however the work is split.
-    (first, count) => bytesOf(new Uniforms().u32(count, lo, hi, stream).f32(a, b).u32(first)),
+    (first, count) => RANDOM_PARAMS.pack({ n: count, seedLo: lo, seedHi: hi, stream, a, b, base: first }),
     WORKGROUP,
   );
   return out;

@@ -1,8 +1,16 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../runtime/uniforms.js';
+import { uniformLayout } from '../runtime/wgsl-struct.js';
 
 const WORKGROUP = 256;
+
+export const IMAGE_PARAMS = uniformLayout('image', {
+  invocations: 'u32', n: 'u32', inSize: 'u32', cropSize: 'u32',
+  outSize: 'u32', padding: 'u32', _p0: 'u32', _p1: 'u32',
+  scale: 'f32', _p2: 'f32', _p3: 'f32', _p4: 'f32',
+  mean: 'vec4<f32>',
+  invStd: 'vec4<f32>',
+});
 
 export interface ImageKernelArgs {
   n: number;
@@ -23,14 +31,20 @@ export function prepareImagesKernel(pixels: Tensor, perImage: Tensor, a: ImageKe
   if (out.size === 0) return out;
   // One invocation per 4 outputs of a row (XS in image.wgsl).
   const invocations = a.n * 3 * a.outSize * Math.ceil(a.outSize / 4);
-  const u = new Uniforms()
-    .u32(invocations, a.n, a.inSize, a.cropSize, a.outSize, a.padding, 0, 0)
-    .f32(a.cropSize / a.outSize, 0, 0, 0)
-    .f32(a.mean[0], a.mean[1], a.mean[2], 0)
-    .f32(1 / a.std[0], 1 / a.std[1], 1 / a.std[2], 1);
+  const u = IMAGE_PARAMS.pack({
+    invocations,
+    n: a.n,
+    inSize: a.inSize,
+    cropSize: a.cropSize,
+    outSize: a.outSize,
+    padding: a.padding,
+    scale: a.cropSize / a.outSize,
+    mean: [a.mean[0], a.mean[1], a.mean[2], 0],
+    invStd: [1 / a.std[0], 1 / a.std[1], 1 / a.std[2], 1],
+  });
   runtime().dispatch(
-    { files: ['image'], entry: 'main' },
-    { uniforms: bytesOf(u), buffers: [pixels.buffer, perImage.buffer, out.buffer], workgroups: Math.ceil(invocations / WORKGROUP) },
+    { files: ['grid', 'image'], entry: 'main', overrides: { WG: WORKGROUP }, params: IMAGE_PARAMS },
+    { uniforms: u, buffers: [pixels.buffer, perImage.buffer, out.buffer], workgroups: Math.ceil(invocations / WORKGROUP) },
   );
   return out;
 }

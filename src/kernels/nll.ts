@@ -1,14 +1,18 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../runtime/uniforms.js';
+import { uniformLayout } from '../runtime/wgsl-struct.js';
 
-const params = (n: number, c: number): Uint8Array => bytesOf(new Uniforms().u32(n, c, 0, 0).f32(n > 0 ? 1 / n : 0));
+/** Invocations per workgroup of the backward, one per element. */
+const WORKGROUP = 256;
+
+export const NLL_PARAMS = uniformLayout('nll', { n: 'u32', c: 'u32', _p0: 'u32', _p1: 'u32', invN: 'f32', _p2: 'u32', _p3: 'u32', _p4: 'u32' });
+const params = (n: number, c: number): Uint8Array => NLL_PARAMS.pack({ n, c, invN: n > 0 ? 1 / n : 0 });
 
 /** −mean over rows of logProbs[n, label_n]: a scalar (NaN where a label is out of range). */
 export function nllKernel(logProbs: Tensor, labels: Tensor, n: number, c: number): Tensor {
   const loss = Tensor.empty([]);
   runtime().dispatch(
-    { files: ['nll'], entry: 'forward' },
+    { files: ['grid', 'nll'], entry: 'forward', params: NLL_PARAMS },
     { uniforms: params(n, c), buffers: [labels.buffer, logProbs.buffer, loss.buffer], workgroups: 1 },
   );
   return loss;
@@ -19,8 +23,8 @@ export function nllBackwardKernel(labels: Tensor, g: Tensor, n: number, c: numbe
   const dx = Tensor.empty([n, c]);
   if (dx.size === 0) return dx;
   runtime().dispatch(
-    { files: ['nll'], entry: 'backward' },
-    { uniforms: params(n, c), buffers: [labels.buffer, g.buffer, dx.buffer], workgroups: Math.ceil(dx.size / 256) },
+    { files: ['grid', 'nll'], entry: 'backward', overrides: { WG: WORKGROUP }, params: NLL_PARAMS },
+    { uniforms: params(n, c), buffers: [labels.buffer, g.buffer, dx.buffer], workgroups: Math.ceil(dx.size / WORKGROUP) },
   );
   return dx;
 }

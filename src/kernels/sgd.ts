@@ -1,6 +1,6 @@
 import { runtime } from '../device/current.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../runtime/uniforms.js';
+import { uniformLayout } from '../runtime/wgsl-struct.js';
 
 export interface SgdHyper {
   lr: number;
@@ -13,6 +13,11 @@ export interface SgdHyper {
 const LANES = 256;
 const PER_LANE = 4;
 
+export const SGD_PARAMS = uniformLayout('sgd', {
+  n: 'u32', first: 'u32', nesterov: 'u32', _p0: 'u32',
+  lr: 'f32', momentum: 'f32', dampening: 'f32', weightDecay: 'f32',
+});
+
 /**
  * Updates `param` (and `momentumBuffer`, when given) in place from `grad`, all of one size.
  * `first` says the momentum buffer holds nothing yet and is to be set to the step's direction.
@@ -21,11 +26,19 @@ export function sgdKernel(param: Tensor, grad: Tensor, momentumBuffer: Tensor | 
   if (param.size === 0) return;
   const buffers = momentumBuffer ? [param.buffer, grad.buffer, momentumBuffer.buffer] : [param.buffer, grad.buffer];
   runtime().dispatchRanges(
-    { files: ['sgd'], entry: momentumBuffer ? 'withMomentum' : 'plain' },
+    { files: ['grid', 'sgd'], entry: momentumBuffer ? 'withMomentum' : 'plain', overrides: { WG: LANES }, params: SGD_PARAMS },
     buffers,
     param.size,
     (_, count) =>
-      bytesOf(new Uniforms().u32(count, first ? 1 : 0, hyper.nesterov ? 1 : 0, 0).f32(hyper.lr, hyper.momentum, hyper.dampening, hyper.weightDecay)),
+      SGD_PARAMS.pack({
+        n: count,
+        first: first ? 1 : 0,
+        nesterov: hyper.nesterov ? 1 : 0,
+        lr: hyper.lr,
+        momentum: hyper.momentum,
+        dampening: hyper.dampening,
+        weightDecay: hyper.weightDecay,
+      }),
     LANES * PER_LANE,
   );
 }

@@ -1,15 +1,16 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../runtime/uniforms.js';
+import { uniformLayout } from '../runtime/wgsl-struct.js';
 
-const params = (outer: number, r: number, inner: number): Uint8Array => bytesOf(new Uniforms().u32(outer, r, inner, 0));
+export const SOFTMAX_PARAMS = uniformLayout('softmax', { outer: 'u32', r: 'u32', inner: 'u32', _p0: 'u32' });
+const params = (outer: number, r: number, inner: number): Uint8Array => SOFTMAX_PARAMS.pack({ outer, r, inner });
 
 /** Softmax (or log-softmax when `log`) of x viewed as [outer, r, inner], along r. */
 export function softmaxKernel(x: Tensor, outer: number, r: number, inner: number, log: boolean): Tensor {
   const y = Tensor.empty(x.shape);
   if (y.size === 0) return y;
   runtime().dispatch(
-    { files: ['softmax'], entry: 'forward', overrides: { LOG: log ? 1 : 0 }, label: log ? 'logSoftmax' : 'softmax' },
+    { files: ['grid', 'softmax'], entry: 'forward', overrides: { LOG: log ? 1 : 0 }, label: log ? 'logSoftmax' : 'softmax', params: SOFTMAX_PARAMS },
     { uniforms: params(outer, r, inner), buffers: [x.buffer, y.buffer], workgroups: outer * inner },
   );
   return y;
@@ -20,7 +21,7 @@ export function softmaxBackwardKernel(y: Tensor, g: Tensor, outer: number, r: nu
   const dx = Tensor.empty(y.shape);
   if (dx.size === 0) return dx;
   runtime().dispatch(
-    { files: ['softmax'], entry: 'backward', overrides: { LOG: log ? 1 : 0 }, label: log ? 'logSoftmax backward' : 'softmax backward' },
+    { files: ['grid', 'softmax'], entry: 'backward', overrides: { LOG: log ? 1 : 0 }, label: log ? 'logSoftmax backward' : 'softmax backward', params: SOFTMAX_PARAMS },
     { uniforms: params(outer, r, inner), buffers: [y.buffer, g.buffer, dx.buffer], workgroups: outer * inner },
   );
   return dx;

@@ -1,7 +1,7 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
-import { Uniforms, bytesOf } from '../runtime/uniforms.js';
+import { uniformLayout } from '../runtime/wgsl-struct.js';
 
 /** A strided view of a buffer: element c of `shape` lies at offset + Σ c_d · strides_d (strides may be negative). */
 export interface View {
@@ -10,10 +10,17 @@ export interface View {
   strides: readonly number[];
 }
 
+/** Invocations per workgroup, one per element. */
+const WORKGROUP = 256;
+
+export const STRIDED_PARAMS = uniformLayout('strided', {
+  n: 'u32', rank: 'u32', offset: 'u32', _p0: 'u32',
+  shape: 'array<vec4<u32>, 2>',
+  strides: 'array<vec4<i32>, 2>',
+});
+
 function params(v: View, n: number): Uint8Array {
-  const u = new Uniforms().u32(n, v.shape.length, v.offset, 0).u32Array(v.shape, 2);
-  for (let i = 0; i < 8; i++) u.i32(v.strides[i] ?? 0);
-  return bytesOf(u);
+  return STRIDED_PARAMS.pack({ n, rank: v.shape.length, offset: v.offset, shape: v.shape, strides: v.strides });
 }
 
 /** A dense copy of the view `v` of x. */
@@ -21,8 +28,8 @@ export function gatherKernel(x: Tensor, v: View): Tensor {
   const out = Tensor.empty(v.shape, x.dtype);
   if (out.size === 0) return out;
   runtime().dispatch(
-    { files: ['strided'], entry: 'gather' },
-    { uniforms: params(v, out.size), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / 256) },
+    { files: ['grid', 'strided'], entry: 'gather', overrides: { WG: WORKGROUP }, params: STRIDED_PARAMS },
+    { uniforms: params(v, out.size), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
 }
@@ -31,7 +38,7 @@ export function gatherKernel(x: Tensor, v: View): Tensor {
 export function scatterKernel(x: Tensor, into: Tensor, v: View): void {
   if (x.size === 0) return;
   runtime().dispatch(
-    { files: ['strided'], entry: 'scatter' },
-    { uniforms: params(v, x.size), buffers: [x.buffer, into.buffer], workgroups: Math.ceil(x.size / 256) },
+    { files: ['grid', 'strided'], entry: 'scatter', overrides: { WG: WORKGROUP }, params: STRIDED_PARAMS },
+    { uniforms: params(v, x.size), buffers: [x.buffer, into.buffer], workgroups: Math.ceil(x.size / WORKGROUP) },
   );
 }

@@ -41,7 +41,8 @@ const COPY_SRC = 0x0004;
 export function kernelLabel(spec: KernelSpec): string {
   if (spec.label) return spec.label;
   const name = `${spec.files[spec.files.length - 1]}:${spec.entry}`;
-  const overrides = Object.entries(spec.overrides ?? {}).map(([k, v]) => `${k}=${Number(v)}`);
+  // The workgroup size (WG) says nothing about what ran; the other overrides choose the kernel's form.
+  const overrides = Object.entries(spec.overrides ?? {}).filter(([k]) => k !== 'WG').map(([k, v]) => `${k}=${Number(v)}`);
   return [name, ...overrides].join(' ');
 }
 

@@ -9,6 +9,8 @@ import { WebgradError } from '../device/errors.js';
 import { Waiter, type WaitMode } from './waiter.js';
 import { CHECKS_BYTES, DeviceChecks } from './device-checks.js';
 import { applyPolicy, defaultPolicy, type KernelPolicy, type PolicyChanges } from './policy.js';
+import { checkKernelContract } from '../runtime/kernel-contract.js';
+import { uniformLayout, type KernelConstants, type UniformLayout } from '../runtime/wgsl-struct.js';
 
 export type { WaitMode };
 
@@ -19,6 +21,10 @@ export interface KernelSpec {
   overrides?: Readonly<Record<string, number>>;
   /** What the kernel profiler calls it where the rest says too little (an op code's name). */
   label?: string;
+  /** The uniform block by field name, checked against the WGSL struct when the pipeline is created. */
+  params?: UniformLayout;
+  /** Named integer constants (op codes) the WGSL must declare with these values, checked likewise. */
+  constants?: KernelConstants;
 }
 
 /** A storage binding (a whole buffer, or a range of one for panels of operands larger than a binding), or a texture. */
@@ -32,6 +38,9 @@ export interface DispatchArgs {
   /** A total count of workgroups (folded into a 2-D grid when needed) or an explicit grid. */
   workgroups: number | readonly [number, number, number];
 }
+
+/** fill.wgsl's uniforms: element i becomes start + step·i. */
+export const FILL_PARAMS = uniformLayout('fill', { n: 'u32', start: 'f32', step: 'f32', _pad: 'u32' });
 
 const UNIFORM_SLOT = 256;
 /** Free bytes kept of each kind of staging buffer (uploads, readbacks). */
@@ -138,12 +147,9 @@ export class Runtime {
   acquire(bytes: number): GPUBuffer {
     const buffer = this.bufferPool.acquire(bytes);
     if (this.currentPolicy.poison) {
-      const poison = (_: number, count: number) => {
-        const u = new Float32Array([0, Number.NaN, 0, 0]);
-        new Uint32Array(u.buffer)[0] = count;
-        return u;
-      };
-      this.dispatchRanges({ files: ['fill'], entry: 'fill' }, [buffer], buffer.size / 4, poison, 256);
+      const poison = (_: number, count: number) => FILL_PARAMS.pack({ n: count, start: Number.NaN, step: 0 });
+      const wg = 256;
+      this.dispatchRanges({ files: ['grid', 'fill'], entry: 'fill', overrides: { WG: wg }, params: FILL_PARAMS }, [buffer], buffer.size / 4, poison, wg);
     }
     return buffer;
   }
@@ -158,6 +164,7 @@ export class Runtime {
     let pipeline = this.pipelines.get(key);
     if (pipeline) return pipeline;
     const code = kernelSource(spec.files);
+    checkKernelContract(spec);
     // dawn.node crashed in createComputePipelineAsync and getCompilationInfo: compile synchronously
     // inside an error scope and report failures through the device's error path.
     this.device.pushErrorScope('validation');
@@ -199,6 +206,9 @@ export class Runtime {
     for (const b of args.buffers) if (!('view' in b)) this.touch('buffer' in b ? b.buffer : b);
     const entries: GPUBindGroupEntry[] = [];
     if (args.uniforms) {
+      if (args.uniforms.byteLength !== spec.params?.size) {
+        throw new WebgradError(`webgrad: kernel ${spec.files.join('+')} got a uniform block of ${args.uniforms.byteLength} bytes; its declared layout has ${spec.params?.size ?? 'none'}`);
+      }
       if (this.arenaUsed === UNIFORM_SLOTS) this.flush();
       const bytes = new Uint8Array(args.uniforms.buffer, args.uniforms.byteOffset, args.uniforms.byteLength);
       if (bytes.byteLength > UNIFORM_SLOT) throw new Error(`webgrad: uniform block of ${bytes.byteLength} bytes exceeds ${UNIFORM_SLOT}`);

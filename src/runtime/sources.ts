@@ -4,6 +4,7 @@
  * from the sources, Node reads them once, at `init()`, from `src/kernels/wgsl/NAME.wgsl`.
  */
 export const KERNEL_FILES = [
+  'grid',
   'philox',
   'fill',
   'random',

@@ -1,8 +1,14 @@
 import { runtime } from '../../device/current.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../../runtime/uniforms.js';
 import type { Binding } from '../../runtime/runtime.js';
+import { uniformLayout } from '../../runtime/wgsl-struct.js';
+import { BIAS_MODES, GEMM_BIAS_CODES, GEMM_PARAMS, type BiasMode } from './gemm-params.js';
 import { chooseTile, TEXTURE_TILE_M, TEXTURE_TILE_N } from './gemm-plan.js';
+
+/** gemm_pack.wgsl's workgroup: texels along a row, rows. */
+const PACK_WG_X = 64;
+const PACK_WG_Y = 4;
+export const GEMM_PACK_PARAMS = uniformLayout('gemm_pack', { R: 'u32', C: 'u32', ld: 'u32', off: 'u32', transposed: 'u32', width: 'u32', height: 'u32', _p: 'u32' });
 
 /** A 2-D product for gemm_texture.wgsl: out [M, N] = op(a) · op(b) (+ bias) (relu). */
 export interface TextureProduct {
@@ -15,7 +21,7 @@ export interface TextureProduct {
   N: number;
   K: number;
   /** 0 none, 1 per column, 2 per row (gemm_common.wgsl). */
-  biasMode: number;
+  biasMode: BiasMode;
   biasBuffer: Binding;
   relu: boolean;
 }
@@ -89,10 +95,17 @@ export interface TexturePlan extends TextureProduct {
   transposeOut: boolean;
 }
 
+/** A bias per column of C is one per row of Cᵀ, and the other way round. */
+const TRANSPOSED_BIAS: Record<BiasMode, BiasMode> = {
+  [BIAS_MODES.none]: BIAS_MODES.none,
+  [BIAS_MODES.perColumn]: BIAS_MODES.perRow,
+  [BIAS_MODES.perRow]: BIAS_MODES.perColumn,
+};
+
 function transposed(p: TextureProduct): TexturePlan {
   return {
     ...p, a: p.b, b: p.a, transA: !p.transB, transB: !p.transA, M: p.N, N: p.M,
-    biasMode: p.biasMode === 0 ? 0 : 3 - p.biasMode, transposeOut: true,
+    biasMode: TRANSPOSED_BIAS[p.biasMode], transposeOut: true,
   };
 }
 
@@ -133,16 +146,31 @@ function panel(p: TexturePlan, k0: number, kLen: number): void {
   const tile = chooseTile('texture', p.M, p.N);
   const vecOut = p.N % 4 === 0 && !p.transposeOut;
   const last = k0 + kLen === p.K;
-  const u = new Uniforms()
-    .u32(p.M, p.N, kLen, k0 > 0 ? 1 : 0)
-    .u32(0, 0, p.transposeOut ? p.M : p.N, last && p.relu ? 1 : 0)
-    .u32(0, 0, 0, 0)
-    .u32(0, 0, 0, last ? p.biasMode : 0)
-    .u32(0, vecOut ? 1 : 0, 0, 0);
+  // The operands are textures: their leading dimensions, offsets and strides are unused.
+  const u = GEMM_PARAMS.pack({
+    M: p.M,
+    N: p.N,
+    K: kLen,
+    accumulate: k0 > 0 ? 1 : 0,
+    lda: 0,
+    ldb: 0,
+    ldo: p.transposeOut ? p.M : p.N,
+    relu: last && p.relu ? 1 : 0,
+    offA: 0,
+    offB: 0,
+    offO: 0,
+    offBias: 0,
+    strideA: 0,
+    strideB: 0,
+    strideO: 0,
+    biasMode: last ? p.biasMode : BIAS_MODES.none,
+    kSplit: 0,
+    vecOut: vecOut ? 1 : 0,
+  });
   rt.dispatch(
-    { files: ['gemm_common', 'gemm_texture'], entry: 'main', overrides: { TRANSPOSE_OUT: p.transposeOut ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY } },
+    { files: ['gemm_common', 'gemm_texture'], entry: 'main', overrides: { TRANSPOSE_OUT: p.transposeOut ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY }, params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
     {
-      uniforms: bytesOf(u),
+      uniforms: u,
       buffers: [{ view: texA.createView() }, { view: texB.createView() }, p.biasBuffer, p.out.buffer],
       workgroups: [Math.ceil(p.N / (TEXTURE_TILE_N * tile.wgX)), Math.ceil(p.M / (TEXTURE_TILE_M * tile.wgY)), 1],
     },
@@ -159,10 +187,10 @@ function ready(k: Packing): GPUTexture {
     rt.copyToTexture(k.x.buffer, 4 * k.off, 4 * k.ld, texture);
     return texture;
   }
-  const u = new Uniforms().u32(k.R, k.C, k.ld, k.off).u32(k.transposed ? 1 : 0, k.width, k.height, 0);
+  const u = GEMM_PACK_PARAMS.pack({ R: k.R, C: k.C, ld: k.ld, off: k.off, transposed: k.transposed ? 1 : 0, width: k.width, height: k.height });
   rt.dispatch(
-    { files: ['gemm_pack'], entry: 'main' },
-    { uniforms: bytesOf(u), buffers: [k.x.buffer, { view: texture.createView() }], workgroups: [Math.ceil(k.width / 64), Math.ceil(k.height / 4), 1] },
+    { files: ['gemm_pack'], entry: 'main', overrides: { WG_X: PACK_WG_X, WG_Y: PACK_WG_Y }, params: GEMM_PACK_PARAMS },
+    { uniforms: u, buffers: [k.x.buffer, { view: texture.createView() }], workgroups: [Math.ceil(k.width / PACK_WG_X), Math.ceil(k.height / PACK_WG_Y), 1] },
   );
   return texture;
 }

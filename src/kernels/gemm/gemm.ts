@@ -1,13 +1,19 @@
 import { runtime } from '../../device/current.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { Uniforms, bytesOf } from '../../runtime/uniforms.js';
 import type { Binding } from '../../runtime/runtime.js';
+import { uniformLayout } from '../../runtime/wgsl-struct.js';
+import { BIAS_MODES, GEMM_BIAS_CODES, GEMM_PARAMS, GEMM_SUM_BIAS_CODES, type BiasMode } from './gemm-params.js';
 import {
   chooseTile, extent, fitsExactly, planGemm, OFFSET_ALIGN, SPLIT_GRAIN, TILE_M, TILE_N,
   type GemmLimits, type GemmPlan, type GemmProblem, type OperandLayout, type Range,
 } from './gemm-plan.js';
 import { planTextureGemm, textureGemm } from './gemm-texture.js';
 import { gemmAutotuner } from './gemm-autotune.js';
+
+/** Invocations per workgroup of gemm_sum and gemm_pad, one per element. */
+const ELEMENT_WORKGROUP = 256;
+export const GEMM_SUM_PARAMS = uniformLayout('gemm_sum', { n: 'u32', splits: 'u32', N: 'u32', M: 'u32', biasMode: 'u32', relu: 'u32', _p0: 'u32', _p1: 'u32' });
+export const GEMM_PAD_PARAMS = uniformLayout('gemm_pad', { rows: 'u32', C: 'u32', CP4: 'u32', _p: 'u32' });
 
 export interface GemmOptions {
   /** a is stored [.., K, M] and used as its transpose. */
@@ -82,7 +88,7 @@ export function describeGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): s
   const { M, N, K, transA, transB } = problem;
   if (plan.texture) {
     const out = Tensor.empty([M, N]);
-    const tp = planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode: 0, biasBuffer: a.buffer, relu: false }, limits.bindingLimit);
+    const tp = planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode: BIAS_MODES.none, biasBuffer: a.buffer, relu: false }, limits.bindingLimit);
     out.dispose();
     if (tp) return `gemm_texture${tp.transposeOut ? ' (transposed)' : ''}`;
   }
@@ -95,7 +101,7 @@ export function describeGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): s
 
 function runPlan(a: Tensor, b: Tensor, out: Tensor, problem: GemmProblem, plan: GemmPlan, options: GemmOptions, limits: GemmLimits): void {
   const { M, N, K, transA, transB } = problem;
-  const biasMode = options.bias ? (options.biasAxis === 'row' ? 2 : 1) : 0;
+  const biasMode = options.bias ? (options.biasAxis === 'row' ? BIAS_MODES.perRow : BIAS_MODES.perColumn) : BIAS_MODES.none;
   // Without a bias, binding 3 gets the head of a (read-only, like the bias): the kernel never reads it.
   const biasBuffer: Binding = options.bias?.buffer ?? { buffer: a.buffer, offset: 0, size: 16 };
   if (plan.texture) {
@@ -131,7 +137,7 @@ interface Ctx {
   opA: Operand;
   opB: Operand;
   opO: Operand;
-  biasMode: number;
+  biasMode: BiasMode;
   biasBuffer: Binding;
   relu: boolean;
   /** k per split of a split-K product (the batch dimension then runs over splits), else 0. */
@@ -152,16 +158,16 @@ function splitK(c: Ctx, out: Tensor, M: number, N: number): void {
     opA: { ...c.opA, stride: c.transA ? kc * c.opA.ld : kc },
     opB: { ...c.opB, stride: c.transB ? kc : kc * c.opB.ld },
     opO: { ...c.opO, buffer: part.buffer, stride: M * N },
-    biasMode: 0,
+    biasMode: BIAS_MODES.none,
     relu: false,
     kSplit: kc,
   };
   // Each split's operands are described by its first k range; the strides step to the others.
   dispatchPanel(split, { b: [0, s], m: [0, M], n: [0, N], k: [0, kc] });
-  const u = new Uniforms().u32(M * N, s, N, M, c.biasMode, c.relu ? 1 : 0, 0, 0);
+  const u = GEMM_SUM_PARAMS.pack({ n: M * N, splits: s, N, M, biasMode: c.biasMode, relu: c.relu ? 1 : 0 });
   runtime().dispatch(
-    { files: ['gemm_sum'], entry: 'main' },
-    { uniforms: bytesOf(u), buffers: [part.buffer, c.biasBuffer, out.buffer], workgroups: Math.ceil((M * N) / 256) },
+    { files: ['grid', 'gemm_sum'], entry: 'main', overrides: { WG: ELEMENT_WORKGROUP }, params: GEMM_SUM_PARAMS, constants: GEMM_SUM_BIAS_CODES },
+    { uniforms: u, buffers: [part.buffer, c.biasBuffer, out.buffer], workgroups: Math.ceil((M * N) / ELEMENT_WORKGROUP) },
   );
   part.dispose();
 }
@@ -177,12 +183,26 @@ function dispatchPanel(c: Ctx, r: Range): void {
   const first = r.k[0] === 0 || c.kSplit !== 0;
   const last = r.k[1] === c.K || c.kSplit !== 0;
   const vecOut = c.opO.ld % 4 === 0 && bO.offset % 4 === 0 && c.opO.stride % 4 === 0;
-  const u = new Uniforms()
-    .u32(M, N, c.kSplit ? c.K : K, first ? 0 : 1)
-    .u32(c.opA.ld, c.opB.ld, c.opO.ld, last && c.relu ? 1 : 0)
-    .u32(bA.offset, bB.offset, bO.offset, c.biasMode === 2 ? r.m[0] : r.n[0])
-    .u32(c.opA.stride, c.opB.stride, c.opO.stride, last ? c.biasMode : 0)
-    .u32(c.kSplit, vecOut ? 1 : 0, 0, 0);
+  const u = GEMM_PARAMS.pack({
+    M,
+    N,
+    K: c.kSplit ? c.K : K,
+    accumulate: first ? 0 : 1,
+    lda: c.opA.ld,
+    ldb: c.opB.ld,
+    ldo: c.opO.ld,
+    relu: last && c.relu ? 1 : 0,
+    offA: bA.offset,
+    offB: bB.offset,
+    offO: bO.offset,
+    offBias: c.biasMode === BIAS_MODES.perRow ? r.m[0] : r.n[0],
+    strideA: c.opA.stride,
+    strideB: c.opB.stride,
+    strideO: c.opO.stride,
+    biasMode: last ? c.biasMode : BIAS_MODES.none,
+    kSplit: c.kSplit,
+    vecOut: vecOut ? 1 : 0,
+  });
   const trans = { TRANS_A: c.transA ? 1 : 0, TRANS_B: c.transB ? 1 : 0 };
   const cfg = c.plan.config;
   if (c.plan.kernel === 'workgroup' && cfg) {
@@ -192,9 +212,11 @@ function dispatchPanel(c: Ctx, r: Range): void {
         files: ['gemm_common', 'gemm_operands', 'gemm_workgroup'],
         entry: 'main',
         overrides: { ...trans, BM: cfg.bm, BN: cfg.bn, BK: cfg.bk, TM: cfg.tm, TN: cfg.tn, FIT: fit ? 1 : 0 },
+        params: GEMM_PARAMS,
+        constants: GEMM_BIAS_CODES,
       },
       {
-        uniforms: bytesOf(u),
+        uniforms: u,
         buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],
         workgroups: [Math.ceil(N / cfg.bn), Math.ceil(M / cfg.bm), batches],
       },
@@ -203,9 +225,9 @@ function dispatchPanel(c: Ctx, r: Range): void {
   }
   const tile = chooseTile('registers', M, N);
   runtime().dispatch(
-    { files: ['gemm_common', 'gemm_operands', 'gemm'], entry: 'main', overrides: { ...trans, WG_X: tile.wgX, WG_Y: tile.wgY } },
+    { files: ['gemm_common', 'gemm_operands', 'gemm'], entry: 'main', overrides: { ...trans, WG_X: tile.wgX, WG_Y: tile.wgY }, params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
     {
-      uniforms: bytesOf(u),
+      uniforms: u,
       buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],
       workgroups: [Math.ceil(N / (TILE_N * tile.wgX)), Math.ceil(M / (TILE_M * tile.wgY)), batches],
     },
@@ -235,8 +257,8 @@ function padRows(x: Tensor, rows: number, cols: number): Tensor | null {
     const src = { buffer: x.buffer, offset: r0 * cols * 4, size: Math.min(roundUp(n * cols * 4, 16), x.buffer.size - r0 * cols * 4) };
     const dst = { buffer: out.buffer, offset: r0 * cp * 4, size: n * cp * 4 };
     runtime().dispatch(
-      { files: ['gemm_pad'], entry: 'main' },
-      { uniforms: bytesOf(new Uniforms().u32(n, cols, cp / 4, 0)), buffers: [src, dst], workgroups: Math.ceil((n * cp) / 4 / 256) },
+      { files: ['grid', 'gemm_pad'], entry: 'main', overrides: { WG: ELEMENT_WORKGROUP }, params: GEMM_PAD_PARAMS },
+      { uniforms: GEMM_PAD_PARAMS.pack({ rows: n, C: cols, CP4: cp / 4 }), buffers: [src, dst], workgroups: Math.ceil((n * cp) / 4 / ELEMENT_WORKGROUP) },
     );
   }
   return out;

@@ -19,6 +19,9 @@ struct Params {
   stepSize: f32, sqrtBc2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32,
   decay: f32, _p2: f32, _p3: f32, _p4: f32,
 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read_write> param: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> grad: array<vec4<f32>>;
@@ -27,7 +30,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> maxExpAvgSq: array<vec4<f32>>;
 
 fn lane(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  return (wid.y * nwg.x + wid.x) * 256u + lid;
+  return invocationIndex(wid, nwg, lid, WG);
 }
 
 fn inRange(i: u32) -> vec4<bool> {
@@ -61,7 +64,7 @@ fn update(i: u32, p: vec4<f32>, v: vec4<f32>) {
   param[i] = select(param[i], p - u.stepSize * (expAvg[i] / denom), inRange(i));
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = lane(wid, lid, nwg);
@@ -70,7 +73,7 @@ fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   update(i, p, expAvgSq[i]);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn stepAmsgrad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
                @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = lane(wid, lid, nwg);

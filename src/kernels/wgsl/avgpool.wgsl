@@ -12,6 +12,9 @@ struct Params {
   oh: u32, ow: u32, kh: u32, kw: u32,
   sh: u32, sw: u32, ph: u32, pw: u32,
 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
@@ -31,10 +34,10 @@ fn span(o: i32, size: i32, outSize: i32, k: i32, s: i32, pad: i32) -> vec3<i32> 
 }
 
 fn linearIndex(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  return (wid.y * nwg.x + wid.x) * 256u + lid;
+  return invocationIndex(wid, nwg, lid, WG);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linearIndex(wid, lid, nwg);
@@ -62,7 +65,7 @@ fn candidates(at: i32, size: i32, outSize: i32, k: i32, s: i32, pad: i32) -> vec
   return vec2<i32>(first, min(reach / s + 1, outSize));
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
             @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linearIndex(wid, lid, nwg);

@@ -8,14 +8,17 @@
 //   running ones (constants then).
 override TRAINING: bool;
 struct Params { n: u32, c: u32, s: u32, update: u32, momentum: f32, eps: f32, invM: f32, unbias: f32 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 
-const WG: u32 = 64u;
+const ROW_WG: u32 = 64u;
 var<workgroup> scratch: array<f32, 64>;
 
 fn sumShared(lid: u32) -> f32 {
-  for (var w = WG / 2u; w > 0u; w /= 2u) {
+  for (var w = ROW_WG / 2u; w > 0u; w /= 2u) {
     workgroupBarrier();
     if (lid < w) { scratch[lid] += scratch[lid + w]; }
   }
@@ -31,7 +34,7 @@ fn at(c: u32, j: u32) -> u32 {
 }
 
 fn channel(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return wid.y * nwg.x + wid.x;
+  return workgroupIndex(wid, nwg);
 }
 
 @group(0) @binding(2) var<storage, read_write> meanOut: array<f32>;
@@ -49,11 +52,11 @@ fn stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
   if (c >= p.c) { return; }
   let m = p.n * p.s;
   var acc = 0.0;
-  for (var j = lid; j < m; j += WG) { acc += x[at(c, j)]; }
+  for (var j = lid; j < m; j += ROW_WG) { acc += x[at(c, j)]; }
   scratch[lid] = acc;
   let mean = sumShared(lid) * p.invM;
   acc = 0.0;
-  for (var j = lid; j < m; j += WG) {
+  for (var j = lid; j < m; j += ROW_WG) {
     let d = x[at(c, j)] - mean;
     acc += d * d;
   }
@@ -77,10 +80,10 @@ fn stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;
 
 fn linearIndex(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  return (wid.y * nwg.x + wid.x) * 256u + lid;
+  return invocationIndex(wid, nwg, lid, WG);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn normalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
              @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linearIndex(wid, lid, nwg);
@@ -103,7 +106,7 @@ fn backwardSums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   let invstd = 1.0 / sqrt(variance[c] + p.eps);
   var sg = 0.0;
   var sgx = 0.0;
-  for (var j = lid; j < m; j += WG) {
+  for (var j = lid; j < m; j += ROW_WG) {
     let k = at(c, j);
     sg += g[k];
     sgx += g[k] * (x[k] - mu) * invstd;
@@ -123,7 +126,7 @@ fn backwardSums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
 @group(0) @binding(7) var<storage, read> sumGXIn: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dx: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn backwardInput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
                  @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linearIndex(wid, lid, nwg);

@@ -8,6 +8,9 @@ struct Params {
   aStrides: array<vec4<u32>, 2>,
   bStrides: array<vec4<u32>, 2>,
 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -21,27 +24,39 @@ fn signedPow(x: f32, y: f32) -> f32 {
   return select(m, -m, fract(y * 0.5) != 0.0);
 }
 
+// The op codes, as BINARY_OPS in kernels/elementwise.ts (checked when the pipeline is created).
+const OP_ADD: u32 = 0u;
+const OP_SUB: u32 = 1u;
+const OP_MUL: u32 = 2u;
+const OP_DIV: u32 = 3u;
+const OP_POW: u32 = 4u;
+const OP_MAXIMUM: u32 = 5u;
+const OP_MINIMUM: u32 = 6u;
+const OP_GT: u32 = 7u;
+const OP_GE: u32 = 8u;
+const OP_EQ: u32 = 9u;
+
 fn apply(x: f32, y: f32) -> f32 {
   switch OP {
-    case 0u: { return x + y; }
-    case 1u: { return x - y; }
-    case 2u: { return x * y; }
-    case 3u: { return x / y; }
-    case 4u: { return signedPow(x, y); }
+    case OP_ADD: { return x + y; }
+    case OP_SUB: { return x - y; }
+    case OP_MUL: { return x * y; }
+    case OP_DIV: { return x / y; }
+    case OP_POW: { return signedPow(x, y); }
     // A NaN operand gives NaN, as torch.maximum / torch.minimum (WGSL's max and min may drop it).
-    case 5u: { return select(max(x, y), x + y, isNaN(x) || isNaN(y)); }
-    case 6u: { return select(min(x, y), x + y, isNaN(x) || isNaN(y)); }
-    case 7u: { return select(0.0, 1.0, x > y); }
-    case 8u: { return select(0.0, 1.0, x >= y); }
-    case 9u: { return select(0.0, 1.0, x == y); }
+    case OP_MAXIMUM: { return select(max(x, y), x + y, isNaN(x) || isNaN(y)); }
+    case OP_MINIMUM: { return select(min(x, y), x + y, isNaN(x) || isNaN(y)); }
+    case OP_GT: { return select(0.0, 1.0, x > y); }
+    case OP_GE: { return select(0.0, 1.0, x >= y); }
+    case OP_EQ: { return select(0.0, 1.0, x == y); }
     default: { return x; }
   }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (i >= p.n) { return; }
   if (SAME_SHAPE) {
     out[i] = apply(a[i], b[i]);

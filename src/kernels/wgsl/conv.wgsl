@@ -10,6 +10,9 @@ struct Params {
   sh: u32, sw: u32, ph: u32, pw: u32,
   nb: u32, n0: u32, ld: u32, _p1: u32,
 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -43,10 +46,10 @@ fn zeroTail(tail: u32) {
 
 // One invocation writes one row segment of OW columns: the index arithmetic (integer divisions
 // are scalarised per lane on a CPU adapter) is paid once per OW elements.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn im2col(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  let t = invocationIndex(wid, nwg, lid, WG);
   if (t >= p.total) { return; }
   let s = segment(t);
   zeroTail(s.tail);
@@ -66,10 +69,10 @@ fn im2col(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 // The same matrix for GPUs, one element per invocation: consecutive invocations write consecutive
 // columns (coalesced), where the row form above has each invocation write a segment of its own.
 // total counts elements, the segments' OW columns one after another.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn im2colElements(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
                   @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  let t = invocationIndex(wid, nwg, lid, WG);
   if (t >= p.total) { return; }
   let ox = t % p.ow;
   let s = segment(t / p.ow);
@@ -95,10 +98,10 @@ fn windowRange(y: u32, pad: u32, k: u32, s: u32, n: u32) -> vec2<i32> {
 // col2im as a gather: gx[n0 + n, c, y, x] = Σ over the windows covering (y, x) of their column
 // entry; each input element owns its sum, so no atomics. One invocation writes one input row
 // (n, c, y); writes the chunk's samples only.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn col2im(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  let t = invocationIndex(wid, nwg, lid, WG);
   if (t >= p.total) { return; }
   let L = p.oh * p.ow;
   let y = t % p.h;
@@ -126,7 +129,7 @@ fn col2im(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 @group(0) @binding(1) var<storage, read> wide: array<f32>;
 @group(0) @binding(2) var<storage, read_write> nchw: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn fromWide(@builtin(global_invocation_id) gid: vec3<u32>) {
   let L = p.h * p.w;
   let l = gid.x;
@@ -139,7 +142,7 @@ fn fromWide(@builtin(global_invocation_id) gid: vec3<u32>) {
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn toWide(@builtin(global_invocation_id) gid: vec3<u32>) {
   let L = p.h * p.w;
   let l = gid.x;

@@ -38,6 +38,10 @@ struct Params {
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 
 override MODE: u32;
+// The products MODE selects, as CONV_MODES in kernels/conv-implicit.ts (checked when the pipeline is created).
+const MODE_FORWARD: u32 = 0u;
+const MODE_INPUT_GRAD: u32 = 1u;
+const MODE_WEIGHT_GRAD: u32 = 2u;
 override BIAS: bool = false;
 override RELU: bool = false;
 // Column groups of 64 per workgroup: 1 or 2.
@@ -66,13 +70,13 @@ fn prepare(n0: u32, q: u32) {
     let col = n0 + (j / 4u) * 64u + q * 4u + j % 4u;
     colOk[j] = col < p.N;
     let cc = min(col, p.N - 1u);
-    if (MODE == 0u) {
+    if (MODE == MODE_FORWARD) {
       let l = cc % (p.oh * p.ow);
       let img = cc / (p.oh * p.ow);
       colBase[j] = i32(img * p.c * p.h * p.w);
       colY[j] = i32((l / p.ow) * p.sh) - i32(p.ph);
       colX[j] = i32((l % p.ow) * p.sw) - i32(p.pw);
-    } else if (MODE == 1u) {
+    } else if (MODE == MODE_INPUT_GRAD) {
       let hw = p.h * p.w;
       let img = cc / hw;
       let l = cc % hw;
@@ -92,12 +96,12 @@ fn prepare(n0: u32, q: u32) {
 fn loadA(m0: u32, q: u32, k: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
   if (k >= p.K) { return v; }
-  if (MODE == 0u) {
+  if (MODE == MODE_FORWARD) {
     for (var i = 0u; i < 4u; i++) {
       let m = m0 + q * 4u + i;
       if (m < p.M) { v[i] = srcA[m * p.K + k]; }
     }
-  } else if (MODE == 1u) {
+  } else if (MODE == MODE_INPUT_GRAD) {
     let khw = p.kh * p.kw;
     let co = k / khw;
     let base = co * p.c * khw + k % khw;
@@ -120,7 +124,7 @@ fn loadA(m0: u32, q: u32, k: u32) -> vec4<f32> {
 fn loadB(k: u32, grp: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
   if (k >= p.K) { return v; }
-  if (MODE == 0u) {
+  if (MODE == MODE_FORWARD) {
     let khw = p.kh * p.kw;
     let cOff = i32((k / khw) * p.h * p.w);
     let ky = i32((k % khw) / p.kw);
@@ -129,7 +133,7 @@ fn loadB(k: u32, grp: u32) -> vec4<f32> {
       let j = grp * 4u + i;
       if (colOk[j]) { v[i] = pixel(colBase[j] + cOff, colY[j] + ky, colX[j] + kx); }
     }
-  } else if (MODE == 1u) {
+  } else if (MODE == MODE_INPUT_GRAD) {
     let khw = p.kh * p.kw;
     let co = k / khw;
     let ky = i32((k % khw) / p.kw);
@@ -167,11 +171,11 @@ fn loadB(k: u32, grp: u32) -> vec4<f32> {
 
 // Where C[m, col] goes: dst[offset(col) + m·stride(m)], NCHW for modes 0 and 1.
 fn dstColumn(col: u32, z: u32) -> u32 {
-  if (MODE == 0u) {
+  if (MODE == MODE_FORWARD) {
     let L = p.oh * p.ow;
     return (col / L) * p.cout * L + col % L;
   }
-  if (MODE == 1u) {
+  if (MODE == MODE_INPUT_GRAD) {
     let hw = p.h * p.w;
     return (col / hw) * p.c * hw + col % hw;
   }
@@ -179,15 +183,15 @@ fn dstColumn(col: u32, z: u32) -> u32 {
 }
 
 fn dstRowStride() -> u32 {
-  if (MODE == 0u) { return p.oh * p.ow; }
-  if (MODE == 1u) { return p.h * p.w; }
+  if (MODE == MODE_FORWARD) { return p.oh * p.ow; }
+  if (MODE == MODE_INPUT_GRAD) { return p.h * p.w; }
   return p.N;
 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let flat = wid.y * nwg.x + wid.x;
+  let flat = workgroupIndex(wid, nwg);
   if (flat >= p.tiles) { return; }
   // Consecutive workgroups share a column tile, so the gathered B is read from cache by the others.
   let m0 = (flat % p.mTiles) * 64u;
@@ -202,7 +206,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let aq = t / 16u;
   var br = t / 16u;
   var bq = t % 16u;
-  if (MODE == 2u) {
+  if (MODE == MODE_WEIGHT_GRAD) {
     br = t % 16u;
     bq = t / 16u;
   }

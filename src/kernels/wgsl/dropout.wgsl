@@ -4,14 +4,17 @@
 // regenerates it by running this same kernel on the gradient.
 const STREAM: u32 = 0x64726f70u; // separates dropout masks from rand() with the same seed
 struct Params { n: u32, seedLo: u32, seedHi: u32, _p0: u32, p: f32, scale: f32, _p1: u32, _p2: u32 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn dropout(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let t = invocationIndex(wid, nwg, lid, WG);
   let first = t * 4u;
   if (first >= p.n) { return; }
   let r = philox(vec4<u32>(t, STREAM, 0u, 0u), vec2<u32>(p.seedLo, p.seedHi));

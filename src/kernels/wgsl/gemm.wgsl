@@ -15,8 +15,9 @@
 // needs; the contiguous-k operands are zero there by padding.
 override TRANS_A: bool;
 override TRANS_B: bool;
-override WG_X: u32 = 8u;   // invocations along n
-override WG_Y: u32 = 8u;   // invocations along m
+// Invocations along n and m: the dispatcher's tile (gemm-plan.ts's chooseTile) sets them and sizes its grid by them.
+override WG_X: u32;
+override WG_Y: u32;
 
 // Outputs per invocation: TM rows × TN columns (NV vec4s). Keep in step with gemm/gemm-plan.ts.
 const TM = 8u;

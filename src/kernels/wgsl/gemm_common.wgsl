@@ -5,12 +5,16 @@ struct Params {
   // Leading dimensions (elements per stored row) and element offsets of this panel in its binding.
   lda: u32, ldb: u32, ldo: u32, relu: u32,
   offA: u32, offB: u32, offO: u32, offBias: u32,
-  // Batch strides in elements (0 where an operand broadcasts); biasMode 0 none, 1 per column, 2 per row.
+  // Batch strides in elements (0 where an operand broadcasts); biasMode one of BIAS_*.
   strideA: u32, strideB: u32, strideO: u32, biasMode: u32,
   // Split-K: when not 0, workgroup z takes k from z·kSplit to (z+1)·kSplit (the batch strides step
   // along k) and writes its partial sums for gemm_sum to add.
   kSplit: u32, vecOut: u32, _p1: u32, _p2: u32,
 }
+// The bias modes, as BIAS_MODES in kernels/gemm/gemm-params.ts (checked when the pipeline is created).
+const BIAS_NONE: u32 = 0u;
+const BIAS_PER_COLUMN: u32 = 1u;
+const BIAS_PER_ROW: u32 = 2u;
 @group(0) @binding(0) var<uniform> p: Params;
 // Bindings 1 and 2, the operands, are each kernel's own: storage arrays (gemm_operands.wgsl) or
 // textures (gemm_texture.wgsl).
@@ -31,11 +35,11 @@ fn storeRow4(a: vec4<f32>, baseO: u32, m: u32, n: u32) {
     let o = (baseO + m * p.ldo + n) / 4u;
     var v = a;
     if (p.accumulate != 0u) { v += out[o]; }
-    if (p.biasMode == 1u) {
+    if (p.biasMode == BIAS_PER_COLUMN) {
       let c = p.offBias + n;
       v += vec4<f32>(bias[c], bias[c + 1u], bias[c + 2u], bias[c + 3u]);
     }
-    if (p.biasMode == 2u) { v += vec4<f32>(bias[p.offBias + m]); }
+    if (p.biasMode == BIAS_PER_ROW) { v += vec4<f32>(bias[p.offBias + m]); }
     if (p.relu != 0u) { v = max(v, vec4<f32>(0.0)); }
     out[o] = v;
     return;
@@ -50,8 +54,8 @@ fn storeRow4(a: vec4<f32>, baseO: u32, m: u32, n: u32) {
 fn storeOne(x: f32, o: u32, m: u32, n: u32) {
   var v = x;
   if (p.accumulate != 0u) { v += out[o / 4u][o % 4u]; }
-  if (p.biasMode == 1u) { v += bias[p.offBias + n]; }
-  if (p.biasMode == 2u) { v += bias[p.offBias + m]; }
+  if (p.biasMode == BIAS_PER_COLUMN) { v += bias[p.offBias + n]; }
+  if (p.biasMode == BIAS_PER_ROW) { v += bias[p.offBias + m]; }
   if (p.relu != 0u) { v = max(v, 0.0); }
   out[o / 4u][o % 4u] = v;
 }

@@ -7,7 +7,11 @@ struct Params { R: u32, C: u32, ld: u32, off: u32, transposed: u32, width: u32, 
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var dst: texture_storage_2d<rgba32float, write>;
 
-@compute @workgroup_size(64, 4)
+// Invocations along texels of a row and along rows: the dispatcher sets them and sizes its grid by them.
+override WG_X: u32;
+override WG_Y: u32;
+
+@compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   if (g.x >= p.width || g.y >= p.height) { return; }
   var v = vec4<f32>(0.0);

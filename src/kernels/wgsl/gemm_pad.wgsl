@@ -1,14 +1,17 @@
 // Copies rows of C floats into rows of CP floats (CP: C rounded up to 4), zero-filled, so that the
 // GEMM can read the rows as vec4s. One invocation writes one vec4 of the output.
 struct Params { rows: u32, C: u32, CP4: u32, _p: u32 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (i >= p.rows * p.CP4) { return; }
   let r = i / p.CP4;
   let c = (i % p.CP4) * 4u;

@@ -1,19 +1,26 @@
 // The end of a split-K GEMM: out[i] = Σ_s part[s·n + i] (+ bias) (relu), for outputs [M, N].
 struct Params { n: u32, splits: u32, N: u32, M: u32, biasMode: u32, relu: u32, _p0: u32, _p1: u32 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
+// The bias modes, as BIAS_MODES in kernels/gemm/gemm-params.ts (checked when the pipeline is created).
+const BIAS_NONE: u32 = 0u;
+const BIAS_PER_COLUMN: u32 = 1u;
+const BIAS_PER_ROW: u32 = 2u;
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> part: array<f32>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (i >= p.n) { return; }
   var v = 0.0;
   for (var s = 0u; s < p.splits; s++) { v += part[s * p.n + i]; }
-  if (p.biasMode == 1u) { v += bias[i % p.N]; }
-  if (p.biasMode == 2u) { v += bias[(i / p.N) % p.M]; }
+  if (p.biasMode == BIAS_PER_COLUMN) { v += bias[i % p.N]; }
+  if (p.biasMode == BIAS_PER_ROW) { v += bias[(i / p.N) % p.M]; }
   if (p.relu != 0u) { v = max(v, 0.0); }
   out[i] = v;
 }

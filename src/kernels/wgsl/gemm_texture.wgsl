@@ -16,8 +16,9 @@
 @group(0) @binding(1) var tA: texture_2d<f32>;
 @group(0) @binding(2) var tB: texture_2d<f32>;
 override TRANSPOSE_OUT: bool = false;
-override WG_X: u32 = 8u;   // invocations along n
-override WG_Y: u32 = 8u;   // invocations along m
+// Invocations along n and m: the dispatcher's tile (gemm-plan.ts's chooseTile) sets them and sizes its grid by them.
+override WG_X: u32;
+override WG_Y: u32;
 
 // Keep in step with TEXTURE_TILE_M and TEXTURE_TILE_N in gemm/gemm-plan.ts.
 const TM = 32u;

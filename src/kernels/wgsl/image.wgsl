@@ -10,6 +10,9 @@ struct Params {
   mean: vec4<f32>,
   invStd: vec4<f32>,
 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> pixels: array<u32>;
 // Per image, 8 floats: crop offset y, crop offset x (in padded coordinates), flip (0 or 1),
@@ -35,10 +38,10 @@ fn sourceCoord(dst: u32) -> f32 {
 // the per-image parameters.
 const XS = 4u;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (i >= p.invocations) { return; }
   let o = p.outSize;
   let groups = (o + XS - 1u) / XS;

@@ -5,11 +5,14 @@
 // since a label on the GPU cannot be checked before the kernels run; such a label is also reported
 // in `status`, which the runtime reads with the next readback and turns into an error).
 struct Params { n: u32, c: u32, _p0: u32, _p1: u32, invN: f32, _p2: u32, _p3: u32, _p4: u32 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> lse: array<f32>;
 
-const WG: u32 = 64u;
+const ROW_WG: u32 = 64u;
 var<workgroup> scratch: array<f32, 256>;
 
 fn quietNaN() -> f32 {
@@ -33,27 +36,27 @@ fn reduceShared(lid: u32, width: u32, op: u32) {
 @compute @workgroup_size(64)
 fn rowLse(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wid.y * nwg.x + wid.x;
+  let row = workgroupIndex(wid, nwg);
   // Uniform control flow: the whole workgroup leaves together.
   if (row >= p.n) { return; }
   let base = row * p.c;
   var m = negInf();
   var nan = false;
-  for (var j = lid; j < p.c; j += WG) {
+  for (var j = lid; j < p.c; j += ROW_WG) {
     let v = x[base + j];
     nan = nan || isNaN(v);
     m = max(m, v);
   }
   scratch[lid] = select(m, quietNaN(), nan);
-  reduceShared(lid, WG, 1u);
+  reduceShared(lid, ROW_WG, 1u);
   let rowMax = scratch[0];
   workgroupBarrier();
   var s = 0.0;
-  for (var j = lid; j < p.c; j += WG) {
+  for (var j = lid; j < p.c; j += ROW_WG) {
     s += exp(x[base + j] - rowMax);
   }
   scratch[lid] = s;
-  reduceShared(lid, WG, 0u);
+  reduceShared(lid, ROW_WG, 0u);
   if (lid == 0u) {
     lse[row] = rowMax + log(scratch[0]);
   }
@@ -93,10 +96,10 @@ fn mean(@builtin(local_invocation_index) lid: u32) {
 @group(0) @binding(4) var<storage, read> gLoss: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
             @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (i >= p.n * p.c) { return; }
   let row = i / p.c;
   let col = i % p.c;

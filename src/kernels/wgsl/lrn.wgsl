@@ -16,12 +16,15 @@ struct Params {
   pixels: u32, c: u32, hw: u32, _p0: u32,
   alphaOverSize: f32, beta: f32, k: f32, coef: f32,
 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 fn pixelBase(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  let t = invocationIndex(wid, nwg, lid, WG);
   if (t >= p.pixels) { return 0xffffffffu; }
   return (t / p.hw) * p.c * p.hw + t % p.hw;
 }
@@ -44,7 +47,7 @@ fn slide(win: ptr<function, array<f32, MAX_SIZE>>, next: f32) {
   (*win)[SIZE - 1u] = next;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
   let base = pixelBase(wid, lid, nwg);
@@ -70,7 +73,7 @@ fn tAt(base: u32, ch: i32) -> f32 {
   return tc[base + u32(ch) * p.hw];
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
             @builtin(num_workgroups) nwg: vec3<u32>) {
   let base = pixelBase(wid, lid, nwg);

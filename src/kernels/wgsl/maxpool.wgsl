@@ -9,13 +9,16 @@ struct Params {
   ow: u32, kh: u32, kw: u32, sh: u32,
   sw: u32, ph: u32, pw: u32, _p0: u32,
 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<storage, read_write> indices: array<i32>;
 
 fn linear(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  return (wid.y * nwg.x + wid.x) * 64u + lid;
+  return invocationIndex(wid, nwg, lid, WG);
 }
 
 struct Best { v: f32, i: i32 }
@@ -57,7 +60,7 @@ fn outputRow(t: u32) -> OutputRow {
 }
 
 // One output row (plane, oy): maxima and their indices.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear(wid, lid, nwg);
@@ -74,7 +77,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 }
 
 // The same without the indices, when no backward will need them.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn forwardMax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
               @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear(wid, lid, nwg);
@@ -112,7 +115,7 @@ fn nanMax(a: f32, b: f32) -> f32 {
   return select(max(a, b), a + b, isNaN(a) || isNaN(b));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn forwardMax3s2(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
                  @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear(wid, lid, nwg);
@@ -159,7 +162,7 @@ fn windowRange(y: u32, pad: u32, k: u32, s: u32, n: u32) -> vec2<i32> {
 }
 
 // One input row (plane, y).
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
             @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear(wid, lid, nwg);
@@ -187,7 +190,7 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
 // invocation streams the windows over its input row once, two loads a window and row of windows
 // (against up to four windows of two loads each for every input element), carrying the sum of
 // the column that a window shares with the next.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn backward3s2(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
                @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear(wid, lid, nwg);

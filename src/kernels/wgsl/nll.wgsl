@@ -2,6 +2,9 @@
 // (NaN for a label outside [0, C), since a label on the GPU cannot be checked before the kernel runs),
 // and its gradient, −g/N at each row's label and 0 elsewhere.
 struct Params { n: u32, c: u32, _p0: u32, _p1: u32, invN: f32, _p2: u32, _p3: u32, _p4: u32 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> labels: array<i32>;
 
@@ -34,10 +37,10 @@ fn forward(@builtin(local_invocation_index) lid: u32) {
 @group(0) @binding(2) var<storage, read> gLoss: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
             @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (i >= p.n * p.c) { return; }
   let hot = labels[i / p.c] == i32(i % p.c);
   dx[i] = select(0.0, -gLoss[0] * p.invN, hot);

@@ -1,6 +1,9 @@
 // Seeded random tensors; needs philox.wgsl. Element i uses counter (i, stream, 0, 0).
 // `base` is the index of this dispatch's first element (large tensors run in ranges).
 struct Params { n: u32, seedLo: u32, seedHi: u32, stream: u32, a: f32, b: f32, base: u32, _p1: u32 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 
@@ -9,19 +12,19 @@ fn bits(i: u32) -> vec4<u32> {
 }
 
 // Uniform on [a, b).
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn sampleUniform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (i >= p.n) { return; }
   out[i] = p.a + (p.b - p.a) * unitFloat(bits(i).x);
 }
 
 // Normal with mean a and standard deviation b (Box-Muller on two of the four words).
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn sampleNormal(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (i >= p.n) { return; }
   let r = bits(i);
   let u1 = (f32(r.x >> 8u) + 1.0) * 5.9604644775390625e-8; // (0, 1]: log stays finite

@@ -1,17 +1,23 @@
 // Reductions of x viewed as [outer, R, inner] over R. Each invocation reduces one chunk
 // [c*chunk, min((c+1)*chunk, R)) for one (outer, inner) pair into out[(o*chunks + c)*inner + i];
 // a long R with few outputs runs as two passes (chunks, then their results) to keep the GPU busy.
-override OP: u32; // 0 sum, 1 max
+override OP: u32;
+// The reductions OP selects, as REDUCE_OPS in kernels/reduce.ts (checked when the pipeline is created).
+const OP_SUM: u32 = 0u;
+const OP_MAX: u32 = 1u;
 struct Params { outer: u32, r: u32, inner: u32, chunk: u32, chunks: u32, scale: f32, _p0: u32, _p1: u32 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 fn index(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  return (wid.y * nwg.x + wid.x) * 64u + lid;
+  return invocationIndex(wid, nwg, lid, WG);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = index(wid, lid, nwg);
@@ -22,11 +28,11 @@ fn reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   let start = c * p.chunk;
   let end = min(start + p.chunk, p.r);
   var base = (o * p.r + start) * p.inner + i;
-  var acc = select(0.0, -3.4028234663852886e38, OP == 1u);
+  var acc = select(0.0, -3.4028234663852886e38, OP == OP_MAX);
   var nan = false;
   for (var r = start; r < end; r++) {
     let v = x[base];
-    if (OP == 1u) { nan = nan || isNaN(v); acc = max(acc, v); } else { acc += v; }
+    if (OP == OP_MAX) { nan = nan || isNaN(v); acc = max(acc, v); } else { acc += v; }
     base += p.inner;
   }
   // max() may drop NaN; keep it, as NumPy and PyTorch do.
@@ -36,7 +42,7 @@ fn reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 
 // Index along R of the first maximum, as i32.
 @group(0) @binding(2) var<storage, read_write> indices: array<i32>;
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = index(wid, lid, nwg);

@@ -10,6 +10,9 @@ struct Params {
   n: u32, first: u32, nesterov: u32, _p0: u32,
   lr: f32, momentum: f32, dampening: f32, weightDecay: f32,
 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read_write> param: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> grad: array<vec4<f32>>;
@@ -20,20 +23,20 @@ fn inRange(i: u32) -> vec4<bool> {
   return e < vec4<u32>(u.n);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn plain(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
          @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (4u * i >= u.n) { return; }
   let p = param[i];
   let d = grad[i] + u.weightDecay * p;
   param[i] = select(p, p - u.lr * d, inRange(i));
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn withMomentum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
                 @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (4u * i >= u.n) { return; }
   let mask = inRange(i);
   let p = param[i];

@@ -33,7 +33,7 @@ fn rowBase(row: u32) -> u32 {
 @compute @workgroup_size(64)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wid.y * nwg.x + wid.x;
+  let row = workgroupIndex(wid, nwg);
   // Uniform control flow: the whole workgroup leaves together.
   if (row >= p.outer * p.inner) { return; }
   let base = rowBase(row);
@@ -70,7 +70,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 @compute @workgroup_size(64)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
             @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wid.y * nwg.x + wid.x;
+  let row = workgroupIndex(wid, nwg);
   if (row >= p.outer * p.inner) { return; }
   let base = rowBase(row);
   var s = 0.0;

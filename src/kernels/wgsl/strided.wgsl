@@ -8,6 +8,9 @@ struct Params {
   shape: array<vec4<u32>, 2>,
   strides: array<vec4<i32>, 2>,
 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 
 fn viewIndex(i: u32) -> u32 {
@@ -22,13 +25,13 @@ fn viewIndex(i: u32) -> u32 {
 }
 
 fn linear(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  return (wid.y * nwg.x + wid.x) * 256u + lid;
+  return invocationIndex(wid, nwg, lid, WG);
 }
 
 @group(0) @binding(1) var<storage, read> src: array<u32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn gather(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linear(wid, lid, nwg);
@@ -36,7 +39,7 @@ fn gather(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   dst[i] = src[viewIndex(i)];
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linear(wid, lid, nwg);

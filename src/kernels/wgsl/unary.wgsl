@@ -1,31 +1,46 @@
 // out[i] = f(x[i]) for the element-wise functions, chosen by the OP override.
 override OP: u32;
 struct Params { n: u32, _p0: u32, _p1: u32, _p2: u32 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
+// The op codes, as UNARY_OPS in kernels/elementwise.ts (checked when the pipeline is created).
+const OP_NEG: u32 = 0u;
+const OP_ABS: u32 = 1u;
+const OP_EXP: u32 = 2u;
+const OP_LOG: u32 = 3u;
+const OP_SQRT: u32 = 4u;
+const OP_RSQRT: u32 = 5u;
+const OP_RELU: u32 = 6u;
+const OP_SIGMOID: u32 = 7u;
+const OP_TANH: u32 = 8u;
+const OP_SIGN: u32 = 9u;
+
 fn apply(v: f32) -> f32 {
   switch OP {
-    case 0u: { return -v; }
-    case 1u: { return abs(v); }
-    case 2u: { return exp(v); }
-    case 3u: { return log(v); }
-    case 4u: { return sqrt(v); }
-    case 5u: { return inverseSqrt(v); }
+    case OP_NEG: { return -v; }
+    case OP_ABS: { return abs(v); }
+    case OP_EXP: { return exp(v); }
+    case OP_LOG: { return log(v); }
+    case OP_SQRT: { return sqrt(v); }
+    case OP_RSQRT: { return inverseSqrt(v); }
     // NaN passes through, as in PyTorch (WGSL's max may return either operand for a NaN).
-    case 6u: { return select(max(v, 0.0), v, isNaN(v)); }
-    case 7u: { return 1.0 / (1.0 + exp(-v)); }
-    case 8u: { return tanh(v); }
-    case 9u: { return sign(v); }
+    case OP_RELU: { return select(max(v, 0.0), v, isNaN(v)); }
+    case OP_SIGMOID: { return 1.0 / (1.0 + exp(-v)); }
+    case OP_TANH: { return tanh(v); }
+    case OP_SIGN: { return sign(v); }
     default: { return v; }
   }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (i >= p.n) { return; }
   out[i] = apply(x[i]);
 }
