@@ -134,10 +134,11 @@ describe("every dispatcher's declarations", async () => {
   // Each kernel module exports its layouts and op-code constants; collect them all.
   const layouts: UniformLayout[] = [];
   const constants: KernelConstants[] = [];
-  const dir = join(__dirname, '../src/kernels');
-  const modules = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  // The dispatchers, and the runtime (its poisoning fill).
+  const dirs = [join(__dirname, '../src/kernels'), join(__dirname, '../src/runtime')];
+  const modules = dirs.flatMap((dir) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)));
   for (const file of modules) {
-    const mod = (await import(join(dir, file))) as Record<string, unknown>;
+    const mod = (await import(file)) as Record<string, unknown>;
     for (const value of Object.values(mod)) {
       if (value instanceof UniformLayout) layouts.push(value);
       else if (value && typeof value === 'object' && 'file' in value && 'values' in value) constants.push(value as KernelConstants);
