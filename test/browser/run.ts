@@ -46,7 +46,14 @@ export async function runTestFile(file: string, log: (line: string) => void): Pr
   });
   try {
     await chromium.page.goto(`${server.url}/index.html`);
-    await chromium.page.waitForFunction(() => (globalThis as { results?: unknown }).results !== undefined, null, { timeout: FILE_TIMEOUT, polling: 500 });
+    // A test file that fails to load (an error while its module is evaluated) never sets results:
+    // its page error ends the wait at once.
+    const failedToLoad = new Promise<never>((_, reject) => chromium.page.once('pageerror', (e) => reject(new Error(`the page failed: ${e.message}`))));
+    failedToLoad.catch(() => undefined); // once the race is over, a later page error is only reported
+    await Promise.race([
+      chromium.page.waitForFunction(() => (globalThis as { results?: unknown }).results !== undefined, null, { timeout: FILE_TIMEOUT, polling: 500 }),
+      failedToLoad,
+    ]);
     const results = (await chromium.page.evaluate(() => (globalThis as { results?: unknown }).results)) as Result[];
     if (pageErrors.length > 0) results.push({ name: '(page)', ok: false, ms: 0, error: pageErrors.join('\n') });
     return results;

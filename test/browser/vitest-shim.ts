@@ -74,16 +74,50 @@ function format(name: string, args: unknown[]): string {
   return name.replace(/%[sdifjo]/g, () => String(args[i++]));
 }
 
-export const it = Object.assign(register, {
-  each:
+type TestFn = (context: Record<string, unknown>) => unknown;
+type Register = (name: string, fn: TestFn, timeout?: number) => void;
+type Fixture = FixtureFn | [FixtureFn, { auto?: boolean }];
+type FixtureFn = (context: Record<string, unknown>, use: (value: unknown) => Promise<void>) => Promise<unknown>;
+
+/** `it` with `each` and `extend` over a way of registering a test. */
+function makeIt(add: Register) {
+  const each =
     <T>(table: readonly T[]) =>
     (name: string, fn: (...args: unknown[]) => unknown, timeout?: number) => {
       for (const row of table) {
         const args = Array.isArray(row) ? row : [row];
-        register(format(name, args), () => fn(...args), timeout);
+        add(format(name, args), () => fn(...args), timeout);
       }
-    },
-});
+    };
+  // Vitest's test.extend: each fixture is set up around the test, in order, and given to it in the
+  // context. Here every fixture is set up, as Vitest does for `auto` ones.
+  const extend = (fixtures: Record<string, Fixture>) =>
+    makeIt((name, fn, timeout) =>
+      add(
+        name,
+        (outer) => {
+          const context: Record<string, unknown> = { ...outer };
+          const names = Object.keys(fixtures);
+          const around = async (i: number): Promise<void> => {
+            if (i === names.length) {
+              await fn(context);
+              return;
+            }
+            const f = fixtures[names[i]];
+            await (Array.isArray(f) ? f[0] : f)(context, async (value) => {
+              context[names[i]] = value;
+              await around(i + 1);
+            });
+          };
+          return around(0);
+        },
+        timeout,
+      ),
+    );
+  return Object.assign(add, { each, extend });
+}
+
+export const it = makeIt((name, fn, timeout) => register(name, () => fn({}), timeout));
 export const test = it;
 export const beforeAll = (fn: Fn) => void current.beforeAll.push(fn);
 export const afterAll = (fn: Fn) => void current.afterAll.push(fn);
