@@ -74,30 +74,25 @@ export function batchNormCounting(
     : { mean: runningMean!, var: runningVar! };
   const y = batchNormalizeKernel(x, stats.mean, stats.var, w, b, d);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  // What the backward reads that is made here (the batch's statistics, the default weight and bias)
+  // is saved: the node frees it with itself, and it is freed now when nothing is recorded.
+  const saved = [...(training ? [stats.mean, stats.var] : []), ...(weight ? [] : [w]), ...(bias ? [] : [b])];
   // Evaluation's backward reads the running statistics as they are then (only a training forward changes them).
-  record(y, 'batchNorm', inputs, (g) => {
-    const sums = batchNormSumsKernel(x, stats.mean, stats.var, g, d);
-    const dx = x.requiresGrad ? batchNormInputGradKernel(x, stats.mean, stats.var, g, w, sums, d, training) : null;
-    const grads: (Tensor | null)[] = [dx];
-    if (weight) grads.push(sums.sumGX);
-    else sums.sumGX.dispose();
-    if (bias) grads.push(sums.sumG);
-    else sums.sumG.dispose();
-    if (training) {
-      stats.mean.dispose();
-      stats.var.dispose();
-    }
-    if (!weight) w.dispose();
-    if (!bias) b.dispose();
-    return grads;
-  });
-  if (!y.node) {
-    if (training) {
-      stats.mean.dispose();
-      stats.var.dispose();
-    }
-    if (!weight) w.dispose();
-    if (!bias) b.dispose();
-  }
+  record(
+    y,
+    'batchNorm',
+    inputs,
+    (g) => {
+      const sums = batchNormSumsKernel(x, stats.mean, stats.var, g, d);
+      const dx = x.requiresGrad ? batchNormInputGradKernel(x, stats.mean, stats.var, g, w, sums, d, training) : null;
+      const grads: (Tensor | null)[] = [dx];
+      if (weight) grads.push(sums.sumGX);
+      else sums.sumGX.dispose();
+      if (bias) grads.push(sums.sumG);
+      else sums.sumG.dispose();
+      return grads;
+    },
+    saved,
+  );
   return y;
 }

@@ -1,0 +1,68 @@
+// Ops whose backward reads tensors besides its inputs (made inside the op or inside the caller's
+// tidy) must own them as `saved`, so that tidy(() => loss).backward() and a retained graph work.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as wg from '../src/index.js';
+import { expectClose, randomValues, setupDevice } from './helpers.js';
+
+beforeAll(setupDevice);
+
+const live = () => wg.memory().liveBuffers;
+
+/** The gradient of x from `f` built inside a tidy() that returns the loss, then backward() outside (twice, with retainGraph). */
+async function gradOutsideTidy(x: wg.Tensor, f: () => wg.Tensor): Promise<Float32Array> {
+  const before = live();
+  const loss = wg.tidy(f);
+  loss.backward(undefined, { retainGraph: true });
+  x.grad!.dispose();
+  x.grad = null;
+  loss.backward();
+  const got = (await x.grad!.toArray()) as Float32Array;
+  x.grad!.dispose();
+  x.grad = null;
+  loss.dispose();
+  expect(live()).toBe(before);
+  return got;
+}
+
+/** The same gradient with backward() run inside the tidy (the reference). */
+async function gradInsideTidy(x: wg.Tensor, f: () => wg.Tensor): Promise<Float32Array> {
+  wg.tidy(() => f().backward());
+  const got = (await x.grad!.toArray()) as Float32Array;
+  x.grad!.dispose();
+  x.grad = null;
+  return got;
+}
+
+async function expectSameGrad(x: wg.Tensor, f: () => wg.Tensor): Promise<void> {
+  const expected = await gradInsideTidy(x, f);
+  expect(expected.some((v) => v !== 0)).toBe(true);
+  expectClose(await gradOutsideTidy(x, f), expected);
+}
+
+describe('backward outside the tidy that built the graph', () => {
+  it('batchNorm in training without weight or bias', async () => {
+    const x = wg.tensor(Float32Array.from(randomValues(2 * 3 * 2 * 2, 1)), [2, 3, 2, 2], { requiresGrad: true });
+    const w = wg.tensor(Float32Array.from(randomValues(2 * 3 * 2 * 2, 2)), [2, 3, 2, 2]);
+    await expectSameGrad(x, () => wg.sum(wg.mul(wg.batchNorm(x, null, null, null, null, { training: true }), w)));
+    x.dispose();
+    w.dispose();
+  });
+
+  it('nn.BatchNorm2d', async () => {
+    const x = wg.tensor(Float32Array.from(randomValues(2 * 3 * 2 * 2, 3)), [2, 3, 2, 2], { requiresGrad: true });
+    const w = wg.tensor(Float32Array.from(randomValues(2 * 3 * 2 * 2, 4)), [2, 3, 2, 2]);
+    const bn = new wg.nn.BatchNorm2d(3);
+    await expectSameGrad(x, () => wg.sum(wg.mul(bn.forward(x), w)));
+    bn.dispose();
+    x.dispose();
+    w.dispose();
+  });
+
+  it('batchNorm with nothing recorded leaks nothing', () => {
+    const x = wg.tensor(Float32Array.from(randomValues(2 * 3 * 2, 5)), [2, 3, 2]);
+    const before = live();
+    wg.batchNorm(x, null, null, null, null, { training: true }).dispose();
+    expect(live()).toBe(before);
+    x.dispose();
+  });
+});
