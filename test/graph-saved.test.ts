@@ -66,3 +66,39 @@ describe('backward outside the tidy that built the graph', () => {
     x.dispose();
   });
 });
+
+describe('nllLoss', () => {
+  const values = Float32Array.from(randomValues(4 * 3, 7));
+  const expectedGrad = (labels: number[]) => {
+    const g = new Float64Array(4 * 3);
+    labels.forEach((l, r) => (g[r * 3 + l] = -1 / 4));
+    return g;
+  };
+
+  it('labels given as numbers or as a tensor made inside the tidy', async () => {
+    const x = wg.tensor(values, [4, 3], { requiresGrad: true });
+    const labels = [0, 2, 1, 2];
+    expectClose(await gradOutsideTidy(x, () => wg.nllLoss(x, labels)), expectedGrad(labels));
+    expectClose(await gradOutsideTidy(x, () => wg.nllLoss(x, wg.tensor(labels, [4], { dtype: 'int32' }))), expectedGrad(labels));
+    x.dispose();
+  });
+
+  it('of no rows is NaN, as PyTorch', async () => {
+    const x = wg.zeros([0, 3]);
+    const loss = wg.nllLoss(x, []);
+    expect(await loss.item()).toBeNaN();
+    loss.dispose();
+    x.dispose();
+  });
+
+  it('an int32 label out of range is reported at the next readback, which then works again', async () => {
+    const x = wg.tensor(values, [4, 3]);
+    const labels = wg.tensor([0, 1, -1, 2], [4], { dtype: 'int32' });
+    const loss = wg.nllLoss(x, labels);
+    await expect(loss.item()).rejects.toThrow(/nllLoss: labels\[2\] = -1 is not a class index in \[0, 3\)/);
+    expect(await loss.item()).toBeNaN();
+    loss.dispose();
+    labels.dispose();
+    x.dispose();
+  });
+});

@@ -9,6 +9,7 @@ import { WebgradError } from '../device/errors.js';
 export const CHECK_SLOTS = {
   crossEntropyLabels: 0,
   countCorrectLabels: 1,
+  nllLossLabels: 2,
 } as const;
 
 export type CheckSlot = keyof typeof CHECK_SLOTS;
@@ -23,6 +24,9 @@ const describe: Record<CheckSlot, (words: Uint32Array) => string> = {
     '(found on the GPU, reported at this readback; the loss computed with it is NaN)',
   countCorrectLabels: (w) =>
     `webgrad: countCorrect: labels[${w[1]}] = ${w[2] | 0} is not a class index in [0, ${w[3]}) (found on the GPU, reported at this readback)`,
+  nllLossLabels: (w) =>
+    `webgrad: nllLoss: labels[${w[1]}] = ${w[2] | 0} is not a class index in [0, ${w[3]}) ` +
+    '(found on the GPU, reported at this readback; the loss computed with it is NaN)',
 };
 
 export class DeviceChecks {

@@ -2,14 +2,15 @@ import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Uniforms, bytesOf } from './uniforms.js';
 
-const params = (n: number, c: number): Uint8Array => bytesOf(new Uniforms().u32(n, c, 0, 0).f32(n > 0 ? 1 / n : 0));
+// The mean over no rows is NaN, as PyTorch's (0 · NaN in the kernel).
+const params = (n: number, c: number): Uint8Array => bytesOf(new Uniforms().u32(n, c, 0, 0).f32(n > 0 ? 1 / n : Number.NaN));
 
-/** −mean over rows of logProbs[n, label_n]: a scalar (NaN where a label is out of range). */
+/** −mean over rows of logProbs[n, label_n]: a scalar (NaN where a label is out of range, which the next readback reports). */
 export function nllKernel(logProbs: Tensor, labels: Tensor, n: number, c: number): Tensor {
   const loss = Tensor.empty([]);
   runtime().dispatch(
     { files: ['nll'], entry: 'forward' },
-    { uniforms: params(n, c), buffers: [labels.buffer, logProbs.buffer, loss.buffer], workgroups: 1 },
+    { uniforms: params(n, c), buffers: [labels.buffer, logProbs.buffer, loss.buffer, runtime().checks.binding('nllLossLabels')], workgroups: 1 },
   );
   return loss;
 }
