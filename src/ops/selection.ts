@@ -26,16 +26,19 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   const tb = operand(b, 'where: b');
   const shape = broadcastShapes(cond.shape, broadcastShapes(ta.shape, tb.shape, 'where'), 'where (cond against a and b)');
   const out = whereKernel(cond, ta, tb, shape);
-  record(out, 'where', [ta, tb], (g) =>
-    tidy(() => {
-      const zero = full([], 0);
-      return [ta.requiresGrad ? sumTo(whereKernel(cond, g, zero, shape), ta.shape) : null, tb.requiresGrad ? sumTo(whereKernel(cond, zero, g, shape), tb.shape) : null];
-    }),
+  // cond is an input (with no gradient), so that a graph returned from a tidy() keeps it; the
+  // operands made here from numbers are saved too, so that the node frees them.
+  record(
+    out,
+    'where',
+    [cond, ta, tb],
+    (g) =>
+      tidy(() => {
+        const zero = full([], 0);
+        return [null, ta.requiresGrad ? sumTo(whereKernel(cond, g, zero, shape), ta.shape) : null, tb.requiresGrad ? sumTo(whereKernel(cond, zero, g, shape), tb.shape) : null];
+      }),
+    [ta, tb].filter((t, k) => t !== [a, b][k]),
   );
-  if (!out.node) {
-    if (ta !== a) ta.dispose();
-    if (tb !== b) tb.dispose();
-  }
   return out;
 }
 
