@@ -102,3 +102,41 @@ describe('nllLoss', () => {
     x.dispose();
   });
 });
+
+describe('where', () => {
+  it('sum(where(gt(x, 0), x, 0)) in a tidy, backward() outside', async () => {
+    const v = Float32Array.from(randomValues(7, 11));
+    const x = wg.tensor(v, [7], { requiresGrad: true });
+    const got = await gradOutsideTidy(x, () => wg.sum(wg.where(wg.gt(x, 0), x, 0)));
+    expectClose(got, Array.from(v, (e) => (e > 0 ? 1 : 0)));
+    x.dispose();
+  });
+
+  it('outside any tidy, the operands made from numbers are freed with the graph', () => {
+    const x = wg.tensor(Float32Array.from(randomValues(5, 12)), [5], { requiresGrad: true });
+    const before = live();
+    const mask = wg.gt(x, 0);
+    const y = wg.where(mask, x, 0);
+    const loss = wg.sum(y);
+    loss.backward();
+    for (const t of [mask, y, loss, x.grad!]) t.dispose();
+    x.grad = null;
+    expect(live()).toBe(before);
+    x.dispose();
+  });
+});
+
+describe('element-wise ops with a number operand', () => {
+  it('free the scalar made from the number, recorded or not', () => {
+    const x = wg.tensor(Float32Array.from(randomValues(3, 13)), [3], { requiresGrad: true });
+    const before = live();
+    wg.gt(x, 0).dispose();
+    const loss = wg.sum(wg.mul(x, 2));
+    loss.backward();
+    loss.dispose();
+    x.grad!.dispose();
+    x.grad = null;
+    expect(live()).toBe(before);
+    x.dispose();
+  });
+});
