@@ -85,6 +85,16 @@ describe('edges as PyTorch', () => {
     for (const t of [logits, labels, loss, again, good, counted]) t.dispose();
   });
 
+  it("the library's own readbacks (timings) leave a bad label for the user's next readback", async () => {
+    const logits = wg.tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [2, 3]);
+    const labels = wg.tensor([1, 3], [2], { dtype: 'int32' });
+    const loss = wg.crossEntropy(logits, labels);
+    // As the GEMM autotuner and the profiler read their timestamps.
+    expectClose(new Float32Array(await runtime().read(logits.buffer, 8)), [0.1, 0.2], 1e-7);
+    await expect(loss.item()).rejects.toThrow(/crossEntropy: labels\[1\] = 3 is not a class index in \[0, 3\)/);
+    for (const t of [logits, labels, loss]) t.dispose();
+  });
+
   it('a tensor larger than maxBufferSize is refused at the op, naming shape, bytes and limit; the device stays usable', async () => {
     const limit = runtime().gpu.limits.maxBufferSize;
     const n = Math.floor(limit / 4) + 1;

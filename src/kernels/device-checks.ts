@@ -3,7 +3,7 @@ import { WebgradError } from '../device/errors.js';
 /**
  * Checks of values that only the GPU sees (labels held in a tensor): a kernel that finds a bad
  * value records it in its slot of one small buffer, and the runtime reads that buffer back with
- * every readback and throws the slot's error there, then clears it. A slot is 4 u32 words at a
+ * every readback of the user's values (toArray, item) and throws the slot's error there, then clears it. A slot is 4 u32 words at a
  * 256-byte offset (the storage offset alignment WebGPU guarantees); word 0 is the flag.
  */
 export const CHECK_SLOTS = {

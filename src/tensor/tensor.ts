@@ -104,7 +104,7 @@ export class Tensor {
   async toArray(): Promise<Float32Array | Int32Array> {
     const buffer = this.buffer; // a disposed or released tensor says so before anything else
     const stamp = runtime().touchStamp(buffer);
-    const bytes = await runtime().read(buffer, this.size * 4);
+    const bytes = await runtime().read(buffer, this.size * 4, 0, { deviceChecks: true });
     const values = this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
     if (this.size <= PREVIEW_ELEMENTS) this.readBack = { values: values.slice(), stamp };
     return values;
