@@ -131,12 +131,48 @@ describe('element-wise ops with a number operand', () => {
     const x = wg.tensor(Float32Array.from(randomValues(3, 13)), [3], { requiresGrad: true });
     const before = live();
     wg.gt(x, 0).dispose();
-    const loss = wg.sum(wg.mul(x, 2));
+    const doubled = wg.mul(x, 2);
+    const loss = wg.sum(doubled);
     loss.backward();
     loss.dispose();
+    doubled.dispose();
     x.grad!.dispose();
     x.grad = null;
     expect(live()).toBe(before);
     x.dispose();
+  });
+});
+
+describe('stack', () => {
+  it('recorded outside a tidy: right values and gradients, and nothing left once all is disposed', async () => {
+    const before = live();
+    const xv = Float32Array.from(randomValues(6, 21));
+    const yv = Float32Array.from(randomValues(6, 22));
+    const wv = Float32Array.from(randomValues(12, 23));
+    const x = wg.tensor(xv, [2, 3], { requiresGrad: true });
+    const y = wg.tensor(yv, [2, 3], { requiresGrad: true });
+    const w = wg.tensor(wv, [2, 2, 3]);
+    const s = wg.stack([x, y], 1);
+    expect(s.shape).toEqual([2, 2, 3]);
+    // s[i, 0, j] = x[i, j], s[i, 1, j] = y[i, j]
+    const expected = new Float64Array(12);
+    const gx = new Float64Array(6);
+    const gy = new Float64Array(6);
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) {
+        expected[i * 6 + j] = xv[i * 3 + j];
+        expected[i * 6 + 3 + j] = yv[i * 3 + j];
+        gx[i * 3 + j] = wv[i * 6 + j];
+        gy[i * 3 + j] = wv[i * 6 + 3 + j];
+      }
+    }
+    expectClose(await s.toArray(), expected, 0, 0);
+    const weighted = wg.mul(s, w);
+    const loss = wg.sum(weighted);
+    loss.backward();
+    expectClose(await x.grad!.toArray(), gx, 0, 0);
+    expectClose(await y.grad!.toArray(), gy, 0, 0);
+    for (const t of [x, y, w, s, weighted, loss]) t.dispose();
+    expect(live()).toBe(before);
   });
 });

@@ -155,11 +155,20 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   tensors.forEach((t, i) => {
     if (t.shape.join() !== first.shape.join()) throw new WebgradError(`webgrad: stack: tensors[${i}] ${fmt(t.shape)} differs from tensors[0] ${fmt(first.shape)}`);
   });
+  tensors.forEach((t, i) => {
+    if (t.dtype !== first.dtype) throw new WebgradError(`webgrad: stack: tensors[${i}] is ${t.dtype} but tensors[0] is ${first.dtype}`);
+  });
   const a = axisOf(axis, first.rank + 1, 'stack');
-  const views = tensors.map((t) => unsqueeze(t, a));
-  const out = cat(views, a);
-  if (!out.node) views.forEach((v) => v.dispose());
-  return out;
+  const shape = [...first.shape];
+  shape.splice(a, 0, tensors.length);
+  const out = Tensor.empty(shape, first.dtype);
+  // Each tensor is the slice i of `out` along the new axis: the view skips that axis's stride (no
+  // unsqueezed views, which a recorded graph would keep alive).
+  const strides = stridesOf(shape);
+  const within = strides.filter((_, k) => k !== a);
+  const views: View[] = tensors.map((t, i) => ({ shape: t.shape, offset: t.size > 0 ? i * strides[a] : 0, strides: within }));
+  tensors.forEach((t, i) => scatterKernel(t, out, views[i]));
+  return record(out, 'stack', tensors, (g) => views.map((v) => gatherKernel(g, v)));
 }
 
 /** A view of x with one more axis of size 1 at `axis` (in [-rank-1, rank]), as torch.unsqueeze. */
