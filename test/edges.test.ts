@@ -107,6 +107,42 @@ describe('edges as PyTorch', () => {
   });
 });
 
+describe('a tensor larger than one storage binding', () => {
+  it('is refused by the ops that bind it whole, naming op, shape, bytes and limit; the device stays usable', async (context) => {
+    const limit = runtime().gpu.limits.maxStorageBufferBindingSize;
+    const rows = Math.floor(limit / 4 / 2 ** 20) + 1;
+    if (rows * 2 ** 22 > runtime().gpu.limits.maxBufferSize || limit > 2 ** 30) {
+      context.skip(`the device's binding limit (${limit} bytes) is too large for a test tensor beyond it`);
+    }
+    const before = wg.memory().liveBuffers;
+    const big = wg.zeros([rows, 2 ** 20]);
+    const named = (what: string, dims: number[]) =>
+      new RegExp(`${what} \\[${dims.join(', ')}\\] needs ${dims.reduce((n, d) => n * d, 4)} bytes .*maxStorageBufferBindingSize of ${limit} bytes`);
+    const shape = [rows, 2 ** 20];
+    expect(() => wg.slice(big, [[0, 1]])).toThrow(named('slice: x', shape));
+    expect(() => wg.narrow(big, 0, 0, 1)).toThrow(named('narrow: x', shape));
+    expect(() => wg.split(big, 1)).toThrow(named('narrow: x', shape));
+    expect(() => wg.stack([big])).toThrow(named('stack: the result', [1, ...shape]));
+    expect(() => wg.softmax(big, 1)).toThrow(named('softmax: x', shape));
+    expect(() => wg.where(big, big, 0)).toThrow(named('where: the result', shape));
+    const labels = wg.tensor(new Int32Array(rows), [rows], { dtype: 'int32' });
+    expect(() => wg.nllLoss(big, labels)).toThrow(named('nllLoss: logProbs', shape));
+    labels.dispose();
+    const images = big.reshape([rows, 1, 1024, 1024]);
+    expect(() => wg.batchNorm(images, null, null, null, null, { training: true })).toThrow(named('batchNorm: x', [...images.shape]));
+    expect(() => wg.avgPool2d(images, { kernelSize: 2 })).toThrow(named('avgPool2d: x', [...images.shape]));
+    images.dispose();
+    const small = wg.zeros([1, 2 ** 20]);
+    expect(() => wg.cat([big, small])).toThrow(named('cat: the result', [rows + 1, 2 ** 20]));
+    small.dispose();
+    big.dispose();
+    expect(wg.memory().liveBuffers).toBe(before);
+    const x = wg.tensor([1, 2, 3], [3]);
+    expect(Array.from(await wg.slice(x, [[1, 3]]).toArray())).toEqual([2, 3]);
+    x.dispose();
+  }, 120_000);
+});
+
 describe('device lifecycle', () => {
   it('after release(), old tensors are invalid, dispose() is a no-op and none of their buffers reach the new device', async () => {
     const old = wg.ones([64]);

@@ -2,7 +2,7 @@ import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/engine.js';
 import { fillKernel } from '../kernels/elementwise.js';
 import { gatherKernel, scatterKernel, type View } from '../kernels/strided.js';
-import { fmt, stridesOf } from '../tensor/shape.js';
+import { checkBindable, fmt, stridesOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 
 /** One axis of a slice, as Python's `start:end:step`; a missing (or null) bound means the end of the axis. */
@@ -34,6 +34,7 @@ function sliceIndices(range: SliceRange, length: number, what: string): { start:
 
 /** Dense copy of a view of x; its gradient scatters back into zeros of x's shape. */
 function viewCopy(x: Tensor, v: View, op: string): Tensor {
+  checkBindable(`${op}: x`, x.shape);
   const out = gatherKernel(x, v);
   return record(out, op, [x], (g) => {
     const dx = fillKernel(x.shape, 0, 0);
@@ -134,6 +135,7 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
     }
   });
   const shape = first.shape.map((d, k) => (k === a ? tensors.reduce((n, t) => n + t.shape[a], 0) : d));
+  checkBindable('cat: the result', shape);
   const out = Tensor.empty(shape, first.dtype);
   const strides = stridesOf(shape);
   const views: View[] = [];
@@ -161,6 +163,7 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   const a = axisOf(axis, first.rank + 1, 'stack');
   const shape = [...first.shape];
   shape.splice(a, 0, tensors.length);
+  checkBindable('stack: the result', shape);
   const out = Tensor.empty(shape, first.dtype);
   // Each tensor is the slice i of `out` along the new axis: the view skips that axis's stride (no
   // unsqueezed views, which a recorded graph would keep alive).

@@ -1,7 +1,7 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/engine.js';
 import { nllBackwardKernel, nllKernel } from '../kernels/nll.js';
-import { fmt } from '../tensor/shape.js';
+import { checkBindable, fmt } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { mul, sub } from './elementwise.js';
 import { mean } from './reduce.js';
@@ -12,6 +12,8 @@ import { checkInputs, type Labels } from './loss.js';
  * PyTorch's F.nll_loss with its default mean reduction. Returns a scalar.
  */
 export function nllLoss(logProbs: Tensor, labels: Labels): Tensor {
+  checkTensor(logProbs, 'nllLoss: logProbs');
+  checkBindable('nllLoss: logProbs', logProbs.shape);
   const { n, c, labels: y } = checkInputs('nllLoss', logProbs, labels, 'logProbs');
   const loss = nllKernel(logProbs, y, n, c);
   // As crossEntropy: the labels are an input when they are the caller's tensor (so that disposing
