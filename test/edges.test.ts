@@ -1,4 +1,7 @@
 // Edge cases that now behave as in PyTorch, and the device's limits and lifecycle.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../src/node.js';
 import { runtime } from '../src/device/current.js';
@@ -144,6 +147,18 @@ describe('a tensor larger than one storage binding', () => {
 });
 
 describe('device lifecycle', () => {
+  it('an init() whose autotune file cannot be read fails and leaves no device; the next init() works', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webgrad-tune-'));
+    const file = join(dir, 'tuning.json');
+    writeFileSync(file, '{ not json');
+    await wg.release();
+    await expect(wg.init({ autotune: { file } })).rejects.toThrow(/cannot read tuning file .*tuning\.json/);
+    expect(() => wg.memory()).toThrow(/no device/);
+    rmSync(dir, { recursive: true, force: true });
+    await setupDevice();
+    expect(await wg.sum(wg.ones([3])).item()).toBe(3);
+  });
+
   it('after release(), old tensors are invalid, dispose() is a no-op and none of their buffers reach the new device', async () => {
     const old = wg.ones([64]);
     const other = wg.ones([64]);

@@ -61,7 +61,13 @@ export async function start(options: InitOptions, gpu: GPU | undefined, read?: (
   const device = await Gpu.create(gpu, options.powerPreference);
   setRuntime(new Runtime(device, { wait: options.wait, gemm: options.gemm, conv: options.conv }));
   const autotune = options.autotune ?? !device.info.software;
-  if (autotune !== false) await configureGemmAutotune(autotune === true ? {} : autotune);
+  try {
+    if (autotune !== false) await configureGemmAutotune(autotune === true ? {} : autotune);
+  } catch (error) {
+    // A failed init leaves no device behind: the next init() starts afresh, with these options.
+    await release();
+    throw error;
+  }
   return device.info;
 }
 
