@@ -147,6 +147,19 @@ describe('a tensor larger than one storage binding', () => {
 });
 
 describe('device lifecycle', () => {
+  it("the Node entry's init() checks its options first, with a device already made or not", async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ gemm: 'fast' }, /init: gemm must be one of 'registers', 'workgroup', 'texture', got "fast"/],
+      [{ autotune: 3 }, /init: autotune must be true, false or \{ file \}, got 3/],
+      [null, /init: options must be an object, got null/],
+    ];
+    for (const [options, message] of cases) await expect(wg.init(options as never)).rejects.toThrow(message);
+    await wg.release();
+    for (const [options, message] of cases) await expect(wg.init(options as never)).rejects.toThrow(message);
+    expect(() => wg.memory()).toThrow(/no device/);
+    await setupDevice();
+  });
+
   it('an init() whose autotune file cannot be read fails and leaves no device; the next init() works', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'webgrad-tune-'));
     const file = join(dir, 'tuning.json');

@@ -71,7 +71,8 @@ export async function start(options: InitOptions, gpu: GPU | undefined, read?: (
   return device.info;
 }
 
-function checkInitOptions(options: InitOptions): void {
+/** Refuses init() options that are not what InitOptions says (every entry's init() calls it first). */
+export function checkInitOptions(options: InitOptions): void {
   if (options === null || typeof options !== 'object') throw new WebgradError(`webgrad: init: options must be an object, got ${String(options)}`);
   const oneOf = (name: keyof InitOptions, allowed: readonly string[]) => {
     const v = options[name];

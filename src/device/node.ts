@@ -4,7 +4,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { hasRuntime, runtime } from './current.js';
-import { start, type InitOptions } from './init.js';
+import { checkInitOptions, start, type InitOptions } from './init.js';
 import type { AdapterSummary } from './gpu.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 
@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../io/atomic-file.js';
  * The GPU is `options.gpu` or else Dawn's (the `webgpu` package).
  */
 export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
+  checkInitOptions(options);
   if (hasRuntime()) return runtime().gpu.info;
   const { autotune } = options;
   const files = { read: readTextIfExists, write: writeFileAtomic };
