@@ -147,6 +147,25 @@ describe('a tensor larger than one storage binding', () => {
 });
 
 describe('device lifecycle', () => {
+  it('toString() after release() names the state; after resetParameters() it shows no stale values', async () => {
+    const bn = new wg.nn.BatchNorm2d(2);
+    const x = wg.tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2, 1]);
+    bn.forward(x).dispose();
+    const moved = Array.from(await bn.runningMean.toArray());
+    expect(moved.every((v) => v !== 0)).toBe(true);
+    expect(String(bn.runningMean)).toMatch(/^Tensor\(\[2\], float32, \[/);
+    bn.resetParameters();
+    expect(String(bn.runningMean)).toBe('Tensor([2], float32)');
+    expect(Array.from(await bn.runningMean.toArray())).toEqual([0, 0]);
+    x.dispose();
+    const t = bn.runningMean;
+    expect(String(t)).toBe('Tensor([2], float32, [0, 0])');
+    await wg.release();
+    expect(String(t)).toBe('Tensor([2], float32, released)');
+    await setupDevice();
+    expect(String(t)).toBe('Tensor([2], float32, released)');
+  });
+
   it("the Node entry's init() checks its options first, with a device already made or not", async () => {
     const cases: [unknown, RegExp][] = [
       [{ gemm: 'fast' }, /init: gemm must be one of 'registers', 'workgroup', 'texture', got "fast"/],

@@ -316,6 +316,7 @@ export class Runtime {
       source.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     }
     if (!this.encoder) {
+      this.touch(dst);
       this.device.queue.writeBuffer(dst, dstOffset, source, 0, bytes);
       return;
     }

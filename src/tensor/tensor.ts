@@ -141,9 +141,11 @@ export class Tensor {
    * GPU command could have changed since (toString never reads from the GPU itself).
    */
   toString(): string {
-    const current = this.readBack && !this.disposed && runtime().touchStamp(this.buffer) === this.readBack.stamp;
+    // A released tensor's buffer is gone (and there may be no device at all): no values, no stamp.
+    const current = this.readBack && !this.disposed && !this.released && runtime().touchStamp(this.buffer) === this.readBack.stamp;
     const values = current ? `, ${nested(this.readBack!.values, this.shape)}` : '';
-    return `Tensor(${fmt(this.shape)}, ${this.dtype}${this.disposed ? ', disposed' : ''}${values})`;
+    const state = this.disposed ? ', disposed' : this.released ? ', released' : '';
+    return `Tensor(${fmt(this.shape)}, ${this.dtype}${state}${values})`;
   }
 
   /** What Node's console.log and util.inspect show: toString(). */
