@@ -3,7 +3,7 @@ import { record } from '../autograd/engine.js';
 import { fillKernel } from '../kernels/elementwise.js';
 import { gatherKernel, scatterKernel, type View } from '../kernels/strided.js';
 import { checkBindable, fmt, stridesOf } from '../tensor/shape.js';
-import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { checkTensor, Tensor, view } from '../tensor/tensor.js';
 
 /** One axis of a slice, as Python's `start:end:step`; a missing (or null) bound means the end of the axis. */
 export type SliceRange = readonly [start?: number | null, end?: number | null, step?: number | null];
@@ -203,6 +203,5 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
 }
 
 function asShape(x: Tensor, shape: number[], op: string): Tensor {
-  const out = x.reshape(shape);
-  return record(out, op, [x], (g) => [g.reshape(x.shape)]);
+  return record(view(x, shape), op, [x], (g) => [g.reshape(x.shape)]);
 }

@@ -218,8 +218,11 @@ export function resolveShape(shape: Shape, size: number, what: string, from: Sha
   return dims;
 }
 
-/** A view under a new shape, recording nothing (the method `reshape` records). */
-function view(t: Tensor, shape: Shape): Tensor {
+/**
+ * A view under a new shape, recording nothing (the method `reshape` records): for ops that record
+ * their own node, or that need no gradient through the view.
+ */
+export function view(t: Tensor, shape: Shape): Tensor {
   checkTensor(t, 'reshape: x');
   const dims = resolveShape(shape, t.size, 'reshape: shape', t.shape);
   return new Tensor(dims, t.storage.retain(), t.dtype);
