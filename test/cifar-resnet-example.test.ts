@@ -1,7 +1,12 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { logSoftmax, memory, nllLoss, optim, tensor, tidy } from '../src/index.js';
 import { ResNet } from '../examples/cifar-resnet/model.js';
 import { randomValues, setupDevice } from './helpers.js';
+import { writeSyntheticMini } from './cifar-fixture.js';
 
 beforeAll(setupDevice);
 
@@ -37,4 +42,23 @@ describe('examples/cifar-resnet', () => {
     opt.dispose();
     model.dispose();
   }, 120_000);
+
+  it('runs from the command line in Node (its init() is the Node entry\'s)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'webgrad-resnet-'));
+    const mini = join(root, 'cifar10-mini.tar.gz');
+    await writeSyntheticMini(mini);
+    const main = join(import.meta.dirname, '..', 'examples', 'cifar-resnet', 'main.ts');
+    const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
+    const args = ['--data', mini, '--epochs', '1', '--batch', '4', '--width', '2', '--train-subset', '4', '--test-subset', '4'];
+    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(tsx, [main, ...args], { cwd: root, timeout: 300_000 }, (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      });
+    });
+    rmSync(root, { recursive: true, force: true });
+    expect(stderr).not.toMatch(/NoAdapterError|navigator\.gpu/);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^adapter: /m);
+    expect(stdout).toMatch(/accuracy/i);
+  }, 300_000);
 });

@@ -185,6 +185,19 @@ describe('conv2d with a fused ReLU', () => {
     });
   }
 
+  for (const variant of ['implicit', 'im2col'] as const) {
+    it(`keeps NaN through the fused ReLU, as relu() and PyTorch do (${variant})`, () => withPolicy({ conv: variant }, async () => {
+      const xn = Float64Array.from(xv);
+      xn[40] = Number.NaN;
+      const expected = reference(g, xn, wv, bv, new Float64Array(gv.length)).out.map((v) => Math.max(v, 0));
+      expect(expected.some((v) => Number.isNaN(v))).toBe(true);
+      const x = tensor(xn, xs);
+      const w = tensor(wv, ws);
+      const b = tensor(bv, [g.cout]);
+      expectClose(await values(conv2dRelu(x, w, b, { stride: [2, 1], padding: 1 })), expected, 1e-4, 1e-5);
+    }));
+  }
+
   it('is what nn.Sequential runs for Conv2d then ReLU, in one dispatch, with the same results', async () => {
     const conv = new nn.Conv2d(3, 5, 3, { stride: [2, 1], padding: 1, seed: 7 });
     const net = new nn.Sequential(conv, new nn.ReLU());

@@ -1,4 +1,7 @@
 // Edge cases that now behave as in PyTorch, and the device's limits and lifecycle.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../src/node.js';
 import { runtime } from '../src/device/current.js';
@@ -85,6 +88,16 @@ describe('edges as PyTorch', () => {
     for (const t of [logits, labels, loss, again, good, counted]) t.dispose();
   });
 
+  it("the library's own readbacks (timings) leave a bad label for the user's next readback", async () => {
+    const logits = wg.tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [2, 3]);
+    const labels = wg.tensor([1, 3], [2], { dtype: 'int32' });
+    const loss = wg.crossEntropy(logits, labels);
+    // As the GEMM autotuner and the profiler read their timestamps.
+    expectClose(new Float32Array(await runtime().read(logits.buffer, 8)), [0.1, 0.2], 1e-7);
+    await expect(loss.item()).rejects.toThrow(/crossEntropy: labels\[1\] = 3 is not a class index in \[0, 3\)/);
+    for (const t of [logits, labels, loss]) t.dispose();
+  });
+
   it('a tensor larger than maxBufferSize is refused at the op, naming shape, bytes and limit; the device stays usable', async () => {
     const limit = runtime().gpu.limits.maxBufferSize;
     const n = Math.floor(limit / 4) + 1;
@@ -97,7 +110,87 @@ describe('edges as PyTorch', () => {
   });
 });
 
+describe('a tensor larger than one storage binding', () => {
+  it('is refused by the ops that bind it whole, naming op, shape, bytes and limit; the device stays usable', async (context) => {
+    const limit = runtime().gpu.limits.maxStorageBufferBindingSize;
+    const rows = Math.floor(limit / 4 / 2 ** 20) + 1;
+    if (rows * 2 ** 22 > runtime().gpu.limits.maxBufferSize || limit > 2 ** 30) {
+      context.skip(`the device's binding limit (${limit} bytes) is too large for a test tensor beyond it`);
+    }
+    const before = wg.memory().liveBuffers;
+    const big = wg.zeros([rows, 2 ** 20]);
+    const named = (what: string, dims: number[]) =>
+      new RegExp(`${what} \\[${dims.join(', ')}\\] needs ${dims.reduce((n, d) => n * d, 4)} bytes .*maxStorageBufferBindingSize of ${limit} bytes`);
+    const shape = [rows, 2 ** 20];
+    expect(() => wg.slice(big, [[0, 1]])).toThrow(named('slice: x', shape));
+    expect(() => wg.narrow(big, 0, 0, 1)).toThrow(named('narrow: x', shape));
+    expect(() => wg.split(big, 1)).toThrow(named('narrow: x', shape));
+    expect(() => wg.stack([big])).toThrow(named('stack: the result', [1, ...shape]));
+    expect(() => wg.softmax(big, 1)).toThrow(named('softmax: x', shape));
+    expect(() => wg.where(big, big, 0)).toThrow(named('where: the result', shape));
+    const labels = wg.tensor(new Int32Array(rows), [rows], { dtype: 'int32' });
+    expect(() => wg.nllLoss(big, labels)).toThrow(named('nllLoss: logProbs', shape));
+    labels.dispose();
+    const images = big.reshape([rows, 1, 1024, 1024]);
+    expect(() => wg.batchNorm(images, null, null, null, null, { training: true })).toThrow(named('batchNorm: x', [...images.shape]));
+    expect(() => wg.avgPool2d(images, { kernelSize: 2 })).toThrow(named('avgPool2d: x', [...images.shape]));
+    images.dispose();
+    const small = wg.zeros([1, 2 ** 20]);
+    expect(() => wg.cat([big, small])).toThrow(named('cat: the result', [rows + 1, 2 ** 20]));
+    small.dispose();
+    big.dispose();
+    expect(wg.memory().liveBuffers).toBe(before);
+    const x = wg.tensor([1, 2, 3], [3]);
+    expect(Array.from(await wg.slice(x, [[1, 3]]).toArray())).toEqual([2, 3]);
+    x.dispose();
+  }, 120_000);
+});
+
 describe('device lifecycle', () => {
+  it('toString() after release() names the state; after resetParameters() it shows no stale values', async () => {
+    const bn = new wg.nn.BatchNorm2d(2);
+    const x = wg.tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2, 1]);
+    bn.forward(x).dispose();
+    const moved = Array.from(await bn.runningMean.toArray());
+    expect(moved.every((v) => v !== 0)).toBe(true);
+    expect(String(bn.runningMean)).toMatch(/^Tensor\(\[2\], float32, \[/);
+    bn.resetParameters();
+    expect(String(bn.runningMean)).toBe('Tensor([2], float32)');
+    expect(Array.from(await bn.runningMean.toArray())).toEqual([0, 0]);
+    x.dispose();
+    const t = bn.runningMean;
+    expect(String(t)).toBe('Tensor([2], float32, [0, 0])');
+    await wg.release();
+    expect(String(t)).toBe('Tensor([2], float32, released)');
+    await setupDevice();
+    expect(String(t)).toBe('Tensor([2], float32, released)');
+  });
+
+  it("the Node entry's init() checks its options first, with a device already made or not", async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ gemm: 'fast' }, /init: gemm must be one of 'registers', 'workgroup', 'texture', got "fast"/],
+      [{ autotune: 3 }, /init: autotune must be true, false or \{ file \}, got 3/],
+      [null, /init: options must be an object, got null/],
+    ];
+    for (const [options, message] of cases) await expect(wg.init(options as never)).rejects.toThrow(message);
+    await wg.release();
+    for (const [options, message] of cases) await expect(wg.init(options as never)).rejects.toThrow(message);
+    expect(() => wg.memory()).toThrow(/no device/);
+    await setupDevice();
+  });
+
+  it('an init() whose autotune file cannot be read fails and leaves no device; the next init() works', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webgrad-tune-'));
+    const file = join(dir, 'tuning.json');
+    writeFileSync(file, '{ not json');
+    await wg.release();
+    await expect(wg.init({ autotune: { file } })).rejects.toThrow(/cannot read tuning file .*tuning\.json/);
+    expect(() => wg.memory()).toThrow(/no device/);
+    rmSync(dir, { recursive: true, force: true });
+    await setupDevice();
+    expect(await wg.sum(wg.ones([3])).item()).toBe(3);
+  });
+
   it('after release(), old tensors are invalid, dispose() is a no-op and none of their buffers reach the new device', async () => {
     const old = wg.ones([64]);
     const other = wg.ones([64]);

@@ -22,6 +22,8 @@ interface Case {
   relu?: boolean;
   /** A configuration of gemm_workgroup.wgsl to force. */
   config?: string;
+  /** An element of A set to NaN (its row of the output is NaN, through the relu too, as PyTorch's). */
+  nanAt?: number;
 }
 
 /** float64 reference of out[b] = op(A[b])·op(B[b]) (+ bias) (relu), operands as stored. */
@@ -52,6 +54,7 @@ async function check(c: Case, seed = 1): Promise<void> {
   const shapeB = c.transB ? [N, K] : [K, N];
   const A = asF32(randomValues((c.batchA || 1) * M * K, seed));
   const B = asF32(randomValues((c.batchB || 1) * K * N, seed + 1));
+  if (c.nanAt !== undefined) A[c.nanAt] = Number.NaN;
   const bias = c.bias ? asF32(randomValues(c.bias === 'row' ? M : N, seed + 2)) : null;
   const a = tensor(A, c.batchA ? [c.batchA, ...shapeA] : shapeA);
   const b = tensor(B, c.batchB ? [c.batchB, ...shapeB] : shapeB);
@@ -109,6 +112,7 @@ for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${var
     { M: 33, N: 19, K: 21, bias: 'row', transA: true },
     { M: 33, N: 19, K: 21, bias: 'col', relu: true, transB: true },
     { M: 17, N: 65, K: 12, relu: true },
+    { M: 17, N: 65, K: 12, relu: true, nanAt: 40 },
     { M: 5, N: 6, K: 0, bias: 'col' },
   ];
   for (const c of epilogues) it(`applies the epilogue for ${label(c)}`, () => check(c));
@@ -125,6 +129,7 @@ for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${var
   // Few outputs over a long k: the product runs as ranges of k side by side, then a sum.
   const splitK: Case[] = [
     { M: 3, N: 10, K: 1001, bias: 'col', relu: true },
+    { M: 3, N: 10, K: 1001, bias: 'col', relu: true, nanAt: 1500 },
     { M: 3, N: 10, K: 1001, transA: true, bias: 'row' },
     { M: 9, N: 2, K: 766, transB: true },
     { M: 9, N: 2, K: 766, transA: true, transB: true },

@@ -5,7 +5,7 @@
  * epoch's training loss, test loss and accuracy (see README.md beside this file).
  */
 import { parseArgs } from 'node:util';
-import { adapterInfo, flush, init, keep, logSoftmax, memory, nllLoss, noGrad, optim, release, tensor, tidy, type Tensor } from '../../src/index.js';
+import { adapterInfo, flush, init, keep, logSoftmax, memory, nllLoss, noGrad, optim, release, tensor, tidy, type Tensor } from '../../src/node.js';
 import { ensureCifar10, epochBatches, loadCifar10, mixSeed, prepareBatch, rgbPca, takeSubset, type CifarSplit, type InputConfig } from '../alexnet-cifar/data/index.js';
 import { ResNet } from './model.js';
 

@@ -133,7 +133,7 @@ export async function gradCheck(
         steps[i] = h;
       }
     });
-    evaluated = Float64Array.from(new Float32Array(await runtime().read(results.buffer, 2 * total * 4)));
+    evaluated = Float64Array.from(new Float32Array(await runtime().read(results.buffer, 2 * total * 4, 0, { deviceChecks: true })));
   } finally {
     results.dispose();
   }

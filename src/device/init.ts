@@ -86,7 +86,13 @@ export async function start(options: InitOptions, gpu: GPU | undefined, read?: (
   const device = await Gpu.create(gpu, options.powerPreference);
   setRuntime(new Runtime(device, { wait: options.wait, policy: initPolicy(options, device.info.software) }));
   const { autotune } = options;
-  if (runtime().policy.autotune) await configureGemmAutotune(typeof autotune === 'object' ? autotune : {});
+  try {
+    if (runtime().policy.autotune) await configureGemmAutotune(typeof autotune === 'object' ? autotune : {});
+  } catch (error) {
+    // A failed init leaves no device behind: the next init() starts afresh, with these options.
+    await release();
+    throw error;
+  }
   return device.info;
 }
 
@@ -98,6 +104,7 @@ function initPolicy(options: InitOptions, software: boolean): KernelPolicy {
   return applyPolicy(defaultPolicy(software), changes, 'init');
 }
 
+/** Refuses init() options that are not what InitOptions says (every entry's init() calls it first). */
 export function checkInitOptions(options: InitOptions): void {
   if (options === null || typeof options !== 'object') throw new WebgradError(`webgrad: init: options must be an object, got ${String(options)}`);
   const oneOf = (name: keyof InitOptions, allowed: readonly string[]) => {

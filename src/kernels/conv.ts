@@ -1,5 +1,5 @@
 import { runtime } from '../device/current.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, view } from '../tensor/tensor.js';
 import { conv2dBiasGradKernel, conv2dImplicitKernel, conv2dInputGradKernel, conv2dWeightGradKernel, implicitConvFits, implicitInputGradPays } from './conv-implicit.js';
 import { binaryKernel, unaryKernel } from './elementwise.js';
 import { gemmKernel } from './gemm/gemm.js';
@@ -136,7 +136,7 @@ export function conv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: 
 function im2colConv(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
   const out = Tensor.empty([g.n, g.cout, g.oh, g.ow]);
   if (out.size === 0) return out;
-  const w2 = weight.reshape([g.cout, g.c * g.kh * g.kw]);
+  const w2 = view(weight, [g.cout, g.c * g.kh * g.kw]);
   for (const [n0, nb] of chunks(g)) {
     const cols = im2colKernel(x, g, n0, nb);
     const wide = gemmKernel(w2, cols, bias ? { bias, biasAxis: 'row' } : {});

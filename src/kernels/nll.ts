@@ -6,14 +6,15 @@ import { uniformLayout } from '../runtime/wgsl-struct.js';
 const WORKGROUP = 256;
 
 export const NLL_PARAMS = uniformLayout('nll', { n: 'u32', c: 'u32', _p0: 'u32', _p1: 'u32', invN: 'f32', _p2: 'u32', _p3: 'u32', _p4: 'u32' });
-const params = (n: number, c: number): Uint8Array => NLL_PARAMS.pack({ n, c, invN: n > 0 ? 1 / n : 0 });
+// The mean over no rows is NaN, as PyTorch's (0 · NaN in the kernel).
+const params = (n: number, c: number): Uint8Array => NLL_PARAMS.pack({ n, c, invN: n > 0 ? 1 / n : Number.NaN });
 
-/** −mean over rows of logProbs[n, label_n]: a scalar (NaN where a label is out of range). */
+/** −mean over rows of logProbs[n, label_n]: a scalar (NaN where a label is out of range, which the next readback reports). */
 export function nllKernel(logProbs: Tensor, labels: Tensor, n: number, c: number): Tensor {
   const loss = Tensor.empty([]);
   runtime().dispatch(
     { files: ['grid', 'nll'], entry: 'forward', params: NLL_PARAMS },
-    { uniforms: params(n, c), buffers: [labels.buffer, logProbs.buffer, loss.buffer], workgroups: 1 },
+    { uniforms: params(n, c), buffers: [labels.buffer, logProbs.buffer, loss.buffer, runtime().checks.binding('nllLossLabels')], workgroups: 1 },
   );
   return loss;
 }

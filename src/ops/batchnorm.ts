@@ -1,7 +1,7 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/record.js';
 import { batchNormalizeKernel, batchNormInputGradKernel, batchNormSumsKernel, batchStatsKernel, type BatchNormDims } from '../kernels/batchnorm.js';
-import { fmt, sizeOf } from '../tensor/shape.js';
+import { checkBindable, fmt, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { full } from './creation.js';
 
@@ -66,6 +66,7 @@ export function batchNormCounting(
   if ((runningMean === null) !== (runningVar === null)) throw new WebgradError('webgrad: batchNorm: give both runningMean and runningVar, or neither');
   if (!training && runningMean === null) throw new WebgradError(`webgrad: batchNorm: evaluation (training: false) needs runningMean and runningVar (x ${fmt(x.shape)})`);
   if (training && n * s <= 1) throw new WebgradError(`webgrad: batchNorm: training needs more than one value per channel, got x ${fmt(x.shape)}`);
+  checkBindable('batchNorm: x', x.shape);
   const d: BatchNormDims = { n, c, s, momentum, eps };
   const w = weight ?? full([c], 1);
   const b = bias ?? full([c], 0);
@@ -74,30 +75,25 @@ export function batchNormCounting(
     : { mean: runningMean!, var: runningVar! };
   const y = batchNormalizeKernel(x, stats.mean, stats.var, w, b, d);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  // What the backward reads that is made here (the batch's statistics, the default weight and bias)
+  // is saved: the node frees it with itself, and it is freed now when nothing is recorded.
+  const saved = [...(training ? [stats.mean, stats.var] : []), ...(weight ? [] : [w]), ...(bias ? [] : [b])];
   // Evaluation's backward reads the running statistics as they are then (only a training forward changes them).
-  record(y, 'batchNorm', inputs, (g) => {
-    const sums = batchNormSumsKernel(x, stats.mean, stats.var, g, d);
-    const dx = x.requiresGrad ? batchNormInputGradKernel(x, stats.mean, stats.var, g, w, sums, d, training) : null;
-    const grads: (Tensor | null)[] = [dx];
-    if (weight) grads.push(sums.sumGX);
-    else sums.sumGX.dispose();
-    if (bias) grads.push(sums.sumG);
-    else sums.sumG.dispose();
-    if (training) {
-      stats.mean.dispose();
-      stats.var.dispose();
-    }
-    if (!weight) w.dispose();
-    if (!bias) b.dispose();
-    return grads;
-  });
-  if (!y.node) {
-    if (training) {
-      stats.mean.dispose();
-      stats.var.dispose();
-    }
-    if (!weight) w.dispose();
-    if (!bias) b.dispose();
-  }
+  record(
+    y,
+    'batchNorm',
+    inputs,
+    (g) => {
+      const sums = batchNormSumsKernel(x, stats.mean, stats.var, g, d);
+      const dx = x.requiresGrad ? batchNormInputGradKernel(x, stats.mean, stats.var, g, w, sums, d, training) : null;
+      const grads: (Tensor | null)[] = [dx];
+      if (weight) grads.push(sums.sumGX);
+      else sums.sumGX.dispose();
+      if (bias) grads.push(sums.sumG);
+      else sums.sumG.dispose();
+      return grads;
+    },
+    saved,
+  );
   return y;
 }

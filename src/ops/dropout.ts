@@ -2,7 +2,7 @@ import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/record.js';
 import { dropoutKernel } from '../kernels/dropout.js';
 import { fmt } from '../tensor/shape.js';
-import { checkTensor, type Tensor } from '../tensor/tensor.js';
+import { checkTensor, view, type Tensor } from '../tensor/tensor.js';
 
 export interface DropoutOptions {
   /** Probability of zeroing an element (default 0.5). */
@@ -31,7 +31,7 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new WebgradError(`webgrad: dropout: seed must be a non-negative safe integer, got ${seed}`);
   if (options.training === false || p === 0) {
     // A view of x: same elements, its own handle so that disposing one leaves the other.
-    return record(x.reshape(x.shape), 'dropout', [x], (g) => [g]);
+    return record(view(x, x.shape), 'dropout', [x], (g) => [g]);
   }
   const scale = p === 1 ? 0 : 1 / (1 - p);
   const out = dropoutKernel(x, p, scale, seed);

@@ -43,12 +43,23 @@ function binary(op: BinaryOp, a: Operand, b: Operand, rule: BinaryRule | null): 
   const tb = operand(b, `${op}: b`);
   const shape = broadcastShapes(ta.shape, tb.shape, op);
   const out = binaryKernel(op, ta, tb, shape);
-  if (!rule) return out;
-  return record(out, op, [ta, tb], (g) =>
-    tidy(() => {
-      const [ga, gb] = rule(g, ta, tb, out);
-      return [ga && sumTo(ga, ta.shape), gb && sumTo(gb, tb.shape)];
-    }),
+  // Operands made here from numbers are saved as well as inputs, so that the node frees them (or
+  // record() now, when nothing is recorded): outside a tidy() nobody else would.
+  const made = [ta, tb].filter((t, k) => t !== [a, b][k]);
+  if (!rule) {
+    for (const t of made) t.dispose();
+    return out;
+  }
+  return record(
+    out,
+    op,
+    [ta, tb],
+    (g) =>
+      tidy(() => {
+        const [ga, gb] = rule(g, ta, tb, out);
+        return [ga && sumTo(ga, ta.shape), gb && sumTo(gb, tb.shape)];
+      }),
+    made,
   );
 }
 

@@ -2,8 +2,8 @@ import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/record.js';
 import { fillKernel } from '../kernels/elementwise.js';
 import { gatherKernel, scatterKernel, type View } from '../kernels/strided.js';
-import { fmt, stridesOf } from '../tensor/shape.js';
-import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { checkBindable, fmt, stridesOf } from '../tensor/shape.js';
+import { checkTensor, Tensor, view } from '../tensor/tensor.js';
 
 /** One axis of a slice, as Python's `start:end:step`; a missing (or null) bound means the end of the axis. */
 export type SliceRange = readonly [start?: number | null, end?: number | null, step?: number | null];
@@ -34,6 +34,7 @@ function sliceIndices(range: SliceRange, length: number, what: string): { start:
 
 /** Dense copy of a view of x; its gradient scatters back into zeros of x's shape. */
 function viewCopy(x: Tensor, v: View, op: string): Tensor {
+  checkBindable(`${op}: x`, x.shape);
   const out = gatherKernel(x, v);
   return record(out, op, [x], (g) => {
     const dx = fillKernel(x.shape, 0, 0);
@@ -134,6 +135,7 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
     }
   });
   const shape = first.shape.map((d, k) => (k === a ? tensors.reduce((n, t) => n + t.shape[a], 0) : d));
+  checkBindable('cat: the result', shape);
   const out = Tensor.empty(shape, first.dtype);
   const strides = stridesOf(shape);
   const views: View[] = [];
@@ -155,11 +157,21 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   tensors.forEach((t, i) => {
     if (t.shape.join() !== first.shape.join()) throw new WebgradError(`webgrad: stack: tensors[${i}] ${fmt(t.shape)} differs from tensors[0] ${fmt(first.shape)}`);
   });
+  tensors.forEach((t, i) => {
+    if (t.dtype !== first.dtype) throw new WebgradError(`webgrad: stack: tensors[${i}] is ${t.dtype} but tensors[0] is ${first.dtype}`);
+  });
   const a = axisOf(axis, first.rank + 1, 'stack');
-  const views = tensors.map((t) => unsqueeze(t, a));
-  const out = cat(views, a);
-  if (!out.node) views.forEach((v) => v.dispose());
-  return out;
+  const shape = [...first.shape];
+  shape.splice(a, 0, tensors.length);
+  checkBindable('stack: the result', shape);
+  const out = Tensor.empty(shape, first.dtype);
+  // Each tensor is the slice i of `out` along the new axis: the view skips that axis's stride (no
+  // unsqueezed views, which a recorded graph would keep alive).
+  const strides = stridesOf(shape);
+  const within = strides.filter((_, k) => k !== a);
+  const views: View[] = tensors.map((t, i) => ({ shape: t.shape, offset: t.size > 0 ? i * strides[a] : 0, strides: within }));
+  tensors.forEach((t, i) => scatterKernel(t, out, views[i]));
+  return record(out, 'stack', tensors, (g) => views.map((v) => gatherKernel(g, v)));
 }
 
 /** A view of x with one more axis of size 1 at `axis` (in [-rank-1, rank]), as torch.unsqueeze. */
@@ -191,6 +203,5 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
 }
 
 function asShape(x: Tensor, shape: number[], op: string): Tensor {
-  const out = x.reshape(shape);
-  return record(out, op, [x], (g) => [g.reshape(x.shape)]);
+  return record(view(x, shape), op, [x], (g) => [g.reshape(x.shape)]);
 }

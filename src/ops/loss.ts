@@ -12,28 +12,32 @@ import { tensor } from './creation.js';
  */
 export type Labels = Tensor | ArrayLike<number>;
 
-function checkInputs(what: string, logits: Tensor, labels: Labels): { n: number; c: number; labels: Tensor } {
-  checkTensor(logits, `${what}: logits`);
-  if (logits.dtype !== 'float32') throw new WebgradError(`webgrad: ${what}: logits must be float32, got ${logits.dtype} (shape ${fmt(logits.shape)})`);
-  if (logits.rank !== 2) throw new WebgradError(`webgrad: ${what}: logits must be [N, C], got ${fmt(logits.shape)}`);
+/**
+ * Checks scores [N, C] (named `name` in messages) and their labels [N]; numbers become an int32
+ * tensor made here (the caller owns it), a tensor is returned as it is.
+ */
+export function checkInputs(what: string, logits: Tensor, labels: Labels, name = 'logits'): { n: number; c: number; labels: Tensor } {
+  checkTensor(logits, `${what}: ${name}`);
+  if (logits.dtype !== 'float32') throw new WebgradError(`webgrad: ${what}: ${name} must be float32, got ${logits.dtype} (shape ${fmt(logits.shape)})`);
+  if (logits.rank !== 2) throw new WebgradError(`webgrad: ${what}: ${name} must be [N, C], got ${fmt(logits.shape)}`);
   const [n, c] = logits.shape;
-  if (c === 0) throw new WebgradError(`webgrad: ${what}: logits ${fmt(logits.shape)} have no classes`);
+  if (c === 0) throw new WebgradError(`webgrad: ${what}: ${name} ${fmt(logits.shape)} have no classes`);
   if (labels instanceof Tensor) {
     checkTensor(labels, `${what}: labels`);
     if (labels.dtype !== 'int32') throw new WebgradError(`webgrad: ${what}: labels must be int32, got ${labels.dtype} (shape ${fmt(labels.shape)})`);
     if (labels.rank !== 1 || labels.shape[0] !== n) {
-      throw new WebgradError(`webgrad: ${what}: labels must be [${n}] for logits ${fmt(logits.shape)}, got ${fmt(labels.shape)}`);
+      throw new WebgradError(`webgrad: ${what}: labels must be [${n}] for ${name} ${fmt(logits.shape)}, got ${fmt(labels.shape)}`);
     }
     return { n, c, labels };
   }
   if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') {
     throw new WebgradError(`webgrad: ${what}: labels must be an int32 Tensor or an array of class indices, got ${typeof labels}`);
   }
-  if (labels.length !== n) throw new WebgradError(`webgrad: ${what}: labels has ${labels.length} entries but logits ${fmt(logits.shape)} has ${n} rows`);
+  if (labels.length !== n) throw new WebgradError(`webgrad: ${what}: labels has ${labels.length} entries but ${name} ${fmt(logits.shape)} has ${n} rows`);
   for (let i = 0; i < labels.length; i++) {
     const v = labels[i];
     if (!Number.isInteger(v) || v < 0 || v >= c) {
-      throw new WebgradError(`webgrad: ${what}: labels[${i}] = ${v} is not a class index in [0, ${c}) for logits ${fmt(logits.shape)}`);
+      throw new WebgradError(`webgrad: ${what}: labels[${i}] = ${v} is not a class index in [0, ${c}) for ${name} ${fmt(logits.shape)}`);
     }
   }
   return { n, c, labels: tensor(labels, [n], { dtype: 'int32' }) };

@@ -3,7 +3,7 @@ import { record } from '../autograd/record.js';
 import { gemmKernel } from '../kernels/gemm/gemm.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
-import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { checkTensor, Tensor, view } from '../tensor/tensor.js';
 import { sum } from './reduce.js';
 import { zerosLike } from './creation.js';
 
@@ -86,7 +86,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const lead = x.shape.slice(0, -1);
   // Explicit row counts, not -1: a -1 beside a zero-size dimension is ambiguous.
   const rows = sizeOf(lead);
-  const y = tidy(() => gemmKernel(x.reshape([rows, inF]), weight, { transB: true, bias: bias ?? undefined }).reshape([...lead, outF]));
+  const y = tidy(() => gemmKernel(view(x, [rows, inF]), weight, { transB: true, bias: bias ?? undefined }).reshape([...lead, outF]));
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, 'linear', inputs, (g) =>
     tidy(() => {

@@ -1,7 +1,7 @@
 import { WebgradError } from '../device/errors.js';
 import { noGrad, record } from '../autograd/record.js';
 import { whereKernel } from '../kernels/where.js';
-import { broadcastShapes, fmt, normaliseAxes } from '../tensor/shape.js';
+import { broadcastShapes, checkBindable, fmt, normaliseAxes } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { full } from './creation.js';
@@ -25,18 +25,29 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   checkTensor(cond, 'where: cond');
   const ta = operand(a, 'where: a');
   const tb = operand(b, 'where: b');
-  const shape = broadcastShapes(cond.shape, broadcastShapes(ta.shape, tb.shape, 'where'), 'where (cond against a and b)');
-  const out = whereKernel(cond, ta, tb, shape);
-  record(out, 'where', [ta, tb], (g) =>
-    tidy(() => {
-      const zero = full([], 0);
-      return [ta.requiresGrad ? sumTo(whereKernel(cond, g, zero, shape), ta.shape) : null, tb.requiresGrad ? sumTo(whereKernel(cond, zero, g, shape), tb.shape) : null];
-    }),
-  );
-  if (!out.node) {
+  let shape: number[];
+  try {
+    shape = broadcastShapes(cond.shape, broadcastShapes(ta.shape, tb.shape, 'where'), 'where (cond against a and b)');
+    checkBindable('where: the result', shape);
+  } catch (error) {
     if (ta !== a) ta.dispose();
     if (tb !== b) tb.dispose();
+    throw error;
   }
+  const out = whereKernel(cond, ta, tb, shape);
+  // cond is an input (with no gradient), so that a graph returned from a tidy() keeps it; the
+  // operands made here from numbers are saved too, so that the node frees them.
+  record(
+    out,
+    'where',
+    [cond, ta, tb],
+    (g) =>
+      tidy(() => {
+        const zero = full([], 0);
+        return [null, ta.requiresGrad ? sumTo(whereKernel(cond, g, zero, shape), ta.shape) : null, tb.requiresGrad ? sumTo(whereKernel(cond, zero, g, shape), tb.shape) : null];
+      }),
+    [ta, tb].filter((t, k) => t !== [a, b][k]),
+  );
   return out;
 }
 

@@ -3,12 +3,13 @@ import { WebgradError } from '../device/errors.js';
 /**
  * Checks of values that only the GPU sees (labels held in a tensor): a kernel that finds a bad
  * value records it in its slot of one small buffer, and the runtime reads that buffer back with
- * every readback and throws the slot's error there, then clears it. A slot is 4 u32 words at a
+ * every readback of the user's values (toArray, item) and throws the slot's error there, then clears it. A slot is 4 u32 words at a
  * 256-byte offset (the storage offset alignment WebGPU guarantees); word 0 is the flag.
  */
 export const CHECK_SLOTS = {
   crossEntropyLabels: 0,
   countCorrectLabels: 1,
+  nllLossLabels: 2,
 } as const;
 
 export type CheckSlot = keyof typeof CHECK_SLOTS;
@@ -23,6 +24,9 @@ const describe: Record<CheckSlot, (words: Uint32Array) => string> = {
     '(found on the GPU, reported at this readback; the loss computed with it is NaN)',
   countCorrectLabels: (w) =>
     `webgrad: countCorrect: labels[${w[1]}] = ${w[2] | 0} is not a class index in [0, ${w[3]}) (found on the GPU, reported at this readback)`,
+  nllLossLabels: (w) =>
+    `webgrad: nllLoss: labels[${w[1]}] = ${w[2] | 0} is not a class index in [0, ${w[3]}) ` +
+    '(found on the GPU, reported at this readback; the loss computed with it is NaN)',
 };
 
 export class DeviceChecks {

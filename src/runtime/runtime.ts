@@ -321,6 +321,7 @@ export class Runtime {
       source.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     }
     if (!this.encoder) {
+      this.touch(dst);
       this.device.queue.writeBuffer(dst, dstOffset, source, 0, bytes);
       return;
     }
@@ -371,15 +372,19 @@ export class Runtime {
     this.waiter.submitted();
   }
 
-  /** Reads bytes back from a buffer: flushes, then waits for the GPU as the wait mode says. */
-  async read(src: GPUBuffer, bytes: number, srcOffset = 0): Promise<ArrayBuffer> {
+  /**
+   * Reads bytes back from a buffer: flushes, then waits for the GPU as the wait mode says. Only a
+   * read of the user's values asks for `deviceChecks` (throwing, then clearing, what a kernel found):
+   * the library's own readbacks (timings) leave them for the user's next one.
+   */
+  async read(src: GPUBuffer, bytes: number, srcOffset = 0, options: { deviceChecks?: boolean } = {}): Promise<ArrayBuffer> {
     const size = Math.ceil(bytes / 4) * 4;
     // The device checks ride along at the end of the staging buffer (at a 256-byte boundary).
     const checksAt = Math.ceil(size / 256) * 256;
     const kept = sizeClass(checksAt + CHECKS_BYTES);
     const staging = this.readbackStaging.take(kept) ?? this.createBuffer({ size: kept, usage: MAP_READ | COPY_DST });
     this.copy(src, srcOffset, staging, 0, size);
-    this.copy(this.checks.buffer, 0, staging, checksAt, CHECKS_BYTES);
+    if (options.deviceChecks) this.copy(this.checks.buffer, 0, staging, checksAt, CHECKS_BYTES);
     this.flush();
     this.counters.readbacks++;
     let reusable = false;
@@ -388,7 +393,7 @@ export class Runtime {
       this.gpu.throwIfFailed();
       const mapped = staging.getMappedRange();
       try {
-        this.checks.throwIfFailed(mapped.slice(checksAt));
+        if (options.deviceChecks) this.checks.throwIfFailed(mapped.slice(checksAt));
         return mapped.slice(0, bytes);
       } finally {
         staging.unmap();

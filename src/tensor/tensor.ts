@@ -104,7 +104,7 @@ export class Tensor {
   async toArray(): Promise<Float32Array | Int32Array> {
     const buffer = this.buffer; // a disposed or released tensor says so before anything else
     const stamp = runtime().touchStamp(buffer);
-    const bytes = await runtime().read(buffer, this.size * 4);
+    const bytes = await runtime().read(buffer, this.size * 4, 0, { deviceChecks: true });
     const values = this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
     if (this.size <= PREVIEW_ELEMENTS) this.readBack = { values: values.slice(), stamp };
     return values;
@@ -133,9 +133,11 @@ export class Tensor {
    * GPU command could have changed since (toString never reads from the GPU itself).
    */
   toString(): string {
-    const current = this.readBack && !this.disposed && runtime().touchStamp(this.buffer) === this.readBack.stamp;
+    // A released tensor's buffer is gone (and there may be no device at all): no values, no stamp.
+    const current = this.readBack && !this.disposed && !this.released && runtime().touchStamp(this.buffer) === this.readBack.stamp;
     const values = current ? `, ${nested(this.readBack!.values, this.shape)}` : '';
-    return `Tensor(${fmt(this.shape)}, ${this.dtype}${this.disposed ? ', disposed' : ''}${values})`;
+    const state = this.disposed ? ', disposed' : this.released ? ', released' : '';
+    return `Tensor(${fmt(this.shape)}, ${this.dtype}${state}${values})`;
   }
 
   /** What Node's console.log and util.inspect show: toString(). */
@@ -208,8 +210,11 @@ export function resolveShape(shape: Shape, size: number, what: string, from: Sha
   return dims;
 }
 
-/** A view under a new shape, recording nothing (the method `reshape` records). */
-function view(t: Tensor, shape: Shape): Tensor {
+/**
+ * A view under a new shape, recording nothing (the method `reshape` records): for ops that record
+ * their own node, or that need no gradient through the view.
+ */
+export function view(t: Tensor, shape: Shape): Tensor {
   checkTensor(t, 'reshape: x');
   const dims = resolveShape(shape, t.size, 'reshape: shape', t.shape);
   return new Tensor(dims, t.storage.retain(), t.dtype);

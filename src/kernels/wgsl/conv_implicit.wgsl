@@ -283,7 +283,13 @@ fn emit(v: vec4<f32>, m: u32, n1: u32, z: u32) {
     let col = n1 + j;
     if (col >= p.N) { return; }
     var out = v[j] + add;
-    if (RELU) { out = max(out, 0.0); }
+    if (RELU) { out = reluKeepingNaN(out); }
     dst[dstColumn(col, z) + m * stride] = out;
   }
+}
+
+// max(v, 0) that keeps NaN, as PyTorch's relu (WGSL's max may return either operand for a NaN); the
+// NaN test compares bits, which no compiler folds away as it may `v != v`.
+fn reluKeepingNaN(v: f32) -> f32 {
+  return select(max(v, 0.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u);
 }

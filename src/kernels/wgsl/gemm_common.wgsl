@@ -40,7 +40,7 @@ fn storeRow4(a: vec4<f32>, baseO: u32, m: u32, n: u32) {
       v += vec4<f32>(bias[c], bias[c + 1u], bias[c + 2u], bias[c + 3u]);
     }
     if (p.biasMode == BIAS_PER_ROW) { v += vec4<f32>(bias[p.offBias + m]); }
-    if (p.relu != 0u) { v = max(v, vec4<f32>(0.0)); }
+    if (p.relu != 0u) { v = reluKeepingNaN4(v); }
     out[o] = v;
     return;
   }
@@ -56,6 +56,16 @@ fn storeOne(x: f32, o: u32, m: u32, n: u32) {
   if (p.accumulate != 0u) { v += out[o / 4u][o % 4u]; }
   if (p.biasMode == BIAS_PER_COLUMN) { v += bias[p.offBias + n]; }
   if (p.biasMode == BIAS_PER_ROW) { v += bias[p.offBias + m]; }
-  if (p.relu != 0u) { v = max(v, 0.0); }
+  if (p.relu != 0u) { v = reluKeepingNaN(v); }
   out[o / 4u][o % 4u] = v;
+}
+
+// max(v, 0) that keeps NaN, as PyTorch's relu (WGSL's max may return either operand for a NaN); the
+// NaN test compares bits, which no compiler folds away as it may `v != v`.
+fn reluKeepingNaN(v: f32) -> f32 {
+  return select(max(v, 0.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u);
+}
+
+fn reluKeepingNaN4(v: vec4<f32>) -> vec4<f32> {
+  return select(max(v, vec4<f32>(0.0)), v, (bitcast<vec4<u32>>(v) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u));
 }

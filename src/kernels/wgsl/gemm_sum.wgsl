@@ -21,6 +21,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var s = 0u; s < p.splits; s++) { v += part[s * p.n + i]; }
   if (p.biasMode == BIAS_PER_COLUMN) { v += bias[i % p.N]; }
   if (p.biasMode == BIAS_PER_ROW) { v += bias[(i / p.N) % p.M]; }
-  if (p.relu != 0u) { v = max(v, 0.0); }
+  if (p.relu != 0u) { v = reluKeepingNaN(v); }
   out[i] = v;
+}
+
+// max(v, 0) that keeps NaN, as PyTorch's relu (WGSL's max may return either operand for a NaN); the
+// NaN test compares bits, which no compiler folds away as it may `v != v`.
+fn reluKeepingNaN(v: f32) -> f32 {
+  return select(max(v, 0.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u);
 }

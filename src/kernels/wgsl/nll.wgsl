@@ -1,5 +1,6 @@
 // Mean negative log-likelihood of log-probabilities x [N, C] at int32 labels [N]: −(1/N) Σ x[n, label_n]
-// (NaN for a label outside [0, C), since a label on the GPU cannot be checked before the kernel runs),
+// (NaN for a label outside [0, C), since a label on the GPU cannot be checked before the kernel runs;
+// such a label is also reported in `status`, which the next readback throws),
 // and its gradient, −g/N at each row's label and 0 elsewhere.
 struct Params { n: u32, c: u32, _p0: u32, _p1: u32, invN: f32, _p2: u32, _p3: u32, _p4: u32 }
 // Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
@@ -12,6 +13,8 @@ var<workgroup> scratch: array<f32, 256>;
 
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> loss: array<f32>;
+// status[0]: set to 1 by the first row found with a bad label; [1] that row, [2] its label, [3] C.
+@group(0) @binding(4) var<storage, read_write> status: array<atomic<u32>, 4>;
 
 @compute @workgroup_size(256)
 fn forward(@builtin(local_invocation_index) lid: u32) {
@@ -20,6 +23,11 @@ fn forward(@builtin(local_invocation_index) lid: u32) {
     let label = labels[r];
     if (label < 0 || u32(label) >= p.c) {
       s += quietNaN();
+      if (atomicExchange(&status[0], 1u) == 0u) {
+        atomicStore(&status[1], r);
+        atomicStore(&status[2], bitcast<u32>(label));
+        atomicStore(&status[3], p.c);
+      }
     } else {
       s -= x[r * p.c + u32(label)];
     }
