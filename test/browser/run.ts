@@ -42,7 +42,8 @@ export async function runTestFile(file: string, log: (line: string) => void): Pr
     const text = message.text();
     if (!text.startsWith('{"result"')) return;
     const r = (JSON.parse(text) as { result: Result }).result;
-    log(`  ${r.ok ? '✓' : '✗'} ${r.name} (${Math.round(r.ms)} ms)${r.ok ? '' : `\n      ${r.error}`}`);
+    if (r.skipped) log(`  - ${r.name} (skipped: ${r.skipped})`);
+    else log(`  ${r.ok ? '✓' : '✗'} ${r.name} (${Math.round(r.ms)} ms)${r.ok ? '' : `\n      ${r.error}`}`);
   });
   try {
     await chromium.page.goto(`${server.url}/index.html`);
@@ -74,6 +75,7 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   const files = process.argv.slice(2).filter((a) => a.endsWith('.ts'));
   let passed = 0;
   let failed = 0;
+  let skipped = 0;
   const start = Date.now();
   for (const file of files.length > 0 ? files.map((f) => f.replace(/^test\//, '')) : BROWSER_TEST_FILES) {
     const t0 = Date.now();
@@ -81,10 +83,12 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     const results = await runTestFile(file, console.log);
     const bad = results.filter((r) => !r.ok);
     for (const r of bad.filter((r) => r.name.startsWith('('))) console.log(`  ✗ ${r.name}\n      ${r.error}`);
-    passed += results.length - bad.length;
+    const skips = results.filter((r) => r.skipped).length;
+    passed += results.length - bad.length - skips;
     failed += bad.length;
-    console.log(`  ${results.length - bad.length}/${results.length} passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    skipped += skips;
+    console.log(`  ${results.length - bad.length - skips}/${results.length} passed${skips ? `, ${skips} skipped` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  console.log(`\nin Chromium: ${passed} passed, ${failed} failed (${((Date.now() - start) / 1000).toFixed(0)} s)`);
+  console.log(`\nin Chromium: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (${((Date.now() - start) / 1000).toFixed(0)} s)`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
 }

@@ -24,7 +24,23 @@ setState(
   expect as never,
 );
 
-type Fn = () => unknown;
+/** What Vitest gives each test and its hooks: here only `skip`. */
+interface Context {
+  skip(conditionOrNote?: boolean | string, note?: string): void;
+}
+type Fn = (context: Context) => unknown;
+
+/** Thrown by `skip()`: the test counts as skipped, not failed. */
+class Skipped extends Error {}
+
+function testContext(): Context {
+  return {
+    skip(conditionOrNote?: boolean | string, note?: string) {
+      if (conditionOrNote === false) return;
+      throw new Skipped(typeof conditionOrNote === 'string' ? conditionOrNote : (note ?? ''));
+    },
+  };
+}
 interface Test {
   name: string;
   fn: Fn;
@@ -43,6 +59,8 @@ export interface Result {
   ok: boolean;
   ms: number;
   error?: string;
+  /** Why the test was skipped, when it was. */
+  skipped?: string;
 }
 
 const DEFAULT_TIMEOUT = 120_000;
@@ -117,17 +135,17 @@ function makeIt(add: Register) {
   return Object.assign(add, { each, extend });
 }
 
-export const it = makeIt((name, fn, timeout) => register(name, () => fn({}), timeout));
+export const it = makeIt((name, fn, timeout) => register(name, (context) => fn({ ...context }), timeout));
 export const test = it;
 export const beforeAll = (fn: Fn) => void current.beforeAll.push(fn);
 export const afterAll = (fn: Fn) => void current.afterAll.push(fn);
 export const beforeEach = (fn: Fn) => void current.beforeEach.push(fn);
 export const afterEach = (fn: Fn) => void current.afterEach.push(fn);
 
-function withTimeout(fn: Fn, ms: number): Promise<unknown> {
+function withTimeout(fn: Fn, ms: number, context: Context = testContext()): Promise<unknown> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   return Promise.race([
-    Promise.resolve().then(fn),
+    Promise.resolve().then(() => fn(context)),
     new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
   ]).finally(() => clearTimeout(timer));
 }
@@ -156,13 +174,15 @@ export async function runRegistered(report: (r: Result) => void = () => undefine
       if ('fn' in t) {
         const name = [...path, t.name].join(' > ');
         const start = performance.now();
+        const context = testContext();
         try {
-          for (const hook of before) await withTimeout(hook, DEFAULT_TIMEOUT);
-          await withTimeout(t.fn, t.timeout);
-          for (const hook of after) await withTimeout(hook, DEFAULT_TIMEOUT);
+          for (const hook of before) await withTimeout(hook, DEFAULT_TIMEOUT, context);
+          await withTimeout(t.fn, t.timeout, context);
+          for (const hook of after) await withTimeout(hook, DEFAULT_TIMEOUT, context);
           emit({ name, ok: true, ms: performance.now() - start });
         } catch (error) {
-          emit({ name, ok: false, ms: performance.now() - start, error: describeError(error) });
+          if (error instanceof Skipped) emit({ name, ok: true, ms: 0, skipped: error.message || 'skipped' });
+          else emit({ name, ok: false, ms: performance.now() - start, error: describeError(error) });
         }
       } else {
         await runSuite(t, [...path, t.name], before, after);
