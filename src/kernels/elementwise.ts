@@ -14,7 +14,6 @@ const WORKGROUP = 256;
 export const UNARY_PARAMS = uniformLayout('unary', { n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
 const SHAPED = { n: 'u32', rank: 'u32', _p0: 'u32', _p1: 'u32', shape: 'array<vec4<u32>, 2>' } as const;
 export const BINARY_PARAMS = uniformLayout('binary', { ...SHAPED, aStrides: 'array<vec4<u32>, 2>', bStrides: 'array<vec4<u32>, 2>' });
-export const PERMUTE_PARAMS = uniformLayout('permute', { ...SHAPED, strides: 'array<vec4<u32>, 2>' });
 export const RANDOM_PARAMS = uniformLayout('random', { n: 'u32', seedLo: 'u32', seedHi: 'u32', stream: 'u32', a: 'f32', b: 'f32', base: 'u32', _p1: 'u32' });
 export const UNARY_CODES = constantNames('unary', 'OP_', UNARY_OPS);
 export const BINARY_CODES = constantNames('binary', 'OP_', BINARY_OPS);
@@ -57,18 +56,6 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
   runtime().dispatch(
     { files: ['grid', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0, WG: WORKGROUP }, label: `binary:${op} broadcast`, params: BINARY_PARAMS, constants: BINARY_CODES },
     { uniforms: u, buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
-  );
-  return out;
-}
-
-/** out[i] = x[Σ coord_d · strides[d]] over `shape`: permutes (reordered strides) and broadcasts (zeros). */
-export function permuteKernel(x: Tensor, shape: Shape, strides: readonly number[]): Tensor {
-  const out = Tensor.empty(shape, x.dtype);
-  if (out.size === 0) return out;
-  const u = PERMUTE_PARAMS.pack({ n: out.size, rank: shape.length, shape, strides });
-  runtime().dispatch(
-    { files: ['grid', 'permute'], entry: 'main', overrides: { WG: WORKGROUP }, params: PERMUTE_PARAMS },
-    { uniforms: u, buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
 }

@@ -1,4 +1,4 @@
-import { permuteKernel } from '../kernels/elementwise.js';
+import { gatherKernel } from '../kernels/strided.js';
 import { reduceKernel } from '../kernels/reduce.js';
 import { sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -23,7 +23,7 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
     const kept = [...Array(g.rank).keys()].filter((d) => !axes.includes(d));
     const order = [...kept, ...axes];
     const strides = stridesOf(g.shape);
-    src = permuteKernel(g, order.map((a) => g.shape[a]), order.map((a) => strides[a]));
+    src = gatherKernel(g, { shape: order.map((a) => g.shape[a]), offset: 0, strides: order.map((a) => strides[a]) });
     first = kept.length;
   }
   const outer = sizeOf(src.shape.slice(0, first));

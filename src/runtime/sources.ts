@@ -11,7 +11,6 @@ export const KERNEL_FILES = [
   'unary',
   'binary',
   'reduce',
-  'permute',
   'image',
   'gemm_common', 'gemm_operands', 'gemm', 'gemm_workgroup', 'gemm_texture', 'gemm_pack', 'gemm_pad', 'gemm_sum',
   'sgd',
