@@ -15,11 +15,54 @@ const LR = 0.01;
 const MOMENTUM = 0.9;
 const WEIGHT_DECAY = 5e-4;
 
+type Weights = Record<string, { shape: number[]; data: Float32Array }>;
+
+/** The model's initial weights, read back, for the tfjs side to start from. */
+async function readWeights(model: nn.Module): Promise<Weights> {
+  const out: Weights = {};
+  for (const [name, t] of Object.entries(model.stateDict())) out[name] = { shape: [...t.shape], data: (await t.toArray()) as Float32Array };
+  return out;
+}
+
+/**
+ * webgrad's side of a training-step case: each run is one SGD step of `model` on (x, labels); the
+ * result is the first step's loss. It owns x, the model and the optimizer.
+ */
+function sgdSteps(model: nn.Module, x: Tensor, labels: Int32Array): Side {
+  const opt = new optim.SGD(model.parameters(), { lr: LR, momentum: MOMENTUM, weightDecay: WEIGHT_DECAY });
+  let first: Tensor | null = null;
+  let last: Tensor | null = null;
+  return {
+    run() {
+      last?.dispose();
+      last = tidy(() => {
+        opt.zeroGrad();
+        const loss = crossEntropy(model.forward(x), labels);
+        loss.backward();
+        opt.step();
+        return loss;
+      });
+      if (!first) {
+        first = last;
+        last = null;
+      }
+    },
+    result: async () => Float32Array.from(await first!.toArray()),
+    dispose() {
+      first?.dispose();
+      last?.dispose();
+      x.dispose();
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
 function trainingStepCase(modelName: ModelName, batch: number, quick: boolean): BenchCase {
   const size = INPUT_SIZE[modelName];
   const inputs = values(batch * 3 * size * size, 7);
   const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
-  let weights: Record<string, { shape: number[]; data: Float32Array }> | null = null;
+  let weights: Weights | null = null;
 
   return {
     group: 'training',
@@ -31,36 +74,8 @@ function trainingStepCase(modelName: ModelName, batch: number, quick: boolean): 
     quick,
     async webgrad(): Promise<Side> {
       const model = new AlexNet(modelName, { init: 'kaiming', seed: 3, dropout: 0 });
-      weights = {};
-      for (const [name, t] of Object.entries(model.stateDict())) weights[name] = { shape: [...t.shape], data: (await t.toArray()) as Float32Array };
-      const opt = new optim.SGD(model.parameters(), { lr: LR, momentum: MOMENTUM, weightDecay: WEIGHT_DECAY });
-      const x = keep(tensor(inputs, [batch, 3, size, size]));
-      let first: Tensor | null = null;
-      let last: Tensor | null = null;
-      return {
-        run() {
-          last?.dispose();
-          last = tidy(() => {
-            opt.zeroGrad();
-            const loss = crossEntropy(model.forward(x), labels);
-            loss.backward();
-            opt.step();
-            return loss;
-          });
-          if (!first) {
-            first = last;
-            last = null;
-          }
-        },
-        result: async () => Float32Array.from(await first!.toArray()),
-        dispose() {
-          first?.dispose();
-          last?.dispose();
-          x.dispose();
-          opt.dispose();
-          model.dispose();
-        },
-      };
+      weights = await readWeights(model);
+      return sgdSteps(model, keep(tensor(inputs, [batch, 3, size, size])), labels);
     },
     async tfjs(tf: typeof tfjs): Promise<Side> {
       if (!weights) throw new Error('the webgrad side runs first and provides the initial weights');
@@ -149,7 +164,7 @@ function mlpStepCase(batch: number): BenchCase {
   const [inF, hidden, classes] = [784, 256, 10];
   const inputs = values(batch * inF, 11);
   const labels = Int32Array.from({ length: batch }, (_, i) => (i * 3) % classes);
-  let weights: Record<string, { shape: number[]; data: Float32Array }> | null = null;
+  let weights: Weights | null = null;
   return {
     group: 'training',
     name: `mlp step b${batch}`,
@@ -159,36 +174,8 @@ function mlpStepCase(batch: number): BenchCase {
     quick: true,
     async webgrad(): Promise<Side> {
       const model = new nn.Sequential(new nn.Linear(inF, hidden, { seed: 5 }), new nn.ReLU(), new nn.Linear(hidden, classes, { seed: 6 }));
-      weights = {};
-      for (const [name, t] of Object.entries(model.stateDict())) weights[name] = { shape: [...t.shape], data: (await t.toArray()) as Float32Array };
-      const opt = new optim.SGD(model.parameters(), { lr: LR, momentum: MOMENTUM, weightDecay: WEIGHT_DECAY });
-      const x = keep(tensor(inputs, [batch, inF]));
-      let first: Tensor | null = null;
-      let last: Tensor | null = null;
-      return {
-        run() {
-          last?.dispose();
-          last = tidy(() => {
-            opt.zeroGrad();
-            const loss = crossEntropy(model.forward(x), labels);
-            loss.backward();
-            opt.step();
-            return loss;
-          });
-          if (!first) {
-            first = last;
-            last = null;
-          }
-        },
-        result: async () => Float32Array.from(await first!.toArray()),
-        dispose() {
-          first?.dispose();
-          last?.dispose();
-          x.dispose();
-          opt.dispose();
-          model.dispose();
-        },
-      };
+      weights = await readWeights(model);
+      return sgdSteps(model, keep(tensor(inputs, [batch, inF])), labels);
     },
     async tfjs(tf: typeof tfjs): Promise<Side> {
       if (!weights) throw new Error('the webgrad side runs first and provides the initial weights');
