@@ -2,18 +2,19 @@
 # Prepares what bench/gpu-session.sh needs on a GPU machine without Node.js:
 #   bash bench/gpu-pack.sh [CIFAR]     (CIFAR: the extracted cifar-10-batches-bin/ or the
 #                                       cifar-10-binary.tar.xz archive; needed once, for .gpu-data)
+#   bash bench/gpu-pack.sh --kit-only  (the kit alone: the headline carries the full data in parts)
 # .gpu-kit/: node, Dawn and the Vulkan loader (../shared/gpu/pack.sh, or GPU_KIT_TOOLS), the bench,
-# the AlexNet example and the GEMM tuner (bench/tune-gemm.ts, when there) bundled and minified,
-# their WGSL built in; .gpu-data/cifar-subset.tar.xz: data_batch_1 (10,000 training images)
-# and the first 2,000 test images, as the lease carries 64 MiB in all.
+# the AlexNet example, its comparison figure and the GEMM tuner bundled, their WGSL built in: one
+# kit for bench/gpu-session.sh and examples/alexnet-cifar/reference/gpu-headline.sh.
+# .gpu-data/cifar-subset.tar.xz: data_batch_1 (10,000 training images) and the first 2,000 test
+# images, for the session's short training runs (a call carries 64 MiB in all).
 set -euo pipefail
 cifar=${1:-}
 cd "$(git rev-parse --show-toplevel)"
 tools=${GPU_KIT_TOOLS:-}
 for d in ../shared/gpu ../../shared/gpu; do [ -z "$tools" ] && [ -f "$d/pack.sh" ] && tools=$d; done
 [ -n "$tools" ] || { echo "gpu-pack.sh: no shared/gpu/pack.sh beside the checkout; set GPU_KIT_TOOLS" >&2; exit 1; }
-entries=(bench/index.ts examples/alexnet-cifar/main.ts)
-[ -f bench/tune-gemm.ts ] && entries+=(bench/tune-gemm.ts)
+entries=(bench/index.ts examples/alexnet-cifar/main.ts examples/alexnet-cifar/compare.ts bench/tune-gemm.ts)
 # In a git worktree .git is a file: the exclude list is found through git, where pack.sh looks in .git/.
 exclude=$(git rev-parse --git-path info/exclude)
 shim=$(mktemp -d) && cp "$tools/run.sh" "$shim/" && sed "s#\.git/info/exclude#$exclude#g" "$tools/pack.sh" > "$shim/pack.sh"
@@ -24,7 +25,7 @@ for e in "${entries[@]}"; do
   node scripts/bundle-node.mjs "$e" ".gpu-kit/$(basename "${e%.*}").mjs"
 done
 grep -qx '/.gpu-data/' "$exclude" || echo '/.gpu-data/' >> "$exclude"
-if [ ! -f .gpu-data/cifar-subset.tar.xz ]; then
+if [ "$cifar" != --kit-only ] && [ ! -f .gpu-data/cifar-subset.tar.xz ]; then
   [ -n "$cifar" ] || { echo "gpu-pack.sh: .gpu-data/cifar-subset.tar.xz is missing: give the CIFAR-10 folder or archive" >&2; exit 1; }
   tmp=$(mktemp -d) && d=$tmp/cifar-10-batches-bin && mkdir -p "$d" .gpu-data
   if [ -f "$cifar" ]; then
@@ -37,4 +38,4 @@ if [ ! -f .gpu-data/cifar-subset.tar.xz ]; then
   tar -C "$tmp" -cf - cifar-10-batches-bin | xz -T0 -9 > .gpu-data/cifar-subset.tar.xz
   rm -rf "$tmp"
 fi
-du -cb .gpu-kit .gpu-data | tail -1
+du -cb .gpu-kit .gpu-data 2>/dev/null | tail -1

@@ -26,19 +26,7 @@ rm -rf "$R" && mkdir -p "$R"
 deadline=$(( $(date +%s) + ${BUDGET_S:-510} ))
 smoke=${SMOKE:-}
 
-# Runs a stage for at most CAP seconds and never past the deadline (30 s kept for packing up).
-stage() {
-  local cap=$1 name=$2; shift 2
-  local left=$(( deadline - $(date +%s) - 30 ))
-  (( left < cap )) && cap=$left
-  if (( cap < 5 )); then echo "=== $name: skipped, no time left"; return 1; fi
-  echo "=== $(date +%T) $name (at most ${cap}s)"
-  local t0=$(date +%s)
-  timeout "$cap" "$@"
-  local rc=$?
-  echo "=== $name: exit $rc after $(( $(date +%s) - t0 ))s"
-  return $rc
-}
+source "$(dirname "${BASH_SOURCE[0]}")/gpu-stage.sh"
 kit="bash .gpu-kit/run.sh"  # (timeout runs commands, not shell functions)
 
 card=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
@@ -74,14 +62,21 @@ stage 150 layers $kit index.mjs --filter "${LAYERS:-$layers}" --json "$R/bench-l
 convs='^conv/.*batch 128\)'; [ -n "$smoke" ] && convs='^conv/conv3 .*batch 1\)'
 stage 60 'conv forms' $kit index.mjs --no-tfjs --filter "${CONVS:-$convs}" --json "$R/bench-conv.json"
 
-if [ -f .gpu-data/cifar-subset.tar.xz ]; then
+# Training on the full CIFAR-10 where data-parts.sh has received it, else on the kit's subset.
+cifar=
+if [ -d .gpu-data/cifar10/cifar-10-batches-bin ]; then
+  cifar=.gpu-data/cifar10/cifar-10-batches-bin
+elif [ -f .gpu-data/cifar-subset.tar.xz ]; then
   python3 -c "import tarfile; tarfile.open('.gpu-data/cifar-subset.tar.xz').extractall('$R/cifar')"
+  cifar=$R/cifar/cifar-10-batches-bin
+fi
+if [ -n "$cifar" ]; then
   for init in ${FAITHFUL_INITS-kaiming}; do
-    stage 150 "faithful alexnet $init" $kit main.mjs --model alexnet --init $init --data "$R/cifar/cifar-10-batches-bin" \
+    stage 150 "faithful alexnet $init" $kit main.mjs --model alexnet --init $init --data "$cifar" \
       --epochs 30 --batch 128 --eval-batch 250 --log-every 5 --out "$R/alexnet-$init" $steps
   done
 else
-  echo "=== training: skipped, no .gpu-data/cifar-subset.tar.xz"
+  echo "=== training: skipped, no CIFAR-10 in .gpu-data/"
 fi
 
 # One JSON of every stage's output, named by date and card.
