@@ -17,7 +17,14 @@ for d in ../shared/gpu ../../shared/gpu; do [ -z "$tools" ] && [ -f "$d/pack.sh"
 entries=(bench/index.ts examples/alexnet-cifar/main.ts examples/alexnet-cifar/compare.ts bench/tune-gemm.ts)
 # In a git worktree .git is a file: the exclude list is found through git, where pack.sh looks in .git/.
 exclude=$(git rev-parse --git-path info/exclude)
-shim=$(mktemp -d) && cp "$tools/run.sh" "$shim/" && sed "s#\.git/info/exclude#$exclude#g" "$tools/pack.sh" > "$shim/pack.sh"
+# run.sh as shared/gpu has it unpacks dawn.node (21 MB) inside the kit, so that a kit tried here
+# (SMOKE=1) would carry it: the kit's run.sh unpacks it under /tmp and links it instead.
+shim=$(mktemp -d) && sed "s#\.git/info/exclude#$exclude#g" "$tools/pack.sh" > "$shim/pack.sh"
+unpack='[ -f "$dawn" ] || xz -dc "$dawn.xz" > "$dawn"'
+grep -qF "$unpack" "$tools/run.sh" || { echo "gpu-pack.sh: $tools/run.sh no longer unpacks dawn.node as expected" >&2; exit 1; }
+sed 's#^\[ -f "$dawn" \] || xz -dc "$dawn.xz" > "$dawn"$#unpacked="$stage/dawn-$(cksum < "$dawn.xz" | cut -d" " -f1).node"; [ -f "$unpacked" ] || xz -dc "$dawn.xz" > "$unpacked"; ln -sfn "$unpacked" "$dawn"#' "$tools/run.sh" > "$shim/run.sh"
+grep -q 'ln -sfn "$unpacked"' "$shim/run.sh" || { echo "gpu-pack.sh: could not adapt run.sh" >&2; exit 1; }
+rm -f .gpu-kit/node_modules/webgpu/dist/linux-x64/dawn.node
 bash "$shim/pack.sh" "${entries[@]}"
 rm -rf "$shim"
 # Bundled again with the WGSL texts built in (pack.sh's bundles would read src/kernels/wgsl/).

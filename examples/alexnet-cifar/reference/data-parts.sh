@@ -3,7 +3,7 @@
 # the lease's 64 MiB per call (with the ~30 MB kit in the first call), checked by MD5 there.
 #
 # Here:   bash examples/alexnet-cifar/reference/data-parts.sh split [ARCHIVE] [PART_MIB]
-#           -> .gpu-data/cifar-parts/cifar10.part.NN (PART_MIB, default 30) and cifar10.md5
+#           -> .gpu-data/cifar-parts/cifar10.part.NN (PART_MIB, default 28) and cifar10.md5
 #              (the parts' and the whole archive's MD5). .gpu-data/ is ignored by git.
 # Then, one call per group of parts, carrying e.g. [".gpu-kit", ".gpu-data/cifar-parts/cifar10.part.00",
 #   ".gpu-data/cifar-parts/cifar10.md5"], [".gpu-data/cifar-parts/cifar10.part.01", ...]:
@@ -22,7 +22,7 @@ case "${1:-}" in
 split)
   archive=${2:-../shared/datasets/cifar10/$name}
   [ -f "$archive" ] || archive=/work/shared/datasets/cifar10/$name
-  mib=${3:-30}
+  mib=${3:-28}
   rm -rf "$parts" && mkdir -p "$parts"
   split -b "${mib}M" -d "$archive" "$parts/cifar10.part."
   (cd "$parts" && md5sum cifar10.part.* > cifar10.md5)

@@ -8,5 +8,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
 shared=../shared; [ -d "$shared/gpu" ] || shared=../../shared
 bash bench/gpu-pack.sh --kit-only
-bash examples/alexnet-cifar/reference/data-parts.sh split "$shared/datasets/cifar10/cifar-10-binary.tar.xz" "${PART_MIB:-30}"
+bash examples/alexnet-cifar/reference/data-parts.sh split "$shared/datasets/cifar10/cifar-10-binary.tar.xz" "${PART_MIB:-28}"
 du -sb .gpu-kit .gpu-data/cifar-parts/*
