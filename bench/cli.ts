@@ -12,6 +12,8 @@ export interface Options {
   gemm: GemmVariant | undefined;
   tfjs: boolean;
   requireGpu: boolean;
+  /** Dawn's robustness transform (on unless --no-robustness; it applies to tfjs too, on the same Dawn instance). */
+  robustness: boolean;
   profile: boolean;
 }
 
@@ -26,6 +28,7 @@ Options:
   --reps N              at least N timed repetitions a case (default 7, or 3 with --quick)
   --large               also the cases sized for a GPU (run by default on a hardware adapter)
   --no-tfjs             time webgrad alone
+  --no-robustness       Dawn without its robustness transform, for webgrad and tfjs alike
   --gemm KERNEL         the GEMM kernel: registers, workgroup or texture (default: by adapter)
   --wait MODE           how readbacks wait for the GPU: adaptive (default) or spin
   --profile             also print each case's GPU time per kernel (needs timestamp queries)
@@ -43,7 +46,7 @@ export class UsageError extends Error {}
 /** The options, or null for --help. Throws UsageError for anything it does not understand. */
 export function parseArgs(argv: string[]): Options | null {
   const o: Options = {
-    filter: null, quick: false, reps: 0, wait: 'adaptive', json: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false,
+    filter: null, quick: false, reps: 0, wait: 'adaptive', json: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false, robustness: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -72,6 +75,7 @@ export function parseArgs(argv: string[]): Options | null {
     else if (arg === '--no-tfjs') o.tfjs = false;
     else if (arg === '--require-gpu') o.requireGpu = true;
     else if (arg === '--profile') o.profile = true;
+    else if (arg === '--no-robustness') o.robustness = false;
     else if (arg === '--gemm') {
       const g = value();
       if (g !== 'registers' && g !== 'workgroup' && g !== 'texture') throw new UsageError(`--gemm takes registers, workgroup or texture, got ${g}`);

@@ -98,7 +98,7 @@ const createdText = (c: Created): string =>
 
 async function main(): Promise<void> {
   const o = readOptions(process.argv.slice(2));
-  const info = await init({ wait: o.wait, gemm: o.gemm });
+  const info = await init({ wait: o.wait, gemm: o.gemm, ...(o.robustness ? {} : { robustness: false }) });
   const adapter = `${info.vendor} ${info.architecture} ${info.description || info.device}`.trim();
   if (o.requireGpu && info.software) throw new Error(`--require-gpu: the adapter is a software one (${adapter})`);
   const peer = o.tfjs ? await startTfjs() : null;
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const cpus = os.cpus();
   const machine = { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, os: `${os.platform()} ${os.release()}`, node: process.version };
   console.log(`adapter: ${adapter}${info.software ? ' (software)' : ''}`);
-  console.log(`policy: ${describePolicy(runtime().policy)}`);
+  console.log(`policy: ${describePolicy(runtime().policy)}${o.robustness ? '' : "; Dawn's robustness off (webgrad and tfjs alike)"}`);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, node ${machine.node}`);
   console.log(`${cases.length} cases, at least ${o.reps} timed repetitions each (more for short ones) after 1 warm-up; wait mode ${o.wait}`);
 
@@ -148,6 +148,7 @@ async function main(): Promise<void> {
     const out = {
       machine,
       adapter,
+      robustness: o.robustness,
       gemm: runtime().policy.gemm,
       conv: runtime().policy.conv,
       policy: runtime().policy,

@@ -43,6 +43,14 @@ export interface InitOptions {
   textureGemm?: Partial<TextureGemmTuning>;
   /** Fill every new tensor buffer with NaN, so that an unwritten element shows up (tests). */
   poison?: boolean;
+  /**
+   * Node entry only (Dawn): `false` turns Dawn's robustness transform off, which otherwise clamps
+   * indices the compiler cannot prove in bounds (in the GEMM's inner loop, every read of workgroup
+   * memory). Faster where the kernels are trusted; a kernel's bug would then read or write past
+   * an array instead of being clamped. Dawn takes it when its instance is made, so the first
+   * init() of a process decides it. A browser decides this itself.
+   */
+  robustness?: boolean;
 }
 
 /** The kernel policy of the current device (what decides each kernel choice; see KernelPolicy). */
@@ -64,6 +72,10 @@ export function withPolicy<T>(changes: PolicyChanges, fn: () => T): T {
  * In a browser the GPU is `navigator.gpu`; in Node the package's Node entry gives Dawn's instead.
  */
 export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
+  checkInitOptions(options);
+  if (options.robustness !== undefined) {
+    throw new WebgradError("webgrad: init: robustness is an option of the Node entry's init() (Dawn); a browser decides it itself");
+  }
   return start(options, options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu);
 }
 
@@ -121,6 +133,12 @@ export function checkInitOptions(options: InitOptions): void {
     throw new WebgradError(`webgrad: init: autotune must be true, false or { file }, got ${JSON.stringify(autotune)}`);
   }
   oneOf('powerPreference', ['low-power', 'high-performance']);
+  if (options.robustness !== undefined && typeof options.robustness !== 'boolean') {
+    throw new WebgradError(`webgrad: init: robustness must be true or false, got ${JSON.stringify(options.robustness)}`);
+  }
+  if (options.robustness !== undefined && options.gpu !== undefined) {
+    throw new WebgradError('webgrad: init: robustness applies to the GPU the Node entry makes (Dawn), not to one given as gpu');
+  }
   initPolicy(options, false);
 }
 

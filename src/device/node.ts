@@ -7,6 +7,7 @@ import { hasRuntime, runtime } from './current.js';
 import { checkInitOptions, start, type InitOptions } from './init.js';
 import type { AdapterSummary } from './gpu.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { WebgradError } from './errors.js';
 
 /**
  * Acquires the adapter and device and loads the kernels. Calling it again returns the same device.
@@ -18,7 +19,7 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
   const { autotune } = options;
   const files = { read: readTextIfExists, write: writeFileAtomic };
   const withFiles = typeof autotune === 'object' && autotune.file !== undefined ? { ...options, autotune: { ...autotune, files } } : options;
-  return start(withFiles, options.gpu ?? (await nodeGpu()), readKernel);
+  return start(withFiles, options.gpu ?? (await nodeGpu(dawnFlags(options))), readKernel);
 }
 
 /**
@@ -27,6 +28,9 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
  */
 let instance: GPU | null = null;
 
+/** The flags `instance` was made with. */
+let instanceFlags: readonly string[] = [];
+
 /**
  * Dawn's flags for `create()`. Timestamps unquantised: Dawn rounds them to 65.5 µs by default, a
  * browser's defence against timing attacks that a Node process has no use for, and that makes the
@@ -34,8 +38,27 @@ let instance: GPU | null = null;
  */
 export const DAWN_FLAGS: readonly string[] = ['disable-dawn-features=timestamp_quantization'];
 
-export async function nodeGpu(flags: readonly string[] = DAWN_FLAGS): Promise<GPU> {
-  if (instance) return instance;
+/** Dawn's flags for init's options (each of Dawn's flags once: a second would replace the first). */
+export function dawnFlags(options: Pick<InitOptions, 'robustness'>): string[] {
+  return options.robustness === false ? [...DAWN_FLAGS, 'enable-dawn-features=disable_robustness'] : [...DAWN_FLAGS];
+}
+
+/**
+ * Dawn's GPU, made once per process with `flags` (default DAWN_FLAGS). Without flags, the one made
+ * already, whatever its flags; asking for other flags afterwards is an error: Dawn's settings live
+ * in the instance, which cannot be made twice.
+ */
+export async function nodeGpu(requested?: readonly string[]): Promise<GPU> {
+  const flags = requested ?? (instance ? instanceFlags : DAWN_FLAGS);
+  if (instance) {
+    if (flags.join(' ') !== instanceFlags.join(' ')) {
+      throw new WebgradError(
+        `webgrad: init: Dawn was started in this process with ${JSON.stringify(instanceFlags)}, and cannot be started again with ${JSON.stringify(flags)} ` +
+          '(robustness is decided by the first init() of a process)',
+      );
+    }
+    return instance;
+  }
   const { create, globals } = (await import('webgpu')) as unknown as {
     create(flags: readonly string[]): GPU;
     globals: Record<string, unknown>;
@@ -57,6 +80,7 @@ export async function nodeGpu(flags: readonly string[] = DAWN_FLAGS): Promise<GP
     // Gpu.create asks again and reports what went wrong.
   }
   instance = gpu;
+  instanceFlags = [...flags];
   return instance;
 }
 
