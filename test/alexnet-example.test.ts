@@ -46,6 +46,11 @@ describe('examples/alexnet-cifar', () => {
     expect(() => parseConfig(['--init', 'xavier'])).toThrow(/--init must be one of torch, kaiming, paper, pattern/);
     expect(parseConfig(['--augment', 'crop,flip,pca'])!.config.augment).toEqual(['crop', 'flip', 'pca']);
     expect(parseConfig(['--help'])).toBeNull();
+    // Dawn's robustness: on unless asked, and a resumed run keeps the choice it was started with.
+    expect(c.robustness).toBe(true);
+    const fast = parseConfig(['--no-robustness'])!.config;
+    expect(fast.robustness).toBe(false);
+    expect(parseConfig(['--resume', 'run'], fast)!.config.robustness).toBe(false);
     expect(() => parseConfig(['--batch', '0'])).toThrow(ConfigError);
     expect(() => parseConfig(['--augment', 'rotate'])).toThrow(/--augment must be one of crop, flip, pca/);
     expect(() => parseConfig(['--bogus'])).toThrow(ConfigError);

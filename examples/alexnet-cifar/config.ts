@@ -36,6 +36,8 @@ export interface Config {
   mean: [number, number, number] | null;
   resume: string | null;
   png: boolean;
+  /** Dawn's robustness transform (`--no-robustness` turns it off: init's `robustness`). */
+  robustness: boolean;
 }
 
 export const HELP = `npm run alexnet -- [options]
@@ -68,6 +70,7 @@ Trains AlexNet on CIFAR-10 as the AlexNet paper describes (defaults: the referen
                                   alexnet-seed: the reference's 0.4915,0.4823,0.4468)
   --resume RUN_DIR                continue a run from its last checkpoint (its config; --epochs/--max-steps may extend it)
   --png                           also write PNG figures (needs rsvg-convert)
+  --no-robustness                 Dawn without its robustness transform (init's robustness: false; faster on GPUs)
   --help`;
 
 export class ConfigError extends Error {
@@ -96,7 +99,7 @@ const OPTIONS = {
   init: { type: 'string' }, 'init-from': { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
   'log-every': { type: 'string' }, 'max-steps': { type: 'string' }, 'train-subset': { type: 'string' },
   'test-subset': { type: 'string' }, order: { type: 'string' }, mean: { type: 'string' }, resume: { type: 'string' },
-  png: { type: 'boolean' }, help: { type: 'boolean' },
+  png: { type: 'boolean' }, 'no-robustness': { type: 'boolean' }, help: { type: 'boolean' },
 } as const;
 
 /** Parses the command line; `null` means --help was asked for. Flags given with --resume override the saved config. */
@@ -139,6 +142,7 @@ export function parseConfig(argv: string[], saved?: Config): { config: Config; g
     mean: str('mean') ? parseMean(str('mean')!) : (saved?.mean ?? defaultMean(model)),
     resume: str('resume') ?? null,
     png: Boolean(v.png ?? saved?.png ?? false),
+    robustness: v['no-robustness'] ? false : (saved?.robustness ?? true),
   };
   if (config.dropout >= 1) throw new ConfigError(`--dropout must be below 1, got ${config.dropout}`);
   return { config, given };

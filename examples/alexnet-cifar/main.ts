@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
   const config: Config = parsed.config;
   if (config.resume) config.out = config.resume;
   checkOut(config);
-  await init();
+  await init(config.robustness ? {} : { robustness: false });
   const adapter = adapterInfo();
   console.log(`adapter: ${adapter.description || adapter.device || adapter.vendor}${adapter.software ? ' (software)' : ''}`);
   const warning = cpuWarning(config, adapter.software);

@@ -23,7 +23,8 @@
 # own PyTorch-style draw) and see the same batches in the same order (reference/train.py replays
 # webgrad's shuffle); only the dropout masks differ.
 #
-# PARALLEL=1 runs PyTorch beside alexnet-seed instead of before it (see below).
+# PARALLEL=1 runs PyTorch beside alexnet-seed instead of before it (see below); WEBGRAD_ARGS are more
+# flags for webgrad's runs (e.g. --no-robustness).
 # SMOKE=1 runs every stage on a few images of the mini set, on the CPU (PyTorch) and whatever
 # adapter Dawn finds (webgrad), through tsx when there is no kit: to try the script here.
 set -u
@@ -65,7 +66,7 @@ echo "data $DATA; runs in $RUNS; $EPOCHS epochs; init $INIT"
 webgrad_cmd() {
   local dir=$1; shift
   if [ -f "$dir/config.json" ]; then cmd=("${webgrad[@]}" --resume "$dir" --epochs "$EPOCHS" --data "$DATA")
-  else cmd=("${webgrad[@]}" --out "$dir" --epochs "$EPOCHS" --data "$DATA" "${sizes[@]}" --log-every 10 "$@"); fi
+  else cmd=("${webgrad[@]}" --out "$dir" --epochs "$EPOCHS" --data "$DATA" "${sizes[@]}" --log-every 10 ${WEBGRAD_ARGS:-} "$@"); fi
 }
 export_run() {
   mkdir -p "$OUT/headline/$1"
