@@ -51,6 +51,10 @@ describe('examples/alexnet-cifar', () => {
     const fast = parseConfig(['--no-robustness'])!.config;
     expect(fast.robustness).toBe(false);
     expect(parseConfig(['--resume', 'run'], fast)!.config.robustness).toBe(false);
+    // The kernel policy: the adapter's unless asked.
+    expect([c.gemm, c.conv]).toEqual([null, null]);
+    expect(parseConfig(['--conv', 'im2col', '--gemm', 'registers'])!.config).toMatchObject({ conv: 'im2col', gemm: 'registers' });
+    expect(() => parseConfig(['--conv', 'winograd'])).toThrow(/--conv must be one of implicit, im2col, got 'winograd'/);
     expect(() => parseConfig(['--batch', '0'])).toThrow(ConfigError);
     expect(() => parseConfig(['--augment', 'rotate'])).toThrow(/--augment must be one of crop, flip, pca/);
     expect(() => parseConfig(['--bogus'])).toThrow(ConfigError);

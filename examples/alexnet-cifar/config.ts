@@ -38,6 +38,9 @@ export interface Config {
   png: boolean;
   /** Dawn's robustness transform (`--no-robustness` turns it off: init's `robustness`). */
   robustness: boolean;
+  /** init's `gemm` and `conv` (null: the adapter's defaults). */
+  gemm: 'registers' | 'workgroup' | 'texture' | null;
+  conv: 'implicit' | 'im2col' | null;
 }
 
 export const HELP = `npm run alexnet -- [options]
@@ -70,7 +73,9 @@ Trains AlexNet on CIFAR-10 as the AlexNet paper describes (defaults: the referen
                                   alexnet-seed: the reference's 0.4915,0.4823,0.4468)
   --resume RUN_DIR                continue a run from its last checkpoint (its config; --epochs/--max-steps may extend it)
   --png                           also write PNG figures (needs rsvg-convert)
-  --no-robustness                 Dawn without its robustness transform (init's robustness: false; faster on GPUs)
+  --no-robustness                 Dawn without its robustness transform (init's robustness: false)
+  --gemm registers|workgroup|texture  --conv implicit|im2col
+                                  the GEMM kernel and conv2d's form (default: the adapter's; README.md's init options)
   --help`;
 
 export class ConfigError extends Error {
@@ -99,7 +104,7 @@ const OPTIONS = {
   init: { type: 'string' }, 'init-from': { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
   'log-every': { type: 'string' }, 'max-steps': { type: 'string' }, 'train-subset': { type: 'string' },
   'test-subset': { type: 'string' }, order: { type: 'string' }, mean: { type: 'string' }, resume: { type: 'string' },
-  png: { type: 'boolean' }, 'no-robustness': { type: 'boolean' }, help: { type: 'boolean' },
+  png: { type: 'boolean' }, 'no-robustness': { type: 'boolean' }, gemm: { type: 'string' }, conv: { type: 'string' }, help: { type: 'boolean' },
 } as const;
 
 /** Parses the command line; `null` means --help was asked for. Flags given with --resume override the saved config. */
@@ -143,6 +148,8 @@ export function parseConfig(argv: string[], saved?: Config): { config: Config; g
     resume: str('resume') ?? null,
     png: Boolean(v.png ?? saved?.png ?? false),
     robustness: v['no-robustness'] ? false : (saved?.robustness ?? true),
+    gemm: str('gemm') ? oneOf('gemm', str('gemm')!, ['registers', 'workgroup', 'texture'] as const) : (saved?.gemm ?? null),
+    conv: str('conv') ? oneOf('conv', str('conv')!, ['implicit', 'im2col'] as const) : (saved?.conv ?? null),
   };
   if (config.dropout >= 1) throw new ConfigError(`--dropout must be below 1, got ${config.dropout}`);
   return { config, given };

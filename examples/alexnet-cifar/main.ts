@@ -19,7 +19,11 @@ async function main(argv: string[]): Promise<number> {
   const config: Config = parsed.config;
   if (config.resume) config.out = config.resume;
   checkOut(config);
-  await init(config.robustness ? {} : { robustness: false });
+  await init({
+    ...(config.robustness ? {} : { robustness: false }),
+    ...(config.gemm ? { gemm: config.gemm } : {}),
+    ...(config.conv ? { conv: config.conv } : {}),
+  });
   const adapter = adapterInfo();
   console.log(`adapter: ${adapter.description || adapter.device || adapter.vendor}${adapter.software ? ' (software)' : ''}`);
   const warning = cpuWarning(config, adapter.software);
