@@ -3,7 +3,8 @@
 #   bash bench/gpu-pack.sh [CIFAR]     (CIFAR: the extracted cifar-10-batches-bin/ or the
 #                                       cifar-10-binary.tar.xz archive; needed once, for .gpu-data)
 # .gpu-kit/: node, Dawn and the Vulkan loader (../shared/gpu/pack.sh, or GPU_KIT_TOOLS), the bench,
-# the AlexNet example and the GEMM tuner (bench/tune-gemm.ts, when there) bundled and minified,
+# the AlexNet example, the GEMM tuner (bench/tune-gemm.ts, when there) and the kernel tests
+# (test/device/run.ts, as verify.mjs) bundled and minified,
 # their WGSL built in; .gpu-data/cifar-subset.tar.xz: data_batch_1 (10,000 training images)
 # and the first 2,000 test images, as the lease carries 64 MiB in all.
 set -euo pipefail
@@ -23,6 +24,8 @@ rm -rf "$shim"
 for e in "${entries[@]}"; do
   node scripts/bundle-node.mjs "$e" ".gpu-kit/$(basename "${e%.*}").mjs"
 done
+# The kernel tests for gpu-session.sh's verify stage (here only: 'vitest' is the shim in this bundler).
+node scripts/bundle-node.mjs test/device/run.ts .gpu-kit/verify.mjs
 grep -qx '/.gpu-data/' "$exclude" || echo '/.gpu-data/' >> "$exclude"
 if [ ! -f .gpu-data/cifar-subset.tar.xz ]; then
   [ -n "$cifar" ] || { echo "gpu-pack.sh: .gpu-data/cifar-subset.tar.xz is missing: give the CIFAR-10 folder or archive" >&2; exit 1; }
