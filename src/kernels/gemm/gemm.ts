@@ -71,7 +71,7 @@ export function gemmKernel(a: Tensor, b: Tensor, options: GemmOptions = {}): Ten
     tuner.tune(plan.shapeClass, problem, limits, (config) => {
       const scratch = Tensor.empty(out.shape);
       runPlan(a, b, scratch, problem, planGemm(problem, limits, {}, config), options, limits);
-      scratch.dispose();
+      return scratch;
     });
   }
   return out;
