@@ -146,6 +146,15 @@ describe('GEMM autotuning', () => {
     b.dispose();
   });
 
+  it('tunes nothing under a binding limit the policy lowered (its panels are not the class’s times)', async () => {
+    const calls: string[][] = [];
+    const tuner = (await configureGemmAutotune({ checker: agreeing, timer: injected({}, calls) }))!;
+    await withPolicy({ bindingLimit: 8192 }, () => product(130, 127, 66, 19));
+    await tuner.settled();
+    expect(calls).toEqual([]);
+    expect(tuner.table()).toEqual({});
+  });
+
   it('keeps its tables by adapter in a JSON file and reads them back', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'webgrad-tune-')), 'gemm.json');
     const tuner = (await configureGemmAutotune({ checker: agreeing, file, files: nodeFiles, timer: injected({ '32x64x16/4x4': 0.5 }) }))!;

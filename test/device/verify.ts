@@ -43,6 +43,8 @@ interface Report {
   overrides: InitOptions;
   files: FileRecord[];
   notRun: string[];
+  /** The file being run when the JSON was written: after a crash (a native one ends the process), the culprit. */
+  running: string | null;
   tests: TestRecord[];
   passed: number;
   failed: number;
@@ -98,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const start = performance.now();
   setInitDefaults(opts.overrides);
-  const report: Report = { adapter: null, policy: null, overrides: opts.overrides, files: [], notRun: [], tests: [], passed: 0, failed: 0, skipped: 0, ms: 0, complete: false };
+  const report: Report = { adapter: null, policy: null, overrides: opts.overrides, files: [], notRun: [], running: null, tests: [], passed: 0, failed: 0, skipped: 0, ms: 0, complete: false };
   const save = () => {
     report.ms = Math.round(performance.now() - start);
     if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 1));
@@ -125,6 +127,8 @@ export async function main(argv: string[]): Promise<number> {
       break;
     }
     console.log(file);
+    report.running = file;
+    save();
     const t0 = performance.now();
     const record: FileRecord = { file, ms: 0, passed: 0, failed: 0, skipped: 0, policy: null };
     const add = (r: Result) => {
@@ -159,6 +163,7 @@ export async function main(argv: string[]): Promise<number> {
     report.passed += record.passed;
     report.failed += record.failed;
     report.skipped += record.skipped;
+    report.running = null;
     console.log(`  ${record.passed} passed${record.failed ? `, ${record.failed} failed` : ''}${record.skipped ? `, ${record.skipped} skipped` : ''} in ${(record.ms / 1000).toFixed(1)} s`);
     save();
   }
