@@ -12,6 +12,9 @@ export function setInitDefaults(options: InitOptions): void {
   initDefaults = { ...options };
 }
 
+/** Whether setInitDefaults gave any option (then the adapter's own defaults are not what runs). */
+export const initDefaultsGiven = (): boolean => Object.keys(initDefaults).length > 0;
+
 /** Initialises the device once per test file, with output buffers poisoned with NaN. */
 export async function setupDevice(): Promise<void> {
   await init({ ...initDefaults, poison: true });
