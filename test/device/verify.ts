@@ -69,7 +69,11 @@ function parse(argv: string[]) {
     else if (a === '--filter') opts.filter = new RegExp(value());
     else if (a === '--policy') {
       const v = value();
-      opts.overrides = v === 'gpu' ? GPU_DEFAULTS : (JSON.parse(v) as InitOptions);
+      try {
+        opts.overrides = v === 'gpu' ? GPU_DEFAULTS : (JSON.parse(v) as InitOptions);
+      } catch {
+        throw new UsageError(`--policy must be 'gpu' or a JSON object of init() options, got ${v}`);
+      }
     } else if (a === '--budget') opts.budgetS = Number(value());
     else if (a === '--json') opts.json = value();
     else if (a === '--list') opts.list = true;
