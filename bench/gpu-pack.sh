@@ -20,6 +20,8 @@ exclude=$(git rev-parse --git-path info/exclude)
 shim=$(mktemp -d) && cp "$tools/run.sh" "$shim/" && sed "s#\.git/info/exclude#$exclude#g" "$tools/pack.sh" > "$shim/pack.sh"
 bash "$shim/pack.sh" "${entries[@]}"
 rm -rf "$shim"
+# A smoke run here (gpu-session.sh) unpacks Dawn beside its archive: 21 MB the lease need not carry.
+rm -f .gpu-kit/node_modules/webgpu/dist/linux-x64/dawn.node
 # Bundled again with the WGSL texts built in (pack.sh's bundles would read src/kernels/wgsl/).
 for e in "${entries[@]}"; do
   node scripts/bundle-node.mjs "$e" ".gpu-kit/$(basename "${e%.*}").mjs"
