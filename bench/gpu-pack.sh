@@ -4,8 +4,8 @@
 #                                       cifar-10-binary.tar.xz archive; needed once, for .gpu-data)
 #   bash bench/gpu-pack.sh --kit-only  (the kit alone: the headline carries the full data in parts)
 # .gpu-kit/: node, Dawn and the Vulkan loader (../shared/gpu/pack.sh, or GPU_KIT_TOOLS), the bench,
-# the AlexNet example, its comparison figure and the GEMM tuner bundled, their WGSL built in: one
-# kit for bench/gpu-session.sh and examples/alexnet-cifar/reference/gpu-headline.sh.
+# the AlexNet example, its comparison figure, the GEMM tuner and the kernel tests (test/device/run.ts,
+# as verify.mjs) bundled, their WGSL built in: one kit for bench/gpu-session.sh and examples/alexnet-cifar/reference/gpu-headline.sh.
 # .gpu-data/cifar-subset.tar.xz: data_batch_1 (10,000 training images) and the first 2,000 test
 # images, for the session's short training runs (a call carries 64 MiB in all).
 set -euo pipefail
@@ -31,6 +31,8 @@ rm -rf "$shim"
 for e in "${entries[@]}"; do
   node scripts/bundle-node.mjs "$e" ".gpu-kit/$(basename "${e%.*}").mjs"
 done
+# The kernel tests for gpu-session.sh's verify stage (here only: 'vitest' is the shim in this bundler).
+node scripts/bundle-node.mjs test/device/run.ts .gpu-kit/verify.mjs
 grep -qx '/.gpu-data/' "$exclude" || echo '/.gpu-data/' >> "$exclude"
 if [ "$cifar" != --kit-only ] && [ ! -f .gpu-data/cifar-subset.tar.xz ]; then
   [ -n "$cifar" ] || { echo "gpu-pack.sh: .gpu-data/cifar-subset.tar.xz is missing: give the CIFAR-10 folder or archive" >&2; exit 1; }

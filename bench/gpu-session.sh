@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything measured on a lent NVIDIA GPU, in one call of under 9 minutes (the lease is minutes):
 #   1. adapter   Dawn found the GPU (not a software adapter)
+#   1b. verify   the kernel tests (test/device/run.ts) on the GPU, under its defaults
 #   2. profile   the faithful AlexNet training step at batch 128: GPU time per kernel, buffers
 #                created, time creating them and recording time per step (unquantised timestamps)
 #   3. GEMM_TUNE the GEMM's candidate configurations at 4096³ and every AlexNet shape, if the
@@ -40,6 +41,10 @@ fi
 [ -z "$card" ] && [ -n "$smoke" ] && card=smoke-software
 [ -n "$card" ] || card=$(python3 -c "import json; print(json.load(open('$R/adapter.json'))['adapter'])" 2>/dev/null || echo unknown)
 name="$(date -u +%F)-$(echo "$card" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g' | cut -c1-40)"
+# The kernel tests under this adapter's defaults (test/device/run.ts), before anything is timed: a
+# failure is in $R/verify.json and the log, and the session goes on.
+verify=; [ -n "$smoke" ] && verify=--quick
+[ -f .gpu-kit/verify.mjs ] && stage 120 verify $kit verify.mjs $verify --budget 100 --json "$R/verify.json"
 
 if [ -n "$smoke" ]; then
   step='small step b16'; gemms='^gemm/square 256$'; layers='conv3 (forward|im2col) \(batch 1\)'

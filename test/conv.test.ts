@@ -44,9 +44,11 @@ describe('conv2d against a float64 reference', () => {
     { name: 'wide rows copied into textures', xs: [2, 4, 9, 10], ws: [8, 4, 3, 3], stride: [1, 1], pad: [1, 1], gemm: 'texture' },
     { name: 'wide rows nb·L apart (gemm.wgsl)', xs: [2, 3, 11, 9], ws: [7, 3, 5, 3], stride: [2, 1], pad: [2, 1], gemm: 'registers' },
   ];
-  // Both kernel forms (im2col, split-K): a CPU adapter's and a GPU's.
+  // Both kernel forms (im2col, split-K): a CPU adapter's and a GPU's, on im2col on any adapter (a
+  // GPU's default, the implicit form, is conv-implicit.test.ts's).
   for (const cpu of [true, false]) for (const c of cases) {
     const policy = {
+      conv: 'im2col',
       sizing: cpu ? 'cpu' : 'gpu',
       convChunkBytes: c.chunkBytes ?? null,
       ...(c.gemm ? { gemm: c.gemm } : {}),

@@ -1,14 +1,28 @@
 import { expect, it } from 'vitest';
 import { init, withPolicy, type InitOptions, type PolicyChanges } from '../src/node.js';
 
+/**
+ * init() options under every test file's own: what the adapter's defaults are replaced by. Empty
+ * under Vitest; test/device/run.ts --policy sets it, to run a CPU adapter's tests under a GPU's
+ * defaults (a file's own options still win).
+ */
+let initDefaults: InitOptions = {};
+
+export function setInitDefaults(options: InitOptions): void {
+  initDefaults = { ...options };
+}
+
+/** Whether setInitDefaults gave any option (then the adapter's own defaults are not what runs). */
+export const initDefaultsGiven = (): boolean => Object.keys(initDefaults).length > 0;
+
 /** Initialises the device once per test file, with output buffers poisoned with NaN. */
 export async function setupDevice(): Promise<void> {
-  await init({ poison: true });
+  await init({ ...initDefaults, poison: true });
 }
 
 /** setupDevice under a kernel policy of the test file's own (fields not given follow the adapter). */
 export async function setupDeviceWith(options: InitOptions): Promise<void> {
-  await init({ poison: true, ...options });
+  await init({ ...initDefaults, poison: true, ...options });
 }
 
 /**

@@ -2,12 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { adapterInfo, init, kernelPolicy, matmul, tensor, withPolicy, WebgradError } from '../src/node.js';
 import { runtime } from '../src/device/current.js';
 import { describePolicy } from '../src/runtime/policy.js';
-import { randomValues, setupDevice } from './helpers.js';
+import { initDefaultsGiven, randomValues, setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);
 
 describe('the kernel policy', () => {
-  it('follows the adapter where init() is given none, with poisoning from the test setup', () => {
+  it('follows the adapter where init() is given none, with poisoning from the test setup', ({ skip }) => {
+    if (initDefaultsGiven()) skip('init() was given a policy (test/device/run.ts --policy)');
     const p = kernelPolicy();
     const software = adapterInfo().software;
     expect(p.gemm).toBe(software ? 'texture' : 'workgroup');

@@ -5,22 +5,9 @@ import { bundleForBrowser } from '../../scripts/bundle-browser.js';
 import { serve } from '../../scripts/serve-static.js';
 import { chromiumMissing, launchChromium } from './chromium.js';
 import type { Result } from './vitest-shim.js';
+import { BROWSER_TEST_FILES } from './files.js';
 
-/** The files whose every case runs in the browser too (the others need Node's files or processes). */
-export const BROWSER_TEST_FILES = [
-  'elementwise.test.ts',
-  'reduce.test.ts',
-  'matmul.test.ts',
-  'conv.test.ts',
-  'maxpool.test.ts',
-  'lrn.test.ts',
-  'loss.test.ts',
-  'dropout.test.ts',
-  'gradcheck.test.ts',
-  'layers.test.ts',
-  'optim.test.ts',
-  'tensor.test.ts',
-];
+export { BROWSER_TEST_FILES };
 
 const FILE_TIMEOUT = 600_000;
 

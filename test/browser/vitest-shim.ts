@@ -64,8 +64,17 @@ export interface Result {
 }
 
 const DEFAULT_TIMEOUT = 120_000;
-const root: Suite = suite('');
+let root: Suite = suite('');
 let current = root;
+
+/**
+ * Forgets the tests registered so far, so that one process can run test files one after another
+ * (test/device/run.ts: each file's tests are registered as it is imported, then run).
+ */
+export function resetRegistered(): void {
+  root = suite('');
+  current = root;
+}
 
 function suite(name: string): Suite {
   return { name, tests: [], beforeAll: [], afterAll: [], beforeEach: [], afterEach: [] };

@@ -2,14 +2,16 @@ import { runtime } from '../../device/current.js';
 import { WebgradError } from '../../device/errors.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { KernelProfiler } from '../../runtime/profiler.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { defaultConfig, tuningCandidates, type GemmLimits, type GemmProblem, type GemmTuningTable } from './gemm-plan.js';
 
 /**
  * Autotuning of gemm_workgroup.wgsl, as cuDNN's benchmark mode: the first product of a shape class
  * (gemm-plan.ts's `shapeClass`) runs in the default configuration and also runs every candidate
  * configuration (and gemm.wgsl) on the same operands into scratch outputs, timed on the GPU; once the timings are
- * back, later products of the class use the fastest. Tables are kept per adapter for the process,
- * and in a JSON file when asked.
+ * back, later products of the class use the fastest of those whose output agrees with the default's
+ * (a candidate that computes wrong on this adapter is never chosen). Tables are kept per adapter for
+ * the process, and in a JSON file when asked.
  */
 
 /**
@@ -18,6 +20,17 @@ import { defaultConfig, tuningCandidates, type GemmLimits, type GemmProblem, typ
  * one that returns given timings.
  */
 export type GemmTimer = (candidates: readonly string[], run: (config: string) => void, reps: number) => Promise<number[]>;
+
+/** Records the tuned product in a configuration into a new tensor, which the caller disposes. */
+export type GemmCompute = (config: string) => Tensor;
+
+/**
+ * Checks candidates: records each one's product (`compute`) before it returns, as the operands may
+ * be gone once it awaits, and resolves to the largest difference of each output from the first
+ * candidate's (the default configuration), relative to the first's largest magnitude (0 for the
+ * first itself; Infinity where one is not finite and the other is). Tests inject one.
+ */
+export type GemmChecker = (candidates: readonly string[], compute: GemmCompute) => Promise<number[]>;
 
 export interface GemmAutotuneOptions {
   /**
@@ -29,6 +42,8 @@ export interface GemmAutotuneOptions {
   files?: TextFiles;
   /** How candidates are timed; default: GPU timestamps around each candidate's runs. */
   timer?: GemmTimer;
+  /** How candidates' outputs are compared with the default's; default: `sampleChecker`. */
+  checker?: GemmChecker;
 }
 
 /** Reading (null where there is no such file) and atomically writing a text file. */
@@ -45,6 +60,19 @@ export interface GemmTuning {
   shapeClass: string;
   config: string;
   ms: Record<string, number>;
+  /** Each candidate's relative difference from the default configuration's output (GemmChecker). */
+  differences: Record<string, number>;
+}
+
+/**
+ * The largest relative difference from the default configuration's output that a candidate may
+ * have: float32 products summed in another order differ by rounding that grows with k (about
+ * √k·2⁻²⁴ of the largest magnitude in practice, k·2⁻²⁴ at worst); this allows 8·k·2⁻²⁴, at least
+ * 1e-5. A kernel that drops or repeats a tile, reads stale workgroup memory or leaves elements
+ * unwritten is off by far more.
+ */
+export function gemmTolerance(K: number): number {
+  return Math.max(1e-5, (8 * K) / 2 ** 24);
 }
 
 /** Aims for about this many flops of timed work per candidate (~1 ms at 5 TFLOP/s), in at most MAX_REPS products. */
@@ -56,13 +84,20 @@ export class GemmAutotuner {
   private readonly jobs: Promise<void>[] = [];
   /** Tunings done by this tuner, in order. */
   readonly tunings: GemmTuning[] = [];
-  /** Tunings that failed (a timer error), by shape class. */
+  /** Tunings that failed (a timer or checker error), by shape class. */
   readonly failures = new Map<string, string>();
+  /**
+   * Candidates excluded because their output differed from the default configuration's beyond
+   * gemmTolerance, by shape class: configuration → relative difference. Any entry is a kernel that
+   * computes wrong on this adapter (a bug to report with the adapter's name).
+   */
+  readonly wrong = new Map<string, Record<string, number>>();
 
   constructor(
     readonly adapter: string,
     private readonly timer: GemmTimer,
     private readonly file?: { path: string; files: TextFiles },
+    private readonly checker: GemmChecker = sampleChecker,
   ) {}
 
   table(): GemmTuningTable {
@@ -70,10 +105,10 @@ export class GemmAutotuner {
   }
 
   /**
-   * Times every candidate that runs on the adapter for a problem of class `shapeClass`, unless that
-   * class is being tuned or was. `run` records the product in a given configuration.
+   * Times and checks every candidate that runs on the adapter for a problem of class `shapeClass`,
+   * unless that class is being tuned or was. `compute` records the product in a given configuration.
    */
-  tune(shapeClass: string, p: GemmProblem, limits: GemmLimits, run: (config: string) => void): void {
+  tune(shapeClass: string, p: GemmProblem, limits: GemmLimits, compute: GemmCompute): void {
     if (this.started.has(shapeClass)) return;
     this.started.add(shapeClass);
     // The default first: it wins ties, such as timings of tiny products that the timestamps' rounding
@@ -82,18 +117,31 @@ export class GemmAutotuner {
     const candidates = [first, ...tuningCandidates(limits).filter((c) => c !== first)];
     const flops = 2 * p.M * p.N * p.K * Math.max(p.batchA, p.batchB);
     const reps = Math.max(1, Math.min(MAX_REPS, Math.ceil(FLOPS_PER_CANDIDATE / Math.max(1, flops))));
-    let timing: Promise<number[]>;
-    try {
-      timing = this.timer(candidates, run, reps);
-    } catch (error) {
-      timing = Promise.reject(error);
-    }
-    const job = timing.then(
-      (ms) => {
-        const best = bestOf(candidates, ms);
+    const started = (f: () => Promise<number[]>): Promise<number[]> => {
+      try {
+        return f();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    // Both record their work now, while the operands are alive; the timer's first.
+    const timing = started(() => this.timer(candidates, (c) => compute(c).dispose(), reps));
+    const checking = started(() => this.checker(candidates, compute));
+    const job = Promise.all([timing, checking]).then(
+      ([ms, differences]) => {
+        const tolerance = gemmTolerance(p.K);
+        const wrong = candidates.flatMap((c, i) => (differences[i] <= tolerance ? [] : [[c, differences[i]] as const]));
+        if (wrong.length > 0) this.wrong.set(shapeClass, Object.fromEntries(wrong));
+        // Every other candidate disagreeing with the default casts doubt on the default itself.
+        if (candidates.length > 2 && wrong.length === candidates.length - 1) {
+          this.failures.set(shapeClass, `every candidate's output differs from the default configuration's (${first}): the default may be the wrong one`);
+        }
+        // A wrong candidate's time is not a time: bestOf passes over it.
+        const best = bestOf(candidates, ms.map((t, i) => (differences[i] <= tolerance ? t : Number.NaN)));
         const table = { ...this.table(), [shapeClass]: best };
         tables.set(this.adapter, table);
-        this.tunings.push({ shapeClass, config: best, ms: Object.fromEntries(candidates.map((c, i) => [c, ms[i]])) });
+        const byName = (v: readonly number[]) => Object.fromEntries(candidates.map((c, i) => [c, v[i]]));
+        this.tunings.push({ shapeClass, config: best, ms: byName(ms), differences: byName(differences) });
         // A file that cannot be written loses nothing but persistence: the table stays in memory.
         return this.save().catch((error: unknown) => {
           this.failures.set(shapeClass, `tuned, but not saved: ${error instanceof Error ? error.message : String(error)}`);
@@ -160,6 +208,71 @@ export const timestampTimer: GemmTimer = async (candidates, run, reps) => {
   return candidates.map((c) => (totals.get(c)?.ms ?? Number.NaN) / reps);
 };
 
+const COPY_SRC = 0x0004;
+const COPY_DST = 0x0008;
+
+/** Elements compared at each end of an output (all of a smaller one): 2 × 256 KiB read back per candidate at most. */
+export const CHECK_WINDOW = 65536;
+
+/**
+ * The default checker: copies each candidate's output, or of a larger one its first and last
+ * CHECK_WINDOW elements (the first rows and the last, where tiles meet the matrix's edges), into one
+ * buffer, read back once, and compares them with the first candidate's on the CPU. The readback is
+ * bounded (2·CHECK_WINDOW floats per candidate) and happens once per shape class.
+ */
+export const sampleChecker: GemmChecker = async (candidates, compute) => {
+  const rt = runtime();
+  let sample = 0;
+  let buffer: GPUBuffer | null = null;
+  try {
+    for (const [i, c] of candidates.entries()) {
+      const out = compute(c);
+      try {
+        if (!buffer) {
+          sample = Math.min(out.size, 2 * CHECK_WINDOW);
+          buffer = rt.createBuffer({ size: Math.max(4, candidates.length * sample * 4), usage: COPY_SRC | COPY_DST });
+        }
+        const at = i * sample * 4;
+        if (sample === out.size) rt.copy(out.buffer, 0, buffer, at, sample * 4);
+        else {
+          rt.copy(out.buffer, 0, buffer, at, CHECK_WINDOW * 4);
+          rt.copy(out.buffer, (out.size - CHECK_WINDOW) * 4, buffer, at + CHECK_WINDOW * 4, CHECK_WINDOW * 4);
+        }
+      } finally {
+        out.dispose();
+      }
+    }
+    if (!buffer) return [];
+    const all = new Float32Array(await rt.read(buffer, candidates.length * sample * 4));
+    const reference = all.subarray(0, sample);
+    return candidates.map((_, i) => relativeDifference(all.subarray(i * sample, (i + 1) * sample), reference));
+  } finally {
+    buffer?.destroy();
+  }
+};
+
+/**
+ * The largest |a − b| relative to b's largest finite magnitude; Infinity where b is finite and a is
+ * not, or where b is not finite and a differs (both NaN, or the same infinity, agree).
+ */
+export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) if (Number.isFinite(b[i])) scale = Math.max(scale, Math.abs(b[i]));
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (Number.isFinite(y)) {
+      const d = Math.abs(x - y);
+      if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
+    } else if (!(x === y || (Number.isNaN(x) && Number.isNaN(y)))) {
+      return Infinity;
+    }
+  }
+  // Against an all-zero output (all finite), any other value is wrong.
+  return worst === 0 ? 0 : scale === 0 ? Infinity : worst / scale;
+}
+
 const tuners = new WeakMap<Runtime, GemmAutotuner>();
 
 /** The adapter's key in tuning tables. */
@@ -189,7 +302,7 @@ export async function configureGemmAutotune(options: GemmAutotuneOptions | false
     const fromFile = (await readTables(file.path, file.files))[key];
     if (fromFile) tables.set(key, { ...fromFile, ...tables.get(key) });
   }
-  const tuner = new GemmAutotuner(key, options.timer ?? timestampTimer, file);
+  const tuner = new GemmAutotuner(key, options.timer ?? timestampTimer, file, options.checker ?? sampleChecker);
   tuners.set(rt, tuner);
   return tuner;
 }
