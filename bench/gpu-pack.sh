@@ -5,7 +5,8 @@
 #   bash bench/gpu-pack.sh --kit-only  (the kit alone: the headline carries the full data in parts)
 # .gpu-kit/: node, Dawn and the Vulkan loader (../shared/gpu/pack.sh, or GPU_KIT_TOOLS), the bench,
 # the AlexNet example, its comparison figure, the GEMM tuner and the kernel tests (test/device/run.ts,
-# as verify.mjs) bundled, their WGSL built in: one kit for bench/gpu-session.sh and examples/alexnet-cifar/reference/gpu-headline.sh.
+# as verify.mjs) bundled, their WGSL built in: one kit for bench/gpu-session.sh and
+# examples/alexnet-cifar/reference/gpu-headline.sh.
 # .gpu-data/cifar-subset.tar.xz: data_batch_1 (10,000 training images) and the first 2,000 test
 # images, for the session's short training runs (a call carries 64 MiB in all).
 set -euo pipefail

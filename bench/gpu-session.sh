@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# Everything measured on a lent NVIDIA GPU, in one call of under 9 minutes (the lease is minutes):
-#   1. adapter   Dawn found the GPU (not a software adapter)
-#   1b. verify   the kernel tests (test/device/run.ts) on the GPU, under its defaults
-#   2. profile   the faithful AlexNet training step at batch 128: GPU time per kernel, buffers
-#                created, time creating them and recording time per step (unquantised timestamps)
-#   3. GEMM_TUNE the GEMM's candidate configurations at 4096³ and every AlexNet shape, if the
-#                kit has bench/tune-gemm.ts (arguments: GEMM_TUNE_ARGS, output: $R/tune-gemm.json)
-#   4. GEMM      the GEMM bench cases beside tfjs-webgpu
-#   5. torch     PyTorch's times of the same cases (fp32, TF32 off; bench/torch_reference.py)
-#   6. layers    the AlexNet layers and training steps beside tfjs-webgpu
-#   7. training  the faithful AlexNet on the CIFAR-10 subset, with the time left (FAITHFUL_INITS)
+# Everything measured on a lent NVIDIA GPU, in one call (the lease is minutes), in the order of what
+# the speed issue needs most, so that a short BUDGET_S cuts the diagnostics at the end:
+#   adapter     Dawn found the GPU (not a software adapter)
+#   verify      the kernel tests (test/device/run.ts) on the GPU, under its defaults
+#   GEMM        the GEMM bench cases beside tfjs-webgpu
+#   layers      the AlexNet layers and training steps beside tfjs-webgpu
+#   torch       PyTorch's times of the same cases (fp32, TF32 off; bench/torch_reference.py)
+#   robustness  the headline cases again with Dawn's robustness transform off (--no-robustness)
+#   profile     the faithful AlexNet training step at batch 128: GPU time per kernel, buffers
+#               created, time creating them and recording time per step (unquantised timestamps)
+#   GEMM_TUNE   the GEMM's candidate configurations at 4096³ and every AlexNet shape, each checked
+#               against a reference (arguments: GEMM_TUNE_ARGS, output: $R/tune-gemm.json)
+#   conv forms  conv2d's implicit and im2col forms side by side
+#   training    the faithful AlexNet on CIFAR-10 with the time left (FAITHFUL_INITS)
 # Each stage has a cap, under one overall deadline (BUDGET_S, default 510 s). The stages' --json
 # outputs are merged into $OUT/DATE-CARD.json (to commit as bench/results/DATE-CARD.json and
 # summarise in bench/RESULTS.md); $OUT/log.txt is the whole log, $OUT/results.tar.gz the rest.
 #
-# Here, first: bash bench/gpu-pack.sh [CIFAR]  (.gpu-kit/ and .gpu-data/; carry both)
+# Here, first: bash bench/gpu-pack.sh --kit-only  (docs/gpu-kit.md: the lease, call by call)
 # There:       bash bench/gpu-session.sh
 # SMOKE=1 runs every stage on tiny cases (a few minutes on lavapipe), to try the script without a GPU.
 # TORCH=0, LAYERS (a bench filter), FAITHFUL_INITS (empty skips training), GEMM_TUNE=0 shorten it.
@@ -41,28 +44,30 @@ fi
 [ -z "$card" ] && [ -n "$smoke" ] && card=smoke-software
 [ -n "$card" ] || card=$(python3 -c "import json; print(json.load(open('$R/adapter.json'))['adapter'])" 2>/dev/null || echo unknown)
 name="$(date -u +%F)-$(echo "$card" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g' | cut -c1-40)"
-# The kernel tests under this adapter's defaults (test/device/run.ts), before anything is timed: a
-# failure is in $R/verify.json and the log, and the session goes on.
-verify=; [ -n "$smoke" ] && verify=--quick
-[ -f .gpu-kit/verify.mjs ] && stage 120 verify $kit verify.mjs $verify --budget 100 --json "$R/verify.json"
-
 if [ -n "$smoke" ]; then
   step='small step b16'; gemms='^gemm/square 256$'; layers='conv3 (forward|im2col) \(batch 1\)'
   tune=${GEMM_TUNE_ARGS---quick}; torchargs="--device cpu --reps 3 --filter ^gemm/square.256|small.step.b16"
   steps='--max-steps 1 --train-subset 16 --test-subset 8 --batch 4 --eval-batch 4'; py=/usr/bin/python3
+  verify=--quick; robust='^gemm/square 256$|conv3 forward \(batch 1\)'
 else
   step='^training/alexnet step b128$'; gemms='^gemm/'; layers='^(alexnet/.*batch (8|128)\)|training/)'
   tune=${GEMM_TUNE_ARGS-}; torchargs=; steps=; py=python3
+  verify=; robust='^gemm/(square 4096|fc6)|^alexnet/conv. (forward|backward) \(batch 128\)|^training/alexnet step b128$'
 fi
-# The step's profile first: where the time of the headline case goes, and whether it creates buffers.
+# The kernel tests under this adapter's defaults, before anything is timed: a failure is in
+# $R/verify.json and the log, and the session goes on (its figures are then suspect).
+[ -f .gpu-kit/verify.mjs ] && stage 90 verify $kit verify.mjs $verify --budget 75 --json "$R/verify.json"
+stage 60 GEMM $kit index.mjs --filter "$gemms" --json "$R/bench-gemm.json"
+stage 150 layers $kit index.mjs --filter "${LAYERS:-$layers}" --json "$R/bench-layers.json"
+[ "${TORCH:-1}" = 1 ] && stage 60 torch $py bench/torch_reference.py $torchargs --json "$R/torch.json"
+# Dawn's robustness transform clamps every workgroup-memory read of the GEMM's inner loop: the
+# headline cases without it (webgrad alone: tfjs shares the Dawn instance, so it would lose it too).
+stage 90 robustness $kit index.mjs --no-robustness --no-tfjs --filter "$robust" --json "$R/bench-no-robustness.json"
+# Where the step's time goes, and whether it creates buffers.
 stage 90 profile $kit index.mjs --no-tfjs --filter "$step" --reps 3 --profile --json "$R/profile.json"
-# The GEMM's candidates (the helper of bench/tune-gemm.ts, when the kit carries it).
 if [ "${GEMM_TUNE:-1}" = 1 ] && [ -f .gpu-kit/tune-gemm.mjs ]; then
   stage 90 GEMM_TUNE $kit tune-gemm.mjs $tune --json "$R/tune-gemm.json"
 fi
-stage 60 GEMM $kit index.mjs --filter "$gemms" --json "$R/bench-gemm.json"
-[ "${TORCH:-1}" = 1 ] && stage 60 torch $py bench/torch_reference.py $torchargs --json "$R/torch.json"
-stage 150 layers $kit index.mjs --filter "${LAYERS:-$layers}" --json "$R/bench-layers.json"
 # conv2d's two forms side by side (the layers bench times the default, implicit on GPUs).
 convs='^conv/.*batch 128\)'; [ -n "$smoke" ] && convs='^conv/conv3 .*batch 1\)'
 stage 60 'conv forms' $kit index.mjs --no-tfjs --filter "${CONVS:-$convs}" --json "$R/bench-conv.json"

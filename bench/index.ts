@@ -6,6 +6,7 @@ import os from 'node:os';
 import { init, release } from '../src/node.js';
 import { describePolicy } from '../src/runtime/policy.js';
 import { runtime } from '../src/device/current.js';
+import { gemmAutotuner, type GemmTuning } from '../src/kernels/gemm/gemm-autotune.js';
 import type { BenchCase, Side } from './case.js';
 import { startTfjs, type TfjsPeer } from './tfjs.js';
 import { median, timeWall, timeWebgrad, timestampsSane, type Created } from './timing.js';
@@ -144,6 +145,14 @@ async function main(): Promise<void> {
   console.log(formatTable(rows));
   for (const r of rows) if (r.name.startsWith('training/')) console.log(`${r.name}: ${createdText(r.webgrad.created)}`);
   for (const r of rows) if (r.profile) printProfile(r.name, r.profile);
+  const autotune = autotuneReport();
+  if (autotune) {
+    console.log(`\nautotune: ${autotune.tunings.map((t) => `${t.shapeClass} → ${t.config}`).join('; ') || 'nothing tuned'}`);
+    for (const [shapeClass, configs] of Object.entries(autotune.wrong)) {
+      console.log(`autotune: WRONG on this adapter for ${shapeClass}: ${Object.entries(configs).map(([c, d]) => `${c} (difference ${d.toPrecision(2)})`).join(', ')}`);
+    }
+    for (const [shapeClass, why] of Object.entries(autotune.failures)) console.log(`autotune: ${shapeClass}: ${why}`);
+  }
   if (o.json) {
     const out = {
       machine,
@@ -152,6 +161,7 @@ async function main(): Promise<void> {
       gemm: runtime().policy.gemm,
       conv: runtime().policy.conv,
       policy: runtime().policy,
+      ...(autotune ? { autotune } : {}),
       method,
       reps: o.reps,
       cases: rows.map((r) => ({
@@ -170,6 +180,13 @@ async function main(): Promise<void> {
     console.log(`\nwrote ${o.json}`);
   }
   await release();
+}
+
+/** What the GEMM autotuner chose, found wrong and failed at in this run (null where it is off). */
+function autotuneReport(): { tunings: GemmTuning[]; wrong: Record<string, Record<string, number>>; failures: Record<string, string> } | null {
+  const tuner = gemmAutotuner();
+  if (!tuner) return null;
+  return { tunings: tuner.tunings, wrong: Object.fromEntries(tuner.wrong), failures: Object.fromEntries(tuner.failures) };
 }
 
 main().then(
