@@ -1,8 +1,10 @@
 import { runtime } from '../device/current.js';
 import { WebgradError } from '../device/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { bindingLimitText } from '../tensor/shape.js';
 import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';
-import type { Binding, KernelSpec } from '../runtime/runtime.js';
+import type { KernelSpec } from '../runtime/runtime.js';
+import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';
 
 const WORKGROUP = 64;
 /** Below this many outputs, a long reduction is split into chunks to give the GPU more threads. */
@@ -20,15 +22,6 @@ export const REDUCE_PARAMS = uniformLayout('reduce', {
 });
 
 /**
- * Elements that one binding holds from any start: the binding limit, less the slack of starting at
- * an aligned offset before the range and of rounding its end up to 16 bytes.
- */
-function bindableElements(): number {
-  const rt = runtime();
-  return Math.floor(rt.maxStorageBinding / 16) * 4 - rt.gpu.limits.minStorageBufferOffsetAlignment / 4;
-}
-
-/**
  * Refuses, before any GPU work, a reduction that no split of reduceKernel can bind: one whose kept
  * inner block (the elements after the reduced axes) alone is larger than a binding. `what` names
  * the op and its argument.
@@ -38,21 +31,54 @@ export function checkReducible(what: string, shape: readonly number[], inner: nu
   if (inner > cap) {
     throw new WebgradError(
       `webgrad: ${what} [${shape.join(', ')}] keeps blocks of ${inner} contiguous elements (${inner * 4} bytes) after the reduced axes, ` +
-        `more than one storage binding (${runtime().maxStorageBinding} bytes) holds; reduce over the last axes, or use smaller tensors`,
+        `more than one storage binding holds (${bindingLimitText()}); reduce over the last axes, or use smaller tensors`,
     );
   }
 }
 
-/** A binding of elements [start, start + count) of `buffer`, from the aligned offset at or before start, and where start lies in it. */
-function range(buffer: GPUBuffer, start: number, count: number): { binding: Binding; base: number } {
-  const align = runtime().gpu.limits.minStorageBufferOffsetAlignment / 4;
-  const first = start - (start % align);
-  const base = start - first;
-  const size = Math.min(Math.ceil(((base + count) * 4) / 16) * 16, buffer.size - first * 4);
-  return { binding: { buffer, offset: first * 4, size }, base };
+/** Runs of adjacent axes in sorted `axes`, last run first, each as [first, last]. */
+function runsOf(axes: readonly number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const a of axes) {
+    const run = runs[runs.length - 1];
+    if (run && a === run[1] + 1) run[1] = a;
+    else runs.push([a, a]);
+  }
+  return runs.reverse();
 }
 
-const fitsWhole = (...tensors: Tensor[]): boolean => tensors.every((t) => t.size * 4 <= runtime().maxStorageBinding);
+/**
+ * Refuses, before any GPU work, a reduction of x over sorted `axes`, run by run (reduceRuns), that
+ * does not fit the bindings: see checkReducible.
+ */
+export function checkReducibleRuns(what: string, shape: readonly number[], axes: readonly number[]): void {
+  const left = [...shape];
+  for (const [a0, a1] of runsOf(axes)) {
+    checkReducible(what, shape, left.slice(a1 + 1).reduce((n, d) => n * d, 1));
+    left.splice(a0, a1 - a0 + 1);
+  }
+}
+
+/**
+ * Reduces x over sorted `axes` one run of adjacent axes at a time, the last first, without
+ * permuting x (a copy that binds it whole): for tensors larger than one binding. Returns the kept
+ * elements in order, times `scale`.
+ */
+export function reduceRuns(op: ReduceOp, x: Tensor, axes: readonly number[], scale = 1): Tensor {
+  const runs = runsOf(axes);
+  const left = [...x.shape];
+  let current = x;
+  runs.forEach(([a0, a1], k) => {
+    const outer = left.slice(0, a0).reduce((n, d) => n * d, 1);
+    const r = left.slice(a0, a1 + 1).reduce((n, d) => n * d, 1);
+    const inner = left.slice(a1 + 1).reduce((n, d) => n * d, 1);
+    const next = reduceKernel(op, current, outer, r, inner, k === runs.length - 1 ? scale : 1);
+    if (current !== x) current.dispose();
+    current = next;
+    left.splice(a0, a1 - a0 + 1);
+  });
+  return current;
+}
 
 /**
  * Reduces x, viewed as [outer, r, inner], over r; returns outer·inner values (the caller reshapes).
@@ -85,7 +111,7 @@ function pass(op: ReduceOp, x: Tensor, outer: number, r: number, inner: number, 
   if (out.size === 0) return out;
   const spec: KernelSpec = { files: ['grid', 'reduce'], entry: 'reduce', overrides: { OP: REDUCE_OPS[op], WG: WORKGROUP }, label: `reduce:${op}`, params: REDUCE_PARAMS, constants: REDUCE_CODES };
   const whole = { outer, r, inner, chunk, chunks, scale };
-  if (fitsWhole(x, out)) {
+  if (fitsOneBinding(x.size, out.size)) {
     dispatchRange(spec, x, out, whole, [0, x.size], [0, out.size], false);
     return out;
   }
@@ -122,8 +148,8 @@ function pass(op: ReduceOp, x: Tensor, outer: number, r: number, inner: number, 
 
 /** One dispatch over elements [start, start + count) of x and of out (ranges given as [start, count]). */
 function dispatchRange(spec: KernelSpec, x: Tensor, out: Tensor, p: PassParams, xr: [number, number], outr: [number, number], accumulate: boolean): void {
-  const xb = fitsWhole(x) ? { binding: x.buffer, base: xr[0] } : range(x.buffer, xr[0], xr[1]);
-  const ob = fitsWhole(out) ? { binding: out.buffer, base: outr[0] } : range(out.buffer, outr[0], outr[1]);
+  const xb = fitsOneBinding(x.size) ? { binding: x.buffer, base: xr[0] } : rangeBinding(x.buffer, xr[0], xr[1]);
+  const ob = fitsOneBinding(out.size) ? { binding: out.buffer, base: outr[0] } : rangeBinding(out.buffer, outr[0], outr[1]);
   const u = REDUCE_PARAMS.pack({ ...p, xBase: xb.base, outBase: ob.base, accumulate: accumulate ? 1 : 0 });
   runtime().dispatch(spec, { uniforms: u, buffers: [xb.binding, ob.binding], workgroups: Math.ceil(outr[1] / WORKGROUP) });
 }
@@ -137,7 +163,7 @@ export function argmaxKernel(x: Tensor, outer: number, r: number, inner: number)
   if (out.size === 0) return out;
   const spec: KernelSpec = { files: ['grid', 'reduce'], entry: 'argmax', overrides: { WG: WORKGROUP }, params: REDUCE_PARAMS };
   const slab = r * inner;
-  const per = fitsWhole(x, out) ? outer : Math.floor(bindableElements() / slab);
+  const per = fitsOneBinding(x.size, out.size) ? outer : Math.floor(bindableElements() / slab);
   if (per === 0) throw new Error(`webgrad: internal: argmax of [${outer}, ${r}, ${inner}] cannot be split (checkArgmaxable was skipped)`);
   for (let o = 0; o < outer; o += per) {
     const g = Math.min(per, outer - o);
@@ -151,7 +177,7 @@ export function checkArgmaxable(what: string, shape: readonly number[], r: numbe
   if (r * inner > bindableElements()) {
     throw new WebgradError(
       `webgrad: ${what} [${shape.join(', ')}] compares ${r} × ${inner} elements (${r * inner * 4} bytes) per output block, ` +
-        `more than one storage binding (${runtime().maxStorageBinding} bytes) holds; use smaller tensors`,
+        `more than one storage binding holds (${bindingLimitText()}); use smaller tensors`,
     );
   }
 }

@@ -1,7 +1,8 @@
 import { record } from '../autograd/record.js';
-import { argmaxKernel, checkArgmaxable, checkReducible, reduceKernel, type ReduceOp } from '../kernels/reduce.js';
+import { argmaxKernel, checkArgmaxable, checkReducible, checkReducibleRuns, reduceKernel, reduceRuns, type ReduceOp } from '../kernels/reduce.js';
+import { fitsOneBinding } from '../kernels/ranges.js';
 import { WebgradError } from '../device/errors.js';
-import { checkBindable, fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';
+import { fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { div, eq, mul } from './elementwise.js';
@@ -22,7 +23,7 @@ const adjacentAxes = (axes: number[]): boolean => axes.every((a, i) => i === 0 |
  */
 function checkBindings(x: Tensor, axes: number[], what: string): void {
   if (adjacentAxes(axes)) checkReducible(`${what}: x`, x.shape, axes.length === 0 ? 1 : sizeOf(x.shape.slice(axes[axes.length - 1] + 1)));
-  else checkBindable(`${what}: x (reduced over axes [${axes.join(', ')}], which are not adjacent, so copied in one piece first)`, x.shape);
+  else checkReducibleRuns(`${what}: x`, x.shape, axes);
 }
 
 function asOuterRInner(x: Tensor, axes: number[]): { src: Tensor; outer: number; r: number; inner: number; copied: boolean } {
@@ -69,13 +70,21 @@ function reduce(op: ReduceOp, what: string, x: Tensor, axisArg: Axes | undefined
   const axes = normaliseAxes(axisArg, x.rank, what);
   if (op !== 'sum') checkNotEmpty(x, axes, what);
   checkBindings(x, axes, what);
-  const { src, outer, r, inner, copied } = asOuterRInner(x, axes);
+  const count = sizeOf(axes.map((a) => x.shape[a]));
   // The mean of nothing is NaN, as in PyTorch (0 · NaN).
-  const flat = reduceKernel(op, src, outer, r, inner, scaleByCount ? (r > 0 ? 1 / r : Number.NaN) : 1);
-  if (copied) src.dispose();
+  const scale = scaleByCount ? (count > 0 ? 1 / count : Number.NaN) : 1;
+  let flat: Tensor;
+  if (!adjacentAxes(axes) && !fitsOneBinding(x.size)) {
+    // Too large to permute in one piece: one run of adjacent axes at a time.
+    flat = reduceRuns(op, x, axes, scale);
+  } else {
+    const { src, outer, r, inner, copied } = asOuterRInner(x, axes);
+    flat = reduceKernel(op, src, outer, r, inner, scale);
+    if (copied) src.dispose();
+  }
   const out = flat.reshape(reducedShape(x, axes, keepDims));
   flat.dispose();
-  return { out, axes, r };
+  return { out, axes, r: count };
 }
 
 export function sum(x: Tensor, axes?: Axes, keepDims = false): Tensor {

@@ -50,15 +50,20 @@ export function checkAllocation(bytes: number, what: string): void {
 export function checkBindable(what: string, shape: Shape): void {
   if (!hasRuntime()) return;
   const bytes = sizeOf(shape) * 4;
-  const rt = runtime();
-  const limit = rt.maxStorageBinding;
-  if (bytes > limit) {
-    const source = limit === rt.gpu.limits.maxStorageBufferBindingSize ? "device's maxStorageBufferBindingSize" : "policy's bindingLimit";
+  if (bytes > runtime().maxStorageBinding) {
     throw new WebgradError(
-      `webgrad: ${what} ${fmt(shape)} needs ${bytes} bytes (${(bytes / 2 ** 20).toFixed(1)} MiB) in one storage binding, more than the ` +
-        `${source} of ${limit} bytes (${(limit / 2 ** 20).toFixed(1)} MiB); this op does not split it: use smaller tensors (batches)`,
+      `webgrad: ${what} ${fmt(shape)} needs ${bytes} bytes (${(bytes / 2 ** 20).toFixed(1)} MiB) in one storage binding, more than ` +
+        `${bindingLimitText()}; this op does not split it: use smaller tensors (batches)`,
     );
   }
+}
+
+/** The binding limit in force, for messages: the device's, or the policy's lower one. */
+export function bindingLimitText(): string {
+  const rt = runtime();
+  const limit = rt.maxStorageBinding;
+  const source = limit === rt.gpu.limits.maxStorageBufferBindingSize ? "the device's maxStorageBufferBindingSize" : "the policy's bindingLimit";
+  return `${source} of ${limit} bytes (${(limit / 2 ** 20).toFixed(1)} MiB)`;
 }
 
 /** Contiguous (row-major) strides. */
