@@ -25,6 +25,14 @@ function params(d: BatchNormDims, update: boolean): Uint8Array {
 const ELEMENT_WORKGROUP = 256;
 const perElement = (d: BatchNormDims): number => Math.ceil((d.n * d.c * d.s) / ELEMENT_WORKGROUP);
 
+/**
+ * Channels longer than this run their statistics and backward sums in two passes, a workgroup per
+ * chunk of this many elements and then one combining pass (batchnorm.wgsl's CHUNK).
+ */
+export const BATCHNORM_CHUNK = 4096;
+const chunksOf = (d: BatchNormDims): number => Math.ceil((d.n * d.s) / BATCHNORM_CHUNK);
+const twoPass = (entry: string) => ({ files: ['grid', 'batchnorm'], entry, overrides: { TRAINING: 1, CHUNK: BATCHNORM_CHUNK }, params: BATCHNORM_PARAMS });
+
 /** Per-channel mean and biased variance of the batch; blends them into the running statistics when given. */
 export function batchStatsKernel(
   x: Tensor, d: BatchNormDims, running: { mean: Tensor; var: Tensor; batchesTracked: Tensor | null } | null,
@@ -35,10 +43,23 @@ export function batchStatsKernel(
   const runMean = running?.mean ?? Tensor.empty([d.c]);
   const runVar = running?.var ?? Tensor.empty([d.c]);
   const counter = running?.batchesTracked ?? Tensor.empty([1], 'int32');
-  runtime().dispatch(
-    { files: ['grid', 'batchnorm'], entry: 'stats', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
-    { uniforms: params(d, running !== null), buffers: [x.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer], workgroups: d.c },
-  );
+  const u = params(d, running !== null);
+  const chunks = chunksOf(d);
+  if (chunks > 1) {
+    const partial = Tensor.empty([d.c * chunks, 2]);
+    runtime().dispatch(twoPass('statsPartial'), { uniforms: u, buffers: [x.buffer, partial.buffer], workgroups: d.c * chunks });
+    runtime().dispatch(twoPass('statsFinish'), {
+      uniforms: u,
+      buffers: [partial.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer],
+      workgroups: Math.ceil(d.c / 64),
+    });
+    partial.dispose();
+  } else {
+    runtime().dispatch(
+      { files: ['grid', 'batchnorm'], entry: 'stats', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
+      { uniforms: u, buffers: [x.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer], workgroups: d.c },
+    );
+  }
   if (!running) {
     runMean.dispose();
     runVar.dispose();
@@ -61,10 +82,19 @@ export function batchNormalizeKernel(x: Tensor, mean: Tensor, variance: Tensor, 
 export function batchNormSumsKernel(x: Tensor, mean: Tensor, variance: Tensor, g: Tensor, d: BatchNormDims): { sumG: Tensor; sumGX: Tensor } {
   const sumG = Tensor.empty([d.c]);
   const sumGX = Tensor.empty([d.c]);
-  runtime().dispatch(
-    { files: ['grid', 'batchnorm'], entry: 'backwardSums', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
-    { uniforms: params(d, false), buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, sumG.buffer, sumGX.buffer], workgroups: d.c },
-  );
+  const u = params(d, false);
+  const chunks = chunksOf(d);
+  if (chunks > 1) {
+    const partial = Tensor.empty([d.c * chunks, 2]);
+    runtime().dispatch(twoPass('sumsPartial'), { uniforms: u, buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, partial.buffer], workgroups: d.c * chunks });
+    runtime().dispatch(twoPass('sumsFinish'), { uniforms: u, buffers: [partial.buffer, sumG.buffer, sumGX.buffer], workgroups: Math.ceil(d.c / 64) });
+    partial.dispose();
+  } else {
+    runtime().dispatch(
+      { files: ['grid', 'batchnorm'], entry: 'backwardSums', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
+      { uniforms: u, buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, sumG.buffer, sumGX.buffer], workgroups: d.c },
+    );
+  }
   return { sumG, sumGX };
 }
 

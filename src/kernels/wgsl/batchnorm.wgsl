@@ -6,10 +6,17 @@
 // backwardSums: per channel Σ g and Σ g·x̂ (x̂ the normalised input): the bias and weight gradients.
 // backwardInput: dx = w·invstd·(g − Σg/M − x̂·Σg·x̂/M) with batch statistics (TRAINING), w·invstd·g with
 //   running ones (constants then).
+// A channel longer than CHUNK elements (few channels over a large N·S would leave a big GPU mostly
+// idle with one workgroup each) runs in two passes instead: statsPartial and sumsPartial reduce each
+// CHUNK of each channel in a workgroup of its own; statsFinish and sumsFinish combine a channel's
+// chunks in order (Chan's pairwise formula for the variance: still no E[x²] − E[x]² cancellation).
+// The chunks and the order are fixed, so the results are the same from run to run.
 override TRAINING: bool;
 struct Params { n: u32, c: u32, s: u32, update: u32, momentum: f32, eps: f32, invM: f32, unbias: f32 }
 // Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
 override WG: u32;
+// Elements of a channel that one workgroup of the two-pass entry points reduces.
+override CHUNK: u32 = 4096u;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -139,4 +146,113 @@ fn backwardInput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
   } else {
     dx[i] = weightIn[c] * invstd * g[i];
   }
+}
+
+// The two-pass statistics and sums (see the top). Workgroup w = c·chunks + k covers elements
+// [k·CHUNK, min((k + 1)·CHUNK, M)) of channel c.
+fn chunkCount() -> u32 {
+  return (p.n * p.s + CHUNK - 1u) / CHUNK;
+}
+
+// (mean, Σ (x − mean)²) of each chunk.
+@group(0) @binding(2) var<storage, read_write> chunkStats: array<vec2<f32>>;
+
+@compute @workgroup_size(64)
+fn statsPartial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+                @builtin(num_workgroups) nwg: vec3<u32>) {
+  let w = workgroupIndex(wid, nwg);
+  let chunks = chunkCount();
+  // Uniform control flow: the whole workgroup leaves together.
+  if (w >= p.c * chunks) { return; }
+  let c = w / chunks;
+  let start = (w % chunks) * CHUNK;
+  let end = min(start + CHUNK, p.n * p.s);
+  var acc = 0.0;
+  for (var j = start + lid; j < end; j += ROW_WG) { acc += x[at(c, j)]; }
+  scratch[lid] = acc;
+  let mean = sumShared(lid) / f32(end - start);
+  acc = 0.0;
+  for (var j = start + lid; j < end; j += ROW_WG) {
+    let d = x[at(c, j)] - mean;
+    acc += d * d;
+  }
+  scratch[lid] = acc;
+  let m2 = sumShared(lid);
+  if (lid == 0u) { chunkStats[w] = vec2<f32>(mean, m2); }
+}
+
+@group(0) @binding(1) var<storage, read> chunkStatsIn: array<vec2<f32>>;
+
+// One invocation per channel: its chunks merged in order, then as stats ends.
+@compute @workgroup_size(64)
+fn statsFinish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+               @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = invocationIndex(wid, nwg, lid, 64u);
+  if (c >= p.c) { return; }
+  let m = p.n * p.s;
+  let chunks = chunkCount();
+  var count = 0.0;
+  var mean = 0.0;
+  var m2 = 0.0;
+  for (var k = 0u; k < chunks; k++) {
+    let part = chunkStatsIn[c * chunks + k];
+    let size = f32(min(CHUNK, m - k * CHUNK));
+    let total = count + size;
+    let delta = part.x - mean;
+    mean += delta * (size / total);
+    m2 += part.y + delta * delta * (count * size / total);
+    count = total;
+  }
+  let variance = m2 * p.invM;
+  meanOut[c] = mean;
+  varOut[c] = variance;
+  if (p.update != 0u) {
+    runMean[c] = (1.0 - p.momentum) * runMean[c] + p.momentum * mean;
+    runVar[c] = (1.0 - p.momentum) * runVar[c] + p.momentum * variance * p.unbias;
+    if (c == 0u) { batchesTracked[0] += 1; }
+  }
+}
+
+// (Σ g, Σ g·x̂) of each chunk.
+@group(0) @binding(5) var<storage, read_write> chunkSums: array<vec2<f32>>;
+
+@compute @workgroup_size(64)
+fn sumsPartial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+               @builtin(num_workgroups) nwg: vec3<u32>) {
+  let w = workgroupIndex(wid, nwg);
+  let chunks = chunkCount();
+  if (w >= p.c * chunks) { return; }
+  let c = w / chunks;
+  let start = (w % chunks) * CHUNK;
+  let end = min(start + CHUNK, p.n * p.s);
+  let mu = mean[c];
+  let invstd = 1.0 / sqrt(variance[c] + p.eps);
+  var sg = 0.0;
+  var sgx = 0.0;
+  for (var j = start + lid; j < end; j += ROW_WG) {
+    let k = at(c, j);
+    sg += g[k];
+    sgx += g[k] * (x[k] - mu) * invstd;
+  }
+  scratch[lid] = sg;
+  let totalG = sumShared(lid);
+  scratch[lid] = sgx;
+  let totalGX = sumShared(lid);
+  if (lid == 0u) { chunkSums[w] = vec2<f32>(totalG, totalGX); }
+}
+
+@group(0) @binding(2) var<storage, read_write> sumGOut: array<f32>;
+@group(0) @binding(3) var<storage, read_write> sumGXOut: array<f32>;
+
+// One invocation per channel: its chunks' sums added in order.
+@compute @workgroup_size(64)
+fn sumsFinish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+              @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = invocationIndex(wid, nwg, lid, 64u);
+  if (c >= p.c) { return; }
+  let chunks = chunkCount();
+  var total = vec2<f32>(0.0, 0.0);
+  for (var k = 0u; k < chunks; k++) { total += chunkStatsIn[c * chunks + k]; }
+  sumGOut[c] = total.x;
+  sumGXOut[c] = total.y;
 }
