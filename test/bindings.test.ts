@@ -345,3 +345,29 @@ describe('refusals', () => {
     x.dispose();
   });
 });
+
+describe('a small convolutional network', () => {
+  it('trains to the same loss and gradients with its activations over the binding limit as without', async () => {
+    // conv → relu → LRN → max pool → dropout → linear → cross-entropy; the [6, 8, 20, 20] activation
+    // (76,800 bytes) is over the 64 KiB limit, so the convolution takes its im2col path by chunks of
+    // samples, binding only the chunk's samples of x, the output and their gradients.
+    const x = wg.tensor(asF32(randomValues(6 * 3 * 20 * 20, 31)), [6, 3, 20, 20], { requiresGrad: true });
+    const w1 = wg.tensor(asF32(randomValues(8 * 3 * 9, 32, 0.3)), [8, 3, 3, 3], { requiresGrad: true });
+    const b1 = wg.tensor(asF32(randomValues(8, 33)), [8], { requiresGrad: true });
+    const w2 = wg.tensor(asF32(randomValues(10 * 800, 34, 0.05)), [10, 800], { requiresGrad: true });
+    const labels = [0, 3, 9, 1, 4, 4];
+    const step = async () => {
+      const h = wg.maxPool2d(wg.localResponseNorm(wg.relu(wg.conv2d(x, w1, b1, { padding: 1 })), { size: 5 }), { kernelSize: 2 });
+      const loss = wg.crossEntropy(wg.linear(wg.dropout(h.reshape([6, 800]), { p: 0.2, seed: 3 }), w2), labels);
+      loss.backward();
+      const out = [await loss.toArray(), ...(await Promise.all([x, w1, b1, w2].map((t) => t.grad!.toArray())))];
+      for (const t of [x, w1, b1, w2]) t.grad = null;
+      return out;
+    };
+    const whole = await step();
+    const { result, widest } = await watched(MEDIUM, step);
+    expect(widest).toBeLessThanOrEqual(MEDIUM);
+    result.forEach((r, i) => expectClose(r, whole[i], 1e-4, 1e-6));
+    for (const t of [x, w1, b1, w2]) t.dispose();
+  });
+});
