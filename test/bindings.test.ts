@@ -371,3 +371,15 @@ describe('a small convolutional network', () => {
     for (const t of [x, w1, b1, w2]) t.dispose();
   });
 });
+
+describe('edge cases of the splits', () => {
+  it('a sum over an empty axis fills a result over the limit with zeros; a mean with NaN', async () => {
+    const x = wg.zeros([2000, 0, 3]);
+    const { result, widest } = await watched(SMALL, async () => [await wg.sum(x, 1).toArray(), await wg.mean(x, 1).toArray()]);
+    expect(widest).toBeLessThanOrEqual(SMALL);
+    expect(result[0].length).toBe(6000);
+    expect(result[0].every((v) => v === 0)).toBe(true);
+    expect(result[1].every(Number.isNaN)).toBe(true);
+    x.dispose();
+  });
+});

@@ -118,8 +118,9 @@ function pass(op: ReduceOp, x: Tensor, outer: number, r: number, inner: number, 
   const cap = bindableElements();
   const slab = r * inner;
   if (slab <= cap) {
-    // Whole [r, inner] slabs, as many as fit a binding (the outputs of a slab are fewer than its inputs).
-    const per = Math.floor(cap / slab);
+    // Whole [r, inner] slabs, as many as fit a binding (the outputs of a slab are no more than its
+    // inputs, unless r = 0; checkReducible keeps inner within a binding).
+    const per = Math.max(1, Math.floor(cap / Math.max(slab, chunks * inner)));
     for (let o = 0; o < outer; o += per) {
       const g = Math.min(per, outer - o);
       dispatchRange(spec, x, out, { ...whole, outer: g }, [o * slab, g * slab], [o * chunks * inner, g * chunks * inner], false);
