@@ -27,13 +27,11 @@ export const REDUCE_PARAMS = uniformLayout('reduce', {
  * the op and its argument.
  */
 export function checkReducible(what: string, shape: readonly number[], inner: number): void {
-  const cap = bindableElements();
-  if (inner > cap) {
-    throw new WebgradError(
-      `webgrad: ${what} [${shape.join(', ')}] keeps blocks of ${inner} contiguous elements (${inner * 4} bytes) after the reduced axes, ` +
-        `more than one storage binding holds (${bindingLimitText()}); reduce over the last axes, or use smaller tensors`,
-    );
-  }
+  if (fitsOneBinding(shape.reduce((a, b) => a * b, 1)) || inner <= bindableElements()) return;
+  throw new WebgradError(
+    `webgrad: ${what} [${shape.join(', ')}] keeps blocks of ${inner} contiguous elements (${inner * 4} bytes) after the reduced axes, ` +
+      `more than one storage binding holds (${bindingLimitText()}); reduce over the last axes, or use smaller tensors`,
+  );
 }
 
 /** Runs of adjacent axes in sorted `axes`, last run first, each as [first, last]. */
@@ -175,7 +173,7 @@ export function argmaxKernel(x: Tensor, outer: number, r: number, inner: number)
 
 /** Refuses, before any GPU work, an argmax whose [r, inner] slab (one set of candidates per output block) is larger than a binding. */
 export function checkArgmaxable(what: string, shape: readonly number[], r: number, inner: number): void {
-  if (r * inner > bindableElements()) {
+  if (!fitsOneBinding(shape.reduce((a, b) => a * b, 1)) && r * inner > bindableElements()) {
     throw new WebgradError(
       `webgrad: ${what} [${shape.join(', ')}] compares ${r} × ${inner} elements (${r * inner * 4} bytes) per output block, ` +
         `more than one storage binding holds (${bindingLimitText()}); use smaller tensors`,
