@@ -94,3 +94,40 @@ describe('batchNorm over channels longer than one chunk', () => {
     });
   }
 });
+
+describe('batchNorm over a tensor larger than one binding', () => {
+  it('runs by ranges of samples, in training and evaluation, equal to the unsplit run up to rounding', async () => {
+    // 9 samples of 2·23·29 = 1334 values: at 16 KiB (4032 elements a binding) three samples a range.
+    const shape = [9, 2, 23, 29];
+    const size = 9 * 1334;
+    const x = wg.tensor(asF32(randomValues(size, 41)), shape, { requiresGrad: true });
+    const w = wg.tensor(asF32(randomValues(2, 42)), [2], { requiresGrad: true });
+    const b = wg.tensor(asF32(randomValues(2, 43)), [2], { requiresGrad: true });
+    const g = wg.tensor(asF32(randomValues(size, 44)), shape);
+    const run = async () => {
+      const runMean = wg.zeros([2]);
+      const runVar = wg.ones([2]);
+      const y = wg.batchNorm(x, runMean, runVar, w, b, { training: true });
+      wg.sum(wg.mul(y, g)).backward();
+      const evalY = wg.batchNorm(x, runMean, runVar, w, b, { training: false });
+      const out = [y, runMean, runVar, x.grad!, w.grad!, b.grad!, evalY];
+      const values = await Promise.all(out.map((t) => t.toArray()));
+      for (const t of [x, w, b]) t.grad = null;
+      return values;
+    };
+    const whole = await run();
+    const before = runtime().counters.dispatches;
+    const split = await wg.withPolicy({ bindingLimit: 16384 }, run);
+    expect(runtime().counters.dispatches - before).toBeGreaterThan(12);
+    // The chunks differ (per range of samples), so sums round differently; float64 checks the unsplit run.
+    split.forEach((v, i) => expectClose(v, whole[i], 1e-4, 1e-4));
+    const ref = reference(
+      Float64Array.from(await x.toArray()), Float64Array.from(await g.toArray()), [9, 2, 667], Float64Array.from(await w.toArray()), Float64Array.from(await b.toArray()), 1e-5,
+    );
+    expectClose(split[0], ref.y, 0, 1e-4);
+    expectClose(split[3], ref.dx, 0, 1e-3);
+    expectClose(split[4], ref.dw, 0, 1e-3);
+    expectClose(split[5], ref.db, 0, 1e-3);
+    for (const t of [x, w, b, g]) t.dispose();
+  });
+});

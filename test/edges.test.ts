@@ -139,12 +139,12 @@ describe('a tensor larger than one storage binding', () => {
     const labels = wg.tensor(new Int32Array(rows), [rows], { dtype: 'int32' });
     expect(() => wg.nllLoss(big, labels)).toThrow(named('nllLoss: logProbs', shape));
     labels.dispose();
-    const images = big.reshape([rows, 1, 1024, 1024]);
-    expect(() => wg.batchNorm(images, null, null, null, null, { training: true })).toThrow(named('batchNorm: x', [...images.shape]));
     const plane = big.reshape([1, 1, rows * 1024, 1024]);
     expect(() => wg.avgPool2d(plane, { kernelSize: 2 })).toThrow(unsplittable('avgPool2d: x', [...plane.shape], 'planes'));
+    expect(() => wg.batchNorm(plane, null, null, null, null, { training: true })).toThrow(
+      new RegExp(`batchNorm: x \\[${plane.shape.join(', ')}\\] is larger than one storage binding .*so is each of its samples`),
+    );
     plane.dispose();
-    images.dispose();
     const small = wg.zeros([1, 2 ** 20]);
     expect(() => wg.cat([big, small])).toThrow(spanned('cat: the result', [rows + 1, 2 ** 20]));
     small.dispose();

@@ -28,6 +28,7 @@ beforeAll(() => {
     wide: wg.rand([2, 1000], { seed: 8 }),
     row: wg.rand([1000], { seed: 9 }),
     planes: wg.rand([3, 5, 9, 9], { seed: 10 }),
+    samples: wg.rand([2, 1000, 1, 1], { seed: 11 }),
     i40: wg.tensor(new Int32Array(40), [40], { dtype: 'int32' }),
     words: wg.tensor(new Int32Array(1200), [1200], { dtype: 'int32' }),
   };
@@ -259,7 +260,7 @@ const cases: () => Case[] = () => [
   ['split: a piece spanning more than a binding', limited(() => wg.split(t.big, 20, 1)), /split: x \[40, 40\] needs 6400 bytes .*the view \[40, 20\] of it spans 1580 elements/],
   ['maxPool2d: planes over the binding limit', limited(() => wg.maxPool2d(t.planes, { kernelSize: 3, stride: 2 })), /maxPool2d: x \[3, 5, 9, 9\] is larger than one storage binding \(the policy's bindingLimit of 4096 bytes.*fewest planes/],
   ['avgPool2d: planes over the binding limit', limited(() => wg.avgPool2d(t.planes, { kernelSize: 3 })), /avgPool2d: x \[3, 5, 9, 9\] is larger than one storage binding \(the policy's bindingLimit of 4096 bytes.*fewest planes/],
-  ['batchNorm: x over the binding limit', limited(() => wg.batchNorm(t.planes, null, null, null, null, { training: true })), /batchNorm: x \[3, 5, 9, 9\] needs 4860 bytes/],
+  ['batchNorm: samples over the binding limit', limited(() => wg.batchNorm(t.samples, null, null, null, null, { training: true })), /batchNorm: x \[2, 1000, 1, 1\] is larger than one storage binding \(the policy's bindingLimit of 4096 bytes.*so is each of its samples/],
   ['localResponseNorm: samples over the binding limit', limited(() => wg.localResponseNorm(t.planes)), /localResponseNorm: x \[3, 5, 9, 9\] is larger than one storage binding .*fewest samples/],
   ['prepareImages: pixels over the binding limit', limited(() => wg.prepareImages(t.words, { n: 1, inSize: 40, mean: [0, 0, 0] })), /prepareImages: pixels \[1200\] needs 4800 bytes .*bindingLimit of 4096 bytes/],
   ['prepareImages: a result over the binding limit', limited(() => wg.prepareImages(t.i3, { n: 1, inSize: 1, outSize: 20, mean: [0, 0, 0] })), /prepareImages: the result \[1, 3, 20, 20\] needs 4800 bytes/],
