@@ -21,7 +21,7 @@ export const BATCHNORM_PARAMS = uniformLayout('batchnorm', {
   base: 'u32', chunk0: 'u32', chunksAll: 'u32', _p0: 'u32',
 });
 
-/** Samples [first, first + n) of the batch, bound from the aligned offset before them (base: where they start). */
+/** Samples [first, first + n) of the batch. */
 interface SampleRun {
   first: number;
   n: number;
