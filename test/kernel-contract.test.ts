@@ -17,7 +17,7 @@ const CONV_FIELDS = {
   total: 'u32', c: 'u32', h: 'u32', w: 'u32',
   oh: 'u32', ow: 'u32', kh: 'u32', kw: 'u32',
   sh: 'u32', sw: 'u32', ph: 'u32', pw: 'u32',
-  nb: 'u32', n0: 'u32', ld: 'u32', _p1: 'u32',
+  nb: 'u32', base: 'u32', ld: 'u32', _p1: 'u32',
 } as const;
 
 describe('parseStruct', () => {
@@ -95,8 +95,8 @@ describe('a declaration checked against its WGSL struct', () => {
   });
 
   it('fails on a field missing from the declaration, naming it and the file', () => {
-    const { n0: _, ...fields } = CONV_FIELDS;
-    expectMismatch(fields, /field 'n0' of WGSL struct Params in conv\.wgsl is missing from the TypeScript/);
+    const { base: _, ...fields } = CONV_FIELDS;
+    expectMismatch(fields, /field 'base' of WGSL struct Params in conv\.wgsl is missing from the TypeScript/);
   });
 
   it('fails on a field the WGSL lacks', () => {
@@ -104,8 +104,8 @@ describe('a declaration checked against its WGSL struct', () => {
   });
 
   it('fails on two fields swapped (the silent wrong answer of packing by position)', () => {
-    const { nb, n0, ...rest } = CONV_FIELDS;
-    const swapped = { ...Object.fromEntries(Object.entries(rest).slice(0, 12)), n0, nb, ld: 'u32', _p1: 'u32' };
+    const { nb, base, ...rest } = CONV_FIELDS;
+    const swapped = { ...Object.fromEntries(Object.entries(rest).slice(0, 12)), base, nb, ld: 'u32', _p1: 'u32' };
     expectMismatch(swapped, /field 'nb' is field 12 of WGSL struct Params in conv\.wgsl but field 13 of the TypeScript/);
   });
 

@@ -23,6 +23,14 @@ beforeAll(() => {
     logits: wg.rand([3, 4], { seed: 5 }),
     lin: wg.rand([2, 3], { seed: 6 }),
     dead: wg.ones([2, 2]),
+    // Larger than the 4096-byte binding limit the cases below set (1600, 2000 and 1215 elements).
+    big: wg.rand([40, 40], { seed: 7 }),
+    wide: wg.rand([2, 1000], { seed: 8 }),
+    row: wg.rand([1000], { seed: 9 }),
+    planes: wg.rand([3, 5, 9, 9], { seed: 10 }),
+    samples: wg.rand([2, 1000, 1, 1], { seed: 11 }),
+    i40: wg.tensor(new Int32Array(40), [40], { dtype: 'int32' }),
+    words: wg.tensor(new Int32Array(1200), [1200], { dtype: 'int32' }),
   };
   t.dead.dispose();
 });
@@ -31,6 +39,9 @@ afterAll(() => {
 });
 
 type Case = [name: string, run: () => unknown, ...patterns: RegExp[]];
+
+/** Runs `f` with storage bindings limited to 4096 bytes (the policy's bindingLimit, as a small device's). */
+const limited = (f: () => unknown) => () => wg.withPolicy({ bindingLimit: 4096 }, f);
 
 const cases: () => Case[] = () => [
   // tensor()
@@ -233,6 +244,26 @@ const cases: () => Case[] = () => [
   ['init: autotune a number', () => wg.init({ autotune: 3 as never }), /init: autotune must be true, false or \{ file \}, got 3/],
   ['init: an unknown wait mode', () => wg.init({ wait: 'busy' as never }), /init: wait must be one of 'adaptive', 'spin', got "busy"/],
   ['init: options a string', () => wg.init('gpu' as never), /init: options must be an object, got gpu/],
+  // Tensors larger than one storage binding, where the op cannot split them
+  ['crossEntropy: logits over the binding limit', limited(() => wg.crossEntropy(t.big, t.i40)), /crossEntropy: logits \[40, 40\] needs 6400 bytes .* more than the policy's bindingLimit of 4096 bytes/],
+  ['countCorrect: logits over the binding limit', limited(() => wg.countCorrect(t.big, t.i40)), /countCorrect: logits \[40, 40\] needs 6400 bytes .*bindingLimit of 4096 bytes/],
+  ['nllLoss: logProbs over the binding limit', limited(() => wg.nllLoss(t.big, t.i40)), /nllLoss: logProbs \[40, 40\] needs 6400 bytes .*bindingLimit of 4096 bytes/],
+  ['softmax: slabs over the binding limit', limited(() => wg.softmax(t.wide, 1)), /softmax: x \[2, 1000\] is larger than one storage binding \(the policy's bindingLimit of 4096 bytes.*so is each of its slabs along the axis \(\[1000, 1\]\)/],
+  ['where: a result over the binding limit', limited(() => wg.where(t.big, t.big, 0)), /where: the result \[40, 40\] needs 6400 bytes/],
+  ['sum: kept blocks over the binding limit', limited(() => wg.sum(t.wide, 0)), /sum: x \[2, 1000\] keeps blocks of 1000 contiguous elements \(4000 bytes\) after the reduced axes, more than one storage binding holds \(the policy's bindingLimit of 4096 bytes/],
+  ['max: kept blocks over the binding limit', limited(() => wg.max(t.wide, 0)), /max: x \[2, 1000\] keeps blocks of 1000/],
+  ['argmax: candidates over the binding limit', limited(() => wg.argmax(t.wide, 1)), /argmax: x \[2, 1000\] compares 1000 × 1 elements \(4000 bytes\) per output block, more than one storage binding holds \(the policy's bindingLimit of 4096 bytes/],
+  ['add: a broadcast that cannot be split', limited(() => wg.add(t.wide, t.row)), /add: a \[2, 1000\] and b \[1000\] broadcast to \[2, 1000\] \(8000 bytes\), more than one storage binding \(the policy's bindingLimit of 4096 bytes.*cannot be split/],
+  ['permute: x over the binding limit', limited(() => wg.permute(t.big, [1, 0])), /permute: x \[40, 40\] needs 6400 bytes in one storage binding, more than the policy's bindingLimit of 4096 bytes .*the view \[40, 40\] of it spans 1600 elements/],
+  ['cat: views spanning more than a binding', limited(() => wg.cat([t.big, t.big], 1)), /cat: the result \[40, 80\] needs 12800 bytes .*the view \[40, 40\] of it spans 3160 elements/],
+  ['stack: views spanning more than a binding', limited(() => wg.stack([t.big, t.big], 2)), /stack: the result \[40, 40, 2\] needs 12800 bytes .*spans 3199 elements/],
+  ['split: a piece spanning more than a binding', limited(() => wg.split(t.big, 20, 1)), /split: x \[40, 40\] needs 6400 bytes .*the view \[40, 20\] of it spans 1580 elements/],
+  ['maxPool2d: planes over the binding limit', limited(() => wg.maxPool2d(t.planes, { kernelSize: 3, stride: 2 })), /maxPool2d: x \[3, 5, 9, 9\] is larger than one storage binding \(the policy's bindingLimit of 4096 bytes.*fewest planes/],
+  ['avgPool2d: planes over the binding limit', limited(() => wg.avgPool2d(t.planes, { kernelSize: 3 })), /avgPool2d: x \[3, 5, 9, 9\] is larger than one storage binding \(the policy's bindingLimit of 4096 bytes.*fewest planes/],
+  ['batchNorm: samples over the binding limit', limited(() => wg.batchNorm(t.samples, null, null, null, null, { training: true })), /batchNorm: x \[2, 1000, 1, 1\] is larger than one storage binding \(the policy's bindingLimit of 4096 bytes.*so is each of its samples/],
+  ['localResponseNorm: samples over the binding limit', limited(() => wg.localResponseNorm(t.planes)), /localResponseNorm: x \[3, 5, 9, 9\] is larger than one storage binding .*fewest samples/],
+  ['prepareImages: pixels over the binding limit', limited(() => wg.prepareImages(t.words, { n: 1, inSize: 40, mean: [0, 0, 0] })), /prepareImages: pixels \[1200\] needs 4800 bytes .*bindingLimit of 4096 bytes/],
+  ['prepareImages: a result over the binding limit', limited(() => wg.prepareImages(t.i3, { n: 1, inSize: 1, outSize: 20, mean: [0, 0, 0] })), /prepareImages: the result \[1, 3, 20, 20\] needs 4800 bytes/],
   ['loadStateDict: not a tensor', () => new wg.nn.Linear(3, 2).loadStateDict({ weight: [1] as never, bias: t.v3 }), /loadStateDict: 'weight' must be a Tensor, got an array/],
 ];
 

@@ -1,6 +1,10 @@
 import { runtime } from '../device/current.js';
+import { WebgradError } from '../device/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { bindingLimitText, fmt } from '../tensor/shape.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
+import type { Binding } from '../runtime/runtime.js';
+import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';
 
 /** x viewed as [n, c, s]; the running statistics' momentum and eps. */
 export interface BatchNormDims {
@@ -14,16 +18,82 @@ export interface BatchNormDims {
 export const BATCHNORM_PARAMS = uniformLayout('batchnorm', {
   n: 'u32', c: 'u32', s: 'u32', update: 'u32',
   momentum: 'f32', eps: 'f32', invM: 'f32', unbias: 'f32',
+  base: 'u32', chunk0: 'u32', chunksAll: 'u32', _p0: 'u32',
 });
 
-function params(d: BatchNormDims, update: boolean): Uint8Array {
+/** Samples [first, first + n) of the batch. */
+interface SampleRun {
+  first: number;
+  n: number;
+}
+
+/** A dispatch's uniforms: the run's samples, the whole batch's 1/M and M/(M − 1). */
+function params(d: BatchNormDims, update: boolean, run: { n: number; base: number; chunk0?: number; chunksAll?: number }): Uint8Array {
   const m = d.n * d.s;
-  return BATCHNORM_PARAMS.pack({ ...d, update: update ? 1 : 0, invM: m > 0 ? 1 / m : 0, unbias: m > 1 ? m / (m - 1) : 1 });
+  return BATCHNORM_PARAMS.pack({
+    n: run.n, c: d.c, s: d.s, update: update ? 1 : 0, momentum: d.momentum, eps: d.eps,
+    invM: m > 0 ? 1 / m : 0, unbias: m > 1 ? m / (m - 1) : 1,
+    base: run.base, chunk0: run.chunk0 ?? 0, chunksAll: run.chunksAll ?? 0,
+  });
+}
+
+/**
+ * Runs of samples that each fit one storage binding (one run, the whole batch, when it fits): a
+ * tensor larger than a binding is normalised a range of samples at a time. Empty when not even one
+ * sample fits (checkBatchNormBindable refuses that first).
+ */
+function sampleRuns(d: BatchNormDims): SampleRun[] {
+  const sample = d.c * d.s;
+  const per = fitsOneBinding(d.n * sample) ? d.n : Math.floor(bindableElements() / sample);
+  const runs: SampleRun[] = [];
+  if (per === 0) return runs;
+  for (let first = 0; first < d.n; first += per) runs.push({ first, n: Math.min(per, d.n - first) });
+  return runs;
+}
+
+/** Refuses, before any GPU work, an x larger than one binding one of whose samples is too. */
+export function checkBatchNormBindable(what: string, shape: readonly number[], d: BatchNormDims): void {
+  if (d.n === 0 || sampleRuns(d).length > 0) return;
+  throw new WebgradError(`webgrad: ${what} ${fmt(shape)} is larger than one storage binding (${bindingLimitText()}), and so is each of its samples; use smaller samples`);
+}
+
+/** The binding of the run's samples of t (x and the tensors of its shape): the whole buffer when there is one run. */
+function bindRun(t: Tensor, d: BatchNormDims, run: SampleRun, whole: boolean): { binding: Binding; base: number } {
+  const sample = d.c * d.s;
+  return whole ? { binding: t.buffer, base: 0 } : rangeBinding(t.buffer, run.first * sample, run.n * sample);
 }
 
 /** Invocations per workgroup of the per-element entry points (normalize, backwardInput). */
 const ELEMENT_WORKGROUP = 256;
-const perElement = (d: BatchNormDims): number => Math.ceil((d.n * d.c * d.s) / ELEMENT_WORKGROUP);
+
+/**
+ * Channels longer than this run their statistics and backward sums in two passes, a workgroup per
+ * chunk of this many elements and then one combining pass (batchnorm.wgsl's CHUNK).
+ */
+export const BATCHNORM_CHUNK = 4096;
+const chunksIn = (run: SampleRun, d: BatchNormDims): number => Math.ceil((run.n * d.s) / BATCHNORM_CHUNK);
+const twoPass = (entry: string) => ({ files: ['grid', 'batchnorm'], entry, overrides: { TRAINING: 1, CHUNK: BATCHNORM_CHUNK }, params: BATCHNORM_PARAMS });
+
+/**
+ * The two-pass reductions' first pass, over every run of samples in batch order: each run's chunks
+ * of each channel into `partial` ([c, chunksAll] entries of `width` floats). `bind` gives the run's
+ * bindings (partial last) and where its samples start in them.
+ */
+function partialPasses(
+  entry: string, d: BatchNormDims, runs: SampleRun[], width: number,
+  bind: (run: SampleRun, whole: boolean, partial: Tensor) => { buffers: Binding[]; base: number },
+): { partial: Tensor; chunksAll: number } {
+  const chunksAll = runs.reduce((n, run) => n + chunksIn(run, d), 0);
+  const partial = Tensor.empty([d.c * chunksAll, width]);
+  let chunk0 = 0;
+  for (const run of runs) {
+    const chunks = chunksIn(run, d);
+    const { buffers, base } = bind(run, runs.length === 1, partial);
+    runtime().dispatch(twoPass(entry), { uniforms: params(d, false, { n: run.n, base, chunk0, chunksAll }), buffers, workgroups: d.c * chunks });
+    chunk0 += chunks;
+  }
+  return { partial, chunksAll };
+}
 
 /** Per-channel mean and biased variance of the batch; blends them into the running statistics when given. */
 export function batchStatsKernel(
@@ -31,14 +101,29 @@ export function batchStatsKernel(
 ): { mean: Tensor; var: Tensor } {
   const mean = Tensor.empty([d.c]);
   const variance = Tensor.empty([d.c]);
-  // The stats entry point names the running buffers; without them it writes nothing there but they must be bound.
+  // The stats entry points name the running buffers; without them they write nothing there but they must be bound.
   const runMean = running?.mean ?? Tensor.empty([d.c]);
   const runVar = running?.var ?? Tensor.empty([d.c]);
   const counter = running?.batchesTracked ?? Tensor.empty([1], 'int32');
-  runtime().dispatch(
-    { files: ['grid', 'batchnorm'], entry: 'stats', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
-    { uniforms: params(d, running !== null), buffers: [x.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer], workgroups: d.c },
-  );
+  const update = running !== null;
+  const runs = sampleRuns(d);
+  if (runs.length === 1 && chunksIn(runs[0], d) <= 1) {
+    runtime().dispatch(
+      { files: ['grid', 'batchnorm'], entry: 'stats', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
+      { uniforms: params(d, update, { n: d.n, base: 0 }), buffers: [x.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer], workgroups: d.c },
+    );
+  } else {
+    const { partial, chunksAll } = partialPasses('statsPartial', d, runs, 4, (run, whole, out) => {
+      const xs = bindRun(x, d, run, whole);
+      return { buffers: [xs.binding, out.buffer], base: xs.base };
+    });
+    runtime().dispatch(twoPass('statsFinish'), {
+      uniforms: params(d, update, { n: d.n, base: 0, chunk0: 0, chunksAll }),
+      buffers: [partial.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer],
+      workgroups: Math.ceil(d.c / 64),
+    });
+    partial.dispose();
+  }
   if (!running) {
     runMean.dispose();
     runVar.dispose();
@@ -50,10 +135,19 @@ export function batchStatsKernel(
 export function batchNormalizeKernel(x: Tensor, mean: Tensor, variance: Tensor, weight: Tensor, bias: Tensor, d: BatchNormDims): Tensor {
   const y = Tensor.empty(x.shape);
   if (y.size === 0) return y;
-  runtime().dispatch(
-    { files: ['grid', 'batchnorm'], entry: 'normalize', overrides: { TRAINING: 1, WG: ELEMENT_WORKGROUP }, params: BATCHNORM_PARAMS },
-    { uniforms: params(d, false), buffers: [x.buffer, mean.buffer, variance.buffer, weight.buffer, bias.buffer, y.buffer], workgroups: perElement(d) },
-  );
+  const runs = sampleRuns(d);
+  for (const run of runs) {
+    const xs = bindRun(x, d, run, runs.length === 1);
+    const ys = bindRun(y, d, run, runs.length === 1);
+    runtime().dispatch(
+      { files: ['grid', 'batchnorm'], entry: 'normalize', overrides: { TRAINING: 1, WG: ELEMENT_WORKGROUP }, params: BATCHNORM_PARAMS },
+      {
+        uniforms: params(d, false, { n: run.n, base: xs.base }),
+        buffers: [xs.binding, mean.buffer, variance.buffer, weight.buffer, bias.buffer, ys.binding],
+        workgroups: Math.ceil((run.n * d.c * d.s) / ELEMENT_WORKGROUP),
+      },
+    );
+  }
   return y;
 }
 
@@ -61,10 +155,24 @@ export function batchNormalizeKernel(x: Tensor, mean: Tensor, variance: Tensor, 
 export function batchNormSumsKernel(x: Tensor, mean: Tensor, variance: Tensor, g: Tensor, d: BatchNormDims): { sumG: Tensor; sumGX: Tensor } {
   const sumG = Tensor.empty([d.c]);
   const sumGX = Tensor.empty([d.c]);
-  runtime().dispatch(
-    { files: ['grid', 'batchnorm'], entry: 'backwardSums', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
-    { uniforms: params(d, false), buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, sumG.buffer, sumGX.buffer], workgroups: d.c },
-  );
+  const runs = sampleRuns(d);
+  if (runs.length === 1 && chunksIn(runs[0], d) <= 1) {
+    runtime().dispatch(
+      { files: ['grid', 'batchnorm'], entry: 'backwardSums', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
+      { uniforms: params(d, false, { n: d.n, base: 0 }), buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, sumG.buffer, sumGX.buffer], workgroups: d.c },
+    );
+  } else {
+    const { partial, chunksAll } = partialPasses('sumsPartial', d, runs, 2, (run, whole, out) => {
+      const xs = bindRun(x, d, run, whole);
+      return { buffers: [xs.binding, mean.buffer, variance.buffer, bindRun(g, d, run, whole).binding, out.buffer], base: xs.base };
+    });
+    runtime().dispatch(twoPass('sumsFinish'), {
+      uniforms: params(d, false, { n: d.n, base: 0, chunk0: 0, chunksAll }),
+      buffers: [partial.buffer, sumG.buffer, sumGX.buffer],
+      workgroups: Math.ceil(d.c / 64),
+    });
+    partial.dispose();
+  }
   return { sumG, sumGX };
 }
 
@@ -73,13 +181,18 @@ export function batchNormInputGradKernel(
 ): Tensor {
   const dx = Tensor.empty(x.shape);
   if (dx.size === 0) return dx;
-  runtime().dispatch(
-    { files: ['grid', 'batchnorm'], entry: 'backwardInput', overrides: { TRAINING: training ? 1 : 0, WG: ELEMENT_WORKGROUP }, params: BATCHNORM_PARAMS },
-    {
-      uniforms: params(d, false),
-      buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, weight.buffer, sums.sumG.buffer, sums.sumGX.buffer, dx.buffer],
-      workgroups: perElement(d),
-    },
-  );
+  const runs = sampleRuns(d);
+  for (const run of runs) {
+    const whole = runs.length === 1;
+    const xs = bindRun(x, d, run, whole);
+    runtime().dispatch(
+      { files: ['grid', 'batchnorm'], entry: 'backwardInput', overrides: { TRAINING: training ? 1 : 0, WG: ELEMENT_WORKGROUP }, params: BATCHNORM_PARAMS },
+      {
+        uniforms: params(d, false, { n: run.n, base: xs.base }),
+        buffers: [xs.binding, mean.buffer, variance.buffer, bindRun(g, d, run, whole).binding, weight.buffer, sums.sumG.buffer, sums.sumGX.buffer, bindRun(dx, d, run, whole).binding],
+        workgroups: Math.ceil((run.n * d.c * d.s) / ELEMENT_WORKGROUP),
+      },
+    );
+  }
   return dx;
 }

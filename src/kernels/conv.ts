@@ -6,6 +6,8 @@ import { gemmKernel } from './gemm/gemm.js';
 import { copyableRowLength } from './gemm/gemm-texture.js';
 import { reduceKernel } from './reduce.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
+import type { Binding } from '../runtime/runtime.js';
+import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';
 
 /** conv2d's geometry (checked by the op): x [n, c, h, w], weight [cout, c, kh, kw], out [n, cout, oh, ow]. */
 export interface ConvGeometry {
@@ -45,24 +47,34 @@ function wideStride(g: ConvGeometry, nb: number): number {
 
 /**
  * Samples per chunk: the column matrix [c·kh·kw, nb·L] and the wide output [cout, nb·L] must each
- * fit one storage binding (conv1 of AlexNet at batch 128 would need 562 MB of columns).
+ * fit one storage binding (conv1 of AlexNet at batch 128 would need 562 MB of columns), and so must
+ * the chunk's samples of x and of the output, which are bound alone when the whole is larger.
  */
 export function samplesPerChunk(g: ConvGeometry): number {
   const perSample = 4 * Math.max(g.c * g.kh * g.kw, g.cout) * g.oh * g.ow;
+  const nchw = Math.max(g.c * g.h * g.w, g.cout * g.oh * g.ow);
   // The sample index is the z of a dispatch grid, at most 65,535.
-  return Math.max(1, Math.min(g.n, 65_535, Math.floor(chunkLimit() / perSample)));
+  return Math.max(1, Math.min(g.n, 65_535, Math.floor(chunkLimit() / perSample), Math.floor(bindableElements() / nchw)));
+}
+
+/**
+ * Samples n0 .. n0+nb of an NCHW tensor t of `per` elements a sample: the whole buffer where it fits
+ * one binding, else the chunk's range; `base` is where sample n0 starts in the binding.
+ */
+function samples(t: Tensor, per: number, n0: number, nb: number): { binding: Binding; base: number } {
+  return fitsOneBinding(t.size) ? { binding: t.buffer, base: n0 * per } : rangeBinding(t.buffer, n0 * per, nb * per);
 }
 
 export const CONV_PARAMS = uniformLayout('conv', {
   total: 'u32', c: 'u32', h: 'u32', w: 'u32',
   oh: 'u32', ow: 'u32', kh: 'u32', kw: 'u32',
   sh: 'u32', sw: 'u32', ph: 'u32', pw: 'u32',
-  nb: 'u32', n0: 'u32', ld: 'u32', _p1: 'u32',
+  nb: 'u32', base: 'u32', ld: 'u32', _p1: 'u32',
 });
 
-function params(g: ConvGeometry, total: number, c: number, h: number, w: number, n0: number, nb: number): Uint8Array {
+function params(g: ConvGeometry, total: number, c: number, h: number, w: number, base: number, nb: number): Uint8Array {
   const { oh, ow, kh, kw, sh, sw, ph, pw } = g;
-  return CONV_PARAMS.pack({ total, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, nb, n0, ld: wideStride(g, nb) });
+  return CONV_PARAMS.pack({ total, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, nb, base, ld: wideStride(g, nb) });
 }
 
 /** The wide column matrix [c·kh·kw, wideStride] of samples n0 .. n0+nb of x (zero past nb·oh·ow). */
@@ -72,9 +84,10 @@ export function im2colKernel(x: Tensor, g: ConvGeometry, n0: number, nb: number)
   const rows = g.c * g.kh * g.kw * nb * g.oh;
   // GPUs get the coalesced form; CPU adapters the one that divides less.
   const total = runtime().policy.sizing === 'cpu' ? rows : rows * g.ow;
+  const xs = samples(x, g.c * g.h * g.w, n0, nb);
   runtime().dispatch(
     { files: ['grid', 'conv'], entry: total === rows ? 'im2col' : 'im2colElements', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
-    { uniforms: params(g, total, g.c, g.h, g.w, n0, nb), buffers: [x.buffer, cols.buffer], workgroups: Math.ceil(total / WORKGROUP) },
+    { uniforms: params(g, total, g.c, g.h, g.w, xs.base, nb), buffers: [xs.binding, cols.buffer], workgroups: Math.ceil(total / WORKGROUP) },
   );
   return cols;
 }
@@ -83,18 +96,20 @@ export function im2colKernel(x: Tensor, g: ConvGeometry, n0: number, nb: number)
 function col2imKernel(gcols: Tensor, gx: Tensor, g: ConvGeometry, n0: number, nb: number): void {
   const total = nb * g.c * g.h;
   if (total === 0 || g.w === 0) return;
+  const gxs = samples(gx, g.c * g.h * g.w, n0, nb);
   runtime().dispatch(
     { files: ['grid', 'conv'], entry: 'col2im', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
-    { uniforms: params(g, total, g.c, g.h, g.w, n0, nb), buffers: [gcols.buffer, gx.buffer], workgroups: Math.ceil(total / WORKGROUP) },
+    { uniforms: params(g, total, g.c, g.h, g.w, gxs.base, nb), buffers: [gcols.buffer, gxs.binding], workgroups: Math.ceil(total / WORKGROUP) },
   );
 }
 
 /** Copies wide [cout, wideStride] into samples n0 .. n0+nb of out [n, cout, L]. */
 function fromWideKernel(wide: Tensor, out: Tensor, g: ConvGeometry, n0: number, nb: number): void {
   if (wide.size === 0) return;
+  const outs = samples(out, g.cout * g.oh * g.ow, n0, nb);
   runtime().dispatch(
     { files: ['grid', 'conv'], entry: 'fromWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
-    { uniforms: params(g, 0, g.cout, g.oh, g.ow, n0, nb), buffers: [wide.buffer, out.buffer], workgroups: wideGrid(g, nb) },
+    { uniforms: params(g, 0, g.cout, g.oh, g.ow, outs.base, nb), buffers: [wide.buffer, outs.binding], workgroups: wideGrid(g, nb) },
   );
 }
 
@@ -102,9 +117,10 @@ function fromWideKernel(wide: Tensor, out: Tensor, g: ConvGeometry, n0: number, 
 function toWideKernel(grad: Tensor, g: ConvGeometry, n0: number, nb: number): Tensor {
   const wide = Tensor.empty([g.cout, wideStride(g, nb)]);
   if (wide.size === 0) return wide;
+  const grads = samples(grad, g.cout * g.oh * g.ow, n0, nb);
   runtime().dispatch(
     { files: ['grid', 'conv'], entry: 'toWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
-    { uniforms: params(g, 0, g.cout, g.oh, g.ow, n0, nb), buffers: [grad.buffer, wide.buffer], workgroups: wideGrid(g, nb) },
+    { uniforms: params(g, 0, g.cout, g.oh, g.ow, grads.base, nb), buffers: [grads.binding, wide.buffer], workgroups: wideGrid(g, nb) },
   );
   return wide;
 }

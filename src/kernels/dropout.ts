@@ -6,7 +6,7 @@ import { uniformLayout } from '../runtime/wgsl-struct.js';
 const WORKGROUP = 256;
 const ELEMENTS_PER_WORKGROUP = 4 * WORKGROUP;
 
-export const DROPOUT_PARAMS = uniformLayout('dropout', { n: 'u32', seedLo: 'u32', seedHi: 'u32', _p0: 'u32', p: 'f32', scale: 'f32', _p1: 'u32', _p2: 'u32' });
+export const DROPOUT_PARAMS = uniformLayout('dropout', { n: 'u32', seedLo: 'u32', seedHi: 'u32', base: 'u32', p: 'f32', scale: 'f32', _p1: 'u32', _p2: 'u32' });
 
 /**
  * x with each element zeroed with probability p (by a mask that depends only on seed and index)
@@ -15,10 +15,15 @@ export const DROPOUT_PARAMS = uniformLayout('dropout', { n: 'u32', seedLo: 'u32'
 export function dropoutKernel(x: Tensor, p: number, scale: number, seed: number): Tensor {
   const out = Tensor.empty(x.shape);
   if (out.size === 0) return out;
-  const u = DROPOUT_PARAMS.pack({ n: x.size, seedLo: seed >>> 0, seedHi: Math.floor(seed / 2 ** 32) >>> 0, p, scale });
-  runtime().dispatch(
+  const seedLo = seed >>> 0;
+  const seedHi = Math.floor(seed / 2 ** 32) >>> 0;
+  // Ranges start at multiples of the offset alignment (64 elements), so `first` is a multiple of 4.
+  runtime().dispatchRanges(
     { files: ['grid', 'philox', 'dropout'], entry: 'dropout', overrides: { WG: WORKGROUP }, params: DROPOUT_PARAMS },
-    { uniforms: u, buffers: [x.buffer, out.buffer], workgroups: Math.ceil(x.size / ELEMENTS_PER_WORKGROUP) },
+    [x.buffer, out.buffer],
+    x.size,
+    (first, count) => DROPOUT_PARAMS.pack({ n: count, seedLo, seedHi, base: first, p, scale }),
+    ELEMENTS_PER_WORKGROUP,
   );
   return out;
 }

@@ -1,8 +1,10 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { broadcastStrides, type Shape } from '../tensor/shape.js';
+import { WebgradError } from '../device/errors.js';
+import { bindingLimitText, broadcastStrides, fmt, sizeOf, type Shape } from '../tensor/shape.js';
 import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';
-import { FILL_PARAMS } from '../runtime/runtime.js';
+import { FILL_PARAMS, type Binding, type KernelSpec } from '../runtime/runtime.js';
+import { fitsOneBinding } from './ranges.js';
 
 export const UNARY_OPS = { neg: 0, abs: 1, exp: 2, log: 3, sqrt: 4, rsqrt: 5, relu: 6, sigmoid: 7, tanh: 8, sign: 9 } as const;
 export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, ge: 8, eq: 9 } as const;
@@ -46,18 +48,88 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
     );
     return out;
   }
-  const u = BINARY_PARAMS.pack({
-    n: out.size,
-    rank: shape.length,
-    shape,
-    aStrides: broadcastStrides(a.shape, shape),
-    bStrides: broadcastStrides(b.shape, shape),
-  });
-  runtime().dispatch(
-    { files: ['grid', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0, WG: WORKGROUP }, label: `binary:${op} broadcast`, params: BINARY_PARAMS, constants: BINARY_CODES },
-    { uniforms: u, buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
-  );
+  const aStrides = broadcastStrides(a.shape, shape);
+  const bStrides = broadcastStrides(b.shape, shape);
+  const spec: KernelSpec = { files: ['grid', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0, WG: WORKGROUP }, label: `binary:${op} broadcast`, params: BINARY_PARAMS, constants: BINARY_CODES };
+  if (fitsOneBinding(a.size, b.size, out.size)) {
+    const u = BINARY_PARAMS.pack({ n: out.size, rank: shape.length, shape, aStrides, bStrides });
+    runtime().dispatch(spec, { uniforms: u, buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) });
+    return out;
+  }
+  const split = broadcastSplit(a.shape, b.shape, shape);
+  if (!split) throw new Error(`webgrad: internal: binary ${op} of ${fmt(a.shape)} and ${fmt(b.shape)} cannot be split (checkBroadcastBindable was skipped)`);
+  const { dims, sa, sb, rows, width } = split;
+  // Rows [r0, r0 + k) along the first axis of the result, and of each operand that varies along it
+  // (one that does not is bound whole); every start is a multiple of the alignment, as `rows` is chosen.
+  const part = (t: Tensor, stride: number, r0: number, k: number): Binding => {
+    if (stride === 0) return t.buffer;
+    const offset = r0 * stride * 4;
+    return { buffer: t.buffer, offset, size: Math.min(Math.ceil((k * stride * 4) / 16) * 16, t.buffer.size - offset) };
+  };
+  for (let r0 = 0; r0 < dims[0]; r0 += rows) {
+    const k = Math.min(rows, dims[0] - r0);
+    const u = BINARY_PARAMS.pack({ n: k * width, rank: dims.length, shape: [k, ...dims.slice(1)], aStrides: sa, bStrides: sb });
+    runtime().dispatch(spec, { uniforms: u, buffers: [part(a, sa[0], r0, k), part(b, sb[0], r0, k), part(out, width, r0, k)], workgroups: Math.ceil((k * width) / WORKGROUP) });
+  }
   return out;
+}
+
+/**
+ * The result's shape with the operands' broadcast strides, size-1 dimensions dropped and adjacent
+ * ones merged where both operands step through them as one (a scalar against anything is one
+ * dimension; [N, C, H, W] against [C, 1, 1] is [N, C, H·W]).
+ */
+function coalesce(shape: Shape, sa: readonly number[], sb: readonly number[]): { dims: number[]; sa: number[]; sb: number[] } {
+  const dims: number[] = [];
+  const ca: number[] = [];
+  const cb: number[] = [];
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const k = dims.length - 1;
+    if (k >= 0 && ca[k] === sa[i] * d && cb[k] === sb[i] * d) {
+      dims[k] *= d;
+      ca[k] = sa[i];
+      cb[k] = sb[i];
+    } else {
+      dims.push(d);
+      ca.push(sa[i]);
+      cb.push(sb[i]);
+    }
+  });
+  return dims.length > 0 ? { dims, sa: ca, sb: cb } : { dims: [1], sa: [0], sb: [0] };
+}
+
+/**
+ * How a broadcast binary op over tensors larger than one binding is split: along the first axis of
+ * the coalesced result, `rows` at a time (a multiple that keeps every binding's start aligned),
+ * `width` result elements per row. Null when that cannot fit: an operand that does not vary along
+ * the axis is bound whole, and a row of each must fit a binding.
+ */
+function broadcastSplit(a: Shape, b: Shape, shape: Shape): { dims: number[]; sa: number[]; sb: number[]; rows: number; width: number } | null {
+  const { dims, sa, sb } = coalesce(shape, broadcastStrides(a, shape), broadcastStrides(b, shape));
+  const width = sizeOf(dims.slice(1));
+  if ((sa[0] === 0 && !fitsOneBinding(sizeOf(a))) || (sb[0] === 0 && !fitsOneBinding(sizeOf(b)))) return null;
+  const align = runtime().gpu.limits.minStorageBufferOffsetAlignment / 4;
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  const step = [width, sa[0], sb[0]].filter((v) => v > 0).reduce((q, v) => {
+    const need = align / gcd(v, align);
+    return (q * need) / gcd(q, need);
+  }, 1);
+  const rows = Math.floor(Math.floor(runtime().maxStorageBinding / 16) * 4 / Math.max(width, sa[0], sb[0]) / step) * step;
+  return rows > 0 ? { dims, sa, sb, rows, width } : null;
+}
+
+/**
+ * Refuses, before any GPU work, a broadcast binary op whose tensors are larger than one storage
+ * binding and cannot be split (broadcastSplit). Same-shape operands always split.
+ */
+export function checkBroadcastBindable(op: string, a: Shape, b: Shape, shape: Shape): void {
+  const same = sizeOf(a) === sizeOf(shape) && sizeOf(b) === sizeOf(shape);
+  if (same || fitsOneBinding(sizeOf(a), sizeOf(b), sizeOf(shape)) || broadcastSplit(a, b, shape)) return;
+  throw new WebgradError(
+    `webgrad: ${op}: a ${fmt(a)} and b ${fmt(b)} broadcast to ${fmt(shape)} (${sizeOf(shape) * 4} bytes), more than one storage binding (${bindingLimitText()}), ` +
+      `and cannot be split along its first axis (size-1 and mergeable axes aside): an operand that does not vary along it, or one row of the result, is larger than a binding; use smaller tensors (batches)`,
+  );
 }
 
 export function fillKernel(shape: Shape, start: number, step: number): Tensor {

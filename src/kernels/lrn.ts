@@ -2,6 +2,9 @@ import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 import type { KernelSpec } from '../runtime/runtime.js';
+import { WebgradError } from '../device/errors.js';
+import { bindingLimitText, fmt } from '../tensor/shape.js';
+import { blockBinding, blockRuns } from './ranges.js';
 
 export interface LrnParams {
   size: number;
@@ -32,10 +35,10 @@ const LRN_FIELDS = {
 export const LRN_PARAMS = uniformLayout('lrn', LRN_FIELDS);
 export const LRN_WIDE_PARAMS = uniformLayout('lrn_wide', { ...LRN_FIELDS, before: 'i32', after: 'i32', _p1: 'u32', _p2: 'u32' });
 
-function params(x: Tensor, o: LrnParams): Uint8Array {
+function params(x: Tensor, o: LrnParams, samples: number): Uint8Array {
   const [, c, ...spatial] = x.shape;
   const hw = spatial.reduce((a, b) => a * b, 1);
-  const common = { pixels: pixels(x), c, hw, alphaOverSize: o.alpha / o.size, beta: o.beta, k: o.k, coef: (2 * o.alpha * o.beta) / o.size };
+  const common = { pixels: samples * hw, c, hw, alphaOverSize: o.alpha / o.size, beta: o.beta, k: o.k, coef: (2 * o.alpha * o.beta) / o.size };
   if (o.size <= LRN_REGISTER_SIZE) return LRN_PARAMS.pack(common);
   // The running-sum kernel reads the window's extent; a window wider than 2·C reaches every channel anyway.
   return LRN_WIDE_PARAMS.pack({ ...common, before: Math.min(before(o), 2 * c), after: Math.min(after(o), 2 * c) });
@@ -46,24 +49,44 @@ const spec = (entry: string, o: LrnParams): KernelSpec =>
     ? { files: ['grid', 'lrn_wide'], entry, overrides: { WG: WORKGROUP }, params: LRN_WIDE_PARAMS }
     : { files: ['grid', 'lrn'], entry, overrides: { SIZE: o.size, BEFORE: before(o), WG: WORKGROUP }, params: LRN_PARAMS };
 
+/**
+ * Samples are normalised independently, so tensors larger than one storage binding run a range of
+ * samples at a time, each bound from an aligned offset (the kernels index from their bindings' starts).
+ */
+function dispatchSamples(x: Tensor, o: LrnParams, entry: string, tensors: Tensor[]): void {
+  const runs = sampleRuns(x.shape);
+  if (!runs) throw new Error('webgrad: internal: localResponseNorm samples cannot be split (checkLrnBindable was skipped)');
+  const sample = x.size / x.shape[0];
+  for (const run of runs) {
+    const buffers = tensors.map((t) => blockBinding(t.buffer, sample, run, runs.length === 1));
+    runtime().dispatch(spec(entry, o), { uniforms: params(x, o, run[1]), buffers, workgroups: Math.ceil((run[1] * pixels(x)) / x.shape[0] / WORKGROUP) });
+  }
+}
+
+const sampleRuns = (shape: readonly number[]) => blockRuns(shape[0], [shape.slice(1).reduce((a, b) => a * b, 1)]);
+
+/** Refuses, before any GPU work, an x whose samples cannot be split into ranges that fit a binding. */
+export function checkLrnBindable(what: string, shape: readonly number[]): void {
+  if (sampleRuns(shape)) return;
+  throw new WebgradError(
+    `webgrad: ${what} ${fmt(shape)} is larger than one storage binding (${bindingLimitText()}), and so are the fewest samples it can be split into; use smaller samples`,
+  );
+}
+
 /** Local response normalisation across dimension 1 of x [N, C, ...], for any window size. */
 export function lrnKernel(x: Tensor, o: LrnParams): Tensor {
   const out = Tensor.empty(x.shape);
   if (out.size === 0) return out;
-  runtime().dispatch(spec('forward', o), { uniforms: params(x, o), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(pixels(x) / WORKGROUP) });
+  dispatchSamples(x, o, 'forward', [x, out]);
   return out;
 }
 
-/** The input gradient of lrnKernel for the output gradient g (one dispatch, see lrn.wgsl). */
+/** The input gradient of lrnKernel for the output gradient g (one dispatch per range of samples, see lrn.wgsl). */
 export function lrnBackwardKernel(x: Tensor, g: Tensor, o: LrnParams): Tensor {
   const gx = Tensor.empty(x.shape);
   if (gx.size === 0) return gx;
   const t = Tensor.empty(x.shape);
-  runtime().dispatch(spec('backward', o), {
-    uniforms: params(x, o),
-    buffers: [x.buffer, g.buffer, t.buffer, gx.buffer],
-    workgroups: Math.ceil(pixels(x) / WORKGROUP),
-  });
+  dispatchSamples(x, o, 'backward', [x, g, t, gx]);
   t.dispose();
   return gx;
 }

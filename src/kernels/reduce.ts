@@ -1,6 +1,10 @@
 import { runtime } from '../device/current.js';
+import { WebgradError } from '../device/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { bindingLimitText } from '../tensor/shape.js';
 import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';
+import type { KernelSpec } from '../runtime/runtime.js';
+import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';
 
 const WORKGROUP = 64;
 /** Below this many outputs, a long reduction is split into chunks to give the GPU more threads. */
@@ -8,17 +12,80 @@ const FEW_OUTPUTS = 4096;
 const CHUNK = 256;
 
 /** reduce.wgsl's OP override: which reduction it runs. */
-const REDUCE_OPS = { sum: 0, max: 1 } as const;
+const REDUCE_OPS = { sum: 0, max: 1, min: 2 } as const;
+export type ReduceOp = keyof typeof REDUCE_OPS;
 export const REDUCE_CODES = constantNames('reduce', 'OP_', REDUCE_OPS);
-export const REDUCE_PARAMS = uniformLayout('reduce', { outer: 'u32', r: 'u32', inner: 'u32', chunk: 'u32', chunks: 'u32', scale: 'f32', _p0: 'u32', _p1: 'u32' });
+export const REDUCE_PARAMS = uniformLayout('reduce', {
+  outer: 'u32', r: 'u32', inner: 'u32', chunk: 'u32',
+  chunks: 'u32', scale: 'f32', xBase: 'u32', outBase: 'u32',
+  accumulate: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32',
+});
+
+/**
+ * Refuses, before any GPU work, a reduction that no split of reduceKernel can bind: one whose kept
+ * inner block (the elements after the reduced axes) alone is larger than a binding. `what` names
+ * the op and its argument.
+ */
+export function checkReducible(what: string, shape: readonly number[], inner: number): void {
+  if (fitsOneBinding(shape.reduce((a, b) => a * b, 1)) || inner <= bindableElements()) return;
+  throw new WebgradError(
+    `webgrad: ${what} [${shape.join(', ')}] keeps blocks of ${inner} contiguous elements (${inner * 4} bytes) after the reduced axes, ` +
+      `more than one storage binding holds (${bindingLimitText()}); reduce over the last axes, or use smaller tensors`,
+  );
+}
+
+/** Runs of adjacent axes in sorted `axes`, last run first, each as [first, last]. */
+function runsOf(axes: readonly number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const a of axes) {
+    const run = runs[runs.length - 1];
+    if (run && a === run[1] + 1) run[1] = a;
+    else runs.push([a, a]);
+  }
+  return runs.reverse();
+}
+
+/**
+ * Refuses, before any GPU work, a reduction of x over sorted `axes`, run by run (reduceRuns), that
+ * does not fit the bindings: see checkReducible.
+ */
+export function checkReducibleRuns(what: string, shape: readonly number[], axes: readonly number[]): void {
+  const left = [...shape];
+  for (const [a0, a1] of runsOf(axes)) {
+    checkReducible(what, shape, left.slice(a1 + 1).reduce((n, d) => n * d, 1));
+    left.splice(a0, a1 - a0 + 1);
+  }
+}
+
+/**
+ * Reduces x over sorted `axes` one run of adjacent axes at a time, the last first, without
+ * permuting x (a copy that binds it whole): for tensors larger than one binding. Returns the kept
+ * elements in order, times `scale`.
+ */
+export function reduceRuns(op: ReduceOp, x: Tensor, axes: readonly number[], scale = 1): Tensor {
+  const runs = runsOf(axes);
+  const left = [...x.shape];
+  let current = x;
+  runs.forEach(([a0, a1], k) => {
+    const outer = left.slice(0, a0).reduce((n, d) => n * d, 1);
+    const r = left.slice(a0, a1 + 1).reduce((n, d) => n * d, 1);
+    const inner = left.slice(a1 + 1).reduce((n, d) => n * d, 1);
+    const next = reduceKernel(op, current, outer, r, inner, k === runs.length - 1 ? scale : 1);
+    if (current !== x) current.dispose();
+    current = next;
+    left.splice(a0, a1 - a0 + 1);
+  });
+  return current;
+}
 
 /**
  * Reduces x, viewed as [outer, r, inner], over r; returns outer·inner values (the caller reshapes).
- * `scale` multiplies the result (mean = sum · 1/r).
+ * `scale` multiplies the result (mean = sum · 1/r). x may be larger than one storage binding as
+ * long as `inner` elements fit one (checkReducible).
  */
-export function reduceKernel(op: 'sum' | 'max', x: Tensor, outer: number, r: number, inner: number, scale = 1): Tensor {
+export function reduceKernel(op: ReduceOp, x: Tensor, outer: number, r: number, inner: number, scale = 1): Tensor {
   const outputs = outer * inner;
-  if (outputs < FEW_OUTPUTS && r > 2 * CHUNK) {
+  if (outputs < FEW_OUTPUTS && r > 2 * CHUNK && CHUNK * inner <= bindableElements()) {
     const chunks = Math.ceil(r / CHUNK);
     const partial = pass(op, x, outer, r, inner, CHUNK, chunks, 1);
     const out = reduceKernel(op, partial, outer, chunks, inner, scale);
@@ -28,24 +95,88 @@ export function reduceKernel(op: 'sum' | 'max', x: Tensor, outer: number, r: num
   return pass(op, x, outer, r, inner, r, 1, scale);
 }
 
-function pass(op: 'sum' | 'max', x: Tensor, outer: number, r: number, inner: number, chunk: number, chunks: number, scale: number): Tensor {
+interface PassParams {
+  outer: number;
+  r: number;
+  inner: number;
+  chunk: number;
+  chunks: number;
+  scale: number;
+}
+
+function pass(op: ReduceOp, x: Tensor, outer: number, r: number, inner: number, chunk: number, chunks: number, scale: number): Tensor {
   const out = Tensor.empty([outer * chunks * inner]);
   if (out.size === 0) return out;
-  const u = REDUCE_PARAMS.pack({ outer, r, inner, chunk, chunks, scale });
-  runtime().dispatch(
-    { files: ['grid', 'reduce'], entry: 'reduce', overrides: { OP: REDUCE_OPS[op], WG: WORKGROUP }, label: `reduce:${op}`, params: REDUCE_PARAMS, constants: REDUCE_CODES },
-    { uniforms: u, buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
-  );
+  const spec: KernelSpec = { files: ['grid', 'reduce'], entry: 'reduce', overrides: { OP: REDUCE_OPS[op], WG: WORKGROUP }, label: `reduce:${op}`, params: REDUCE_PARAMS, constants: REDUCE_CODES };
+  const whole = { outer, r, inner, chunk, chunks, scale };
+  if (fitsOneBinding(x.size, out.size)) {
+    dispatchRange(spec, x, out, whole, [0, x.size], [0, out.size], false);
+    return out;
+  }
+  const cap = bindableElements();
+  const slab = r * inner;
+  if (slab <= cap) {
+    // Whole [r, inner] slabs, as many as fit a binding (the outputs of a slab are no more than its
+    // inputs, unless r = 0; checkReducible keeps inner within a binding).
+    const per = Math.max(1, Math.floor(cap / Math.max(slab, chunks * inner)));
+    for (let o = 0; o < outer; o += per) {
+      const g = Math.min(per, outer - o);
+      dispatchRange(spec, x, out, { ...whole, outer: g }, [o * slab, g * slab], [o * chunks * inner, g * chunks * inner], false);
+    }
+    return out;
+  }
+  // One slab at a time, in ranges of rows: chunked, whole chunks per range (each writes its own
+  // partial results); else each range adds to (or takes the max with) the ranges before it, in order.
+  const rows = chunks > 1 ? Math.floor(cap / inner / chunk) * chunk : Math.floor(cap / inner);
+  if (rows === 0) throw new Error(`webgrad: internal: reduce of [${outer}, ${r}, ${inner}] in chunks of ${chunk} cannot be split (checkReducible was skipped)`);
+  for (let o = 0; o < outer; o++) {
+    for (let r0 = 0; r0 < r; r0 += rows) {
+      const count = Math.min(rows, r - r0);
+      const xRange: [number, number] = [(o * r + r0) * inner, count * inner];
+      if (chunks > 1) {
+        const pc = Math.ceil(count / chunk);
+        dispatchRange(spec, x, out, { outer: 1, r: count, inner, chunk, chunks: pc, scale }, xRange, [(o * chunks + r0 / chunk) * inner, pc * inner], false);
+      } else {
+        const last = r0 + count >= r;
+        dispatchRange(spec, x, out, { outer: 1, r: count, inner, chunk: count, chunks: 1, scale: last ? scale : 1 }, xRange, [o * inner, inner], r0 > 0);
+      }
+    }
+  }
   return out;
 }
 
+/** One dispatch over elements [start, start + count) of x and of out (ranges given as [start, count]). */
+function dispatchRange(spec: KernelSpec, x: Tensor, out: Tensor, p: PassParams, xr: [number, number], outr: [number, number], accumulate: boolean): void {
+  const xb = fitsOneBinding(x.size) ? { binding: x.buffer, base: xr[0] } : rangeBinding(x.buffer, xr[0], xr[1]);
+  const ob = fitsOneBinding(out.size) ? { binding: out.buffer, base: outr[0] } : rangeBinding(out.buffer, outr[0], outr[1]);
+  const u = REDUCE_PARAMS.pack({ ...p, xBase: xb.base, outBase: ob.base, accumulate: accumulate ? 1 : 0 });
+  runtime().dispatch(spec, { uniforms: u, buffers: [xb.binding, ob.binding], workgroups: Math.ceil(outr[1] / WORKGROUP) });
+}
+
+/**
+ * Index along r of the first maximum of x viewed as [outer, r, inner], as int32. x may be larger
+ * than one binding as long as one [r, inner] slab fits one (checkArgmaxable).
+ */
 export function argmaxKernel(x: Tensor, outer: number, r: number, inner: number): Tensor {
   const out = Tensor.empty([outer * inner], 'int32');
   if (out.size === 0) return out;
-  const u = REDUCE_PARAMS.pack({ outer, r, inner, chunk: r, chunks: 1, scale: 1 });
-  runtime().dispatch(
-    { files: ['grid', 'reduce'], entry: 'argmax', overrides: { WG: WORKGROUP }, params: REDUCE_PARAMS },
-    { uniforms: u, buffers: [x.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
-  );
+  const spec: KernelSpec = { files: ['grid', 'reduce'], entry: 'argmax', overrides: { WG: WORKGROUP }, params: REDUCE_PARAMS };
+  const slab = r * inner;
+  const per = fitsOneBinding(x.size, out.size) ? outer : Math.floor(bindableElements() / slab);
+  if (per === 0) throw new Error(`webgrad: internal: argmax of [${outer}, ${r}, ${inner}] cannot be split (checkArgmaxable was skipped)`);
+  for (let o = 0; o < outer; o += per) {
+    const g = Math.min(per, outer - o);
+    dispatchRange(spec, x, out, { outer: g, r, inner, chunk: r, chunks: 1, scale: 1 }, [o * slab, g * slab], [o * inner, g * inner], false);
+  }
   return out;
+}
+
+/** Refuses, before any GPU work, an argmax whose [r, inner] slab (one set of candidates per output block) is larger than a binding. */
+export function checkArgmaxable(what: string, shape: readonly number[], r: number, inner: number): void {
+  if (!fitsOneBinding(shape.reduce((a, b) => a * b, 1)) && r * inner > bindableElements()) {
+    throw new WebgradError(
+      `webgrad: ${what} [${shape.join(', ')}] compares ${r} × ${inner} elements (${r * inner * 4} bytes) per output block, ` +
+        `more than one storage binding holds (${bindingLimitText()}); use smaller tensors`,
+    );
+  }
 }

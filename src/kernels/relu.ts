@@ -9,9 +9,12 @@ export const RELU_PARAMS = uniformLayout('relu', { n: 'u32', _p0: 'u32', _p1: 'u
 export function reluBackwardKernel(g: Tensor, x: Tensor): Tensor {
   const out = Tensor.empty(x.shape);
   if (out.size === 0) return out;
-  runtime().dispatch(
+  runtime().dispatchRanges(
     { files: ['grid', 'relu'], entry: 'reluBackward', overrides: { WG: WORKGROUP }, params: RELU_PARAMS },
-    { uniforms: RELU_PARAMS.pack({ n: x.size }), buffers: [g.buffer, x.buffer, out.buffer], workgroups: Math.ceil(x.size / WORKGROUP) },
+    [g.buffer, x.buffer, out.buffer],
+    x.size,
+    (_, count) => RELU_PARAMS.pack({ n: count }),
+    WORKGROUP,
   );
   return out;
 }

@@ -1,7 +1,7 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/record.js';
-import { avgPoolBackwardKernel, avgPoolKernel, type AvgPoolGeometry } from '../kernels/avgpool.js';
-import { checkBindable, fmt } from '../tensor/shape.js';
+import { avgPoolBackwardKernel, avgPoolKernel, checkAvgPoolBindable, type AvgPoolGeometry } from '../kernels/avgpool.js';
+import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 import { pairOf, windowOutput } from './window.js';
 
@@ -22,7 +22,7 @@ function checkInput(x: Tensor, what: string): void {
 }
 
 function pool(x: Tensor, g: AvgPoolGeometry, op: string): Tensor {
-  checkBindable(`${op}: x`, x.shape);
+  checkAvgPoolBindable(`${op}: x`, x.shape, g);
   const out = avgPoolKernel(x, g);
   return record(out, op, [x], (grad) => [avgPoolBackwardKernel(grad, g)]);
 }

@@ -1,7 +1,7 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/record.js';
-import { batchNormalizeKernel, batchNormInputGradKernel, batchNormSumsKernel, batchStatsKernel, type BatchNormDims } from '../kernels/batchnorm.js';
-import { checkBindable, fmt, sizeOf } from '../tensor/shape.js';
+import { batchNormalizeKernel, batchNormInputGradKernel, batchNormSumsKernel, batchStatsKernel, checkBatchNormBindable, type BatchNormDims } from '../kernels/batchnorm.js';
+import { fmt, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { full } from './creation.js';
 
@@ -66,8 +66,8 @@ export function batchNormCounting(
   if ((runningMean === null) !== (runningVar === null)) throw new WebgradError('webgrad: batchNorm: give both runningMean and runningVar, or neither');
   if (!training && runningMean === null) throw new WebgradError(`webgrad: batchNorm: evaluation (training: false) needs runningMean and runningVar (x ${fmt(x.shape)})`);
   if (training && n * s <= 1) throw new WebgradError(`webgrad: batchNorm: training needs more than one value per channel, got x ${fmt(x.shape)}`);
-  checkBindable('batchNorm: x', x.shape);
   const d: BatchNormDims = { n, c, s, momentum, eps };
+  checkBatchNormBindable('batchNorm: x', x.shape, d);
   const w = weight ?? full([c], 1);
   const b = bias ?? full([c], 0);
   const stats = training

@@ -1,6 +1,6 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/record.js';
-import { binaryKernel, unaryKernel, type BinaryOp, type UnaryOp } from '../kernels/elementwise.js';
+import { binaryKernel, checkBroadcastBindable, unaryKernel, type BinaryOp, type UnaryOp } from '../kernels/elementwise.js';
 import { reluBackwardKernel } from '../kernels/relu.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
@@ -42,6 +42,12 @@ function binary(op: BinaryOp, a: Operand, b: Operand, rule: BinaryRule | null): 
   const ta = operand(a, `${op}: a`);
   const tb = operand(b, `${op}: b`);
   const shape = broadcastShapes(ta.shape, tb.shape, op);
+  try {
+    checkBroadcastBindable(op, ta.shape, tb.shape, shape);
+  } catch (e) {
+    for (const [t, v] of [[ta, a], [tb, b]] as const) if (t !== v) t.dispose();
+    throw e;
+  }
   const out = binaryKernel(op, ta, tb, shape);
   // Operands made here from numbers are saved as well as inputs, so that the node frees them (or
   // record() now, when nothing is recorded): outside a tidy() nobody else would.

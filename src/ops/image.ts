@@ -22,6 +22,7 @@
 import { WebgradError } from '../device/errors.js';
 import { prepareImagesKernel } from '../kernels/image.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
+import { checkBindable } from '../tensor/shape.js';
 import { tensor } from './creation.js';
 
 export interface PrepareImagesOptions {
@@ -113,6 +114,9 @@ export function prepareImages(pixels: Tensor, options: PrepareImagesOptions): Te
       perImage[Math.floor(i / 3) * 8 + 3 + (i % 3)] = v;
     }
   }
+  // image.wgsl binds the pixels and the result whole.
+  checkBindable('prepareImages: pixels', pixels.shape);
+  checkBindable('prepareImages: the result', [n, 3, outSize, outSize]);
   const params = tensor(perImage, [n, 8]);
   try {
     return prepareImagesKernel(pixels, params, { n, inSize, cropSize, outSize, padding, mean, std });

@@ -1,8 +1,8 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/record.js';
 import { fillKernel } from '../kernels/elementwise.js';
-import { gatherKernel, scatterKernel, type View } from '../kernels/strided.js';
-import { checkBindable, fmt, stridesOf } from '../tensor/shape.js';
+import { checkStrided, gatherKernel, scatterKernel, type View } from '../kernels/strided.js';
+import { fmt, stridesOf } from '../tensor/shape.js';
 import { checkTensor, Tensor, view } from '../tensor/tensor.js';
 
 /** One axis of a slice, as Python's `start:end:step`; a missing (or null) bound means the end of the axis. */
@@ -34,11 +34,10 @@ function sliceIndices(range: SliceRange, length: number, what: string): { start:
 
 /** Dense copy of a view of x; its gradient scatters back into zeros of x's shape. */
 function viewCopy(x: Tensor, v: View, op: string): Tensor {
-  checkBindable(`${op}: x`, x.shape);
-  const out = gatherKernel(x, v);
+  const out = gatherKernel(x, v, `${op}: x`);
   return record(out, op, [x], (g) => {
     const dx = fillKernel(x.shape, 0, 0);
-    scatterKernel(g, dx, v);
+    scatterKernel(g, dx, v, `${op}: the gradient of x`);
     return [dx];
   });
 }
@@ -113,6 +112,13 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
     if (total !== size) throw new WebgradError(`webgrad: split: sizes [${sizes.join(', ')}] sum to ${total}, not to axis ${axis} of size ${size} (x ${fmt(x.shape)})`);
     parts = [...sizes];
   }
+  // Every piece is checked before the first is made, so that a refusal leaves nothing behind.
+  const strides = stridesOf(x.shape);
+  let start = 0;
+  for (const n of parts) {
+    checkStrided('split: x', x.shape, { shape: x.shape.map((d, i) => (i === a ? n : d)), offset: n > 0 ? start * strides[a] : 0, strides });
+    start += n;
+  }
   let at = 0;
   return parts.map((n) => {
     const piece = narrow(x, a, at, n);
@@ -135,18 +141,17 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
     }
   });
   const shape = first.shape.map((d, k) => (k === a ? tensors.reduce((n, t) => n + t.shape[a], 0) : d));
-  checkBindable('cat: the result', shape);
-  const out = Tensor.empty(shape, first.dtype);
   const strides = stridesOf(shape);
   const views: View[] = [];
   let at = 0;
   for (const t of tensors) {
-    const v = { shape: t.shape, offset: t.size > 0 ? at * strides[a] : 0, strides };
-    scatterKernel(t, out, v);
-    views.push(v);
+    views.push({ shape: t.shape, offset: t.size > 0 ? at * strides[a] : 0, strides });
     at += t.shape[a];
   }
-  return record(out, 'cat', tensors, (g) => views.map((v) => gatherKernel(g, v)));
+  for (const v of views) checkStrided('cat: the result', shape, v);
+  const out = Tensor.empty(shape, first.dtype);
+  tensors.forEach((t, i) => scatterKernel(t, out, views[i], 'cat: the result'));
+  return record(out, 'cat', tensors, (g) => views.map((v) => gatherKernel(g, v, 'cat: the gradient')));
 }
 
 /** Joins tensors of one shape along a new axis (torch.stack). A copy. */
@@ -163,15 +168,15 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   const a = axisOf(axis, first.rank + 1, 'stack');
   const shape = [...first.shape];
   shape.splice(a, 0, tensors.length);
-  checkBindable('stack: the result', shape);
-  const out = Tensor.empty(shape, first.dtype);
   // Each tensor is the slice i of `out` along the new axis: the view skips that axis's stride (no
   // unsqueezed views, which a recorded graph would keep alive).
   const strides = stridesOf(shape);
   const within = strides.filter((_, k) => k !== a);
   const views: View[] = tensors.map((t, i) => ({ shape: t.shape, offset: t.size > 0 ? i * strides[a] : 0, strides: within }));
-  tensors.forEach((t, i) => scatterKernel(t, out, views[i]));
-  return record(out, 'stack', tensors, (g) => views.map((v) => gatherKernel(g, v)));
+  for (const v of views) checkStrided('stack: the result', shape, v);
+  const out = Tensor.empty(shape, first.dtype);
+  tensors.forEach((t, i) => scatterKernel(t, out, views[i], 'stack: the result'));
+  return record(out, 'stack', tensors, (g) => views.map((v) => gatherKernel(g, v, 'stack: the gradient')));
 }
 
 /** A view of x with one more axis of size 1 at `axis` (in [-rank-1, rank]), as torch.unsqueeze. */

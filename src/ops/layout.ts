@@ -20,7 +20,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   }
   const norm = axes.map((a) => (a < 0 ? a + x.rank : a));
   const strides = stridesOf(x.shape);
-  const out = gatherKernel(x, { shape: norm.map((a) => x.shape[a]), offset: 0, strides: norm.map((a) => strides[a]) });
+  const out = gatherKernel(x, { shape: norm.map((a) => x.shape[a]), offset: 0, strides: norm.map((a) => strides[a]) }, 'permute: x');
   const inverse = new Array<number>(norm.length);
   norm.forEach((a, i) => (inverse[a] = i));
   return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
@@ -41,6 +41,6 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   checkShape(shape, 'expand: shape');
   const target = broadcastShapes(x.shape, shape, 'expand');
   if (target.join() !== shape.join()) throw new WebgradError(`webgrad: expand: x ${fmt(x.shape)} cannot be expanded to ${fmt(shape)}`);
-  const out = gatherKernel(x, { shape, offset: 0, strides: broadcastStrides(x.shape, shape) });
+  const out = gatherKernel(x, { shape, offset: 0, strides: broadcastStrides(x.shape, shape) }, 'expand: x');
   return record(out, 'expand', [x], (g) => [sumTo(g, x.shape)]);
 }

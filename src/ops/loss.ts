@@ -1,7 +1,7 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/record.js';
 import { countCorrectKernel, crossEntropyBackwardKernel, nllMeanKernel, rowLseKernel } from '../kernels/loss.js';
-import { fmt } from '../tensor/shape.js';
+import { checkBindable, fmt } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { tensor } from './creation.js';
 
@@ -22,6 +22,8 @@ export function checkInputs(what: string, logits: Tensor, labels: Labels, name =
   if (logits.rank !== 2) throw new WebgradError(`webgrad: ${what}: ${name} must be [N, C], got ${fmt(logits.shape)}`);
   const [n, c] = logits.shape;
   if (c === 0) throw new WebgradError(`webgrad: ${what}: ${name} ${fmt(logits.shape)} have no classes`);
+  // The loss kernels bind the scores whole (their mean and count run in one workgroup).
+  checkBindable(`${what}: ${name}`, logits.shape);
   if (labels instanceof Tensor) {
     checkTensor(labels, `${what}: labels`);
     if (labels.dtype !== 'int32') throw new WebgradError(`webgrad: ${what}: labels must be int32, got ${labels.dtype} (shape ${fmt(labels.shape)})`);

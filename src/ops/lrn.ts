@@ -1,6 +1,6 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/record.js';
-import { lrnBackwardKernel, lrnKernel, type LrnParams } from '../kernels/lrn.js';
+import { checkLrnBindable, lrnBackwardKernel, lrnKernel, type LrnParams } from '../kernels/lrn.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 
@@ -32,6 +32,7 @@ export function localResponseNorm(x: Tensor, options: LocalResponseNormOptions =
   for (const key of ['alpha', 'beta', 'k'] as const) {
     if (!Number.isFinite(o[key])) throw new WebgradError(`webgrad: localResponseNorm: ${key} must be a finite number, got ${o[key]}`);
   }
+  checkLrnBindable('localResponseNorm: x', x.shape);
   const out = lrnKernel(x, o);
   return record(out, 'localResponseNorm', [x], (g) => [lrnBackwardKernel(x, g, o)]);
 }

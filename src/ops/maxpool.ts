@@ -1,6 +1,6 @@
 import { WebgradError } from '../device/errors.js';
 import { isGradEnabled, record } from '../autograd/record.js';
-import { maxPoolBackwardKernel, maxPoolKernel, maxPoolValuesKernel, type MaxPoolGeometry } from '../kernels/maxpool.js';
+import { checkMaxPoolBindable, maxPoolBackwardKernel, maxPoolKernel, maxPoolValuesKernel, type MaxPoolGeometry } from '../kernels/maxpool.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 import { pairOf, windowOutput } from './window.js';
@@ -29,6 +29,7 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   const oh = windowOutput(h, kh, sh, ph, 'maxPool2d: kernelSize (height)', x.shape);
   const ow = windowOutput(w, kw, sw, pw, 'maxPool2d: kernelSize (width)', x.shape);
   const g: MaxPoolGeometry = { n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw };
+  checkMaxPoolBindable('maxPool2d: x', x.shape, g);
   // Without a backward to record, nothing needs the argmax indices.
   if (!isGradEnabled() || !x.requiresGrad) return maxPoolValuesKernel(x, g);
   const { out, indices } = maxPoolKernel(x, g);

@@ -1,14 +1,12 @@
 import { WebgradError } from '../device/errors.js';
 import { noGrad, record } from '../autograd/record.js';
 import { whereKernel } from '../kernels/where.js';
-import { broadcastShapes, checkBindable, fmt, normaliseAxes } from '../tensor/shape.js';
+import { broadcastShapes, checkBindable, fmt } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { full } from './creation.js';
-import { div, eq, ge, gt, maximum, minimum, mul, neg, sub, type Operand } from './elementwise.js';
-import { expand } from './layout.js';
+import { eq, ge, gt, maximum, minimum, mul, sub, type Operand } from './elementwise.js';
 import { sumTo } from './sum-to.js';
-import { max, sum, type Axes } from './reduce.js';
 
 function operand(v: Operand, what: string): Tensor {
   if (typeof v === 'number') return full([], v);
@@ -98,21 +96,7 @@ export function clamp(x: Tensor, min?: Operand | null, max?: Operand | null): Te
   );
 }
 
-/** Minimum over axes; its gradient is shared equally by tied minima, as torch.amin does. */
-export function min(x: Tensor, axes?: Axes, keepDims = false): Tensor {
-  checkTensor(x, 'min: x');
-  if (x.dtype !== 'float32') throw new WebgradError(`webgrad: min: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
-  const ax = normaliseAxes(axes, x.rank, 'min');
-  const out = noGrad(() => tidy(() => neg(max(neg(x), ax, keepDims))));
-  return record(out, 'min', [x], (g) =>
-    tidy(() => {
-      const kept = x.shape.map((d, i) => (ax.includes(i) ? 1 : d));
-      const mask = eq(x, expand(out.reshape(kept), x.shape));
-      const ties = sum(mask, ax, true);
-      return [mul(mask, expand(div(g.reshape(kept), ties), x.shape))];
-    }),
-  );
-}
+export { min } from './reduce.js';
 
 /** Checks a comparison's operands under its own name (lt and le run as gt and ge with them swapped). */
 function checkOperands(op: string, a: Operand, b: Operand): void {

@@ -1,7 +1,7 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/record.js';
-import { softmaxBackwardKernel, softmaxKernel } from '../kernels/softmax.js';
-import { checkBindable, fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';
+import { checkSoftmaxBindable, softmaxBackwardKernel, softmaxKernel } from '../kernels/softmax.js';
+import { fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 
 function along(what: string, x: Tensor, axis: number, log: boolean): Tensor {
@@ -10,10 +10,10 @@ function along(what: string, x: Tensor, axis: number, log: boolean): Tensor {
   if (typeof axis !== 'number') throw new WebgradError(`webgrad: ${what}: axis must be a number, got ${typeof axis}`);
   if (x.rank === 0) throw new WebgradError(`webgrad: ${what}: x must have at least one dimension, got shape ${fmt(x.shape)}`);
   const [a] = normaliseAxes(axis, x.rank, what);
-  checkBindable(`${what}: x`, x.shape);
   const outer = sizeOf(x.shape.slice(0, a));
   const r = x.shape[a];
   const inner = sizeOf(x.shape.slice(a + 1));
+  checkSoftmaxBindable(`${what}: x`, x.shape, outer, r, inner);
   const y = softmaxKernel(x, outer, r, inner, log);
   return record(y, what, [x], (g) => [softmaxBackwardKernel(y, g, outer, r, inner, log)]);
 }

@@ -1,5 +1,6 @@
 import { gatherKernel } from '../kernels/strided.js';
-import { reduceKernel } from '../kernels/reduce.js';
+import { checkReducibleRuns, reduceKernel, reduceRuns } from '../kernels/reduce.js';
+import { fitsOneBinding } from '../kernels/ranges.js';
 import { sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -15,8 +16,16 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   const axes: number[] = [];
   for (let i = 0; i < g.rank; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
   if (axes.length === 0) return g.reshape(shape);
-  // As [outer, r, inner] with the summed axes in the middle, moved together (a permuted copy) when apart.
+  // As [outer, r, inner] with the summed axes in the middle, moved together (a permuted copy) when
+  // apart; a g too large to copy in one piece is summed one run of adjacent axes at a time.
   const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+  checkReducibleRuns('sumTo: the gradient', g.shape, axes);
+  if (!adjacent && !fitsOneBinding(g.size)) {
+    const flat = reduceRuns('sum', g, axes);
+    const out = flat.reshape(shape);
+    flat.dispose();
+    return out;
+  }
   let src = g;
   let first = axes[0];
   if (!adjacent) {

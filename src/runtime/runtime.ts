@@ -202,6 +202,7 @@ export class Runtime {
   }
 
   dispatch(spec: KernelSpec, args: DispatchArgs): void {
+    this.checkBindings(spec, args.buffers);
     const pipeline = this.pipeline(spec);
     for (const b of args.buffers) if (!('view' in b)) this.touch('buffer' in b ? b.buffer : b);
     const entries: GPUBindGroupEntry[] = [];
@@ -232,6 +233,29 @@ export class Runtime {
     if (this.profiler) this.endPass();
     this.counters.dispatches++;
     if (++this.pendingDispatches >= 4096) this.flush();
+  }
+
+  /**
+   * The last line of defence behind the ops' own entry checks: a binding over the device's
+   * maxStorageBufferBindingSize would fail on the GPU and poison every later op, so it is refused
+   * here, naming the kernel. A range bound by an op that splits its work must also fit the
+   * policy's lower limit (whole buffers are held to the device's only: the pool may round a
+   * tensor that fits a lowered limit up past it).
+   */
+  private checkBindings(spec: KernelSpec, buffers: readonly Binding[]): void {
+    const device = this.gpu.limits.maxStorageBufferBindingSize;
+    buffers.forEach((b, i) => {
+      if ('view' in b) return;
+      const ranged = 'buffer' in b;
+      const bytes = b.size;
+      const limit = ranged ? this.maxStorageBinding : device;
+      if (bytes > limit) {
+        throw new WebgradError(
+          `webgrad: kernel ${spec.files.join('+')}:${spec.entry} would bind ${bytes} bytes at binding ${i + 1}, more than the ` +
+            `${limit === device ? "device's maxStorageBufferBindingSize" : 'binding limit'} of ${limit} bytes; this op does not split its work: use smaller tensors (batches)`,
+        );
+      }
+    });
   }
 
   /**

@@ -4,16 +4,17 @@ import type { Binding } from '../../runtime/runtime.js';
 import { uniformLayout } from '../../runtime/wgsl-struct.js';
 import { BIAS_MODES, GEMM_BIAS_CODES, GEMM_PARAMS, GEMM_SUM_BIAS_CODES, type BiasMode } from './gemm-params.js';
 import {
-  chooseTile, extent, fitsExactly, planGemm, OFFSET_ALIGN, SPLIT_GRAIN, TILE_M, TILE_N,
+  chooseTile, extent, fitsExactly, planGemm, OFFSET_ALIGN, TILE_M, TILE_N,
   type GemmLimits, type GemmPlan, type GemmProblem, type OperandLayout, type Range,
 } from './gemm-plan.js';
 import { planTextureGemm, textureGemm } from './gemm-texture.js';
 import { gemmAutotuner } from './gemm-autotune.js';
+import { bindableElements, fitsOneBinding, rangeBinding } from '../ranges.js';
 
 /** Invocations per workgroup of gemm_sum and gemm_pad, one per element. */
 const ELEMENT_WORKGROUP = 256;
 export const GEMM_SUM_PARAMS = uniformLayout('gemm_sum', { n: 'u32', splits: 'u32', N: 'u32', M: 'u32', biasMode: 'u32', relu: 'u32', _p0: 'u32', _p1: 'u32' });
-export const GEMM_PAD_PARAMS = uniformLayout('gemm_pad', { rows: 'u32', C: 'u32', CP4: 'u32', _p: 'u32' });
+export const GEMM_PAD_PARAMS = uniformLayout('gemm_pad', { rows: 'u32', C: 'u32', CP4: 'u32', base: 'u32', dstBase: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
 
 export interface GemmOptions {
   /** a is stored [.., K, M] and used as its transpose. */
@@ -253,15 +254,20 @@ function padRows(x: Tensor, rows: number, cols: number): Tensor | null {
   if (cols % 4 === 0) return null;
   const cp = roundUp(cols, 4);
   const out = Tensor.empty([rows, cp]);
-  // Panels of rows at multiples of 64, so that both bindings start on 256-byte boundaries.
-  const perPanel = Math.max(SPLIT_GRAIN, Math.floor(runtime().maxStorageBinding / (cp * 4) / SPLIT_GRAIN) * SPLIT_GRAIN);
+  // Panels of rows that fit one binding, each side bound from the aligned offset before the panel
+  // (base elements ahead of it; a multiple of 4 on the output side, whose rows are).
+  const perPanel = fitsOneBinding(rows * cp) ? rows : Math.max(1, Math.floor(bindableElements() / cp));
   for (let r0 = 0; r0 < rows; r0 += perPanel) {
     const n = Math.min(perPanel, rows - r0);
-    const src = { buffer: x.buffer, offset: r0 * cols * 4, size: Math.min(roundUp(n * cols * 4, 16), x.buffer.size - r0 * cols * 4) };
-    const dst = { buffer: out.buffer, offset: r0 * cp * 4, size: n * cp * 4 };
+    const src = rangeBinding(x.buffer, r0 * cols, n * cols);
+    const dst = rangeBinding(out.buffer, r0 * cp, n * cp);
     runtime().dispatch(
       { files: ['grid', 'gemm_pad'], entry: 'main', overrides: { WG: ELEMENT_WORKGROUP }, params: GEMM_PAD_PARAMS },
-      { uniforms: GEMM_PAD_PARAMS.pack({ rows: n, C: cols, CP4: cp / 4 }), buffers: [src, dst], workgroups: Math.ceil((n * cp) / 4 / ELEMENT_WORKGROUP) },
+      {
+        uniforms: GEMM_PAD_PARAMS.pack({ rows: n, C: cols, CP4: cp / 4, base: src.base, dstBase: dst.base / 4 }),
+        buffers: [src.binding, dst.binding],
+        workgroups: Math.ceil((n * cp) / 4 / ELEMENT_WORKGROUP),
+      },
     );
   }
   return out;

@@ -1,4 +1,7 @@
 // The data movement around conv2d's GEMMs, for a chunk of `nb` samples starting at sample n0.
+// The NCHW tensor on the other side (x, the output, their gradients) is indexed from `base`, the
+// index of sample n0's first element in its binding: the whole tensor, or only the chunk's samples
+// where the tensor is larger than one storage binding (kernels/conv.ts).
 // The column matrix is "wide": cols[r, n·L + l] with r = (c·kh + ky)·kw + kx and l = oy·OW + ox,
 // so that one GEMM covers the whole chunk (N = nb·L columns) and the weight gradient's GEMM
 // sums over the batch through its K dimension. Its rows, and those of the GEMMs' other wide
@@ -8,7 +11,7 @@ struct Params {
   total: u32, c: u32, h: u32, w: u32,
   oh: u32, ow: u32, kh: u32, kw: u32,
   sh: u32, sw: u32, ph: u32, pw: u32,
-  nb: u32, n0: u32, ld: u32, _p1: u32,
+  nb: u32, base: u32, ld: u32, _p1: u32,
 }
 // Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
 override WG: u32;
@@ -32,7 +35,7 @@ fn segment(t: u32) -> Segment {
   let c = r / (p.kw * p.kh);
   let y = i32(oy * p.sh + ky) - i32(p.ph);
   // The row start is only read where y is inside the input.
-  let row = (((p.n0 + n) * p.c + c) * p.h + u32(max(y, 0))) * p.w;
+  let row = p.base + ((n * p.c + c) * p.h + u32(max(y, 0))) * p.w;
   let width = p.nb * p.oh * p.ow;
   let last = n + 1u == p.nb && oy + 1u == p.oh;
   return Segment(r * p.ld + (n * p.oh + oy) * p.ow, y, row, r % p.kw, select(0u, r * p.ld + width, last && width < p.ld));
@@ -108,7 +111,7 @@ fn col2im(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   let c = (t / p.h) % p.c;
   let n = t / (p.h * p.c);
   let rows = windowRange(y, p.ph, p.kh, p.sh, p.oh);
-  let out0 = ((p.n0 + n) * p.c + c) * p.h * p.w + y * p.w;
+  let out0 = p.base + ((n * p.c + c) * p.h + y) * p.w;
   for (var xx = 0u; xx < p.w; xx++) {
     let span = windowRange(xx, p.pw, p.kw, p.sw, p.ow);
     var acc = 0.0;
@@ -136,7 +139,7 @@ fn fromWide(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (l >= L) { return; }
   let c = gid.y;
   let n = gid.z;
-  nchw[((p.n0 + n) * p.c + c) * L + l] = wide[c * p.ld + n * L + l];
+  nchw[p.base + (n * p.c + c) * L + l] = wide[c * p.ld + n * L + l];
 }
 
 @group(0) @binding(1) var<storage, read> src: array<f32>;
@@ -149,7 +152,7 @@ fn toWide(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (l >= L) { return; }
   let c = gid.y;
   let n = gid.z;
-  dst[c * p.ld + n * L + l] = src[((p.n0 + n) * p.c + c) * L + l];
+  dst[c * p.ld + n * L + l] = src[p.base + (n * p.c + c) * L + l];
   // The row's last element also zeros its columns past nb·L.
   if (n + 1u == p.nb && l + 1u == L) {
     for (var i = c * p.ld + p.nb * L; i < (c + 1u) * p.ld; i++) { dst[i] = 0.0; }

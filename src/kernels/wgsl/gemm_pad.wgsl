@@ -1,6 +1,7 @@
 // Copies rows of C floats into rows of CP floats (CP: C rounded up to 4), zero-filled, so that the
-// GEMM can read the rows as vec4s. One invocation writes one vec4 of the output.
-struct Params { rows: u32, C: u32, CP4: u32, _p: u32 }
+// GEMM can read the rows as vec4s. One invocation writes one vec4 of the output. A panel of rows
+// binds both sides from the aligned offsets before it: its rows start at src[base] and dst[dstBase].
+struct Params { rows: u32, C: u32, CP4: u32, base: u32, dstBase: u32, _p0: u32, _p1: u32, _p2: u32 }
 // Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
 override WG: u32;
 
@@ -17,7 +18,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let c = (i % p.CP4) * 4u;
   var v = vec4<f32>(0.0);
   for (var e = 0u; e < 4u; e++) {
-    if (c + e < p.C) { v[e] = src[r * p.C + c + e]; }
+    if (c + e < p.C) { v[e] = src[p.base + r * p.C + c + e]; }
   }
-  dst[i] = v;
+  dst[p.dstBase + i] = v;
 }

@@ -1,11 +1,19 @@
 // Reductions of x viewed as [outer, R, inner] over R. Each invocation reduces one chunk
 // [c*chunk, min((c+1)*chunk, R)) for one (outer, inner) pair into out[(o*chunks + c)*inner + i];
 // a long R with few outputs runs as two passes (chunks, then their results) to keep the GPU busy.
+// A tensor larger than one storage binding is reduced a range at a time (kernels/reduce.ts): x and
+// out are then bound from 256-byte-aligned offsets, and xBase/outBase say where the range starts
+// within them. With `accumulate`, out already holds the reduction of the rows before this range.
 override OP: u32;
 // The reductions OP selects, as REDUCE_OPS in kernels/reduce.ts (checked when the pipeline is created).
 const OP_SUM: u32 = 0u;
 const OP_MAX: u32 = 1u;
-struct Params { outer: u32, r: u32, inner: u32, chunk: u32, chunks: u32, scale: f32, _p0: u32, _p1: u32 }
+const OP_MIN: u32 = 2u;
+struct Params {
+  outer: u32, r: u32, inner: u32, chunk: u32,
+  chunks: u32, scale: f32, xBase: u32, outBase: u32,
+  accumulate: u32, _p0: u32, _p1: u32, _p2: u32,
+}
 // Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
 override WG: u32;
 
@@ -27,17 +35,21 @@ fn reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   let o = t / (p.inner * p.chunks);
   let start = c * p.chunk;
   let end = min(start + p.chunk, p.r);
-  var base = (o * p.r + start) * p.inner + i;
-  var acc = select(0.0, -3.4028234663852886e38, OP == OP_MAX);
-  var nan = false;
+  var base = p.xBase + (o * p.r + start) * p.inner + i;
+  // The identity of each reduction: ±inf, so that max([-inf]) is -inf, as in PyTorch.
+  var acc = select(select(0.0, negInf(), OP == OP_MAX), -negInf(), OP == OP_MIN);
+  if (p.accumulate != 0u) { acc = out[p.outBase + t]; }
+  var nan = isNaN(acc);
   for (var r = start; r < end; r++) {
     let v = x[base];
-    if (OP == OP_MAX) { nan = nan || isNaN(v); acc = max(acc, v); } else { acc += v; }
+    if (OP == OP_MAX) { nan = nan || isNaN(v); acc = max(acc, v); }
+    else if (OP == OP_MIN) { nan = nan || isNaN(v); acc = min(acc, v); }
+    else { acc += v; }
     base += p.inner;
   }
-  // max() may drop NaN; keep it, as NumPy and PyTorch do.
-  if (nan) { acc = quietNaN(); }
-  out[t] = acc * p.scale;
+  // max() and min() may drop NaN; keep it, as NumPy and PyTorch do.
+  if (nan && OP != OP_SUM) { acc = quietNaN(); }
+  out[p.outBase + t] = acc * p.scale;
 }
 
 // Index along R of the first maximum, as i32.
@@ -49,7 +61,7 @@ fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   if (t >= p.outer * p.inner) { return; }
   let i = t % p.inner;
   let o = t / p.inner;
-  var base = o * p.r * p.inner + i;
+  var base = p.xBase + o * p.r * p.inner + i;
   var best = x[base];
   var at = 0u;
   for (var r = 1u; r < p.r; r++) {
@@ -58,7 +70,13 @@ fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
     // The first NaN is the maximum, as torch.argmax has it.
     if (!isNaN(best) && (isNaN(v) || v > best)) { best = v; at = r; }
   }
-  indices[t] = i32(at);
+  indices[p.outBase + t] = i32(at);
+}
+
+// -inf at run time (WGSL refuses infinities in constant expressions).
+fn negInf() -> f32 {
+  var bits = 0xff800000u;
+  return bitcast<f32>(bits);
 }
 
 // A NaN at run time (WGSL refuses NaN in constant expressions).

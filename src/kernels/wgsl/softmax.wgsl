@@ -2,8 +2,10 @@
 // row, whose elements lie `inner` apart. The row maximum is subtracted before exp (no overflow), and
 // LOG writes x - max - log Σ exp(x - max) directly rather than the log of a rounded softmax.
 // backward: softmax dx = y · (g − Σ g·y); log-softmax dx = g − exp(y) · Σ g, from the forward output y.
+// Tensors larger than one storage binding run a range of outer slabs at a time (kernels/softmax.ts),
+// each tensor bound from the aligned offset before the range: its first slab starts at `base`.
 override LOG: bool;
-struct Params { outer: u32, r: u32, inner: u32, _p0: u32 }
+struct Params { outer: u32, r: u32, inner: u32, base: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 
 const WG: u32 = 64u;
@@ -24,7 +26,7 @@ fn reduceShared(lid: u32, op: u32) {
 
 // The first element of row `row` (in [0, outer·inner)).
 fn rowBase(row: u32) -> u32 {
-  return (row / p.inner) * p.r * p.inner + row % p.inner;
+  return p.base + (row / p.inner) * p.r * p.inner + row % p.inner;
 }
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;

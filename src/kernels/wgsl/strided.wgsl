@@ -2,9 +2,11 @@
 // `shape`, pairs with element offset + Σ c_d · strides_d of the strided side. Strides are signed
 // (a slice with a negative step walks backwards). gather reads the view into a dense tensor (slices,
 // narrow, split); scatter writes a dense tensor into the view (cat, and the gradients of slices).
-// Elements are moved as u32 so that int32 tensors copy bit for bit.
+// Elements are moved as u32 so that int32 tensors copy bit for bit. A dense side larger than one
+// storage binding is copied a range at a time (kernels/strided.ts): `first` is the dense index of the
+// range's element 0, and the dense side is bound from there.
 struct Params {
-  n: u32, rank: u32, offset: u32, _p0: u32,
+  n: u32, rank: u32, offset: u32, first: u32,
   shape: array<vec4<u32>, 2>,
   strides: array<vec4<i32>, 2>,
 }
@@ -36,7 +38,7 @@ fn gather(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linear(wid, lid, nwg);
   if (i >= p.n) { return; }
-  dst[i] = src[viewIndex(i)];
+  dst[i] = src[viewIndex(p.first + i)];
 }
 
 @compute @workgroup_size(WG)
@@ -44,5 +46,5 @@ fn scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
            @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linear(wid, lid, nwg);
   if (i >= p.n) { return; }
-  dst[viewIndex(i)] = src[i];
+  dst[viewIndex(p.first + i)] = src[i];
 }
