@@ -83,6 +83,17 @@ describe('gradCheck passes for the foundation ops', () => {
     });
   }
 
+  it('maximum and minimum share a tie half and half, as PyTorch 1.13 does', async () => {
+    for (const [op, wantA] of [[maximum, [0.5, 0, 1, 0.5]], [minimum, [0.5, 1, 0, 0.5]]] as const) {
+      const a = tensor([1, 2, 3, -4], [4], { requiresGrad: true });
+      const b = tensor([1, 5, 0, -4], [4], { requiresGrad: true });
+      sum(op(a, b)).backward();
+      expect(Array.from(await a.grad!.toArray())).toEqual(wantA);
+      expect(Array.from(await b.grad!.toArray())).toEqual(wantA.map((v) => 1 - v));
+      for (const t of [a, b, a.grad!, b.grad!]) t.dispose();
+    }
+  });
+
   it('sum, mean and max over axes', async () => {
     const v = randomValues(24, 31);
     const shape3 = [2, 3, 4];

@@ -76,16 +76,19 @@ export const div = (a: Operand, b: Operand): Tensor =>
   binary('div', a, b, (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))]);
 export const pow = (a: Operand, b: Operand): Tensor =>
   binary('pow', a, b, (g, a, b, out) => [mul(g, mul(b, pow(a, sub(b, 1)))), b.requiresGrad ? mul(g, mul(out, log(a))) : null]);
-/** Element-wise maximum; ties send the gradient to a. */
+/**
+ * Element-wise maximum. A tie shares the gradient, half to each, as PyTorch's maximum does (the
+ * subgradient halfway between the two sides'; max over axes shares it among tied maxima too).
+ */
 export const maximum = (a: Operand, b: Operand): Tensor =>
   binary('maximum', a, b, (g, a, b) => {
-    const ga = mul(g, ge(a, b));
+    const ga = mul(g, mul(add(gt(a, b), ge(a, b)), 0.5));
     return [ga, sub(g, ga)];
   });
-/** Element-wise minimum; ties send the gradient to a. */
+/** Element-wise minimum; a tie shares the gradient, half to each, as PyTorch's minimum does. */
 export const minimum = (a: Operand, b: Operand): Tensor =>
   binary('minimum', a, b, (g, a, b) => {
-    const ga = mul(g, ge(b, a));
+    const ga = mul(g, mul(add(gt(b, a), ge(b, a)), 0.5));
     return [ga, sub(g, ga)];
   });
 
