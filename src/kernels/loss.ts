@@ -13,7 +13,7 @@ const params = (n: number, c: number): Uint8Array => LOSS_PARAMS.pack({ n, c, in
 export function rowLseKernel(logits: Tensor, n: number, c: number): Tensor {
   const lse = Tensor.empty([n]);
   if (n === 0) return lse;
-  runtime().dispatch({ files: ['grid', 'loss'], entry: 'rowLse', params: LOSS_PARAMS }, { uniforms: params(n, c), buffers: [logits.buffer, lse.buffer], workgroups: n });
+  runtime().dispatch({ files: ['grid', 'row_reduce', 'loss'], entry: 'rowLse', params: LOSS_PARAMS }, { uniforms: params(n, c), buffers: [logits.buffer, lse.buffer], workgroups: n });
   return lse;
 }
 
@@ -21,7 +21,7 @@ export function rowLseKernel(logits: Tensor, n: number, c: number): Tensor {
 export function nllMeanKernel(logits: Tensor, labels: Tensor, lse: Tensor, n: number, c: number): Tensor {
   const loss = Tensor.empty([]);
   runtime().dispatch(
-    { files: ['grid', 'loss'], entry: 'mean', params: LOSS_PARAMS },
+    { files: ['grid', 'row_reduce', 'loss'], entry: 'mean', params: LOSS_PARAMS },
     { uniforms: params(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, loss.buffer, runtime().checks.binding('crossEntropyLabels')], workgroups: 1 },
   );
   return loss;
@@ -32,7 +32,7 @@ export function crossEntropyBackwardKernel(logits: Tensor, labels: Tensor, lse: 
   const dx = Tensor.empty([n, c]);
   if (dx.size === 0) return dx;
   runtime().dispatch(
-    { files: ['grid', 'loss'], entry: 'backward', overrides: { WG: WORKGROUP }, params: LOSS_PARAMS },
+    { files: ['grid', 'row_reduce', 'loss'], entry: 'backward', overrides: { WG: WORKGROUP }, params: LOSS_PARAMS },
     { uniforms: params(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, g.buffer, dx.buffer], workgroups: Math.ceil(dx.size / WORKGROUP) },
   );
   return dx;
@@ -42,7 +42,7 @@ export function crossEntropyBackwardKernel(logits: Tensor, labels: Tensor, lse: 
 export function countCorrectKernel(logits: Tensor, labels: Tensor, n: number, c: number): Tensor {
   const out = Tensor.empty([1]);
   runtime().dispatch(
-    { files: ['grid', 'loss'], entry: 'countCorrect', params: LOSS_PARAMS },
+    { files: ['grid', 'row_reduce', 'loss'], entry: 'countCorrect', params: LOSS_PARAMS },
     { uniforms: params(n, c), buffers: [logits.buffer, out.buffer, labels.buffer, runtime().checks.binding('countCorrectLabels')], workgroups: 1 },
   );
   return out;

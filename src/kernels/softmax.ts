@@ -10,7 +10,7 @@ export function softmaxKernel(x: Tensor, outer: number, r: number, inner: number
   const y = Tensor.empty(x.shape);
   if (y.size === 0) return y;
   runtime().dispatch(
-    { files: ['grid', 'softmax'], entry: 'forward', overrides: { LOG: log ? 1 : 0 }, label: log ? 'logSoftmax' : 'softmax', params: SOFTMAX_PARAMS },
+    { files: ['grid', 'row_reduce', 'softmax'], entry: 'forward', overrides: { LOG: log ? 1 : 0 }, label: log ? 'logSoftmax' : 'softmax', params: SOFTMAX_PARAMS },
     { uniforms: params(outer, r, inner), buffers: [x.buffer, y.buffer], workgroups: outer * inner },
   );
   return y;
@@ -21,7 +21,7 @@ export function softmaxBackwardKernel(y: Tensor, g: Tensor, outer: number, r: nu
   const dx = Tensor.empty(y.shape);
   if (dx.size === 0) return dx;
   runtime().dispatch(
-    { files: ['grid', 'softmax'], entry: 'backward', overrides: { LOG: log ? 1 : 0 }, label: log ? 'logSoftmax backward' : 'softmax backward', params: SOFTMAX_PARAMS },
+    { files: ['grid', 'row_reduce', 'softmax'], entry: 'backward', overrides: { LOG: log ? 1 : 0 }, label: log ? 'logSoftmax backward' : 'softmax backward', params: SOFTMAX_PARAMS },
     { uniforms: params(outer, r, inner), buffers: [y.buffer, g.buffer, dx.buffer], workgroups: outer * inner },
   );
   return dx;

@@ -4,34 +4,15 @@
 // mean: one workgroup sums lse_n - x[n, label_n] over rows (NaN for a label outside [0, C),
 // since a label on the GPU cannot be checked before the kernels run; such a label is also reported
 // in `status`, which the runtime reads with the next readback and turns into an error).
+// x (binding 1) and the workgroup reductions are row_reduce.wgsl's.
 struct Params { n: u32, c: u32, _p0: u32, _p1: u32, invN: f32, _p2: u32, _p3: u32, _p4: u32 }
 // Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
 override WG: u32;
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> lse: array<f32>;
 
 const ROW_WG: u32 = 64u;
-var<workgroup> scratch: array<f32, 256>;
-
-fn quietNaN() -> f32 {
-  var bits = 0x7fc00000u;
-  return bitcast<f32>(bits);
-}
-
-// Tree reduction of scratch[0..width) into scratch[0], by sum (op 0) or max (op 1).
-fn reduceShared(lid: u32, width: u32, op: u32) {
-  for (var s = width / 2u; s > 0u; s /= 2u) {
-    workgroupBarrier();
-    if (lid < s) {
-      let a = scratch[lid];
-      let b = scratch[lid + s];
-      scratch[lid] = select(a + b, max(a, b), op == 1u);
-    }
-  }
-  workgroupBarrier();
-}
 
 @compute @workgroup_size(64)
 fn rowLse(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
@@ -39,26 +20,9 @@ fn rowLse(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   let row = workgroupIndex(wid, nwg);
   // Uniform control flow: the whole workgroup leaves together.
   if (row >= p.n) { return; }
-  let base = row * p.c;
-  var m = negInf();
-  var nan = false;
-  for (var j = lid; j < p.c; j += ROW_WG) {
-    let v = x[base + j];
-    nan = nan || isNaN(v);
-    m = max(m, v);
-  }
-  scratch[lid] = select(m, quietNaN(), nan);
-  reduceShared(lid, ROW_WG, 1u);
-  let rowMax = scratch[0];
-  workgroupBarrier();
-  var s = 0.0;
-  for (var j = lid; j < p.c; j += ROW_WG) {
-    s += exp(x[base + j] - rowMax);
-  }
-  scratch[lid] = s;
-  reduceShared(lid, ROW_WG, 0u);
+  let ms = rowMaxSumExp(row * p.c, 1u, p.c, lid, ROW_WG);
   if (lid == 0u) {
-    lse[row] = rowMax + log(scratch[0]);
+    lse[row] = ms.x + log(ms.y);
   }
 }
 
@@ -85,10 +49,9 @@ fn mean(@builtin(local_invocation_index) lid: u32) {
       s += lseIn[r] - x[r * p.c + u32(label)];
     }
   }
-  scratch[lid] = s;
-  reduceShared(lid, 256u, 0u);
+  let total = workgroupReduce(lid, 256u, s, 0u);
   if (lid == 0u) {
-    loss[0] = scratch[0] * p.invN;
+    loss[0] = total * p.invN;
   }
 }
 
@@ -135,20 +98,8 @@ fn countCorrect(@builtin(local_invocation_index) lid: u32) {
     }
     if (label == i32(at)) { count += 1.0; }
   }
-  scratch[lid] = count;
-  reduceShared(lid, 256u, 0u);
+  let total = workgroupReduce(lid, 256u, count, 0u);
   if (lid == 0u) {
-    correct[0] = scratch[0];
+    correct[0] = total;
   }
-}
-
-// -inf at run time (WGSL refuses infinities in constant expressions).
-fn negInf() -> f32 {
-  var bits = 0xff800000u;
-  return bitcast<f32>(bits);
-}
-
-// By bits: a compiler that assumes no NaN folds `v != v` to false.
-fn isNaN(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }
