@@ -1,4 +1,4 @@
-// What the row kernels (loss.wgsl, softmax.wgsl) share: their input x at binding 1, one
+// What the row kernels (loss.wgsl, nll.wgsl, softmax.wgsl) share: their input x at binding 1, one
 // workgroup's tree reduction in shared memory, a row's maximum and Σ exp(x − max), and the float
 // values WGSL's constant expressions refuse.
 @group(0) @binding(1) var<storage, read> x: array<f32>;
