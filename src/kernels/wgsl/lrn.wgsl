@@ -1,39 +1,13 @@
-// Local response normalisation across channels, as torch.nn.functional.local_response_norm:
-//   s_c = k + alpha/size · Σ_{c' = c-⌊size/2⌋ .. c+⌊(size-1)/2⌋} a_{c'}²,   b_c = a_c · s_c^-beta
-// (channels outside [0, C) count as zero). Backward, with t_c = g_c · a_c · s_c^(-beta-1):
-//   ∂L/∂a_j = g_j · s_j^-beta − (2·alpha·beta/size) · a_j · Σ_{c : j in window(c)} t_c
-// where j is in window(c) for c = j-⌊(size-1)/2⌋ .. j+⌊size/2⌋.
-//
-// Each invocation walks the channels of one pixel (n, p). The window slides through a private
-// array of SIZE values (SIZE and BEFORE = ⌊size/2⌋ are override constants, so the loops over it
-// unroll and it lives in registers): every element is loaded once per walk, and the window sums
-// are recomputed exactly from the registers at each step (no running-sum drift).
+// Local response normalisation with the window in registers (formulas, uniforms and bindings:
+// lrn_common.wgsl). The window slides through a private array of SIZE values (SIZE and BEFORE are
+// override constants, so the loops over it unroll and it lives in registers): every element is
+// loaded once per walk, and the window sums are recomputed exactly from the registers at each step
+// (no running-sum drift).
 override SIZE: u32 = 5u;
 override BEFORE: u32 = 2u;
 const MAX_SIZE: u32 = 16u;
-
-struct Params {
-  pixels: u32, c: u32, hw: u32, _p0: u32,
-  alphaOverSize: f32, beta: f32, k: f32, coef: f32,
-}
 // Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
 override WG: u32;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-
-fn pixelBase(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  let t = invocationIndex(wid, nwg, lid, WG);
-  if (t >= p.pixels) { return 0xffffffffu; }
-  return (t / p.hw) * p.c * p.hw + t % p.hw;
-}
-
-// a at channel ch of the pixel at base, or 0 outside [0, C).
-fn channel(base: u32, ch: i32) -> f32 {
-  if (ch < 0 || ch >= i32(p.c)) { return 0.0; }
-  return a[base + u32(ch) * p.hw];
-}
 
 fn sumSquares(win: ptr<function, array<f32, MAX_SIZE>>) -> f32 {
   var s = 0.0;
@@ -61,16 +35,6 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
     slide(&win, channel(base, i32(c + SIZE) - i32(BEFORE)));
     at += p.hw;
   }
-}
-
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> tc: array<f32>;
-@group(0) @binding(4) var<storage, read_write> gx: array<f32>;
-
-// t at channel ch of the pixel at base, or 0 outside [0, C).
-fn tAt(base: u32, ch: i32) -> f32 {
-  if (ch < 0 || ch >= i32(p.c)) { return 0.0; }
-  return tc[base + u32(ch) * p.hw];
 }
 
 @compute @workgroup_size(WG)
