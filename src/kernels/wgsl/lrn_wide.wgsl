@@ -32,10 +32,13 @@ fn firstWindow(base: u32) -> Running {
   return r;
 }
 
-// From channel c's window to channel c + 1's: c + 1 + AFTER enters, c - BEFORE leaves.
-fn slide(r: ptr<function, Running>, base: u32, c: i32) {
+// s_c of channel c, whose window's sum of squares r holds; then r slides on to channel c + 1's
+// window: c + 1 + AFTER enters, c - BEFORE leaves.
+fn step(r: ptr<function, Running>, base: u32, c: i32) -> f32 {
+  let s = p.k + p.alphaOverSize * max(total(*r), 0.0);
   addTo(r, square(base, c + 1 + p.after));
   addTo(r, -square(base, c - p.before));
+  return s;
 }
 
 @compute @workgroup_size(WG)
@@ -46,9 +49,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   var r = firstWindow(base);
   var at = base;
   for (var c = 0; c < i32(p.c); c++) {
-    let s = p.k + p.alphaOverSize * max(total(r), 0.0);
-    out[at] = a[at] * pow(s, -p.beta);
-    slide(&r, base, c);
+    out[at] = a[at] * pow(step(&r, base, c), -p.beta);
     at += p.hw;
   }
 }
@@ -62,11 +63,10 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
   var r = firstWindow(base);
   var at = base;
   for (var c = 0; c < i32(p.c); c++) {
-    let s = p.k + p.alphaOverSize * max(total(r), 0.0);
+    let s = step(&r, base, c);
     let sb = pow(s, -p.beta);
     tc[at] = g[at] * a[at] * sb / s;
     gx[at] = sb;
-    slide(&r, base, c);
     at += p.hw;
   }
   // Second walk: the running sum of t over the channels whose window holds j, [j - AFTER, j + BEFORE].
