@@ -12,8 +12,14 @@ export type BinaryOp = keyof typeof BINARY_OPS;
 const WORKGROUP = 256;
 
 export const UNARY_PARAMS = uniformLayout('unary', { n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
-const SHAPED = { n: 'u32', rank: 'u32', _p0: 'u32', _p1: 'u32', shape: 'array<vec4<u32>, 2>' } as const;
-export const BINARY_PARAMS = uniformLayout('binary', { ...SHAPED, aStrides: 'array<vec4<u32>, 2>', bStrides: 'array<vec4<u32>, 2>' });
+/** broadcast.wgsl's uniform block, shared by binary.wgsl and where.wgsl (whose condition is operand c). */
+export const BROADCAST_PARAMS = uniformLayout('broadcast', {
+  n: 'u32', rank: 'u32', _p0: 'u32', _p1: 'u32',
+  shape: 'array<vec4<u32>, 2>',
+  aStrides: 'array<vec4<u32>, 2>',
+  bStrides: 'array<vec4<u32>, 2>',
+  cStrides: 'array<vec4<u32>, 2>',
+});
 export const RANDOM_PARAMS = uniformLayout('random', { n: 'u32', seedLo: 'u32', seedHi: 'u32', stream: 'u32', a: 'f32', b: 'f32', base: 'u32', _p1: 'u32' });
 export const UNARY_CODES = constantNames('unary', 'OP_', UNARY_OPS);
 export const BINARY_CODES = constantNames('binary', 'OP_', BINARY_OPS);
@@ -38,23 +44,24 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
   const same = a.size === out.size && b.size === out.size;
   if (same) {
     runtime().dispatchRanges(
-      { files: ['grid', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 1, WG: WORKGROUP }, label: `binary:${op}`, params: BINARY_PARAMS, constants: BINARY_CODES },
+      { files: ['grid', 'broadcast', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 1, WG: WORKGROUP }, label: `binary:${op}`, params: BROADCAST_PARAMS, constants: BINARY_CODES },
       [a.buffer, b.buffer, out.buffer],
       out.size,
-      (_, count) => BINARY_PARAMS.pack({ n: count, rank: shape.length, shape: [], aStrides: [], bStrides: [] }),
+      (_, count) => BROADCAST_PARAMS.pack({ n: count, rank: shape.length, shape: [], aStrides: [], bStrides: [], cStrides: [] }),
       WORKGROUP,
     );
     return out;
   }
-  const u = BINARY_PARAMS.pack({
+  const u = BROADCAST_PARAMS.pack({
     n: out.size,
     rank: shape.length,
     shape,
     aStrides: broadcastStrides(a.shape, shape),
     bStrides: broadcastStrides(b.shape, shape),
+    cStrides: [],
   });
   runtime().dispatch(
-    { files: ['grid', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0, WG: WORKGROUP }, label: `binary:${op} broadcast`, params: BINARY_PARAMS, constants: BINARY_CODES },
+    { files: ['grid', 'broadcast', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0, WG: WORKGROUP }, label: `binary:${op} broadcast`, params: BROADCAST_PARAMS, constants: BINARY_CODES },
     { uniforms: u, buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
