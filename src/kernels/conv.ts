@@ -73,7 +73,7 @@ export function im2colKernel(x: Tensor, g: ConvGeometry, n0: number, nb: number)
   // GPUs get the coalesced form; CPU adapters the one that divides less.
   const total = runtime().policy.sizing === 'cpu' ? rows : rows * g.ow;
   runtime().dispatch(
-    { files: ['grid', 'conv'], entry: total === rows ? 'im2col' : 'im2colElements', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
+    { files: ['grid', 'window', 'conv'], entry: total === rows ? 'im2col' : 'im2colElements', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
     { uniforms: params(g, total, g.c, g.h, g.w, n0, nb), buffers: [x.buffer, cols.buffer], workgroups: Math.ceil(total / WORKGROUP) },
   );
   return cols;
@@ -84,7 +84,7 @@ function col2imKernel(gcols: Tensor, gx: Tensor, g: ConvGeometry, n0: number, nb
   const total = nb * g.c * g.h;
   if (total === 0 || g.w === 0) return;
   runtime().dispatch(
-    { files: ['grid', 'conv'], entry: 'col2im', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
+    { files: ['grid', 'window', 'conv'], entry: 'col2im', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
     { uniforms: params(g, total, g.c, g.h, g.w, n0, nb), buffers: [gcols.buffer, gx.buffer], workgroups: Math.ceil(total / WORKGROUP) },
   );
 }
@@ -93,7 +93,7 @@ function col2imKernel(gcols: Tensor, gx: Tensor, g: ConvGeometry, n0: number, nb
 function fromWideKernel(wide: Tensor, out: Tensor, g: ConvGeometry, n0: number, nb: number): void {
   if (wide.size === 0) return;
   runtime().dispatch(
-    { files: ['grid', 'conv'], entry: 'fromWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
+    { files: ['grid', 'window', 'conv'], entry: 'fromWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
     { uniforms: params(g, 0, g.cout, g.oh, g.ow, n0, nb), buffers: [wide.buffer, out.buffer], workgroups: wideGrid(g, nb) },
   );
 }
@@ -103,7 +103,7 @@ function toWideKernel(grad: Tensor, g: ConvGeometry, n0: number, nb: number): Te
   const wide = Tensor.empty([g.cout, wideStride(g, nb)]);
   if (wide.size === 0) return wide;
   runtime().dispatch(
-    { files: ['grid', 'conv'], entry: 'toWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
+    { files: ['grid', 'window', 'conv'], entry: 'toWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
     { uniforms: params(g, 0, g.cout, g.oh, g.ow, n0, nb), buffers: [grad.buffer, wide.buffer], workgroups: wideGrid(g, nb) },
   );
   return wide;

@@ -39,7 +39,7 @@ export function maxPoolKernel(x: Tensor, g: MaxPoolGeometry): { out: Tensor; ind
   if (out.size > 0) {
     const rows = g.n * g.c * g.oh;
     runtime().dispatch(
-      { files: ['grid', 'maxpool'], entry: 'forward', overrides: { WG: WORKGROUP }, params: MAXPOOL_PARAMS },
+      { files: ['grid', 'window', 'maxpool'], entry: 'forward', overrides: { WG: WORKGROUP }, params: MAXPOOL_PARAMS },
       { uniforms: params(rows, g), buffers: [x.buffer, out.buffer, indices.buffer], workgroups: Math.ceil(rows / WORKGROUP) },
     );
   }
@@ -54,7 +54,7 @@ export function maxPoolValuesKernel(x: Tensor, g: MaxPoolGeometry): Tensor {
     // AlexNet's 3/2 windows (without padding, up to 8 rows) have a vec4 path.
     const fast = g.kw === 3 && g.sw === 2 && g.pw === 0 && g.ph === 0 && g.kh <= 8;
     runtime().dispatch(
-      fast ? { files: ['grid', 'maxpool'], entry: 'forwardMax3s2', overrides: { KH: g.kh, WG: WORKGROUP }, params: MAXPOOL_PARAMS } : { files: ['grid', 'maxpool'], entry: 'forwardMax', overrides: { WG: WORKGROUP }, params: MAXPOOL_PARAMS },
+      fast ? { files: ['grid', 'window', 'maxpool'], entry: 'forwardMax3s2', overrides: { KH: g.kh, WG: WORKGROUP }, params: MAXPOOL_PARAMS } : { files: ['grid', 'window', 'maxpool'], entry: 'forwardMax', overrides: { WG: WORKGROUP }, params: MAXPOOL_PARAMS },
       { uniforms: params(rows, g), buffers: [x.buffer, out.buffer], workgroups: Math.ceil(rows / WORKGROUP) },
     );
   }
@@ -69,7 +69,7 @@ export function maxPoolBackwardKernel(grad: Tensor, indices: Tensor, g: MaxPoolG
     // AlexNet's 3/2 windows (no column padding) stream each input row once.
     const streamed = g.kw === 3 && g.sw === 2 && g.pw === 0;
     runtime().dispatch(
-      { files: ['grid', 'maxpool'], entry: streamed ? 'backward3s2' : 'backward', overrides: { WG: WORKGROUP }, params: MAXPOOL_PARAMS },
+      { files: ['grid', 'window', 'maxpool'], entry: streamed ? 'backward3s2' : 'backward', overrides: { WG: WORKGROUP }, params: MAXPOOL_PARAMS },
       { uniforms: params(rows, g), buffers: [grad.buffer, indices.buffer, gx.buffer], workgroups: Math.ceil(rows / WORKGROUP) },
     );
   }

@@ -149,17 +149,8 @@ fn forwardMax3s2(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
 @group(0) @binding(2) var<storage, read> chosen: array<i32>;
 @group(0) @binding(3) var<storage, read_write> gx: array<f32>;
 
-// Windows o whose span covers input position y: o·s - pad <= y < o·s - pad + k.
-fn windowRange(y: u32, pad: u32, k: u32, s: u32, n: u32) -> vec2<i32> {
-  let hi = i32(y + pad);
-  let lo = hi - i32(k) + 1;
-  let first = select(0, (lo + i32(s) - 1) / i32(s), lo > 0);
-  let last = min(i32(n) - 1, hi / i32(s));
-  return vec2<i32>(first, last);
-}
-
-// Input row t = (plane, y): y, the rows [first, last] of windows that cover it, where its plane's
-// outputs start and where the row starts in gx.
+// Input row t = (plane, y): y, the rows [first, last] of windows that cover it (window.wgsl),
+// where its plane's outputs start and where the row starts in gx.
 struct InputRow { y: u32, rows: vec2<i32>, base: u32, gx0: u32 }
 fn inputRow(t: u32) -> InputRow {
   let y = t % p.h;
