@@ -20,6 +20,11 @@ export const BROADCAST_PARAMS = uniformLayout('broadcast', {
   bStrides: 'array<vec4<u32>, 2>',
   cStrides: 'array<vec4<u32>, 2>',
 });
+/** The broadcast uniforms of operands a, b (and where's condition c) read over `shape`. */
+export function broadcastParams(shape: Shape, a: Shape, b: Shape, c: Shape = []): Uint8Array {
+  const strides = (s: Shape) => broadcastStrides(s, shape);
+  return BROADCAST_PARAMS.pack({ n: shape.reduce((x, y) => x * y, 1), rank: shape.length, shape, aStrides: strides(a), bStrides: strides(b), cStrides: strides(c) });
+}
 export const RANDOM_PARAMS = uniformLayout('random', { n: 'u32', seedLo: 'u32', seedHi: 'u32', stream: 'u32', a: 'f32', b: 'f32', base: 'u32', _p1: 'u32' });
 export const UNARY_CODES = constantNames('unary', 'OP_', UNARY_OPS);
 export const BINARY_CODES = constantNames('binary', 'OP_', BINARY_OPS);
@@ -52,17 +57,9 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
     );
     return out;
   }
-  const u = BROADCAST_PARAMS.pack({
-    n: out.size,
-    rank: shape.length,
-    shape,
-    aStrides: broadcastStrides(a.shape, shape),
-    bStrides: broadcastStrides(b.shape, shape),
-    cStrides: [],
-  });
   runtime().dispatch(
     { files: ['grid', 'broadcast', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0, WG: WORKGROUP }, label: `binary:${op} broadcast`, params: BROADCAST_PARAMS, constants: BINARY_CODES },
-    { uniforms: u, buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
+    { uniforms: broadcastParams(shape, a.shape, b.shape), buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
 }

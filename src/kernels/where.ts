@@ -1,7 +1,7 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { broadcastStrides, type Shape } from '../tensor/shape.js';
-import { BROADCAST_PARAMS } from './elementwise.js';
+import type { Shape } from '../tensor/shape.js';
+import { BROADCAST_PARAMS, broadcastParams } from './elementwise.js';
 
 /** Invocations per workgroup, one per element. */
 const WORKGROUP = 256;
@@ -10,17 +10,9 @@ const WORKGROUP = 256;
 export function whereKernel(cond: Tensor, a: Tensor, b: Tensor, shape: Shape): Tensor {
   const out = Tensor.empty(shape);
   if (out.size === 0) return out;
-  const u = BROADCAST_PARAMS.pack({
-    n: out.size,
-    rank: shape.length,
-    shape,
-    aStrides: broadcastStrides(a.shape, shape),
-    bStrides: broadcastStrides(b.shape, shape),
-    cStrides: broadcastStrides(cond.shape, shape),
-  });
   runtime().dispatch(
     { files: ['grid', 'broadcast', 'where'], entry: 'main', overrides: { COND_FLOAT: cond.dtype === 'float32' ? 1 : 0, WG: WORKGROUP }, params: BROADCAST_PARAMS },
-    { uniforms: u, buffers: [cond.buffer, a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
+    { uniforms: broadcastParams(shape, a.shape, b.shape, cond.shape), buffers: [cond.buffer, a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) },
   );
   return out;
 }
