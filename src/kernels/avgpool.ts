@@ -1,11 +1,10 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
+import type { WindowGeometry } from './window-geometry.js';
 
 /** x [n, c, h, w] pooled to [n, c, oh, ow]; kernel, stride and padding are unused when adaptive. */
-export interface AvgPoolGeometry {
-  n: number; c: number; h: number; w: number; oh: number; ow: number;
-  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number;
+export interface AvgPoolGeometry extends WindowGeometry {
   adaptive: boolean;
   countIncludePad: boolean;
 }

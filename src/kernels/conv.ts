@@ -6,22 +6,11 @@ import { gemmKernel } from './gemm/gemm.js';
 import { copyableRowLength } from './gemm/gemm-texture.js';
 import { reduceKernel } from './reduce.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
+import type { WindowGeometry } from './window-geometry.js';
 
 /** conv2d's geometry (checked by the op): x [n, c, h, w], weight [cout, c, kh, kw], out [n, cout, oh, ow]. */
-export interface ConvGeometry {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
+export interface ConvGeometry extends WindowGeometry {
   cout: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-  oh: number;
-  ow: number;
 }
 
 /** im2col and col2im run one invocation per row of OW (or W) elements. */

@@ -1,22 +1,10 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
+import type { WindowGeometry } from './window-geometry.js';
 
 /** A pooling window's geometry over NCHW planes (checked by the op). */
-export interface MaxPoolGeometry {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  oh: number;
-  ow: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-}
+export type MaxPoolGeometry = WindowGeometry;
 
 /** One invocation per output row (forward) or input row (backward). */
 const WORKGROUP = 64;
