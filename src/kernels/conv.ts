@@ -143,6 +143,13 @@ export interface ConvGrads {
   gb: Tensor | null;
 }
 
+/** Which of conv2d's gradients to compute: the input's, the weight's, the bias's. */
+export interface ConvGradsWanted {
+  x: boolean;
+  weight: boolean;
+  bias: boolean;
+}
+
 /**
  * conv2d's gradients for the output gradient `grad`, those asked for only: the weight's as a GEMM
  * against the (recomputed) columns, the input's as a GEMM then col2im, the bias's as a sum.
@@ -152,7 +159,7 @@ export function conv2dBackwardKernel(
   weight: Tensor,
   grad: Tensor,
   g: ConvGeometry,
-  want: { x: boolean; weight: boolean; bias: boolean },
+  want: ConvGradsWanted,
 ): ConvGrads {
   if (implicit(g)) {
     const dense = want.x && !implicitInputGradPays(g);
@@ -170,7 +177,7 @@ function im2colBackward(
   weight: Tensor,
   grad: Tensor,
   g: ConvGeometry,
-  want: { x: boolean; weight: boolean; bias: boolean },
+  want: ConvGradsWanted,
 ): ConvGrads {
   const ckk = g.c * g.kh * g.kw;
   const w2 = weight.reshape([g.cout, ckk]);
