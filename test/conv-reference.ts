@@ -1,6 +1,6 @@
 /** conv2d from its definition in float64, and the checks against it, for the tests of both kernel forms. */
 import { expect } from 'vitest';
-import { conv2d, tensor, type Tensor } from '../src/index.js';
+import { conv2d, gradCheck, mul, sum, tensor, type Tensor } from '../src/index.js';
 import { asF32, expectClose, randomValues } from './helpers.js';
 import type { Stored } from './fixtures/load.js';
 
@@ -121,4 +121,14 @@ export async function expectConvMatchesReference(
   expectClose(await values(w.grad), ref.gw, 1e-4, 1e-5);
   expectClose(await values(b.grad), ref.gb, 1e-4, 1e-5);
   return { w, g, gout, ref };
+}
+
+/** conv2d's gradients of x, weight and bias by finite differences on a tiny strided, padded shape (seeds `seed` to `seed + 3`). */
+export async function expectConvGradCheck(seed: number): Promise<void> {
+  const x = tensor(randomValues(1 * 2 * 5 * 4, seed), [1, 2, 5, 4], { requiresGrad: true });
+  const w = tensor(randomValues(2 * 2 * 3 * 2, seed + 1), [2, 2, 3, 2], { requiresGrad: true });
+  const b = tensor(randomValues(2, seed + 2), [2], { requiresGrad: true });
+  const weights = tensor(randomValues(2 * 3 * 5, seed + 3), [1, 2, 3, 5]);
+  const result = await gradCheck((x, w, b) => sum(mul(conv2d(x, w, b, { stride: [2, 1], padding: [1, 1] }), weights)), [x, w, b], { eps: 1e-2 });
+  expect(result.maxRelativeError).toBeLessThan(1e-2);
 }
