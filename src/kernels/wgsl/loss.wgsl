@@ -25,6 +25,7 @@ fn rowLse(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 @group(0) @binding(3) var<storage, read> lseIn: array<f32>;
 @group(0) @binding(5) var<storage, read_write> loss: array<f32>;
 
+// Row r's loss at its label, lse_r − x[r, label], for labels.wgsl's meanRowLoss.
 fn rowLoss(r: u32, label: u32) -> f32 {
   return lseIn[r] - x[r * p.c + label];
 }

@@ -6,6 +6,7 @@ override WG: u32;
 
 @group(0) @binding(3) var<storage, read_write> loss: array<f32>;
 
+// Row r's loss at its label, −x[r, label], for labels.wgsl's meanRowLoss.
 fn rowLoss(r: u32, label: u32) -> f32 {
   return -x[r * p.c + label];
 }
