@@ -69,9 +69,12 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
   // Second walk: the window of a again, and the window of t over the channels whose window
   // holds j, [j - AFTER, j + BEFORE] (the a-window mirrored), kept in tw.
   let after = SIZE - 1u - BEFORE;
-  win = firstWindow(base);
+  // Both filled in place (assigning firstWindow's result would copy all MAX_SIZE values).
   var tw: Window;
-  for (var i = 0u; i < SIZE; i++) { tw[i] = tAt(base, i32(i) - i32(after)); }
+  for (var i = 0u; i < SIZE; i++) {
+    win[i] = channel(base, i32(i) - i32(BEFORE));
+    tw[i] = tAt(base, i32(i) - i32(after));
+  }
   at = base;
   for (var j = 0u; j < p.c; j++) {
     let st = step(&win, base, j);
