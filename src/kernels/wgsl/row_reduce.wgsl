@@ -7,7 +7,8 @@
 var<workgroup> scratch: array<f32, 256>;
 
 // The sum (op 0) or maximum (op 1) of v over a workgroup of `width` invocations (a power of two),
-// by a tree in shared memory, given to each of them.
+// by a tree in shared memory, given to each of them. A second reduction must wait at a barrier
+// until every invocation has read the first one's result.
 fn workgroupReduce(lid: u32, width: u32, v: f32, op: u32) -> f32 {
   scratch[lid] = v;
   for (var s = width / 2u; s > 0u; s /= 2u) {
@@ -19,10 +20,7 @@ fn workgroupReduce(lid: u32, width: u32, v: f32, op: u32) -> f32 {
     }
   }
   workgroupBarrier();
-  let r = scratch[0];
-  // Every invocation has read it before the next reduction writes scratch.
-  workgroupBarrier();
-  return r;
+  return scratch[0];
 }
 
 // (max, Σ exp(x − max)) of the `count` elements x[base + j·stride], by a workgroup of `width`
@@ -36,6 +34,7 @@ fn rowMaxSumExp(base: u32, stride: u32, count: u32, lid: u32, width: u32) -> vec
     m = max(m, v);
   }
   let rowMax = workgroupReduce(lid, width, select(m, quietNaN(), nan), 1u);
+  workgroupBarrier();
   var s = 0.0;
   for (var j = lid; j < count; j += width) {
     s += exp(x[base + j * stride] - rowMax);
