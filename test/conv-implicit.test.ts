@@ -1,39 +1,23 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { conv2d, gradCheck, memory, mul, nn, relu, sum, tensor, withPolicy, type Tensor } from '../src/index.js';
+import { conv2d, memory, nn, relu, sum, tensor, withPolicy } from '../src/index.js';
 import { conv2dRelu } from '../src/ops/conv.js';
 import { runtime } from '../src/device/current.js';
 import { conv2dInputGradKernel, conv2dWeightGradKernel, implicitInputGradPays, weightGradSplits } from '../src/kernels/conv-implicit.js';
 import { asF32, expectClose, randomValues, setupDeviceWith } from './helpers.js';
 import { loadFixtures } from './fixtures/load.js';
-import { geometry, reference } from './conv-reference.js';
+import { expectConvGradCheck, expectConvMatchesFixture, expectConvMatchesReference, geometry, reference, values } from './conv-reference.js';
 
 // The implicit-GEMM kernels are the default on GPUs only; lavapipe runs them here by choosing them.
 beforeAll(() => setupDeviceWith({ conv: 'implicit' }));
 
 const fixtures = loadFixtures();
-const pair = (v: number | number[]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
-
-async function values(t: Tensor | null): Promise<Float32Array> {
-  if (!t) throw new Error('missing tensor');
-  return (await t.toArray()) as Float32Array;
-}
 
 describe('implicit-GEMM conv2d against PyTorch', () => {
   for (const f of fixtures.conv) {
     it(f.name, async () => {
-      const x = tensor(f.x.data, f.x.shape, { requiresGrad: true });
-      const w = tensor(f.weight.data, f.weight.shape, { requiresGrad: true });
-      const b = f.bias ? tensor(f.bias, [f.weight.shape[0]], { requiresGrad: true }) : null;
-      const out = conv2d(x, w, b, { stride: pair(f.stride), padding: pair(f.padding) });
-      expect(out.shape).toEqual(f.out.shape);
-      expectClose(await values(out), f.out.data, 1e-4, 1e-5);
-      out.backward(tensor(f.gout, f.out.shape));
-      expectClose(await values(x.grad), f.gx, 1e-4, 1e-5);
-      expectClose(await values(w.grad), f.gw, 1e-4, 1e-5);
-      if (b) expectClose(await values(b.grad), f.gb, 1e-4, 1e-5);
+      const { w, g, gout } = await expectConvMatchesFixture(f);
       // The implicit dx kernel, which conv2d leaves to the im2col form at these channel counts.
-      const g = geometry(f.x.shape, f.weight.shape, pair(f.stride), pair(f.padding));
-      expectClose(await values(conv2dInputGradKernel(w, tensor(f.gout, f.out.shape), g)), f.gx, 1e-4, 1e-5);
+      expectClose(await values(conv2dInputGradKernel(w, gout, g)), f.gx, 1e-4, 1e-5);
     });
   }
 });
@@ -53,25 +37,10 @@ describe('implicit-GEMM conv2d against a float64 reference', () => {
   // A CPU adapter's 64×64 tiles and a GPU's 64×128 tiles.
   for (const gpuTiles of [false, true]) for (const c of cases) {
     it(`${c.name}${gpuTiles ? ' (GPU tiles)' : ''}`, () => withPolicy({ sizing: gpuTiles ? 'gpu' : 'cpu' }, async () => {
-      const g = geometry(c.xs, c.ws, c.stride, c.pad);
-      const xv = asF32(randomValues(c.xs.reduce((a, b) => a * b), 31));
-      const wv = asF32(randomValues(c.ws.reduce((a, b) => a * b), 32, 0.5));
-      const bv = asF32(randomValues(g.cout, 33));
-      const gv = asF32(randomValues(g.n * g.cout * g.oh * g.ow, 34));
-      const ref = reference(g, xv, wv, bv, gv);
-      const x = tensor(xv, c.xs, { requiresGrad: true });
-      const w = tensor(wv, c.ws, { requiresGrad: true });
-      const b = tensor(bv, [g.cout], { requiresGrad: true });
-      const out = conv2d(x, w, b, { stride: c.stride, padding: c.pad });
-      expectClose(await values(out), ref.out, 1e-4, 1e-5);
-      out.backward(tensor(gv, out.shape));
-      expectClose(await values(x.grad), ref.gx, 1e-4, 1e-5);
-      expectClose(await values(w.grad), ref.gw, 1e-4, 1e-5);
-      expectClose(await values(b.grad), ref.gb, 1e-4, 1e-5);
+      const { w, g, gout, ref } = await expectConvMatchesReference(c, 31);
       // conv2d takes dx from the im2col form where the implicit GEMM would waste its work
       // (strides, few channels); the implicit kernel itself is checked on every case.
-      const gx = conv2dInputGradKernel(w, tensor(gv, out.shape), g);
-      expectClose(await values(gx), ref.gx, 1e-4, 1e-5);
+      expectClose(await values(conv2dInputGradKernel(w, gout, g)), ref.gx, 1e-4, 1e-5);
     }));
   }
 
@@ -142,12 +111,7 @@ describe('implicit-GEMM conv2d stores no column matrix', () => {
 
 describe('implicit-GEMM conv2d gradients by finite differences', () => {
   it('input, weight and bias on a tiny strided, padded shape', async () => {
-    const x = tensor(randomValues(1 * 2 * 5 * 4, 61), [1, 2, 5, 4], { requiresGrad: true });
-    const w = tensor(randomValues(2 * 2 * 3 * 2, 62), [2, 2, 3, 2], { requiresGrad: true });
-    const b = tensor(randomValues(2, 63), [2], { requiresGrad: true });
-    const weights = tensor(randomValues(2 * 3 * 5, 64), [1, 2, 3, 5]);
-    const result = await gradCheck((x, w, b) => sum(mul(conv2d(x, w, b, { stride: [2, 1], padding: [1, 1] }), weights)), [x, w, b], { eps: 1e-2 });
-    expect(result.maxRelativeError).toBeLessThan(1e-2);
+    await expectConvGradCheck(61);
   });
 });
 

@@ -1,34 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { conv2d, gradCheck, mul, sum, tensor, withPolicy, WebgradError, type Tensor } from '../src/index.js';
+import { conv2d, sum, tensor, withPolicy, WebgradError } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
-import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
+import { randomValues, setupDevice } from './helpers.js';
 import { loadFixtures } from './fixtures/load.js';
-import { geometry, reference } from './conv-reference.js';
+import { expectConvGradCheck, expectConvMatchesFixture, expectConvMatchesReference } from './conv-reference.js';
 
 beforeAll(setupDevice);
 
 const fixtures = loadFixtures();
 
-async function values(t: Tensor | null): Promise<Float32Array> {
-  if (!t) throw new Error('missing tensor');
-  return (await t.toArray()) as Float32Array;
-}
-
-const pair = (v: number | number[]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
-
 describe('conv2d against PyTorch', () => {
   for (const f of fixtures.conv) {
     it(f.name, async () => {
-      const x = tensor(f.x.data, f.x.shape, { requiresGrad: true });
-      const w = tensor(f.weight.data, f.weight.shape, { requiresGrad: true });
-      const b = f.bias ? tensor(f.bias, [f.weight.shape[0]], { requiresGrad: true }) : null;
-      const out = conv2d(x, w, b, { stride: pair(f.stride), padding: pair(f.padding) });
-      expect(out.shape).toEqual(f.out.shape);
-      expectClose(await values(out), f.out.data, 1e-4, 1e-5);
-      out.backward(tensor(f.gout, f.out.shape));
-      expectClose(await values(x.grad), f.gx, 1e-4, 1e-5);
-      expectClose(await values(w.grad), f.gw, 1e-4, 1e-5);
-      if (b) expectClose(await values(b.grad), f.gb, 1e-4, 1e-5);
+      await expectConvMatchesFixture(f);
     });
   }
 });
@@ -55,25 +39,14 @@ describe('conv2d against a float64 reference', () => {
       ...(c.gemm === 'texture' ? { textureGemm: { costScale: 0 } } : {}),
     } as const;
     it(`${c.name} (${cpu ? 'CPU' : 'GPU'} forms)`, () => withPolicy(policy, async () => {
-      const g = geometry(c.xs, c.ws, c.stride, c.pad);
-      const xv = asF32(randomValues(c.xs.reduce((a, b) => a * b), 11));
-      const wv = asF32(randomValues(c.ws.reduce((a, b) => a * b), 12, 0.5));
-      const bv = asF32(randomValues(g.cout, 13));
-      const gv = asF32(randomValues(g.n * g.cout * g.oh * g.ow, 14));
-      const ref = reference(g, xv, wv, bv, gv);
-      const x = tensor(xv, c.xs, { requiresGrad: true });
-      const w = tensor(wv, c.ws, { requiresGrad: true });
-      const b = tensor(bv, [g.cout], { requiresGrad: true });
-      const { dispatches, copies } = runtime().counters;
-      const out = conv2d(x, w, b, { stride: c.stride, padding: c.pad });
-      if (c.chunkBytes) expect(runtime().counters.dispatches - dispatches).toBeGreaterThan(6);
-      // The columns (36 rows of 192 floats: 2·90 columns and 12 of zeros) are copied, not packed.
-      if (c.gemm === 'texture') expect(runtime().counters.copies - copies).toBeGreaterThan(0);
-      expectClose(await values(out), ref.out, 1e-4, 1e-5);
-      out.backward(tensor(gv, out.shape));
-      expectClose(await values(x.grad), ref.gx, 1e-4, 1e-5);
-      expectClose(await values(w.grad), ref.gw, 1e-4, 1e-5);
-      expectClose(await values(b.grad), ref.gb, 1e-4, 1e-5);
+      await expectConvMatchesReference(c, 11, (forward) => {
+        const { dispatches, copies } = runtime().counters;
+        const out = forward();
+        if (c.chunkBytes) expect(runtime().counters.dispatches - dispatches).toBeGreaterThan(6);
+        // The columns (36 rows of 192 floats: 2·90 columns and 12 of zeros) are copied, not packed.
+        if (c.gemm === 'texture') expect(runtime().counters.copies - copies).toBeGreaterThan(0);
+        return out;
+      });
     }));
   }
 
@@ -89,12 +62,7 @@ describe('conv2d against a float64 reference', () => {
 
 describe('conv2d gradients by finite differences', () => {
   it('input, weight and bias on a tiny strided, padded shape', async () => {
-    const x = tensor(randomValues(1 * 2 * 5 * 4, 21), [1, 2, 5, 4], { requiresGrad: true });
-    const w = tensor(randomValues(2 * 2 * 3 * 2, 22), [2, 2, 3, 2], { requiresGrad: true });
-    const b = tensor(randomValues(2, 23), [2], { requiresGrad: true });
-    const weights = tensor(randomValues(2 * 3 * 5, 24), [1, 2, 3, 5]);
-    const result = await gradCheck((x, w, b) => sum(mul(conv2d(x, w, b, { stride: [2, 1], padding: [1, 1] }), weights)), [x, w, b], { eps: 1e-2 });
-    expect(result.maxRelativeError).toBeLessThan(1e-2);
+    await expectConvGradCheck(21);
   });
 });
 

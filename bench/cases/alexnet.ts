@@ -93,7 +93,8 @@ export const LAYERS: ConvLayer[] = [
   { name: 'conv5', cin: 384, cout: 256, size: 13, k: 3, stride: 1, pad: 1 },
 ];
 
-function convCases(l: ConvLayer, batch: number): BenchCase[] {
+/** A layer at a batch: its geometry, the shapes of x, weight and output, its forward FLOPs and its cases' shape line. */
+export function layerAt(l: ConvLayer, batch: number) {
   const out = Math.floor((l.size + 2 * l.pad - l.k) / l.stride) + 1;
   const g: ConvGeometry = {
     n: batch, c: l.cin, h: l.size, w: l.size, cout: l.cout, kh: l.k, kw: l.k,
@@ -101,7 +102,13 @@ function convCases(l: ConvLayer, batch: number): BenchCase[] {
   };
   const xs = [batch, l.cin, l.size, l.size];
   const ws = [l.cout, l.cin, l.k, l.k];
-  const ys = [batch, l.cout, out, out];
+  const flops = 2 * batch * l.cout * out * out * l.cin * l.k * l.k;
+  const shape = `x ${xs.join('x')} · w ${ws.join('x')} s${l.stride} p${l.pad}`;
+  return { out, g, xs, ws, ys: [batch, l.cout, out, out], flops, shape };
+}
+
+function convCases(l: ConvLayer, batch: number): BenchCase[] {
+  const { out, g, xs, ws, ys, flops, shape } = layerAt(l, batch);
   let data: { x: Float32Array; w: Float32Array; b: Float32Array; gy: Float32Array } | null = null;
   const inputs = () =>
     (data ??= {
@@ -110,8 +117,6 @@ function convCases(l: ConvLayer, batch: number): BenchCase[] {
       b: values(l.cout, 3),
       gy: values(ys.reduce((a, b) => a * b), 4),
     });
-  const flops = 2 * batch * l.cout * out * out * l.cin * l.k * l.k;
-  const shape = `x ${xs.join('x')} · w ${ws.join('x')} s${l.stride} p${l.pad}`;
   const tfPad = l.pad;
   return [
     {

@@ -1,9 +1,9 @@
 import type { BenchCase } from '../case.js';
 import { conv2d, tensor } from '../../src/index.js';
 import { withPolicy } from '../../src/index.js';
-import { conv2dBackwardKernel, type ConvGeometry } from '../../src/kernels/conv.js';
+import { conv2dBackwardKernel } from '../../src/kernels/conv.js';
 import type { ConvVariant } from '../../src/runtime/policy.js';
-import { LAYERS, side, type ConvLayer } from './alexnet.js';
+import { LAYERS, layerAt, side, type ConvLayer } from './alexnet.js';
 import { values } from './gemm.js';
 
 /** Runs `fn` with conv2d on the given kernels, whatever the adapter's default. */
@@ -16,17 +16,8 @@ function using<T>(variant: ConvVariant, fn: () => T): () => T {
  * adapter's default): 'implicit' (implicit GEMMs, no column matrix) and 'im2col'.
  */
 function formCases(l: ConvLayer, batch: number, variant: ConvVariant): BenchCase[] {
-  const out = Math.floor((l.size + 2 * l.pad - l.k) / l.stride) + 1;
-  const g: ConvGeometry = {
-    n: batch, c: l.cin, h: l.size, w: l.size, cout: l.cout, kh: l.k, kw: l.k,
-    sh: l.stride, sw: l.stride, ph: l.pad, pw: l.pad, oh: out, ow: out,
-  };
-  const xs = [batch, l.cin, l.size, l.size];
-  const ws = [l.cout, l.cin, l.k, l.k];
-  const ys = [batch, l.cout, out, out];
+  const { g, xs, ws, ys, flops, shape } = layerAt(l, batch);
   const count = (s: number[]) => s.reduce((a, b) => a * b);
-  const flops = 2 * batch * l.cout * out * out * l.cin * l.k * l.k;
-  const shape = `x ${xs.join('x')} · w ${ws.join('x')} s${l.stride} p${l.pad}`;
   return [
     {
       group: 'conv', name: `${l.name} ${variant} forward (batch ${batch})`, shape, flops,

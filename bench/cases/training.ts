@@ -58,6 +58,39 @@ function sgdSteps(model: nn.Module, x: Tensor, labels: Int32Array): Side {
   };
 }
 
+/**
+ * tfjs's side of a training-step case: each run is one momentum step on the cross-entropy of
+ * `logits()` against the one-hot y. tfjs's momentum optimizer has no weight decay: PyTorch's
+ * (gradient + wd·p) comes from adding wd/2·Σp² to the loss; the result is the first step's
+ * cross-entropy alone. It owns the variables, x and y.
+ */
+function tfjsMomentumSteps(tf: typeof tfjs, variables: tfjs.Variable[], x: tfjs.Tensor, y: tfjs.Tensor, logits: () => tfjs.Tensor): Side {
+  const optimizer = tf.train.momentum(LR, MOMENTUM);
+  let first: tfjs.Tensor | null = null;
+  return {
+    run() {
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const ce = tf.losses.softmaxCrossEntropy(y, logits());
+          if (!first) first = tf.keep(ce.clone());
+          const l2 = variables.map((v) => v.square().sum()).reduce((a, b) => a.add(b)).mul(WEIGHT_DECAY / 2);
+          return ce.add(l2) as tfjs.Scalar;
+        });
+        optimizer.applyGradients(grads as unknown as tfjs.NamedTensorMap as never);
+        return value;
+      });
+    },
+    result: async () => Float32Array.from(await first!.data()),
+    dispose() {
+      first?.dispose();
+      x.dispose();
+      y.dispose();
+      optimizer.dispose();
+      for (const v of variables) v.dispose();
+    },
+  };
+}
+
 function trainingStepCase(modelName: ModelName, batch: number, quick: boolean): BenchCase {
   const size = INPUT_SIZE[modelName];
   const inputs = values(batch * 3 * size * size, 7);
@@ -126,32 +159,7 @@ function trainingStepCase(modelName: ModelName, batch: number, quick: boolean): 
         f = tf.relu(f.matMul(p.f2).add(p.g2));
         return f.matMul(p.f3).add(p.g3);
       };
-      // tfjs's momentum optimizer has no weight decay: PyTorch's (gradient + wd·p) comes from
-      // adding wd/2·Σp² to the loss; the cross-entropy alone is what is compared.
-      const optimizer = tf.train.momentum(LR, MOMENTUM);
-      let first: tfjs.Tensor | null = null;
-      return {
-        run() {
-          tf.tidy(() => {
-            const { value, grads } = tf.variableGrads(() => {
-              const ce = tf.losses.softmaxCrossEntropy(y, forward());
-              if (!first) first = tf.keep(ce.clone());
-              const l2 = variables.map((v) => v.square().sum()).reduce((a, b) => a.add(b)).mul(WEIGHT_DECAY / 2);
-              return ce.add(l2) as tfjs.Scalar;
-            });
-            optimizer.applyGradients(grads as unknown as tfjs.NamedTensorMap as never);
-            return value;
-          });
-        },
-        result: async () => Float32Array.from(await first!.data()),
-        dispose() {
-          first?.dispose();
-          x.dispose();
-          y.dispose();
-          optimizer.dispose();
-          for (const v of variables) v.dispose();
-        },
-      };
+      return tfjsMomentumSteps(tf, variables, x, y, forward);
     },
   };
 }
@@ -187,32 +195,7 @@ function mlpStepCase(batch: number): BenchCase {
       const variables = Object.values(p);
       const x = tf.tensor(inputs, [batch, inF]);
       const y = tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat();
-      // As in the AlexNet step: weight decay as wd/2·Σp² added to the loss.
-      const optimizer = tf.train.momentum(LR, MOMENTUM);
-      let first: tfjs.Tensor | null = null;
-      return {
-        run() {
-          tf.tidy(() => {
-            const { value, grads } = tf.variableGrads(() => {
-              const logits = tf.relu(x.matMul(p.w1).add(p.b1)).matMul(p.w2).add(p.b2);
-              const ce = tf.losses.softmaxCrossEntropy(y, logits);
-              if (!first) first = tf.keep(ce.clone());
-              const l2 = variables.map((v) => v.square().sum()).reduce((a, b) => a.add(b)).mul(WEIGHT_DECAY / 2);
-              return ce.add(l2) as tfjs.Scalar;
-            });
-            optimizer.applyGradients(grads as unknown as tfjs.NamedTensorMap as never);
-            return value;
-          });
-        },
-        result: async () => Float32Array.from(await first!.data()),
-        dispose() {
-          first?.dispose();
-          x.dispose();
-          y.dispose();
-          optimizer.dispose();
-          for (const v of variables) v.dispose();
-        },
-      };
+      return tfjsMomentumSteps(tf, variables, x, y, () => tf.relu(x.matMul(p.w1).add(p.b1)).matMul(p.w2).add(p.b2));
     },
   };
 }

@@ -4,11 +4,10 @@ import { uniformLayout } from '../runtime/wgsl-struct.js';
 import { WebgradError } from '../device/errors.js';
 import { bindingLimitText, fmt } from '../tensor/shape.js';
 import { blockBinding, blockRuns } from './ranges.js';
+import type { WindowGeometry } from './window-geometry.js';
 
 /** x [n, c, h, w] pooled to [n, c, oh, ow]; kernel, stride and padding are unused when adaptive. */
-export interface AvgPoolGeometry {
-  n: number; c: number; h: number; w: number; oh: number; ow: number;
-  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number;
+export interface AvgPoolGeometry extends WindowGeometry {
   adaptive: boolean;
   countIncludePad: boolean;
 }

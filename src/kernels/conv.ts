@@ -8,22 +8,11 @@ import { reduceKernel } from './reduce.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 import type { Binding } from '../runtime/runtime.js';
 import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';
+import type { WindowGeometry } from './window-geometry.js';
 
 /** conv2d's geometry (checked by the op): x [n, c, h, w], weight [cout, c, kh, kw], out [n, cout, oh, ow]. */
-export interface ConvGeometry {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
+export interface ConvGeometry extends WindowGeometry {
   cout: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-  oh: number;
-  ow: number;
 }
 
 /** im2col and col2im run one invocation per row of OW (or W) elements. */
@@ -86,7 +75,7 @@ export function im2colKernel(x: Tensor, g: ConvGeometry, n0: number, nb: number)
   const total = runtime().policy.sizing === 'cpu' ? rows : rows * g.ow;
   const xs = samples(x, g.c * g.h * g.w, n0, nb);
   runtime().dispatch(
-    { files: ['grid', 'conv'], entry: total === rows ? 'im2col' : 'im2colElements', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
+    { files: ['grid', 'window', 'conv'], entry: total === rows ? 'im2col' : 'im2colElements', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
     { uniforms: params(g, total, g.c, g.h, g.w, xs.base, nb), buffers: [xs.binding, cols.buffer], workgroups: Math.ceil(total / WORKGROUP) },
   );
   return cols;
@@ -98,7 +87,7 @@ function col2imKernel(gcols: Tensor, gx: Tensor, g: ConvGeometry, n0: number, nb
   if (total === 0 || g.w === 0) return;
   const gxs = samples(gx, g.c * g.h * g.w, n0, nb);
   runtime().dispatch(
-    { files: ['grid', 'conv'], entry: 'col2im', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
+    { files: ['grid', 'window', 'conv'], entry: 'col2im', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
     { uniforms: params(g, total, g.c, g.h, g.w, gxs.base, nb), buffers: [gcols.buffer, gxs.binding], workgroups: Math.ceil(total / WORKGROUP) },
   );
 }
@@ -108,7 +97,7 @@ function fromWideKernel(wide: Tensor, out: Tensor, g: ConvGeometry, n0: number, 
   if (wide.size === 0) return;
   const outs = samples(out, g.cout * g.oh * g.ow, n0, nb);
   runtime().dispatch(
-    { files: ['grid', 'conv'], entry: 'fromWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
+    { files: ['grid', 'window', 'conv'], entry: 'fromWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
     { uniforms: params(g, 0, g.cout, g.oh, g.ow, outs.base, nb), buffers: [wide.buffer, outs.binding], workgroups: wideGrid(g, nb) },
   );
 }
@@ -119,7 +108,7 @@ function toWideKernel(grad: Tensor, g: ConvGeometry, n0: number, nb: number): Te
   if (wide.size === 0) return wide;
   const grads = samples(grad, g.cout * g.oh * g.ow, n0, nb);
   runtime().dispatch(
-    { files: ['grid', 'conv'], entry: 'toWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
+    { files: ['grid', 'window', 'conv'], entry: 'toWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
     { uniforms: params(g, 0, g.cout, g.oh, g.ow, grads.base, nb), buffers: [grads.binding, wide.buffer], workgroups: wideGrid(g, nb) },
   );
   return wide;
@@ -170,6 +159,13 @@ export interface ConvGrads {
   gb: Tensor | null;
 }
 
+/** Which of conv2d's gradients to compute: the input's, the weight's, the bias's. */
+export interface ConvGradsWanted {
+  x: boolean;
+  weight: boolean;
+  bias: boolean;
+}
+
 /**
  * conv2d's gradients for the output gradient `grad`, those asked for only: the weight's as a GEMM
  * against the (recomputed) columns, the input's as a GEMM then col2im, the bias's as a sum.
@@ -179,7 +175,7 @@ export function conv2dBackwardKernel(
   weight: Tensor,
   grad: Tensor,
   g: ConvGeometry,
-  want: { x: boolean; weight: boolean; bias: boolean },
+  want: ConvGradsWanted,
 ): ConvGrads {
   if (implicit(g)) {
     const dense = want.x && !implicitInputGradPays(g);
@@ -197,7 +193,7 @@ function im2colBackward(
   weight: Tensor,
   grad: Tensor,
   g: ConvGeometry,
-  want: { x: boolean; weight: boolean; bias: boolean },
+  want: ConvGradsWanted,
 ): ConvGrads {
   const ckk = g.c * g.kh * g.kw;
   const w2 = weight.reshape([g.cout, ckk]);

@@ -14,8 +14,19 @@ export type BinaryOp = keyof typeof BINARY_OPS;
 const WORKGROUP = 256;
 
 export const UNARY_PARAMS = uniformLayout('unary', { n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
-const SHAPED = { n: 'u32', rank: 'u32', _p0: 'u32', _p1: 'u32', shape: 'array<vec4<u32>, 2>' } as const;
-export const BINARY_PARAMS = uniformLayout('binary', { ...SHAPED, aStrides: 'array<vec4<u32>, 2>', bStrides: 'array<vec4<u32>, 2>' });
+/** broadcast.wgsl's uniform block, shared by binary.wgsl and where.wgsl (whose condition is operand c). */
+export const BROADCAST_PARAMS = uniformLayout('broadcast', {
+  n: 'u32', rank: 'u32', _p0: 'u32', _p1: 'u32',
+  shape: 'array<vec4<u32>, 2>',
+  aStrides: 'array<vec4<u32>, 2>',
+  bStrides: 'array<vec4<u32>, 2>',
+  cStrides: 'array<vec4<u32>, 2>',
+});
+/** The broadcast uniforms of operands a, b (and where's condition c) read over `shape`. */
+export function broadcastParams(shape: Shape, a: Shape, b: Shape, c: Shape = []): Uint8Array {
+  const strides = (s: Shape) => broadcastStrides(s, shape);
+  return BROADCAST_PARAMS.pack({ n: shape.reduce((x, y) => x * y, 1), rank: shape.length, shape, aStrides: strides(a), bStrides: strides(b), cStrides: strides(c) });
+}
 export const RANDOM_PARAMS = uniformLayout('random', { n: 'u32', seedLo: 'u32', seedHi: 'u32', stream: 'u32', a: 'f32', b: 'f32', base: 'u32', _p1: 'u32' });
 export const UNARY_CODES = constantNames('unary', 'OP_', UNARY_OPS);
 export const BINARY_CODES = constantNames('binary', 'OP_', BINARY_OPS);
@@ -40,20 +51,17 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
   const same = a.size === out.size && b.size === out.size;
   if (same) {
     runtime().dispatchRanges(
-      { files: ['grid', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 1, WG: WORKGROUP }, label: `binary:${op}`, params: BINARY_PARAMS, constants: BINARY_CODES },
+      { files: ['grid', 'broadcast', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 1, WG: WORKGROUP }, label: `binary:${op}`, params: BROADCAST_PARAMS, constants: BINARY_CODES },
       [a.buffer, b.buffer, out.buffer],
       out.size,
-      (_, count) => BINARY_PARAMS.pack({ n: count, rank: shape.length, shape: [], aStrides: [], bStrides: [] }),
+      (_, count) => BROADCAST_PARAMS.pack({ n: count, rank: shape.length, shape: [], aStrides: [], bStrides: [], cStrides: [] }),
       WORKGROUP,
     );
     return out;
   }
-  const aStrides = broadcastStrides(a.shape, shape);
-  const bStrides = broadcastStrides(b.shape, shape);
-  const spec: KernelSpec = { files: ['grid', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0, WG: WORKGROUP }, label: `binary:${op} broadcast`, params: BINARY_PARAMS, constants: BINARY_CODES };
+  const spec: KernelSpec = { files: ['grid', 'broadcast', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0, WG: WORKGROUP }, label: `binary:${op} broadcast`, params: BROADCAST_PARAMS, constants: BINARY_CODES };
   if (fitsOneBinding(a.size, b.size, out.size)) {
-    const u = BINARY_PARAMS.pack({ n: out.size, rank: shape.length, shape, aStrides, bStrides });
-    runtime().dispatch(spec, { uniforms: u, buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) });
+    runtime().dispatch(spec, { uniforms: broadcastParams(shape, a.shape, b.shape), buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) });
     return out;
   }
   const split = broadcastSplit(a.shape, b.shape, shape);
@@ -68,7 +76,7 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
   };
   for (let r0 = 0; r0 < dims[0]; r0 += rows) {
     const k = Math.min(rows, dims[0] - r0);
-    const u = BINARY_PARAMS.pack({ n: k * width, rank: dims.length, shape: [k, ...dims.slice(1)], aStrides: sa, bStrides: sb });
+    const u = BROADCAST_PARAMS.pack({ n: k * width, rank: dims.length, shape: [k, ...dims.slice(1)], aStrides: sa, bStrides: sb, cStrides: [] });
     runtime().dispatch(spec, { uniforms: u, buffers: [part(a, sa[0], r0, k), part(b, sb[0], r0, k), part(out, width, r0, k)], workgroups: Math.ceil((k * width) / WORKGROUP) });
   }
   return out;

@@ -28,26 +28,28 @@ export const LRN_REGISTER_SIZE = 16;
 const before = (o: LrnParams) => Math.floor(o.size / 2);
 const after = (o: LrnParams) => Math.floor((o.size - 1) / 2);
 
-const LRN_FIELDS = {
+/** lrn_common.wgsl's uniform block, shared by lrn.wgsl and lrn_wide.wgsl. */
+export const LRN_PARAMS = uniformLayout('lrn_common', {
   pixels: 'u32', c: 'u32', hw: 'u32', _p0: 'u32',
   alphaOverSize: 'f32', beta: 'f32', k: 'f32', coef: 'f32',
-} as const;
-export const LRN_PARAMS = uniformLayout('lrn', LRN_FIELDS);
-export const LRN_WIDE_PARAMS = uniformLayout('lrn_wide', { ...LRN_FIELDS, before: 'i32', after: 'i32', _p1: 'u32', _p2: 'u32' });
+  before: 'i32', after: 'i32', _p1: 'u32', _p2: 'u32',
+});
 
 function params(x: Tensor, o: LrnParams, samples: number): Uint8Array {
   const [, c, ...spatial] = x.shape;
   const hw = spatial.reduce((a, b) => a * b, 1);
-  const common = { pixels: samples * hw, c, hw, alphaOverSize: o.alpha / o.size, beta: o.beta, k: o.k, coef: (2 * o.alpha * o.beta) / o.size };
-  if (o.size <= LRN_REGISTER_SIZE) return LRN_PARAMS.pack(common);
-  // The running-sum kernel reads the window's extent; a window wider than 2·C reaches every channel anyway.
-  return LRN_WIDE_PARAMS.pack({ ...common, before: Math.min(before(o), 2 * c), after: Math.min(after(o), 2 * c) });
+  // The window's extent, which the running-sum kernel reads (lrn.wgsl has it as override constants);
+  // a window wider than 2·C reaches every channel anyway.
+  return LRN_PARAMS.pack({
+    pixels: samples * hw, c, hw, alphaOverSize: o.alpha / o.size, beta: o.beta, k: o.k, coef: (2 * o.alpha * o.beta) / o.size,
+    before: Math.min(before(o), 2 * c), after: Math.min(after(o), 2 * c),
+  });
 }
 
 const spec = (entry: string, o: LrnParams): KernelSpec =>
   o.size > LRN_REGISTER_SIZE
-    ? { files: ['grid', 'lrn_wide'], entry, overrides: { WG: WORKGROUP }, params: LRN_WIDE_PARAMS }
-    : { files: ['grid', 'lrn'], entry, overrides: { SIZE: o.size, BEFORE: before(o), WG: WORKGROUP }, params: LRN_PARAMS };
+    ? { files: ['grid', 'lrn_common', 'lrn_wide'], entry, overrides: { WG: WORKGROUP }, params: LRN_PARAMS }
+    : { files: ['grid', 'lrn_common', 'lrn'], entry, overrides: { SIZE: o.size, BEFORE: before(o), WG: WORKGROUP }, params: LRN_PARAMS };
 
 /**
  * Samples are normalised independently, so tensors larger than one storage binding run a range of

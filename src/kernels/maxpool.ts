@@ -5,22 +5,10 @@ import { WebgradError } from '../device/errors.js';
 import { bindingLimitText, fmt } from '../tensor/shape.js';
 import type { Binding, KernelSpec } from '../runtime/runtime.js';
 import { blockBinding, blockRuns } from './ranges.js';
+import type { WindowGeometry } from './window-geometry.js';
 
 /** A pooling window's geometry over NCHW planes (checked by the op). */
-export interface MaxPoolGeometry {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  oh: number;
-  ow: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-}
+export type MaxPoolGeometry = WindowGeometry;
 
 /** One invocation per output row (forward) or input row (backward). */
 const WORKGROUP = 64;
@@ -65,7 +53,7 @@ export function maxPoolKernel(x: Tensor, g: MaxPoolGeometry): { out: Tensor; ind
   const out = Tensor.empty(shape);
   const indices = Tensor.empty(shape, 'int32');
   if (out.size > 0) {
-    dispatchPlanes({ files: ['grid', 'maxpool'], entry: 'forward', overrides: { WG: WORKGROUP }, params: MAXPOOL_PARAMS }, g, [[x, 'in'], [out, 'out'], [indices, 'out']], g.oh);
+    dispatchPlanes({ files: ['grid', 'window', 'maxpool'], entry: 'forward', overrides: { WG: WORKGROUP }, params: MAXPOOL_PARAMS }, g, [[x, 'in'], [out, 'out'], [indices, 'out']], g.oh);
   }
   return { out, indices };
 }
@@ -77,8 +65,8 @@ export function maxPoolValuesKernel(x: Tensor, g: MaxPoolGeometry): Tensor {
     // AlexNet's 3/2 windows (without padding, up to 8 rows) have a vec4 path.
     const fast = g.kw === 3 && g.sw === 2 && g.pw === 0 && g.ph === 0 && g.kh <= 8;
     const spec: KernelSpec = fast
-      ? { files: ['grid', 'maxpool'], entry: 'forwardMax3s2', overrides: { KH: g.kh, WG: WORKGROUP }, params: MAXPOOL_PARAMS }
-      : { files: ['grid', 'maxpool'], entry: 'forwardMax', overrides: { WG: WORKGROUP }, params: MAXPOOL_PARAMS };
+      ? { files: ['grid', 'window', 'maxpool'], entry: 'forwardMax3s2', overrides: { KH: g.kh, WG: WORKGROUP }, params: MAXPOOL_PARAMS }
+      : { files: ['grid', 'window', 'maxpool'], entry: 'forwardMax', overrides: { WG: WORKGROUP }, params: MAXPOOL_PARAMS };
     dispatchPlanes(spec, g, [[x, 'in'], [out, 'out']], g.oh);
   }
   return out;
@@ -91,7 +79,7 @@ export function maxPoolBackwardKernel(grad: Tensor, indices: Tensor, g: MaxPoolG
     // AlexNet's 3/2 windows (no column padding) stream each input row once.
     const streamed = g.kw === 3 && g.sw === 2 && g.pw === 0;
     dispatchPlanes(
-      { files: ['grid', 'maxpool'], entry: streamed ? 'backward3s2' : 'backward', overrides: { WG: WORKGROUP }, params: MAXPOOL_PARAMS },
+      { files: ['grid', 'window', 'maxpool'], entry: streamed ? 'backward3s2' : 'backward', overrides: { WG: WORKGROUP }, params: MAXPOOL_PARAMS },
       g,
       [[grad, 'out'], [indices, 'out'], [gx, 'in']],
       g.h,

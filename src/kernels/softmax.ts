@@ -26,7 +26,7 @@ function dispatchSlabs(entry: 'forward' | 'backward', log: boolean, tensors: Ten
     const k = Math.min(per, outer - o);
     const parts = tensors.map((t) => (per === outer ? { binding: t.buffer as Binding, base: 0 } : rangeBinding(t.buffer, o * slab, k * slab)));
     runtime().dispatch(
-      { files: ['grid', 'softmax'], entry, overrides: { LOG: log ? 1 : 0 }, label, params: SOFTMAX_PARAMS },
+      { files: ['grid', 'row_reduce', 'softmax'], entry, overrides: { LOG: log ? 1 : 0 }, label, params: SOFTMAX_PARAMS },
       { uniforms: params(k, r, inner, parts[0].base), buffers: parts.map((q) => q.binding), workgroups: k * inner },
     );
   }

@@ -9,12 +9,12 @@ export const KERNEL_FILES = [
   'fill',
   'random',
   'unary',
-  'binary',
+  'broadcast', 'binary',
   'reduce',
   'image',
   'gemm_common', 'gemm_operands', 'gemm', 'gemm_workgroup', 'gemm_texture', 'gemm_pack', 'gemm_pad', 'gemm_sum',
   'sgd',
-  'conv', 'conv_implicit', 'conv_implicit_sum', 'maxpool', 'lrn', 'lrn_wide', 'relu', 'dropout', 'loss',
+  'window', 'conv', 'conv_implicit', 'conv_implicit_sum', 'maxpool', 'lrn_common', 'lrn', 'lrn_wide', 'relu', 'dropout', 'row_reduce', 'labels', 'loss',
   'softmax', 'nll', 'strided', 'where', 'adam', 'batchnorm', 'avgpool',
 ] as const;
 

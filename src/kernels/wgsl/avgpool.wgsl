@@ -33,20 +33,24 @@ fn span(o: i32, size: i32, outSize: i32, k: i32, s: i32, pad: i32) -> vec3<i32> 
   return vec3<i32>(lo, hi, select(hi - lo, b - a, COUNT_PAD));
 }
 
-fn linearIndex(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  return invocationIndex(wid, nwg, lid, WG);
+// The spans of output row oy and output column ox.
+fn rowSpan(oy: i32) -> vec3<i32> { return span(oy, i32(p.h), i32(p.oh), i32(p.kh), i32(p.sh), i32(p.ph)); }
+fn colSpan(ox: i32) -> vec3<i32> { return span(ox, i32(p.w), i32(p.ow), i32(p.kw), i32(p.sw), i32(p.pw)); }
+
+// Element i of [N·C, rows, cols] planes: (column, row, plane).
+fn planeCoords(i: u32, rows: u32, cols: u32) -> vec3<u32> {
+  return vec3<u32>(i % cols, (i / cols) % rows, i / (cols * rows));
 }
 
 @compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linearIndex(wid, lid, nwg);
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (i >= p.n * p.c * p.oh * p.ow) { return; }
-  let ox = i32(i % p.ow);
-  let oy = i32((i / p.ow) % p.oh);
-  let plane = i / (p.ow * p.oh);
-  let sy = span(oy, i32(p.h), i32(p.oh), i32(p.kh), i32(p.sh), i32(p.ph));
-  let sx = span(ox, i32(p.w), i32(p.ow), i32(p.kw), i32(p.sw), i32(p.pw));
+  let o = planeCoords(i, p.oh, p.ow);
+  let plane = o.z;
+  let sy = rowSpan(i32(o.y));
+  let sx = colSpan(i32(o.x));
   var acc = 0.0;
   for (var y = sy.x; y < sy.y; y++) {
     let row = (plane * p.h + u32(y)) * p.w;
@@ -68,19 +72,20 @@ fn candidates(at: i32, size: i32, outSize: i32, k: i32, s: i32, pad: i32) -> vec
 @compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
             @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linearIndex(wid, lid, nwg);
+  let i = invocationIndex(wid, nwg, lid, WG);
   if (i >= p.n * p.c * p.h * p.w) { return; }
-  let ix = i32(i % p.w);
-  let iy = i32((i / p.w) % p.h);
-  let plane = i / (p.w * p.h);
+  let at = planeCoords(i, p.h, p.w);
+  let ix = i32(at.x);
+  let iy = i32(at.y);
+  let plane = at.z;
   let cy = candidates(iy, i32(p.h), i32(p.oh), i32(p.kh), i32(p.sh), i32(p.ph));
   let cx = candidates(ix, i32(p.w), i32(p.ow), i32(p.kw), i32(p.sw), i32(p.pw));
   var acc = 0.0;
   for (var oy = cy.x; oy < cy.y; oy++) {
-    let sy = span(oy, i32(p.h), i32(p.oh), i32(p.kh), i32(p.sh), i32(p.ph));
+    let sy = rowSpan(oy);
     if (iy < sy.x || iy >= sy.y) { continue; }
     for (var ox = cx.x; ox < cx.y; ox++) {
-      let sx = span(ox, i32(p.w), i32(p.ow), i32(p.kw), i32(p.sw), i32(p.pw));
+      let sx = colSpan(ox);
       if (ix < sx.x || ix >= sx.y) { continue; }
       acc += src[(plane * p.oh + u32(oy)) * p.ow + u32(ox)] / f32(sy.z * sx.z);
     }

@@ -1,17 +1,10 @@
-// out[i] = f(a[ia], b[ib]) with NumPy broadcasting: a and b are read through strides that are 0
-// along broadcast dimensions. SAME_SHAPE skips the index arithmetic when no dimension broadcasts.
+// out[i] = f(a[ia], b[ib]) with NumPy broadcasting (uniforms and offsets: broadcast.wgsl).
+// SAME_SHAPE skips the index arithmetic when no dimension broadcasts.
 override OP: u32;
 override SAME_SHAPE: bool;
-struct Params {
-  n: u32, rank: u32, _p0: u32, _p1: u32,
-  shape: array<vec4<u32>, 2>,
-  aStrides: array<vec4<u32>, 2>,
-  bStrides: array<vec4<u32>, 2>,
-}
 // Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
 override WG: u32;
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
@@ -62,17 +55,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     out[i] = apply(a[i], b[i]);
     return;
   }
-  var rest = i;
-  var ia = 0u;
-  var ib = 0u;
-  for (var d = i32(p.rank) - 1; d >= 0; d--) {
-    let dim = p.shape[d / 4][d % 4];
-    let coord = rest % dim;
-    rest = rest / dim;
-    ia += coord * p.aStrides[d / 4][d % 4];
-    ib += coord * p.bStrides[d / 4][d % 4];
-  }
-  out[i] = apply(a[ia], b[ib]);
+  let at = broadcastOffsets(i);
+  out[i] = apply(a[at.x], b[at.y]);
 }
 
 // A NaN at run time (WGSL refuses NaN in constant expressions).

@@ -86,21 +86,12 @@ fn im2colElements(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
   cols[s.out0 + ox] = v;
 }
 
-// Output windows o whose span covers input position y: o·s - pad <= y < o·s - pad + k.
-fn windowRange(y: u32, pad: u32, k: u32, s: u32, n: u32) -> vec2<i32> {
-  let hi = i32(y + pad);
-  let lo = hi - i32(k) + 1;
-  let first = select(0, (lo + i32(s) - 1) / i32(s), lo > 0);
-  let last = min(i32(n) - 1, hi / i32(s));
-  return vec2<i32>(first, last);
-}
-
 @group(0) @binding(1) var<storage, read> gcols: array<f32>;
 @group(0) @binding(2) var<storage, read_write> gx: array<f32>;
 
 // col2im as a gather: gx[n0 + n, c, y, x] = Σ over the windows covering (y, x) of their column
 // entry; each input element owns its sum, so no atomics. One invocation writes one input row
-// (n, c, y); writes the chunk's samples only.
+// (n, c, y); writes the chunk's samples only. The covering windows: window.wgsl's windowRange.
 @compute @workgroup_size(WG)
 fn col2im(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
           @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -1,37 +1,14 @@
-// Cross-entropy of logits [N, C] against int32 labels [N], and the count of correct argmaxes.
+// Cross-entropy of logits x [N, C] against int32 labels [N], and the count of correct argmaxes.
 // rowLse: one workgroup per row finds max and Σ exp(x - max) with shared-memory reductions and
 // keeps lse = max + log Σ (the log-softmax normaliser, reused by backward).
-// mean: one workgroup sums lse_n - x[n, label_n] over rows (NaN for a label outside [0, C),
-// since a label on the GPU cannot be checked before the kernels run; such a label is also reported
-// in `status`, which the runtime reads with the next readback and turns into an error).
-struct Params { n: u32, c: u32, _p0: u32, _p1: u32, invN: f32, _p2: u32, _p3: u32, _p4: u32 }
-// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+// mean: one workgroup sums lse_n - x[n, label_n] over rows (NaN for a label outside [0, C)).
+// x and the reductions (row_reduce.wgsl), the uniforms, labels and label check (labels.wgsl) are shared.
+// Invocations per workgroup of the backward: the dispatcher sets it and sizes its grid by the same number.
 override WG: u32;
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> lse: array<f32>;
 
 const ROW_WG: u32 = 64u;
-var<workgroup> scratch: array<f32, 256>;
-
-fn quietNaN() -> f32 {
-  var bits = 0x7fc00000u;
-  return bitcast<f32>(bits);
-}
-
-// Tree reduction of scratch[0..width) into scratch[0], by sum (op 0) or max (op 1).
-fn reduceShared(lid: u32, width: u32, op: u32) {
-  for (var s = width / 2u; s > 0u; s /= 2u) {
-    workgroupBarrier();
-    if (lid < s) {
-      let a = scratch[lid];
-      let b = scratch[lid + s];
-      scratch[lid] = select(a + b, max(a, b), op == 1u);
-    }
-  }
-  workgroupBarrier();
-}
 
 @compute @workgroup_size(64)
 fn rowLse(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
@@ -39,56 +16,25 @@ fn rowLse(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   let row = workgroupIndex(wid, nwg);
   // Uniform control flow: the whole workgroup leaves together.
   if (row >= p.n) { return; }
-  let base = row * p.c;
-  var m = negInf();
-  var nan = false;
-  for (var j = lid; j < p.c; j += ROW_WG) {
-    let v = x[base + j];
-    nan = nan || isNaN(v);
-    m = max(m, v);
-  }
-  scratch[lid] = select(m, quietNaN(), nan);
-  reduceShared(lid, ROW_WG, 1u);
-  let rowMax = scratch[0];
-  workgroupBarrier();
-  var s = 0.0;
-  for (var j = lid; j < p.c; j += ROW_WG) {
-    s += exp(x[base + j] - rowMax);
-  }
-  scratch[lid] = s;
-  reduceShared(lid, ROW_WG, 0u);
+  let ms = rowMaxSumExp(row * p.c, 1u, p.c, lid, ROW_WG);
   if (lid == 0u) {
-    lse[row] = rowMax + log(scratch[0]);
+    lse[row] = ms.x + log(ms.y);
   }
 }
 
-@group(0) @binding(2) var<storage, read> labels: array<i32>;
 @group(0) @binding(3) var<storage, read> lseIn: array<f32>;
-@group(0) @binding(4) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(5) var<storage, read_write> loss: array<f32>;
 
-// status[0]: set to 1 by the first row found with a bad label; [1] that row, [2] its label, [3] C.
-@group(0) @binding(5) var<storage, read_write> status: array<atomic<u32>, 4>;
+// Row r's loss at its label, lse_r − x[r, label], for labels.wgsl's meanRowLoss.
+fn rowLoss(r: u32, label: u32) -> f32 {
+  return lseIn[r] - x[r * p.c + label];
+}
 
 @compute @workgroup_size(256)
 fn mean(@builtin(local_invocation_index) lid: u32) {
-  var s = 0.0;
-  for (var r = lid; r < p.n; r += 256u) {
-    let label = labels[r];
-    if (label < 0 || u32(label) >= p.c) {
-      s += quietNaN();
-      if (atomicExchange(&status[0], 1u) == 0u) {
-        atomicStore(&status[1], r);
-        atomicStore(&status[2], bitcast<u32>(label));
-        atomicStore(&status[3], p.c);
-      }
-    } else {
-      s += lseIn[r] - x[r * p.c + u32(label)];
-    }
-  }
-  scratch[lid] = s;
-  reduceShared(lid, 256u, 0u);
+  let m = meanRowLoss(lid);
   if (lid == 0u) {
-    loss[0] = scratch[0] * p.invN;
+    loss[0] = m;
   }
 }
 
@@ -107,11 +53,9 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
   dx[i] = gLoss[0] * p.invN * (exp(x[i] - lseIn[row]) - hot);
 }
 
-// Number of rows whose first maximum is at the label, as a float (so that counts add up on the GPU).
-@group(0) @binding(2) var<storage, read_write> correct: array<f32>;
-@group(0) @binding(3) var<storage, read> truth: array<i32>;
-// As `status` for mean: the first row found with a label outside [0, C).
-@group(0) @binding(4) var<storage, read_write> countStatus: array<atomic<u32>, 4>;
+// Number of rows whose first maximum is at the label, as a float (so that counts add up on the GPU);
+// a label out of range goes to status as for mean.
+@group(0) @binding(3) var<storage, read_write> correct: array<f32>;
 
 @compute @workgroup_size(256)
 fn countCorrect(@builtin(local_invocation_index) lid: u32) {
@@ -125,30 +69,11 @@ fn countCorrect(@builtin(local_invocation_index) lid: u32) {
       // argmax as torch.argmax: the first NaN is the maximum.
       if (!isNaN(best) && (isNaN(v) || v > best)) { best = v; at = j; }
     }
-    let label = truth[r];
-    if (label < 0 || u32(label) >= p.c) {
-      if (atomicExchange(&countStatus[0], 1u) == 0u) {
-        atomicStore(&countStatus[1], r);
-        atomicStore(&countStatus[2], bitcast<u32>(label));
-        atomicStore(&countStatus[3], p.c);
-      }
-    }
-    if (label == i32(at)) { count += 1.0; }
+    let label = labels[r];
+    if (labelInRange(r, label) && label == i32(at)) { count += 1.0; }
   }
-  scratch[lid] = count;
-  reduceShared(lid, 256u, 0u);
+  let total = workgroupReduce(lid, 256u, count, 0u);
   if (lid == 0u) {
-    correct[0] = scratch[0];
+    correct[0] = total;
   }
-}
-
-// -inf at run time (WGSL refuses infinities in constant expressions).
-fn negInf() -> f32 {
-  var bits = 0xff800000u;
-  return bitcast<f32>(bits);
-}
-
-// By bits: a compiler that assumes no NaN folds `v != v` to false.
-fn isNaN(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }

@@ -1,37 +1,15 @@
-// Local response normalisation for windows of any size, the same formulas as lrn.wgsl:
-//   s_c = k + alpha/size · Σ_{c' = c-BEFORE .. c+AFTER} a_{c'}²,   b_c = a_c · s_c^-beta
-//   ∂L/∂a_j = g_j · s_j^-beta − (2·alpha·beta/size) · a_j · Σ_{c = j-AFTER .. j+BEFORE} t_c,
-//   t_c = g_c · a_c · s_c^(-beta-1),
-// with BEFORE = ⌊size/2⌋, AFTER = ⌊(size-1)/2⌋ and channels outside [0, C) counting as zero.
-//
-// lrn.wgsl keeps the window in registers, which bounds its size. Here each invocation walks the
-// channels of one pixel (n, p) with a running sum: the channel entering the window is added and
-// the one leaving it subtracted, so each output costs O(1) whatever the size (AlexNet variants use
-// windows as wide as the 96 or 256 channels). The running sum is kept as a float32 sum plus its
-// rounding error (Kahan–Babuška), so that hundreds of adds and subtracts do not drift.
-
-struct Params {
-  pixels: u32, c: u32, hw: u32, _p0: u32,
-  alphaOverSize: f32, beta: f32, k: f32, coef: f32,
-  before: i32, after: i32, _p1: u32, _p2: u32,
-}
+// Local response normalisation for windows of any size (formulas, uniforms and bindings:
+// lrn_common.wgsl). lrn.wgsl keeps the window in registers, which bounds its size. Here each
+// invocation walks the channels of its pixel with a running sum: the channel entering the window is
+// added and the one leaving it subtracted, so each output costs O(1) whatever the size (AlexNet
+// variants use windows as wide as the 96 or 256 channels). The running sum is kept as a float32 sum
+// plus its rounding error (Kahan–Babuška), so that hundreds of adds and subtracts do not drift.
 // Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
 override WG: u32;
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-
-fn pixelBase(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  let t = invocationIndex(wid, nwg, lid, WG);
-  if (t >= p.pixels) { return 0xffffffffu; }
-  return (t / p.hw) * p.c * p.hw + t % p.hw;
-}
-
 // a² at channel ch of the pixel at base, or 0 outside [0, C).
 fn square(base: u32, ch: i32) -> f32 {
-  if (ch < 0 || ch >= i32(p.c)) { return 0.0; }
-  let v = a[base + u32(ch) * p.hw];
+  let v = channel(base, ch);
   return v * v;
 }
 
@@ -54,10 +32,13 @@ fn firstWindow(base: u32) -> Running {
   return r;
 }
 
-// From channel c's window to channel c + 1's: c + 1 + AFTER enters, c - BEFORE leaves.
-fn slide(r: ptr<function, Running>, base: u32, c: i32) {
+// s_c of channel c, whose window's sum of squares r holds; then r slides on to channel c + 1's
+// window: c + 1 + AFTER enters, c - BEFORE leaves.
+fn step(r: ptr<function, Running>, base: u32, c: i32) -> f32 {
+  let s = p.k + p.alphaOverSize * max(total(*r), 0.0);
   addTo(r, square(base, c + 1 + p.after));
   addTo(r, -square(base, c - p.before));
+  return s;
 }
 
 @compute @workgroup_size(WG)
@@ -68,21 +49,9 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   var r = firstWindow(base);
   var at = base;
   for (var c = 0; c < i32(p.c); c++) {
-    let s = p.k + p.alphaOverSize * max(total(r), 0.0);
-    out[at] = a[at] * pow(s, -p.beta);
-    slide(&r, base, c);
+    out[at] = a[at] * pow(step(&r, base, c), -p.beta);
     at += p.hw;
   }
-}
-
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> tc: array<f32>;
-@group(0) @binding(4) var<storage, read_write> gx: array<f32>;
-
-// t at channel ch of the pixel at base, or 0 outside [0, C).
-fn tAt(base: u32, ch: i32) -> f32 {
-  if (ch < 0 || ch >= i32(p.c)) { return 0.0; }
-  return tc[base + u32(ch) * p.hw];
 }
 
 @compute @workgroup_size(WG)
@@ -94,11 +63,10 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
   var r = firstWindow(base);
   var at = base;
   for (var c = 0; c < i32(p.c); c++) {
-    let s = p.k + p.alphaOverSize * max(total(r), 0.0);
+    let s = step(&r, base, c);
     let sb = pow(s, -p.beta);
     tc[at] = g[at] * a[at] * sb / s;
     gx[at] = sb;
-    slide(&r, base, c);
     at += p.hw;
   }
   // Second walk: the running sum of t over the channels whose window holds j, [j - AFTER, j + BEFORE].

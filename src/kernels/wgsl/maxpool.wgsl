@@ -32,17 +32,27 @@ fn beats(v: f32, i: i32, best: Best) -> bool {
   return v > best.v || (v == best.v && i < best.i) || (isNaN(v) && !isNaN(best.v));
 }
 
-// The window rows [ys, ye) by columns [xs, xe) of the plane at base.
-fn windowMax(base: u32, ys: i32, ye: i32, xs: i32, xe: i32, carry: ptr<function, Carry>) -> Best {
-  var best = Best(negInf(), ys * i32(p.w) + xs);
+// Output row t = (plane, oy): where its plane starts and the input rows [ys, ye) its windows span.
+struct OutputRow { base: u32, ys: i32, ye: i32 }
+fn outputRow(t: u32) -> OutputRow {
+  let y0 = i32((t % p.oh) * p.sh) - i32(p.ph);
+  return OutputRow((t / p.oh) * p.h * p.w, max(y0, 0), min(y0 + i32(p.kh), i32(p.h)));
+}
+
+// The maximum of window ox of output row r: its input rows [r.ys, r.ye) by columns [xs, xe).
+fn windowMax(r: OutputRow, ox: u32, carry: ptr<function, Carry>) -> Best {
+  let x0 = i32(ox * p.sw) - i32(p.pw);
+  let xs = max(x0, 0);
+  let xe = min(x0 + i32(p.kw), i32(p.w));
+  var best = Best(negInf(), r.ys * i32(p.w) + xs);
   for (var xx = xs; xx < xe; xx++) {
-    var col = Best(negInf(), ys * i32(p.w) + xx);
+    var col = Best(negInf(), r.ys * i32(p.w) + xx);
     if (xx == (*carry).col) {
       col = Best((*carry).v, (*carry).i);
     } else {
-      for (var y = ys; y < ye; y++) {
+      for (var y = r.ys; y < r.ye; y++) {
         let idx = y * i32(p.w) + xx;
-        let v = x[base + u32(idx)];
+        let v = x[r.base + u32(idx)];
         if (v > col.v || (isNaN(v) && !isNaN(col.v))) { col = Best(v, idx); }
       }
     }
@@ -50,13 +60,6 @@ fn windowMax(base: u32, ys: i32, ye: i32, xs: i32, xe: i32, carry: ptr<function,
     if (xx == xe - 1) { *carry = Carry(xx, col.v, col.i); }
   }
   return best;
-}
-
-// Output row t = (plane, oy): where its plane starts and the input rows [ys, ye) its windows span.
-struct OutputRow { base: u32, ys: i32, ye: i32 }
-fn outputRow(t: u32) -> OutputRow {
-  let y0 = i32((t % p.oh) * p.sh) - i32(p.ph);
-  return OutputRow((t / p.oh) * p.h * p.w, max(y0, 0), min(y0 + i32(p.kh), i32(p.h)));
 }
 
 // One output row (plane, oy): maxima and their indices.
@@ -67,12 +70,10 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   if (t >= p.total) { return; }
   let r = outputRow(t);
   var carry = Carry(-1, 0.0, 0);
-  var x0 = -i32(p.pw);
   for (var ox = 0u; ox < p.ow; ox++) {
-    let best = windowMax(r.base, r.ys, r.ye, max(x0, 0), min(x0 + i32(p.kw), i32(p.w)), &carry);
+    let best = windowMax(r, ox, &carry);
     out[t * p.ow + ox] = best.v;
     indices[t * p.ow + ox] = best.i;
-    x0 += i32(p.sw);
   }
 }
 
@@ -84,11 +85,7 @@ fn forwardMax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
   if (t >= p.total) { return; }
   let r = outputRow(t);
   var carry = Carry(-1, 0.0, 0);
-  var x0 = -i32(p.pw);
-  for (var ox = 0u; ox < p.ow; ox++) {
-    out[t * p.ow + ox] = windowMax(r.base, r.ys, r.ye, max(x0, 0), min(x0 + i32(p.kw), i32(p.w)), &carry).v;
-    x0 += i32(p.sw);
-  }
+  for (var ox = 0u; ox < p.ow; ox++) { out[t * p.ow + ox] = windowMax(r, ox, &carry).v; }
 }
 
 // AlexNet's 3-wide, stride-2 windows without padding, values only: each invocation streams the KH
@@ -152,37 +149,32 @@ fn forwardMax3s2(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
 @group(0) @binding(2) var<storage, read> chosen: array<i32>;
 @group(0) @binding(3) var<storage, read_write> gx: array<f32>;
 
-// Windows o whose span covers input position y: o·s - pad <= y < o·s - pad + k.
-fn windowRange(y: u32, pad: u32, k: u32, s: u32, n: u32) -> vec2<i32> {
-  let hi = i32(y + pad);
-  let lo = hi - i32(k) + 1;
-  let first = select(0, (lo + i32(s) - 1) / i32(s), lo > 0);
-  let last = min(i32(n) - 1, hi / i32(s));
-  return vec2<i32>(first, last);
+// Input row t = (plane, y): y, the rows [first, last] of windows that cover it (window.wgsl),
+// where its plane's outputs start and where the row starts in gx.
+struct InputRow { y: u32, rows: vec2<i32>, base: u32, gx0: u32 }
+fn inputRow(t: u32) -> InputRow {
+  let y = t % p.h;
+  return InputRow(y, windowRange(y, p.ph, p.kh, p.sh, p.oh), (t / p.h) * p.oh * p.ow, t * p.w);
 }
 
-// One input row (plane, y).
+// One input row.
 @compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
             @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear(wid, lid, nwg);
   if (t >= p.total) { return; }
-  let y = t % p.h;
-  let plane = t / p.h;
-  let rows = windowRange(y, p.ph, p.kh, p.sh, p.oh);
-  let base = plane * p.oh * p.ow;
-  let gx0 = t * p.w;
+  let r = inputRow(t);
   for (var xx = 0u; xx < p.w; xx++) {
-    let own = i32(y * p.w + xx);
+    let own = i32(r.y * p.w + xx);
     let cols = windowRange(xx, p.pw, p.kw, p.sw, p.ow);
     var acc = 0.0;
-    for (var oy = rows.x; oy <= rows.y; oy++) {
+    for (var oy = r.rows.x; oy <= r.rows.y; oy++) {
       for (var ox = cols.x; ox <= cols.y; ox++) {
-        let o = base + u32(oy) * p.ow + u32(ox);
+        let o = r.base + u32(oy) * p.ow + u32(ox);
         if (chosen[o] == own) { acc += g[o]; }
       }
     }
-    gx[gx0 + xx] = acc;
+    gx[r.gx0 + xx] = acc;
   }
 }
 
@@ -195,18 +187,15 @@ fn backward3s2(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
                @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = linear(wid, lid, nwg);
   if (t >= p.total) { return; }
-  let y = t % p.h;
-  let rows = windowRange(y, p.ph, p.kh, p.sh, p.oh);
-  let base = (t / p.h) * p.oh * p.ow;
-  let gx0 = t * p.w;
+  let r = inputRow(t);
   // Columns 2·ox, 2·ox + 1 and 2·ox + 2 of window ox; the first holds what window ox − 1 gave it.
   var a0 = 0.0;
   for (var ox = 0u; ox < p.ow; ox++) {
     var a1 = 0.0;
     var a2 = 0.0;
-    let rowStart = i32(y * p.w + 2u * ox);
-    for (var oy = rows.x; oy <= rows.y; oy++) {
-      let o = base + u32(oy) * p.ow + ox;
+    let rowStart = i32(r.y * p.w + 2u * ox);
+    for (var oy = r.rows.x; oy <= r.rows.y; oy++) {
+      let o = r.base + u32(oy) * p.ow + ox;
       // Where in this row's three columns the window's choice lies (another row: outside 0..2).
       let c = chosen[o] - rowStart;
       let v = g[o];
@@ -214,12 +203,12 @@ fn backward3s2(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
       a1 += select(0.0, v, c == 1);
       a2 += select(0.0, v, c == 2);
     }
-    gx[gx0 + 2u * ox] = a0;
-    gx[gx0 + 2u * ox + 1u] = a1;
+    gx[r.gx0 + 2u * ox] = a0;
+    gx[r.gx0 + 2u * ox + 1u] = a1;
     a0 = a2;
   }
   // Column 2·ow is the last window's third; any after it lie in no window.
-  for (var xx = 2u * p.ow; xx < p.w; xx++) { gx[gx0 + xx] = select(0.0, a0, xx == 2u * p.ow); }
+  for (var xx = 2u * p.ow; xx < p.w; xx++) { gx[r.gx0 + xx] = select(0.0, a0, xx == 2u * p.ow); }
 }
 
 // -inf at run time (WGSL refuses infinities in constant expressions).

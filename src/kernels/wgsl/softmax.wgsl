@@ -4,32 +4,18 @@
 // backward: softmax dx = y · (g − Σ g·y); log-softmax dx = g − exp(y) · Σ g, from the forward output y.
 // Tensors larger than one storage binding run a range of outer slabs at a time (kernels/softmax.ts),
 // each tensor bound from the aligned offset before the range: its first slab starts at `base`.
+// x (binding 1) and the workgroup reductions are row_reduce.wgsl's.
 override LOG: bool;
 struct Params { outer: u32, r: u32, inner: u32, base: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 
 const WG: u32 = 64u;
-var<workgroup> scratch: array<f32, 64>;
-
-// Tree reduction of scratch[0..WG) into scratch[0], by sum (op 0) or max (op 1).
-fn reduceShared(lid: u32, op: u32) {
-  for (var s = WG / 2u; s > 0u; s /= 2u) {
-    workgroupBarrier();
-    if (lid < s) {
-      let a = scratch[lid];
-      let b = scratch[lid + s];
-      scratch[lid] = select(a + b, max(a, b), op == 1u);
-    }
-  }
-  workgroupBarrier();
-}
 
 // The first element of row `row` (in [0, outer·inner)).
 fn rowBase(row: u32) -> u32 {
   return p.base + (row / p.inner) * p.r * p.inner + row % p.inner;
 }
 
-@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(64)
@@ -39,24 +25,9 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   // Uniform control flow: the whole workgroup leaves together.
   if (row >= p.outer * p.inner) { return; }
   let base = rowBase(row);
-  var m = negInf();
-  var nan = false;
-  for (var j = lid; j < p.r; j += WG) {
-    let v = x[base + j * p.inner];
-    nan = nan || isNaN(v);
-    m = max(m, v);
-  }
-  scratch[lid] = select(m, quietNaN(), nan);
-  reduceShared(lid, 1u);
-  let rowMax = scratch[0];
-  workgroupBarrier();
-  var s = 0.0;
-  for (var j = lid; j < p.r; j += WG) {
-    s += exp(x[base + j * p.inner] - rowMax);
-  }
-  scratch[lid] = s;
-  reduceShared(lid, 0u);
-  let total = scratch[0];
+  let ms = rowMaxSumExp(base, p.inner, p.r, lid, WG);
+  let rowMax = ms.x;
+  let total = ms.y;
   let logTotal = log(total);
   for (var j = lid; j < p.r; j += WG) {
     let at = base + j * p.inner;
@@ -80,28 +51,9 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
     let at = base + j * p.inner;
     s += select(g[at] * yIn[at], g[at], LOG);
   }
-  scratch[lid] = s;
-  reduceShared(lid, 0u);
-  let total = scratch[0];
+  let total = workgroupReduce(lid, WG, s, 0u);
   for (var j = lid; j < p.r; j += WG) {
     let at = base + j * p.inner;
     dx[at] = select(yIn[at] * (g[at] - total), g[at] - exp(yIn[at]) * total, LOG);
   }
-}
-
-// A NaN at run time (WGSL refuses NaN in constant expressions).
-fn quietNaN() -> f32 {
-  var bits = 0x7fc00000u;
-  return bitcast<f32>(bits);
-}
-
-// -inf at run time (WGSL refuses infinities in constant expressions).
-fn negInf() -> f32 {
-  var bits = 0xff800000u;
-  return bitcast<f32>(bits);
-}
-
-// By bits: a compiler that assumes no NaN folds `v != v` to false.
-fn isNaN(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }
