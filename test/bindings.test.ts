@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../src/index.js';
 import { runtime } from '../src/device/current.js';
 import type { Binding, DispatchArgs, KernelSpec } from '../src/runtime/runtime.js';
-import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
+import { asF32, expectClose, randomValues, refReduce, setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);
 
@@ -39,25 +39,6 @@ afterEach(() => {
   // A test that failed mid-way must not leave the spy behind.
   expect(Object.prototype.hasOwnProperty.call(runtime(), 'dispatch')).toBe(false);
 });
-
-/** Float64 reduction over `axes` of a row-major array. */
-function refReduce(data: Float64Array, shape: number[], axes: number[], f: (acc: number, v: number) => number, init: number): number[] {
-  const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const out = new Array<number>(outShape.reduce((a, b) => a * b, 1)).fill(init);
-  for (let i = 0; i < data.length; i++) {
-    let rest = i;
-    let o = 0;
-    let stride = 1;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      const c = rest % shape[d];
-      rest = Math.floor(rest / shape[d]);
-      o += (axes.includes(d) ? 0 : c) * stride;
-      stride *= outShape[d];
-    }
-    out[o] = f(out[o], data[i]);
-  }
-  return out;
-}
 
 describe('reductions over tensors larger than one binding', () => {
   // At 4096 bytes a binding holds 960 elements from any start: [37, 5, 13] over axis 1 runs whole

@@ -1,28 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../src/index.js';
-import { asF32, expectClose, randomValues, setupDevice } from './helpers.js';
+import { asF32, expectClose, randomValues, refReduce, setupDevice } from './helpers.js';
 
 beforeAll(setupDevice);
-
-/** Float64 reduction over `axes` of a row-major array. */
-function refReduce(data: Float64Array, shape: number[], axes: number[], f: (acc: number, v: number) => number, init: number): number[] {
-  const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const outSize = outShape.reduce((a, b) => a * b, 1);
-  const out = new Array<number>(outSize).fill(init);
-  for (let i = 0; i < data.length; i++) {
-    let rest = i;
-    let o = 0;
-    let stride = 1;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      const c = rest % shape[d];
-      rest = Math.floor(rest / shape[d]);
-      o += (axes.includes(d) ? 0 : c) * stride;
-      stride *= outShape[d];
-    }
-    out[o] = f(out[o], data[i]);
-  }
-  return out;
-}
 
 describe('reductions', () => {
   const shape = [3, 5, 7, 11];
