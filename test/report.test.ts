@@ -189,5 +189,7 @@ describe('figures', () => {
     expect(niceTicks(0.43, 2.31, 5).ticks).toEqual([0, 0.5, 1, 1.5, 2, 2.5]);
     expect(niceTicks(1, 30, 6).ticks).toEqual([0, 5, 10, 15, 20, 25, 30]);
     expect(niceTicks(61.2, 61.2, 5).ticks.length).toBeGreaterThan(2);
+    // A range that starts below zero has a tick at exactly 0 (not the 7e-18 that adding steps gives).
+    expect(niceTicks(-0.06, 0.06, 6).ticks).toEqual([-0.06, -0.04, -0.02, 0, 0.02, 0.04, 0.06]);
   });
 });

@@ -41,11 +41,12 @@ export function niceTicks(lo: number, hi: number, target = 5): { lo: number; hi:
   const raw = (hi - lo) / target;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const first = Math.floor(lo / step + 1e-9) * step;
-  const last = Math.ceil(hi / step - 1e-9) * step;
+  // Ticks as whole multiples of the step, not sums of it: a sum that passes zero lands on 7e-18.
+  const i0 = Math.floor(lo / step + 1e-9);
+  const i1 = Math.ceil(hi / step - 1e-9);
   const ticks: number[] = [];
-  for (let v = first; v <= last + step * 1e-6; v += step) ticks.push(Number(v.toPrecision(12)));
-  return { lo: first, hi: last, ticks };
+  for (let i = i0; i <= i1; i++) ticks.push(Number((i * step).toPrecision(12)));
+  return { lo: ticks[0], hi: ticks[ticks.length - 1], ticks };
 }
 
 /** A tick label: no trailing zeros, no float noise. */
