@@ -305,9 +305,10 @@ def main(argv):
         model.load_state_dict(state['model'])
         opt.load_state_dict(state['optimizer'])
         progress = state['progress']
-        torch.set_rng_state(state['rng'])
+        # map_location moved the generator states to the device too; they are set from CPU bytes.
+        torch.set_rng_state(state['rng'].cpu())
         if state.get('cuda_rng') is not None and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state['cuda_rng'])
+            torch.cuda.set_rng_state_all([s.cpu() for s in state['cuda_rng']])
         print(f'resumed {out} at epoch {progress["epoch"]}, batch {progress["batch"]} (step {progress["step"]})')
     metrics = Metrics(out, resuming)
     params = sum(p.numel() for p in model.parameters())
