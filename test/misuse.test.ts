@@ -31,6 +31,10 @@ beforeAll(() => {
     samples: wg.rand([2, 1000, 1, 1], { seed: 11 }),
     i40: wg.tensor(new Int32Array(40), [40], { dtype: 'int32' }),
     words: wg.tensor(new Int32Array(1200), [1200], { dtype: 'int32' }),
+    // A 3×3 convolution of this has 18 × 144 floats of columns per sample (10 KiB); 1728 floats a sample.
+    convImg: wg.rand([1, 2, 12, 12], { seed: 12 }),
+    convBig: wg.rand([2, 3, 24, 24], { seed: 13 }),
+    w1: wg.rand([1, 3, 1, 1], { seed: 14 }),
   };
   t.dead.dispose();
 });
@@ -42,6 +46,8 @@ type Case = [name: string, run: () => unknown, ...patterns: RegExp[]];
 
 /** Runs `f` with storage bindings limited to 4096 bytes (the policy's bindingLimit, as a small device's). */
 const limited = (f: () => unknown) => () => wg.withPolicy({ bindingLimit: 4096 }, f);
+/** The same on conv2d's column path (a GPU's default, the implicit kernels, binds no columns). */
+const columnsLimited = (f: () => unknown) => () => wg.withPolicy({ bindingLimit: 4096, conv: 'im2col' }, f);
 
 const cases: () => Case[] = () => [
   // tensor()
@@ -262,6 +268,8 @@ const cases: () => Case[] = () => [
   ['avgPool2d: planes over the binding limit', limited(() => wg.avgPool2d(t.planes, { kernelSize: 3 })), /avgPool2d: x \[3, 5, 9, 9\] is larger than one storage binding \(the policy's bindingLimit of 4096 bytes.*fewest planes/],
   ['batchNorm: samples over the binding limit', limited(() => wg.batchNorm(t.samples, null, null, null, null, { training: true })), /batchNorm: x \[2, 1000, 1, 1\] is larger than one storage binding \(the policy's bindingLimit of 4096 bytes.*so is each of its samples/],
   ['localResponseNorm: samples over the binding limit', limited(() => wg.localResponseNorm(t.planes)), /localResponseNorm: x \[3, 5, 9, 9\] is larger than one storage binding .*fewest samples/],
+  ['conv2d: one sample of columns over the binding limit', columnsLimited(() => wg.conv2d(t.convImg, t.w4, null, { padding: 1 })), /conv2d: one sample's column matrix \(18 × 144 floats, 10368 bytes; x \[1, 2, 12, 12\], weight \[3, 2, 3, 3\]\) is larger than one storage binding \(the policy's bindingLimit of 4096 bytes/],
+  ['conv2d: one sample of x over the binding limit', columnsLimited(() => wg.conv2d(t.convBig, t.w1, null, { stride: 2 })), /conv2d: one sample of x or of the output \(6912 bytes; x \[2, 3, 24, 24\], weight \[1, 3, 1, 1\]\) is larger than one storage binding/],
   ['prepareImages: pixels over the binding limit', limited(() => wg.prepareImages(t.words, { n: 1, inSize: 40, mean: [0, 0, 0] })), /prepareImages: pixels \[1200\] needs 4800 bytes .*bindingLimit of 4096 bytes/],
   ['prepareImages: a result over the binding limit', limited(() => wg.prepareImages(t.i3, { n: 1, inSize: 1, outSize: 20, mean: [0, 0, 0] })), /prepareImages: the result \[1, 3, 20, 20\] needs 4800 bytes/],
   ['loadStateDict: not a tensor', () => new wg.nn.Linear(3, 2).loadStateDict({ weight: [1] as never, bias: t.v3 }), /loadStateDict: 'weight' must be a Tensor, got an array/],

@@ -9,6 +9,8 @@ import { uniformLayout } from '../runtime/wgsl-struct.js';
 import type { Binding } from '../runtime/runtime.js';
 import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';
 import type { WindowGeometry } from './window-geometry.js';
+import { WebgradError } from '../device/errors.js';
+import { bindingLimitText, fmt } from '../tensor/shape.js';
 
 /** conv2d's geometry (checked by the op): x [n, c, h, w], weight [cout, c, kh, kw], out [n, cout, oh, ow]. */
 export interface ConvGeometry extends WindowGeometry {
@@ -123,6 +125,30 @@ function chunks(g: ConvGeometry): [number, number][] {
 
 /** Whether this convolution runs on the implicit-GEMM kernels (the runtime's choice, where they fit). */
 const implicit = (g: ConvGeometry): boolean => runtime().policy.conv === 'implicit' && implicitConvFits(g);
+
+/**
+ * Refuses, before any GPU work, a convolution whose column path cannot fit one sample in a storage
+ * binding: chunks hold whole samples, so one sample's column matrix [c·kh·kw, oh·ow] (and its wide
+ * output) must fit, and so must one sample of x and of the output where the whole does not.
+ * `inputGrad`: the backward will want x's gradient (under the implicit kernels, its dense form
+ * for strided or narrow convolutions runs on columns too).
+ */
+export function checkConvBindable(what: string, xShape: readonly number[], wShape: readonly number[], g: ConvGeometry, inputGrad: boolean): void {
+  const columns = !implicit(g) || (inputGrad && !implicitInputGradPays(g));
+  if (!columns || g.n === 0) return;
+  const shapes = `x ${fmt(xShape)}, weight ${fmt(wShape)}`;
+  const perSample = 4 * Math.max(g.c * g.kh * g.kw, g.cout) * g.oh * g.ow;
+  if (perSample > chunkLimit()) {
+    throw new WebgradError(
+      `webgrad: ${what}: one sample's column matrix (${Math.max(g.c * g.kh * g.kw, g.cout)} × ${g.oh * g.ow} floats, ${perSample} bytes; ${shapes}) ` +
+        `is larger than one storage binding (${bindingLimitText()}) or the policy's convChunkBytes; use smaller images or fewer channels`,
+    );
+  }
+  const nchw = Math.max(g.c * g.h * g.w, g.cout * g.oh * g.ow);
+  if (nchw > bindableElements() && Math.max(g.n * g.c * g.h * g.w, g.n * g.cout * g.oh * g.ow) > bindableElements()) {
+    throw new WebgradError(`webgrad: ${what}: one sample of x or of the output (${4 * nchw} bytes; ${shapes}) is larger than one storage binding (${bindingLimitText()}); use smaller images`);
+  }
+}
 
 /**
  * out [n, cout, oh, ow] = weight [cout, c·kh·kw] · im2col(x) (+ bias per output channel), then
