@@ -163,19 +163,28 @@ fn chunkCount() -> u32 {
   return (p.n * p.s + CHUNK - 1u) / CHUNK;
 }
 
+// Workgroup w's chunk: its channel, its values [start, end) and its slot among the channel's
+// chunksAll (valid: w is not one of the grid's spare workgroups).
+struct Chunk { valid: bool, c: u32, start: u32, end: u32, slot: u32 }
+fn chunkOf(w: u32) -> Chunk {
+  let chunks = chunkCount();
+  let c = w / chunks;
+  let start = (w % chunks) * CHUNK;
+  return Chunk(w < p.c * chunks, c, start, min(start + CHUNK, p.n * p.s), c * p.chunksAll + p.chunk0 + w % chunks);
+}
+
 // (mean, Σ (x − mean)², count, 0) of each chunk.
 @group(0) @binding(2) var<storage, read_write> chunkStats: array<vec4<f32>>;
 
 @compute @workgroup_size(64)
 fn statsPartial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
                 @builtin(num_workgroups) nwg: vec3<u32>) {
-  let w = workgroupIndex(wid, nwg);
-  let chunks = chunkCount();
+  let r = chunkOf(workgroupIndex(wid, nwg));
   // Uniform control flow: the whole workgroup leaves together.
-  if (w >= p.c * chunks) { return; }
-  let c = w / chunks;
-  let start = (w % chunks) * CHUNK;
-  let end = min(start + CHUNK, p.n * p.s);
+  if (!r.valid) { return; }
+  let c = r.c;
+  let start = r.start;
+  let end = r.end;
   var acc = 0.0;
   for (var j = start + lid; j < end; j += ROW_WG) { acc += x[at(c, j)]; }
   scratch[lid] = acc;
@@ -187,7 +196,7 @@ fn statsPartial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   }
   scratch[lid] = acc;
   let m2 = sumShared(lid);
-  if (lid == 0u) { chunkStats[c * p.chunksAll + p.chunk0 + w % chunks] = vec4<f32>(mean, m2, f32(end - start), 0.0); }
+  if (lid == 0u) { chunkStats[r.slot] = vec4<f32>(mean, m2, f32(end - start), 0.0); }
 }
 
 @group(0) @binding(1) var<storage, read> chunkStatsIn: array<vec4<f32>>;
@@ -227,12 +236,11 @@ fn statsFinish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
 @compute @workgroup_size(64)
 fn sumsPartial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
                @builtin(num_workgroups) nwg: vec3<u32>) {
-  let w = workgroupIndex(wid, nwg);
-  let chunks = chunkCount();
-  if (w >= p.c * chunks) { return; }
-  let c = w / chunks;
-  let start = (w % chunks) * CHUNK;
-  let end = min(start + CHUNK, p.n * p.s);
+  let r = chunkOf(workgroupIndex(wid, nwg));
+  if (!r.valid) { return; }
+  let c = r.c;
+  let start = r.start;
+  let end = r.end;
   let mu = mean[c];
   let invstd = 1.0 / sqrt(variance[c] + p.eps);
   var sg = 0.0;
@@ -246,7 +254,7 @@ fn sumsPartial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
   let totalG = sumShared(lid);
   scratch[lid] = sgx;
   let totalGX = sumShared(lid);
-  if (lid == 0u) { chunkSums[c * p.chunksAll + p.chunk0 + w % chunks] = vec2<f32>(totalG, totalGX); }
+  if (lid == 0u) { chunkSums[r.slot] = vec2<f32>(totalG, totalGX); }
 }
 
 @group(0) @binding(2) var<storage, read_write> sumGOut: array<f32>;
