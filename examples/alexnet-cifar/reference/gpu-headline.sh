@@ -5,9 +5,10 @@
 # Here:   bash examples/alexnet-cifar/reference/gpu-prepare.sh         (kit and data parts)
 # There:  bash examples/alexnet-cifar/reference/data-parts.sh receive  (once per call carrying parts)
 #         bash examples/alexnet-cifar/reference/gpu-headline.sh        (again to continue: see below)
-# Results: $OUT/headline/<run>/{metrics.csv,metrics.jsonl,steps.jsonl,config.json} and, when the
-# kit has compare.mjs, $OUT/headline/headline.svg and table.md (every run's test accuracy and loss
-# per epoch). Here, the same figure from fetched results:
+# Results, four files (a call brings back at most 8): $OUT/headline/runs.tar.gz (<run>/{metrics.csv,
+# metrics.jsonl,steps.jsonl,config.json,curves.svg}), and, when the kit has compare.mjs,
+# headline.svg and table.md (every run's test accuracy and loss per epoch), and log.txt. Here, the
+# same figure from the fetched runs (tar -xzf runs.tar.gz):
 #   npx tsx examples/alexnet-cifar/compare.ts headline.svg pytorch=DIR webgrad-seed=DIR webgrad-alexnet=DIR --table
 #
 # Each stage runs under its own cap (TORCH_S, SEED_S, ALEXNET_S seconds) and an overall deadline
@@ -32,6 +33,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
 OUT=${OUT:-/tmp/gpu-out}
 mkdir -p "$OUT/headline"
 exec > >(tee -a "$OUT/headline/log.txt") 2>&1
+# Each run's metrics, gathered for runs.tar.gz.
+EXPORT=/tmp/webgrad-headline
+rm -rf "$EXPORT" && mkdir -p "$EXPORT"
 deadline=$(( $(date +%s) + ${BUDGET_S:-540} ))
 smoke=${SMOKE:-}
 RUNS=${RUNS:-.gpu-data/headline}
@@ -69,9 +73,9 @@ webgrad_cmd() {
   else cmd=("${webgrad[@]}" --out "$dir" --epochs "$EPOCHS" --data "$DATA" "${sizes[@]}" --log-every 10 ${WEBGRAD_ARGS:-} "$@"); fi
 }
 export_run() {
-  mkdir -p "$OUT/headline/$1"
+  mkdir -p "$EXPORT/$1"
   for f in metrics.csv metrics.jsonl steps.jsonl config.json curves.svg; do
-    [ -f "$RUNS/$1/$f" ] && cp "$RUNS/$1/$f" "$OUT/headline/$1/"
+    [ -f "$RUNS/$1/$f" ] && cp "$RUNS/$1/$f" "$EXPORT/$1/"
   done
   return 0
 }
@@ -126,4 +130,5 @@ if (( ${#runs[@]} )) && { [ -f .gpu-kit/compare.mjs ] || [ ! -f .gpu-kit/run.sh 
   fi
 fi
 for r in pytorch webgrad-seed webgrad-alexnet; do echo "$r: $(epochs_done "$r") of $EPOCHS epochs"; done
+tar -czf "$OUT/headline/runs.tar.gz" -C "$EXPORT" .
 ls -la "$OUT/headline"
