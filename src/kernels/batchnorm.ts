@@ -67,15 +67,15 @@ function bindRun(t: Tensor, d: BatchNormDims, run: SampleRun, whole: boolean): {
 const ELEMENT_WORKGROUP = 256;
 
 /**
- * Channels longer than this run their statistics and backward sums in two passes, a workgroup per
- * chunk of this many elements and then one combining pass (batchnorm.wgsl's CHUNK).
+ * The statistics and backward sums run in two passes: a workgroup per chunk of this many elements
+ * of a channel, then one combining pass per channel in a fixed order (batchnorm.wgsl's CHUNK).
  */
 export const BATCHNORM_CHUNK = 4096;
 const chunksIn = (run: SampleRun, d: BatchNormDims): number => Math.ceil((run.n * d.s) / BATCHNORM_CHUNK);
 const twoPass = (entry: string) => ({ files: ['grid', 'batchnorm'], entry, overrides: { TRAINING: 1, CHUNK: BATCHNORM_CHUNK }, params: BATCHNORM_PARAMS });
 
 /**
- * The two-pass reductions' first pass, over every run of samples in batch order: each run's chunks
+ * The reductions' first pass, over every run of samples in batch order: each run's chunks
  * of each channel into `partial` ([c, chunksAll] entries of `width` floats). `bind` gives the run's
  * bindings (partial last) and where its samples start in them.
  */
@@ -107,23 +107,16 @@ export function batchStatsKernel(
   const counter = running?.batchesTracked ?? Tensor.empty([1], 'int32');
   const update = running !== null;
   const runs = sampleRuns(d);
-  if (runs.length === 1 && chunksIn(runs[0], d) <= 1) {
-    runtime().dispatch(
-      { files: ['grid', 'batchnorm'], entry: 'stats', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
-      { uniforms: params(d, update, { n: d.n, base: 0 }), buffers: [x.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer], workgroups: d.c },
-    );
-  } else {
-    const { partial, chunksAll } = partialPasses('statsPartial', d, runs, 4, (run, whole, out) => {
-      const xs = bindRun(x, d, run, whole);
-      return { buffers: [xs.binding, out.buffer], base: xs.base };
-    });
-    runtime().dispatch(twoPass('statsFinish'), {
-      uniforms: params(d, update, { n: d.n, base: 0, chunk0: 0, chunksAll }),
-      buffers: [partial.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer],
-      workgroups: Math.ceil(d.c / 64),
-    });
-    partial.dispose();
-  }
+  const { partial, chunksAll } = partialPasses('statsPartial', d, runs, 4, (run, whole, out) => {
+    const xs = bindRun(x, d, run, whole);
+    return { buffers: [xs.binding, out.buffer], base: xs.base };
+  });
+  runtime().dispatch(twoPass('statsFinish'), {
+    uniforms: params(d, update, { n: d.n, base: 0, chunk0: 0, chunksAll }),
+    buffers: [partial.buffer, mean.buffer, variance.buffer, runMean.buffer, runVar.buffer, counter.buffer],
+    workgroups: Math.ceil(d.c / 64),
+  });
+  partial.dispose();
   if (!running) {
     runMean.dispose();
     runVar.dispose();
@@ -156,23 +149,16 @@ export function batchNormSumsKernel(x: Tensor, mean: Tensor, variance: Tensor, g
   const sumG = Tensor.empty([d.c]);
   const sumGX = Tensor.empty([d.c]);
   const runs = sampleRuns(d);
-  if (runs.length === 1 && chunksIn(runs[0], d) <= 1) {
-    runtime().dispatch(
-      { files: ['grid', 'batchnorm'], entry: 'backwardSums', overrides: { TRAINING: 1 }, params: BATCHNORM_PARAMS },
-      { uniforms: params(d, false, { n: d.n, base: 0 }), buffers: [x.buffer, mean.buffer, variance.buffer, g.buffer, sumG.buffer, sumGX.buffer], workgroups: d.c },
-    );
-  } else {
-    const { partial, chunksAll } = partialPasses('sumsPartial', d, runs, 2, (run, whole, out) => {
-      const xs = bindRun(x, d, run, whole);
-      return { buffers: [xs.binding, mean.buffer, variance.buffer, bindRun(g, d, run, whole).binding, out.buffer], base: xs.base };
-    });
-    runtime().dispatch(twoPass('sumsFinish'), {
-      uniforms: params(d, false, { n: d.n, base: 0, chunk0: 0, chunksAll }),
-      buffers: [partial.buffer, sumG.buffer, sumGX.buffer],
-      workgroups: Math.ceil(d.c / 64),
-    });
-    partial.dispose();
-  }
+  const { partial, chunksAll } = partialPasses('sumsPartial', d, runs, 2, (run, whole, out) => {
+    const xs = bindRun(x, d, run, whole);
+    return { buffers: [xs.binding, mean.buffer, variance.buffer, bindRun(g, d, run, whole).binding, out.buffer], base: xs.base };
+  });
+  runtime().dispatch(twoPass('sumsFinish'), {
+    uniforms: params(d, false, { n: d.n, base: 0, chunk0: 0, chunksAll }),
+    buffers: [partial.buffer, sumG.buffer, sumGX.buffer],
+    workgroups: Math.ceil(d.c / 64),
+  });
+  partial.dispose();
   return { sumG, sumGX };
 }
 

@@ -1,15 +1,14 @@
 // Batch normalisation of x viewed as [N, C, S] (S = the spatial size), per channel c.
-// stats: one workgroup per channel finds the mean and then the biased variance as the mean of squared
-//   deviations (two passes over the channel: no cancellation of E[x²] − E[x]²), and when UPDATE blends
-//   them into the running statistics, the variance unbiased by M/(M − 1) (M = N·S), as PyTorch does.
+// Statistics: the mean and then the biased variance as the mean of squared deviations (no
+//   cancellation of E[x²] − E[x]²), and when UPDATE blends them into the running statistics, the
+//   variance unbiased by M/(M − 1) (M = N·S), as PyTorch does. Two passes, so that few channels
+//   over a large N·S still fill a big GPU: statsPartial reduces each CHUNK of each channel in a
+//   workgroup of its own, statsFinish combines a channel's chunks in order (Chan's pairwise formula).
 // normalize: y = (x − mean_c) / sqrt(var_c + eps) · w_c + b_c, from the batch's or the running statistics.
-// backwardSums: per channel Σ g and Σ g·x̂ (x̂ the normalised input): the bias and weight gradients.
+// Backward sums, per channel Σ g and Σ g·x̂ (x̂ the normalised input: the bias and weight gradients),
+//   in the same two passes: sumsPartial, then sumsFinish.
 // backwardInput: dx = w·invstd·(g − Σg/M − x̂·Σg·x̂/M) with batch statistics (TRAINING), w·invstd·g with
 //   running ones (constants then).
-// A channel longer than CHUNK elements (few channels over a large N·S would leave a big GPU mostly
-// idle with one workgroup each) runs in two passes instead: statsPartial and sumsPartial reduce each
-// CHUNK of each channel in a workgroup of its own; statsFinish and sumsFinish combine a channel's
-// chunks in order (Chan's pairwise formula for the variance: still no E[x²] − E[x]² cancellation).
 // The chunks and the order are fixed, so the results are the same from run to run.
 // A tensor larger than one storage binding runs a range of samples at a time (kernels/batchnorm.ts):
 // n is then the range's samples, x (and y, g, dx) are bound from the aligned offset before it, and
@@ -48,45 +47,12 @@ fn at(c: u32, j: u32) -> u32 {
   return p.base + ((j / p.s) * p.c + c) * p.s + j % p.s;
 }
 
-fn channel(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return workgroupIndex(wid, nwg);
-}
-
 @group(0) @binding(2) var<storage, read_write> meanOut: array<f32>;
 @group(0) @binding(3) var<storage, read_write> varOut: array<f32>;
 @group(0) @binding(4) var<storage, read_write> runMean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> runVar: array<f32>;
 // BatchNorm2d's num_batches_tracked, counted on the GPU where the batch is (a dummy for the functional op).
 @group(0) @binding(6) var<storage, read_write> batchesTracked: array<i32>;
-
-@compute @workgroup_size(64)
-fn stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let c = channel(wid, nwg);
-  // Uniform control flow: the whole workgroup leaves together.
-  if (c >= p.c) { return; }
-  let m = p.n * p.s;
-  var acc = 0.0;
-  for (var j = lid; j < m; j += ROW_WG) { acc += x[at(c, j)]; }
-  scratch[lid] = acc;
-  let mean = sumShared(lid) * p.invM;
-  acc = 0.0;
-  for (var j = lid; j < m; j += ROW_WG) {
-    let d = x[at(c, j)] - mean;
-    acc += d * d;
-  }
-  scratch[lid] = acc;
-  let variance = sumShared(lid) * p.invM;
-  if (lid == 0u) {
-    meanOut[c] = mean;
-    varOut[c] = variance;
-    if (p.update != 0u) {
-      runMean[c] = (1.0 - p.momentum) * runMean[c] + p.momentum * mean;
-      runVar[c] = (1.0 - p.momentum) * runVar[c] + p.momentum * variance * p.unbias;
-      if (c == 0u) { batchesTracked[0] += 1; }
-    }
-  }
-}
 
 @group(0) @binding(2) var<storage, read> mean: array<f32>;
 @group(0) @binding(3) var<storage, read> variance: array<f32>;
@@ -108,34 +74,6 @@ fn normalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
 }
 
 @group(0) @binding(4) var<storage, read> g: array<f32>;
-@group(0) @binding(5) var<storage, read_write> sumG: array<f32>;
-@group(0) @binding(6) var<storage, read_write> sumGX: array<f32>;
-
-@compute @workgroup_size(64)
-fn backwardSums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                @builtin(num_workgroups) nwg: vec3<u32>) {
-  let c = channel(wid, nwg);
-  if (c >= p.c) { return; }
-  let m = p.n * p.s;
-  let mu = mean[c];
-  let invstd = 1.0 / sqrt(variance[c] + p.eps);
-  var sg = 0.0;
-  var sgx = 0.0;
-  for (var j = lid; j < m; j += ROW_WG) {
-    let k = at(c, j);
-    sg += g[k];
-    sgx += g[k] * (x[k] - mu) * invstd;
-  }
-  scratch[lid] = sg;
-  let totalG = sumShared(lid);
-  scratch[lid] = sgx;
-  let totalGX = sumShared(lid);
-  if (lid == 0u) {
-    sumG[c] = totalG;
-    sumGX[c] = totalGX;
-  }
-}
-
 @group(0) @binding(5) var<storage, read> weightIn: array<f32>;
 @group(0) @binding(6) var<storage, read> sumGIn: array<f32>;
 @group(0) @binding(7) var<storage, read> sumGXIn: array<f32>;
