@@ -22,15 +22,11 @@
 # SMOKE=1 runs every stage on tiny cases (a few minutes on lavapipe), to try the script without a GPU.
 # TORCH=0, LAYERS (a bench filter), FAITHFUL_INITS (empty skips training), GEMM_TUNE=0 shorten it.
 set -u
-OUT=${OUT:-/tmp/gpu-out}
-mkdir -p "$OUT"
-exec > >(tee -a "$OUT/log.txt") 2>&1
-R=/tmp/webgrad-gpu
-rm -rf "$R" && mkdir -p "$R"
-deadline=$(( $(date +%s) + ${BUDGET_S:-510} ))
-smoke=${SMOKE:-}
-
 source "$(dirname "${BASH_SOURCE[0]}")/gpu-stage.sh"
+OUT=${OUT:-/tmp/gpu-out}
+R=/tmp/webgrad-gpu
+begin "$OUT" "$R" 510
+smoke=${SMOKE:-}
 kit="bash .gpu-kit/run.sh"  # (timeout runs commands, not shell functions)
 
 card=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)

@@ -1,6 +1,15 @@
-# Sourced by bench/gpu-session.sh and examples/alexnet-cifar/reference/gpu-headline.sh: one stage of
-# a lease-bound script. The caller sets `deadline` (epoch seconds); 30 s before it are kept for
-# packing up results.
+# Sourced by bench/gpu-session.sh and examples/alexnet-cifar/reference/gpu-headline.sh: the start of
+# a lease-bound script, and one stage of it.
+#   begin LOG_DIR SCRATCH BUDGET     copies all output to LOG_DIR/log.txt, empties the folder SCRATCH
+#                                    and sets `deadline` BUDGET_S (default BUDGET) seconds from now.
+begin() {
+  mkdir -p "$1"
+  exec > >(tee -a "$1/log.txt") 2>&1
+  rm -rf "$2" && mkdir -p "$2"
+  deadline=$(( $(date +%s) + ${BUDGET_S:-$3} ))
+}
+
+# 30 s before the deadline are kept for packing up results.
 #   stage CAP NAME COMMAND ARGS...   runs COMMAND for at most CAP seconds, never past the deadline,
 #                                    and returns its exit status (1 when no time is left).
 # (timeout runs commands, not shell functions: pass a program, e.g. `bash script.sh`.)

@@ -30,20 +30,16 @@
 # adapter Dawn finds (webgrad), through tsx when there is no kit: to try the script here.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
+source bench/gpu-stage.sh
 OUT=${OUT:-/tmp/gpu-out}
-mkdir -p "$OUT/headline"
-exec > >(tee -a "$OUT/headline/log.txt") 2>&1
 # Each run's metrics, gathered for runs.tar.gz.
 EXPORT=/tmp/webgrad-headline
-rm -rf "$EXPORT" && mkdir -p "$EXPORT"
-deadline=$(( $(date +%s) + ${BUDGET_S:-540} ))
+begin "$OUT/headline" "$EXPORT" 540
 smoke=${SMOKE:-}
 RUNS=${RUNS:-.gpu-data/headline}
 EPOCHS=${EPOCHS:-9}
 INIT=${INIT:-pattern}
 mkdir -p "$RUNS"
-
-source bench/gpu-stage.sh
 
 if [ -f .gpu-kit/run.sh ]; then
   webgrad=(bash .gpu-kit/run.sh main.mjs); compare=(bash .gpu-kit/run.sh compare.mjs)

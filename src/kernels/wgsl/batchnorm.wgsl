@@ -120,21 +120,18 @@ fn statsPartial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   let r = chunkOf(workgroupIndex(wid, nwg));
   // Uniform control flow: the whole workgroup leaves together.
   if (!r.valid) { return; }
-  let c = r.c;
-  let start = r.start;
-  let end = r.end;
   var acc = 0.0;
-  for (var j = start + lid; j < end; j += ROW_WG) { acc += x[at(c, j)]; }
+  for (var j = r.start + lid; j < r.end; j += ROW_WG) { acc += x[at(r.c, j)]; }
   scratch[lid] = acc;
-  let mean = sumShared(lid) / f32(end - start);
+  let mean = sumShared(lid) / f32(r.end - r.start);
   acc = 0.0;
-  for (var j = start + lid; j < end; j += ROW_WG) {
-    let d = x[at(c, j)] - mean;
+  for (var j = r.start + lid; j < r.end; j += ROW_WG) {
+    let d = x[at(r.c, j)] - mean;
     acc += d * d;
   }
   scratch[lid] = acc;
   let m2 = sumShared(lid);
-  if (lid == 0u) { chunkStats[r.slot] = vec4<f32>(mean, m2, f32(end - start), 0.0); }
+  if (lid == 0u) { chunkStats[r.slot] = vec4<f32>(mean, m2, f32(r.end - r.start), 0.0); }
 }
 
 @group(0) @binding(1) var<storage, read> chunkStatsIn: array<vec4<f32>>;
@@ -176,15 +173,12 @@ fn sumsPartial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
                @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = chunkOf(workgroupIndex(wid, nwg));
   if (!r.valid) { return; }
-  let c = r.c;
-  let start = r.start;
-  let end = r.end;
-  let mu = mean[c];
-  let invstd = 1.0 / sqrt(variance[c] + p.eps);
+  let mu = mean[r.c];
+  let invstd = 1.0 / sqrt(variance[r.c] + p.eps);
   var sg = 0.0;
   var sgx = 0.0;
-  for (var j = start + lid; j < end; j += ROW_WG) {
-    let k = at(c, j);
+  for (var j = r.start + lid; j < r.end; j += ROW_WG) {
+    let k = at(r.c, j);
     sg += g[k];
     sgx += g[k] * (x[k] - mu) * invstd;
   }
