@@ -1,6 +1,9 @@
 // The bench's command line: its options, their parsing, and the usage text `--help` prints.
 import type { WaitMode } from '../src/runtime/runtime.js';
 import type { GemmVariant } from '../src/runtime/policy.js';
+import { UsageError, usageLine } from '../scripts/cli.js';
+
+export { UsageError };
 
 export interface Options {
   filter: RegExp | null;
@@ -39,9 +42,6 @@ Options:
 Examples:
   npm run bench -- --quick
   npm run bench -- --filter "^gemm/" --reps 5 --json gemm.json`;
-
-/** A mistake on the command line: reported with the usage, never as a stack trace. */
-export class UsageError extends Error {}
 
 /** The options, or null for --help. Throws UsageError for anything it does not understand. */
 export function parseArgs(argv: string[]): Options | null {
@@ -92,8 +92,8 @@ export function parseArgs(argv: string[]): Options | null {
 }
 
 /**
- * The options for this process: prints the usage and exits for --help (status 0) or a mistake
- * (status 2, after saying what was wrong).
+ * The options for this process: prints the usage and exits for --help (status 0), or says what
+ * was wrong in one line and exits with status 2.
  */
 export function readOptions(argv: string[]): Options {
   try {
@@ -103,7 +103,7 @@ export function readOptions(argv: string[]): Options {
     process.exit(0);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`bench: ${error.message}\n\n${USAGE}`);
+    console.error(usageLine('bench', error));
     process.exit(2);
   }
 }
