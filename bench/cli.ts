@@ -8,6 +8,8 @@ export { UsageError };
 export interface Options {
   filter: RegExp | null;
   quick: boolean;
+  /** Also webgrad's own variants, the cases tfjs has no op for (--filter and --no-tfjs choose from them anyway). */
+  all: boolean;
   reps: number;
   wait: WaitMode;
   json: string | null;
@@ -27,6 +29,8 @@ on the same adapter (its results checked against webgrad's first).
 
 Options:
   --quick               a short set: small GEMMs, one AlexNet layer at batch 1, a small training step
+  --all                 also webgrad's own variants (conv2d's forms, im2col: cases tfjs has no op for);
+                        without it they run only when --filter names them or with --no-tfjs
   --filter REGEX        only the cases whose name (e.g. "gemm/square 1024") matches, ignoring case
   --reps N              at least N timed repetitions a case (default 7, or 3 with --quick)
   --large               also the cases sized for a GPU (run by default on a hardware adapter)
@@ -46,7 +50,7 @@ Examples:
 /** The options, or null for --help. Throws UsageError for anything it does not understand. */
 export function parseArgs(argv: string[]): Options | null {
   const o: Options = {
-    filter: null, quick: false, reps: 0, wait: 'adaptive', json: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false, robustness: true,
+    filter: null, quick: false, all: false, reps: 0, wait: 'adaptive', json: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false, robustness: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -65,6 +69,7 @@ export function parseArgs(argv: string[]): Options | null {
       }
     }
     else if (arg === '--quick') o.quick = true;
+    else if (arg === '--all') o.all = true;
     else if (arg === '--reps') {
       const v = value();
       o.reps = Number(v);
