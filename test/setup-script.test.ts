@@ -67,7 +67,8 @@ describe('scripts/setup.sh', () => {
 
   it('takes the driver the environment names (VK_DRIVER_FILES, a folder or files; VK_ICD_FILENAMES)', async () => {
     const own = folder('own', ['nvidia_icd.json']);
-    for (const env of [{ VK_DRIVER_FILES: own }, { VK_DRIVER_FILES: `/missing.json:${join(own, 'nvidia_icd.json')}` }, { VK_ICD_FILENAMES: join(own, 'nvidia_icd.json') }]) {
+    const envs: Record<string, string>[] = [{ VK_DRIVER_FILES: own }, { VK_DRIVER_FILES: `/missing.json:${join(own, 'nvidia_icd.json')}` }, { VK_ICD_FILENAMES: join(own, 'nvidia_icd.json') }];
+    for (const env of envs) {
       const r = await setup(['--check-driver'], { WEBGRAD_ICD_DIRS: nothing, ...env });
       expect(r.stdout.trim(), JSON.stringify(env)).toBe(`setup: Vulkan driver ${join(own, 'nvidia_icd.json')}`);
     }
