@@ -27,6 +27,7 @@ const CLIS: [string, string, string[], RegExp][] = [
   ['bench/index.ts', 'bench', ['--gemm', 'fast'], /--gemm takes registers, workgroup or texture, got fast/],
   ['test/device/run.ts', 'test:device', ['--filter', '('], /--filter: Invalid regular expression/],
   ['examples/alexnet-cifar/report/render.ts', 'render', ['--title'], /--title/],
+  ['scripts/consumer-check.ts', 'check:consumer', ['--keep=yes'], /--keep/],
 ];
 
 const oneLine = (result: { code: number; stdout: string; stderr: string }, command: string) => {
