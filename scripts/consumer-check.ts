@@ -10,8 +10,6 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { launchChromium } from '../test/browser/chromium.js';
 import { parseFlags, runCli } from './cli.js';
 import { readmeBlock } from './readme-block.js';
 import { serve } from './serve-static.js';
@@ -68,6 +66,9 @@ export async function consumerCheck(log: (line: string) => void = console.log, k
     const node = JSON.parse(run(process.execPath, ['out/node-main.js'], app).trim().split('\n').pop()!) as Run;
     log(`Node losses:     ${node.losses.map((l) => l.toFixed(6)).join(' ')}`);
 
+    // Imported here, so that a mistake on the command line is answered without loading them.
+    const { build } = await import('esbuild');
+    const { launchChromium } = await import('../test/browser/chromium.js');
     const bundle = await build({
       entryPoints: [join(app, 'browser-main.ts')],
       absWorkingDir: app,
