@@ -19,7 +19,7 @@ function cli(script: string, args: string[]): Promise<{ code: number; stdout: st
   });
 }
 
-/** [script, the name its messages start with, a flag with a bad value]. */
+/** [script, the name its messages start with, a flag with a bad value, what it says about it]. */
 const CLIS: [string, string, string[], RegExp][] = [
   ['examples/alexnet-cifar/main.ts', 'alexnet', ['--batch', 'x'], /--batch must be a positive integer, got 'x'/],
   ['examples/cifar-resnet/main.ts', 'cifar-resnet', ['--epochs', '0'], /--epochs must be a positive integer, got '0'/],
@@ -28,6 +28,7 @@ const CLIS: [string, string, string[], RegExp][] = [
   ['test/device/run.ts', 'test:device', ['--filter', '('], /--filter: Invalid regular expression/],
   ['examples/alexnet-cifar/report/render.ts', 'render', ['--title'], /--title/],
   ['scripts/consumer-check.ts', 'check:consumer', ['--keep=yes'], /--keep/],
+  ['test/browser/run.ts', 'test:browser', ['--help=yes'], /--help/],
 ];
 
 const oneLine = (result: { code: number; stdout: string; stderr: string }, command: string) => {

@@ -16,6 +16,7 @@ import { syntheticRecords } from '../../test/cifar-fixture.js';
 import { chromiumMissing, launchChromium } from '../../test/browser/chromium.js';
 import { CLASS_NAMES, parseCifarBatch, predictions, Session } from './session.js';
 import { servePage } from './serve.js';
+import { UsageError, parseFlags, usageLine } from '../../scripts/cli.js';
 
 const TOLERANCE = 1e-4;
 const BATCH = 2;
@@ -24,6 +25,15 @@ const CLASSIFY = 8;
 // The README's screenshot shows real images: it is replaced only when CIFAR10_DIR gives them.
 const SCREENSHOT = process.env.CIFAR10_DIR ? fileURLToPath(new URL('./screenshot.png', import.meta.url)) : join(tmpdir(), 'webgrad-browser-example.png');
 
+try {
+  if (parseFlags({ args: process.argv.slice(2), options: { help: { type: 'boolean', short: 'h' } } }).values.help) {
+    console.log('usage: tsx examples/browser/e2e.ts   (CIFAR10_DIR=…/cifar-10-batches-bin: real images, and the README screenshot)');
+    process.exit(0);
+  }
+} catch (error) {
+  console.error(usageLine('browser example', error as UsageError));
+  process.exit(2);
+}
 const missing = chromiumMissing();
 if (missing) {
   console.error(`browser example: ${missing}`);
