@@ -152,6 +152,17 @@ export function profileKernels(fn: () => unknown): Promise<KernelProfile> {
   return runtime().profile(fn);
 }
 
+/**
+ * Seeds the device's generator (PyTorch's torch.manual_seed): every random op given no seed of its
+ * own — `rand`, `randn`, `dropout` and nn.Dropout, the initial values of nn layers, a DataLoader's
+ * shuffle — draws from it in call order, so the same seed and the same program give the same
+ * numbers, and another seed others. A new device starts from a fixed seed. Call it after `init()`
+ * (the generator belongs to the device; `release()` discards it).
+ */
+export function manualSeed(seed: number): void {
+  runtime().generator.manualSeed(seed);
+}
+
 /** Destroys the device. Node exits promptly only once it is released (or by process.exit). */
 export async function release(): Promise<void> {
   if (!hasRuntime()) return;

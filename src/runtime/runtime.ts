@@ -1,3 +1,4 @@
+import { Generator } from './generator.js';
 import type { Gpu } from '../device/gpu.js';
 import { BufferPool, sizeClass } from './buffer-pool.js';
 import { FreeList } from './free-list.js';
@@ -96,6 +97,8 @@ export class Runtime {
   private readonly waiter: Waiter;
   /** Values only the GPU sees that kernels found wrong (labels out of range), reported at readbacks. */
   readonly checks: DeviceChecks;
+  /** Where random ops given no seed draw one (manualSeed restarts it). */
+  readonly generator = new Generator();
   private profiler: KernelProfiler | null = null;
 
   private currentPolicy: KernelPolicy;
