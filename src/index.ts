@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // The browser entry (and the core of the Node one, node.ts): no module it reaches uses a Node API.
 import './ops/methods.js';
-export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, kernelPolicy, withPolicy, type InitOptions, type MemoryStats } from './device/init.js';
+export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, kernelPolicy, manualSeed, withPolicy, type InitOptions, type MemoryStats } from './device/init.js';
 export type { KernelProfile, KernelTime } from './runtime/profiler.js';
 export type { WaitMode } from './runtime/runtime.js';
 export type { ConvVariant, GemmVariant, KernelPolicy, PolicyChanges, TextureGemmTuning } from './runtime/policy.js';
@@ -17,6 +17,7 @@ export {
   type Operand,
 } from './ops/elementwise.js';
 export { sum, mean, max, argmax } from './ops/reduce.js';
+export { toDtype, float, int } from './ops/cast.js';
 export { reshape, permute, transpose, expand } from './ops/layout.js';
 export { noGrad } from './autograd/record.js';
 export * as optim from './optim/index.js';

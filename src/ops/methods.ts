@@ -6,6 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { runBackward } from '../autograd/engine.js';
 import { adaptiveAvgPool2d, avgPool2d } from './avgpool.js';
 import { batchNorm } from './batchnorm.js';
+import { float, int, toDtype } from './cast.js';
 import { conv2d } from './conv.js';
 import { dropout } from './dropout.js';
 import {
@@ -29,6 +30,7 @@ export const TENSOR_METHODS = {
   neg, abs, exp, log, sqrt, rsqrt, relu, sigmoid, tanh,
   add, sub, mul, div, pow, maximum, minimum, gt, ge, eq, lt, le, ne,
   sum, mean, max, min, argmax,
+  float, int, toDtype,
   permute, transpose, expand,
   flatten, narrow, slice, split, squeeze, unsqueeze,
   where: whereMethod, clamp,
