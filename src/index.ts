@@ -34,6 +34,8 @@ export { readTensors } from './io/read-tensors.js';
 export * as nn from './layers/index.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { nllLoss, mseLoss } from './ops/losses.js';
+export { indexSelect, type Indices } from './ops/index-select.js';
+export { gather } from './ops/gather.js';
 export { cat, stack, split, narrow, slice, squeeze, unsqueeze, flatten, type SliceRange } from './ops/indexing.js';
 export { where, clamp, min, lt, le, ne } from './ops/selection.js';
 export { batchNorm, type BatchNormOptions } from './ops/batchnorm.js';

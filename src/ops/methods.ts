@@ -13,6 +13,8 @@ import {
   abs, add, div, eq, exp, ge, gt, log, maximum, minimum, mul, neg, pow, relu, rsqrt, sigmoid, sqrt, sub, tanh,
 } from './elementwise.js';
 import { flatten, narrow, slice, split, squeeze, unsqueeze } from './indexing.js';
+import { gather } from './gather.js';
+import { indexSelect } from './index-select.js';
 import { expand, permute, transpose } from './layout.js';
 import { crossEntropy, countCorrect } from './loss.js';
 import { mseLoss, nllLoss } from './losses.js';
@@ -32,7 +34,7 @@ export const TENSOR_METHODS = {
   sum, mean, max, min, argmax,
   float, int, toDtype,
   permute, transpose, expand,
-  flatten, narrow, slice, split, squeeze, unsqueeze,
+  flatten, narrow, slice, split, squeeze, unsqueeze, indexSelect, gather,
   where: whereMethod, clamp,
   softmax, logSoftmax,
   matmul, linear, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, localResponseNorm, dropout, batchNorm,
