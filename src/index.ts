@@ -32,6 +32,7 @@ export { prepareImages, uploadBytes, type PrepareImagesOptions } from './ops/ima
 export { encodeSafetensors, decodeSafetensors, type HostTensor, type DecodedSafetensors, type SafetensorsDType } from './io/safetensors-format.js';
 export { readTensors } from './io/read-tensors.js';
 export * as nn from './layers/index.js';
+export * as data from './data/index.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { nllLoss, mseLoss } from './ops/losses.js';
 export { indexSelect, type Indices } from './ops/index-select.js';
