@@ -5,8 +5,8 @@
  * epoch's training loss, test loss and accuracy (see README.md beside this file).
  */
 import { parseArgs } from 'node:util';
-import { adapterInfo, flush, init, keep, logSoftmax, memory, nllLoss, noGrad, optim, release, tensor, tidy, type Tensor } from '../../src/node.js';
-import { ensureCifar10, epochBatches, loadCifar10, mixSeed, prepareBatch, rgbPca, takeSubset, type CifarSplit, type InputConfig } from '../alexnet-cifar/data/index.js';
+import { adapterInfo, data, flush, init, keep, logSoftmax, memory, nllLoss, noGrad, optim, release, tidy, type Tensor } from '../../src/node.js';
+import { CifarDataset, ensureCifar10, loadCifar10, rgbPca, takeSubset, type CifarSplit, type InputConfig } from '../alexnet-cifar/data/index.js';
 import { ResNet } from './model.js';
 
 const { values: args } = parseArgs({
@@ -35,18 +35,17 @@ async function evaluate(model: ResNet, split: CifarSplit, input: InputConfig): P
   model.eval();
   let lossSum = 0;
   let correct = 0;
-  for (const indices of epochBatches(split.count, 200, { shuffle: false })) {
-    const { x, labels } = prepareBatch(split, indices, input);
-    const y = tensor(labels, [labels.length], { dtype: 'int32' });
+  for await (const [x, y] of new data.DataLoader(new CifarDataset(split, input), { batchSize: 200 })) {
     const { loss, hits } = noGrad(() =>
       tidy(() => {
         const logits = model.forward(x);
         return { loss: nllLoss(logSoftmax(logits, 1), y), hits: logits.countCorrect(y) };
       }),
     );
-    lossSum += (await loss.item()) * labels.length;
+    lossSum += (await loss.item()) * y.shape[0];
     correct += await hits.item();
-    for (const t of [x, y, loss, hits]) t.dispose();
+    loss.dispose();
+    hits.dispose();
   }
   model.train();
   return { loss: lossSum / split.count, accuracy: correct / split.count };
@@ -60,10 +59,10 @@ async function main(): Promise<void> {
   const adapter = adapterInfo();
   console.log(`adapter: ${adapter.description || adapter.device || adapter.vendor}${adapter.software ? ' (software)' : ''}`);
   const source = await ensureCifar10({ dataDir: args.data });
-  const data = await loadCifar10(source);
-  const train = takeSubset(data.train, int('train-subset'));
-  const test = takeSubset(data.test, int('test-subset'));
-  const stats = rgbPca(data.train.images);
+  const cifar = await loadCifar10(source);
+  const train = takeSubset(cifar.train, int('train-subset'));
+  const test = takeSubset(cifar.test, int('test-subset'));
+  const stats = rgbPca(cifar.train.images);
   const std = [0.247, 0.243, 0.261];
   const input: InputConfig = { outSize: 32, mean: stats.mean, std, augment: { padding: 4, flip: true } };
   const evalInput: InputConfig = { outSize: 32, mean: stats.mean, std };
@@ -72,6 +71,8 @@ async function main(): Promise<void> {
   const opt = new optim.Adam(model.parameters(), { lr: Number(args.lr) });
   console.log(`ResNet: ${model.parameterCount().toLocaleString('en')} parameters; ${train.count} training, ${test.count} test images; batch ${batch}, Adam lr ${opt.lr}`);
 
+  // Shuffled from the run's seed (epoch by epoch), each batch augmented from (seed, epoch, batch).
+  const loader = new data.DataLoader(new CifarDataset(train, input, seed), { batchSize: batch, shuffle: true, seed, dropLast: true });
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const started = performance.now();
     let lossSum = 0;
@@ -85,11 +86,9 @@ async function main(): Promise<void> {
       pending.loss.dispose();
       pending = null;
     };
-    const batches = epochBatches(train.count, batch, { shuffle: true, seed, epoch, dropLast: true });
-    for (const [b, indices] of batches.entries()) {
+    for await (const [x, y] of loader.epoch(epoch)) {
       const loss = tidy(() => {
-        const { x, labels } = prepareBatch(train, indices, input, mixSeed(seed, epoch, b));
-        const l = nllLoss(logSoftmax(model.forward(x), 1), labels);
+        const l = nllLoss(logSoftmax(model.forward(x), 1), y);
         opt.zeroGrad();
         l.backward();
         opt.step();
@@ -97,7 +96,7 @@ async function main(): Promise<void> {
       });
       flush();
       await settle();
-      pending = { loss, n: indices.length };
+      pending = { loss, n: x.shape[0] };
     }
     await settle();
     const seconds = (performance.now() - started) / 1000;
