@@ -2,7 +2,7 @@
 // images (synthesised here, as scikit-learn's digits: 4 classes of strokes with noise), batched by a
 // DataLoader over a Dataset of their own, the functional forms, Adam; it must beat chance by far.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { argmax, conv2d, crossEntropy, data, flatten, linear, manualSeed, maxPool2d, nn, noGrad, optim, relu, tidy, type Tensor } from '../src/index.js';
+import { argmax, conv2d, crossEntropy, data, flatten, linear, manualSeed, maxPool2d, memory, nn, noGrad, optim, relu, tidy, type Tensor } from '../src/index.js';
 import { mulberry32 } from '../src/data/shuffle.js';
 import { setupDevice } from './helpers.js';
 
@@ -56,6 +56,7 @@ describe("a user's day: digits", () => {
     const test = new data.DataLoader(new Digits(80, 2), { batchSize: 40 });
     const model = new Net();
     const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+    const live: number[] = [];
     for (let epoch = 0; epoch < 4; epoch++) {
       for await (const [x, y] of train) {
         tidy(() => {
@@ -64,7 +65,10 @@ describe("a user's day: digits", () => {
           opt.step();
         });
       }
+      live.push(memory().liveBuffers);
     }
+    // Nothing accumulates from epoch to epoch (the first creates the optimizer's state).
+    expect(new Set(live.slice(1)).size).toBe(1);
     model.eval();
     let correct = 0;
     for await (const [x, y] of test) {
