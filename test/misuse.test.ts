@@ -120,6 +120,8 @@ const cases: () => Case[] = () => [
   ['DataLoader: no dataset', () => new wg.data.DataLoader(undefined as never), /DataLoader: dataset must be a Dataset \(length and get or getBatch\), got undefined/],
   ['DataLoader: a fractional batch size', () => new wg.data.DataLoader(new wg.data.TensorDataset(t.a23), { batchSize: 2.5 }), /DataLoader: batchSize must be a positive integer, got 2.5/],
   ['DataLoader: a bad seed', () => new wg.data.DataLoader(new wg.data.TensorDataset(t.a23), { shuffle: true, seed: -1 }), /DataLoader: seed must be a non-negative safe integer, got -1/],
+  ['gather: x over the binding limit', limited(() => wg.gather(t.big, 0, wg.tensor(new Int32Array(40), [1, 40], { dtype: 'int32' }))), /gather: x \[40, 40\] needs 6400 bytes .* this op does not split it/],
+  ['indexSelect: x over the binding limit along dim 1', limited(() => wg.indexSelect(t.big, 1, [0])), /indexSelect: x \[40, 40\] is larger than one storage binding .* select along dim 0/],
   ['toDtype: an unknown dtype', () => wg.toDtype(t.a23, 'float64' as never), /toDtype: dtype must be 'float32' or 'int32', got "float64"/],
   ['float: a disposed tensor', () => t.dead.float(), /toDtype: x \(shape \[2, 2\]\) was used after dispose\(\)/],
   ['maxPool2d: options twice', () => wg.maxPool2d(t.img, { kernelSize: 2 }, { stride: 1 }), /maxPool2d: give the options once/],
