@@ -5,9 +5,9 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { adapterInfo, flush, init, keep, logSoftmax, memory, nllLoss, noGrad, optim, release, tensor, tidy, WebgradError, type Tensor } from '../../src/node.js';
+import { adapterInfo, data, flush, init, keep, logSoftmax, memory, nllLoss, noGrad, optim, release, tidy, WebgradError, type Tensor } from '../../src/node.js';
 import { nonNegative, nonNegativeInt, parseFlags, positiveInt, runCli } from '../../scripts/cli.js';
-import { CifarError, ensureCifar10, epochBatches, loadCifar10, mixSeed, prepareBatch, rgbPca, takeSubset, type CifarSplit, type InputConfig } from '../alexnet-cifar/data/index.js';
+import { CifarDataset, CifarError, ensureCifar10, loadCifar10, rgbPca, takeSubset, type CifarSplit, type InputConfig } from '../alexnet-cifar/data/index.js';
 import { ResNet } from './model.js';
 
 export const USAGE = `npm run cifar-resnet -- [options]
@@ -70,18 +70,17 @@ async function evaluate(model: ResNet, split: CifarSplit, input: InputConfig): P
   model.eval();
   let lossSum = 0;
   let correct = 0;
-  for (const indices of epochBatches(split.count, 200, { shuffle: false })) {
-    const { x, labels } = prepareBatch(split, indices, input);
-    const y = tensor(labels, [labels.length], { dtype: 'int32' });
+  for await (const [x, y] of new data.DataLoader(new CifarDataset(split, input), { batchSize: 200 })) {
     const { loss, hits } = noGrad(() =>
       tidy(() => {
         const logits = model.forward(x);
         return { loss: nllLoss(logSoftmax(logits, 1), y), hits: logits.countCorrect(y) };
       }),
     );
-    lossSum += (await loss.item()) * labels.length;
+    lossSum += (await loss.item()) * y.shape[0];
     correct += await hits.item();
-    for (const t of [x, y, loss, hits]) t.dispose();
+    loss.dispose();
+    hits.dispose();
   }
   model.train();
   return { loss: lossSum / split.count, accuracy: correct / split.count };
@@ -98,10 +97,10 @@ async function main(argv: string[]): Promise<number> {
   const adapter = adapterInfo();
   console.log(`adapter: ${adapter.description || adapter.device || adapter.vendor}${adapter.software ? ' (software)' : ''}`);
   const source = await ensureCifar10({ dataDir: o.data });
-  const data = await loadCifar10(source);
-  const train = takeSubset(data.train, o.trainSubset);
-  const test = takeSubset(data.test, o.testSubset);
-  const stats = rgbPca(data.train.images);
+  const cifar = await loadCifar10(source);
+  const train = takeSubset(cifar.train, o.trainSubset);
+  const test = takeSubset(cifar.test, o.testSubset);
+  const stats = rgbPca(cifar.train.images);
   const std = [0.247, 0.243, 0.261];
   const input: InputConfig = { outSize: 32, mean: stats.mean, std, augment: { padding: 4, flip: true } };
   const evalInput: InputConfig = { outSize: 32, mean: stats.mean, std };
@@ -110,6 +109,8 @@ async function main(argv: string[]): Promise<number> {
   const opt = new optim.Adam(model.parameters(), { lr: o.lr });
   console.log(`ResNet: ${model.parameterCount().toLocaleString('en')} parameters; ${train.count} training, ${test.count} test images; batch ${batch}, Adam lr ${opt.lr}`);
 
+  // Shuffled from the run's seed (epoch by epoch), each batch augmented from (seed, epoch, batch).
+  const loader = new data.DataLoader(new CifarDataset(train, input, seed), { batchSize: batch, shuffle: true, seed, dropLast: true });
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const started = performance.now();
     let lossSum = 0;
@@ -123,11 +124,9 @@ async function main(argv: string[]): Promise<number> {
       pending.loss.dispose();
       pending = null;
     };
-    const batches = epochBatches(train.count, batch, { shuffle: true, seed, epoch, dropLast: true });
-    for (const [b, indices] of batches.entries()) {
+    for await (const [x, y] of loader.epoch(epoch)) {
       const loss = tidy(() => {
-        const { x, labels } = prepareBatch(train, indices, input, mixSeed(seed, epoch, b));
-        const l = nllLoss(logSoftmax(model.forward(x), 1), labels);
+        const l = nllLoss(logSoftmax(model.forward(x), 1), y);
         opt.zeroGrad();
         l.backward();
         opt.step();
@@ -135,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
       });
       flush();
       await settle();
-      pending = { loss, n: indices.length };
+      pending = { loss, n: x.shape[0] };
     }
     await settle();
     const seconds = (performance.now() - started) / 1000;
