@@ -218,6 +218,11 @@ describe('gemm_workgroup.wgsl in every configuration', () => {
       itGpu(`drops the bounds checks where the shape divides the block for ${label(exact)}`, async () => {
         expect(await dispatched(exact)).toContain('gemm_workgroup FIT');
       });
+      if (cfg.swizzle) {
+        // More block rows than one band of the swizzled order holds, the last band partial.
+        const bands: Case = { M: cfg.bm * (cfg.swizzle + 2) - 3, N: 3 * cfg.bn - 5, K: 9, ...f0, config: cfg.name };
+        itGpu(`covers every block in swizzled order for ${label(bands)}`, () => check(bands, 11));
+      }
       const skinny: Case = { M: 3, N: 10, K: 1001, ...f0, bias: 'col', relu: true, config: cfg.name };
       itGpu(`splits a long k for ${label(skinny)}`, async () => {
         const seen = await dispatched(skinny);
