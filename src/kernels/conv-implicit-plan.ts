@@ -14,7 +14,8 @@ export type ConvMode = keyof typeof CONV_MODES;
  * A configuration of conv_implicit.wgsl (its override constants): a (64·rows)×(64·groups) tile per
  * 256-invocation workgroup, (4·rows)×(4·groups) outputs per invocation; `counters`: k's digits
  * stepped with carries instead of divided per slice; `buffers`: copies of the staged slices (2: one
- * barrier per slice); `vec4`: A read as vec4s along k where the product allows (vec4Applies).
+ * barrier per slice); `xor`: staged rows unpadded, their vec4s permuted instead (less memory, as
+ * free of bank conflicts); `vec4`: A read as vec4s along k where the product allows (vec4Applies).
  */
 export interface ConvConfig {
   name: string;
@@ -22,36 +23,42 @@ export interface ConvConfig {
   groups: 1 | 2;
   counters: boolean;
   buffers: 1 | 2;
+  xor: boolean;
   vec4: boolean;
 }
 
-function config(rows: 1 | 2, groups: 1 | 2, counters: boolean, buffers: 1 | 2, vec4: boolean): ConvConfig {
-  const tags = [counters ? 'counters' : '', buffers === 2 ? 'double' : '', vec4 ? 'vec4' : ''].filter((s) => s);
+function config(rows: 1 | 2, groups: 1 | 2, counters: boolean, buffers: 1 | 2, xor: boolean, vec4: boolean): ConvConfig {
+  const tags = [counters ? 'counters' : '', buffers === 2 ? 'double' : '', xor ? 'xor' : '', vec4 ? 'vec4' : ''].filter((s) => s);
   const name = `${64 * rows}x${64 * groups}/${4 * rows}x${4 * groups}${tags.map((t) => `+${t}`).join('')}`;
-  return { name, rows, groups, counters, buffers, vec4 };
+  return { name, rows, groups, counters, buffers, xor, vec4 };
 }
 
 /**
  * Every candidate. The first two are the defaults (CPU adapters, GPUs). 128×128 tiles (8×8 outputs
  * per invocation) halve the workgroup-memory reads per multiply-add again; counters replace ~6
  * integer divisions per slice by two compares; double buffering halves the barriers; vec4 loads of
- * A quarter its load instructions. 128×128 tiles stay single-buffered: twice their 16.5 KiB would
- * pass the 32 KiB of workgroup memory some adapters (lavapipe) have.
+ * A quarter its load instructions. Two slices of 128×128 tiles fit 32 KiB of workgroup memory (what
+ * lavapipe has) only with unpadded rows: `xor`.
  */
 export const CONV_CONFIGS: readonly ConvConfig[] = [
-  config(1, 1, false, 1, false),
-  config(1, 2, false, 1, false),
-  config(1, 2, true, 2, false),
-  config(1, 2, true, 2, true),
-  config(2, 2, true, 1, false),
-  config(2, 2, true, 1, true),
+  config(1, 1, false, 1, false, false),
+  config(1, 2, false, 1, false, false),
+  config(1, 2, true, 2, false, false),
+  config(1, 2, true, 2, false, true),
+  config(2, 2, true, 1, false, false),
+  config(2, 2, true, 1, false, true),
+  config(2, 2, true, 2, true, false),
+  config(2, 2, true, 2, true, true),
 ];
 
 /** The configuration without tuning: 64×128 tiles on GPUs, 64×64 (more workgroups) on CPU adapters. */
 export const defaultConvConfig = (cpuAdapter: boolean): ConvConfig => CONV_CONFIGS[cpuAdapter ? 0 : 1];
 
-/** Bytes of workgroup memory a configuration stages: 16-deep slices, rows padded by one vec4. */
-export const convWorkgroupBytes = (c: ConvConfig): number => 16 * 16 * (16 * c.rows + 1 + 16 * c.groups + 1) * c.buffers;
+/** Bytes of workgroup memory a configuration stages: 16-deep slices, rows padded by one vec4 unless `xor`. */
+export const convWorkgroupBytes = (c: ConvConfig): number => {
+  const pad = c.xor ? 0 : 1;
+  return 16 * 16 * (16 * c.rows + pad + 16 * c.groups + pad) * c.buffers;
+};
 
 export const convConfigRuns = (c: ConvConfig, maxWorkgroupBytes: number): boolean => convWorkgroupBytes(c) <= maxWorkgroupBytes;
 

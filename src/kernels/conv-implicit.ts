@@ -59,6 +59,7 @@ function dispatch(mode: ConvMode, cfg: ConvConfig, splits: number, g: ConvGeomet
     GROUPS: cfg.groups,
     COUNTERS: cfg.counters ? 1 : 0,
     BUFFERS: cfg.buffers,
+    PAD: cfg.xor ? 0 : 1,
     VEC_A: cfg.vec4 && vec4Applies(mode, g) ? 1 : 0,
   };
   rt.dispatch(

@@ -11,7 +11,8 @@ import { defaultConfig, tuningCandidates, type GemmLimits, type GemmProblem, typ
  * configuration (and gemm.wgsl) on the same operands into scratch outputs, timed on the GPU; once the timings are
  * back, later products of the class use the fastest of those whose output agrees with the default's
  * (a candidate that computes wrong on this adapter is never chosen). Tables are kept per adapter for
- * the process, and in a JSON file when asked.
+ * the process, and in a JSON file when asked. conv2d's implicit GEMMs are tuned the same way, in the
+ * same table, under classes of their own (conv-implicit-plan.ts's `convShapeClass`).
  */
 
 /**
