@@ -51,7 +51,11 @@ export const CONV_CONFIGS: readonly ConvConfig[] = [
   config(2, 2, true, 2, true, true),
 ];
 
-/** The configuration without tuning: 64×128 tiles on GPUs, 64×64 (more workgroups) on CPU adapters. */
+/**
+ * The configuration without tuning: 64×128 tiles on GPUs (fewer workgroup-memory reads per
+ * multiply-add; the forward's and dx's N is batch·pixels, dW's split over K makes up for its shorter
+ * N), 64×64 on CPU adapters (more workgroups for a few hundred invocations' worth of cores).
+ */
 export const defaultConvConfig = (cpuAdapter: boolean): ConvConfig => CONV_CONFIGS[cpuAdapter ? 0 : 1];
 
 /** Bytes of workgroup memory a configuration stages: 16-deep slices, rows padded by one vec4 unless `xor`. */
