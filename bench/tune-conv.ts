@@ -23,6 +23,8 @@ export interface ConvTuneOptions {
   time: CandidateTimer;
   /** The checked elements of an output (tune-gemm.ts's windows). */
   readChecked: (t: Tensor) => Promise<Float32Array>;
+  /** Called with each shape's result as soon as it is measured. */
+  onResult: (result: unknown) => void;
 }
 
 interface ConvShape {
@@ -56,11 +58,10 @@ function product(s: ConvShape, x: Tensor, w: Tensor, b: Tensor, gy: Tensor): Ten
   return (s.mode === 'inputGrad' ? r.gx : r.gw)!;
 }
 
-/** Times and checks every candidate on each shape; prints a line per shape and returns the results. */
-export async function tuneConv(o: ConvTuneOptions): Promise<unknown[]> {
+/** Times and checks every candidate on each shape; prints a line per shape and hands over its result. */
+export async function tuneConv(o: ConvTuneOptions): Promise<void> {
   const rt = runtime();
   const limit = rt.gpu.limits.maxComputeWorkgroupStorageSize;
-  const results: unknown[] = [];
   for (const s of shapes(o.quick).filter((c) => o.filter.test(c.name))) {
     const { g } = s;
     const xs = [g.n, g.c, g.h, g.w];
@@ -95,7 +96,7 @@ export async function tuneConv(o: ConvTuneOptions): Promise<unknown[]> {
     );
     const best = candidates.filter((c) => byName[c].ok).reduce<string | null>((p, c) => (p === null || byName[c].ms < byName[p].ms ? c : p), null);
     const wrong = candidates.filter((c) => !byName[c].ok);
-    results.push({ name: s.name, shapeClass: convShapeClass(s.mode, g), M, N, K, flops, best, default: candidates[0], reference: 'im2col', tolerance, wrong, candidates: byName });
+    o.onResult({ name: s.name, shapeClass: convShapeClass(s.mode, g), M, N, K, flops, best, default: candidates[0], reference: 'im2col', tolerance, wrong, candidates: byName });
     const cells = candidates.map((c) => {
       const r = byName[c];
       return `${c} ${r.ms.toFixed(3)}ms ${r.gflops.toPrecision(3)} GFLOP/s${r.ok ? '' : ` WRONG (difference ${r.difference.toPrecision(2)})`}`;
@@ -103,5 +104,4 @@ export async function tuneConv(o: ConvTuneOptions): Promise<unknown[]> {
     const checkedBy = `checked against im2col, tolerance ${tolerance.toPrecision(2)}${wrong.length ? `, ${wrong.length} WRONG` : ''}`;
     console.log(`${s.name} (${M}x${N}x${K}): best ${best ?? 'none (every candidate WRONG)'}, default ${candidates[0]}, ${checkedBy} | ${cells.join(' | ')}`);
   }
-  return results;
 }

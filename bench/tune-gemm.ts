@@ -11,7 +11,8 @@
 // Then the same for conv_implicit.wgsl's candidates on AlexNet's convolutions (bench/tune-conv.ts:
 // cases named 'implicit convN forward|dx|dW', checked against the im2col form).
 // --quick: two small shapes only (a smoke run on lavapipe), and one small convolution. Prints one
-// line per shape; --json writes every timing and difference.
+// line per shape; --json writes every timing and difference, rewritten after each shape so that a
+// run cut short keeps what it measured.
 import { writeFileSync } from 'node:fs';
 import { adapterInfo, init, release, tensor } from '../src/node.js';
 import { runtime } from '../src/device/current.js';
@@ -135,6 +136,11 @@ function cpuProduct(s: Shape, a: Float32Array, b: Float32Array): Float64Array {
 // million floats: generating each operand afresh would take longer than timing it).
 const inputs = values(Math.max(0, ...shapes.map((s) => Math.max(s.M, s.N) * s.K)), 1);
 const results: unknown[] = [];
+const conv: unknown[] = [];
+/** Writes everything measured so far to --json's file. */
+function save(): void {
+  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify({ adapter: adapterInfo(), timing: useTimestamps ? 'gpu timestamps' : 'wall', reps, results, conv }, null, 2)}\n`);
+}
 for (const s of shapes) {
   const dataA = inputs.subarray(0, s.M * s.K);
   const dataB = inputs.subarray(0, s.K * s.N);
@@ -168,6 +174,7 @@ for (const s of shapes) {
   const fallback = defaultConfig(problem, limits).name;
   const wrong = candidates.filter((c) => !byName[c].ok);
   results.push({ ...s, flops, best, default: fallback, reference: onCpu ? 'float64' : 'registers', tolerance, wrong, candidates: byName });
+  save();
   const cells = candidates.map((c) => {
     const r = byName[c];
     return `${c} ${r.ms.toFixed(3)}ms ${r.gflops.toPrecision(3)} GFLOP/s${r.ok ? '' : ` WRONG (difference ${r.difference.toPrecision(2)})`}`;
@@ -175,9 +182,9 @@ for (const s of shapes) {
   const checkedBy = `checked against ${onCpu ? 'float64' : 'gemm.wgsl'}, tolerance ${tolerance.toPrecision(2)}${wrong.length ? `, ${wrong.length} WRONG` : ''}`;
   console.log(`${s.name} (${s.M}x${s.N}x${s.K}): best ${best ?? 'none (every candidate WRONG)'}, default ${fallback}, ${checkedBy} | ${cells.join(' | ')}`);
 }
-const conv = await tuneConv({ quick, filter, time: (names, run) => timeAll(run, names), readChecked });
+await tuneConv({ quick, filter, time: (names, run) => timeAll(run, names), readChecked, onResult: (r) => (conv.push(r), save()) });
 if (jsonFile) {
-  writeFileSync(jsonFile, `${JSON.stringify({ adapter: adapterInfo(), timing: useTimestamps ? 'gpu timestamps' : 'wall', reps, results, conv }, null, 2)}\n`);
+  save();
   console.log(`wrote ${jsonFile}`);
 }
 await release();
