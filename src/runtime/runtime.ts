@@ -416,6 +416,7 @@ export class Runtime {
     const staging = this.readbackStaging.take(kept) ?? this.createBuffer({ size: kept, usage: MAP_READ | COPY_DST });
     this.copy(src, srcOffset, staging, 0, size);
     if (options.deviceChecks) this.copy(this.checks.buffer, 0, staging, checksAt, CHECKS_BYTES);
+    const covered = options.deviceChecks ? this.checks.copied() : null;
     this.flush();
     this.counters.readbacks++;
     let reusable = false;
@@ -424,7 +425,7 @@ export class Runtime {
       this.gpu.throwIfFailed();
       const mapped = staging.getMappedRange();
       try {
-        if (options.deviceChecks) this.checks.throwIfFailed(mapped.slice(checksAt));
+        if (covered) this.checks.throwIfFailed(mapped.slice(checksAt), covered);
         return mapped.slice(0, bytes);
       } finally {
         staging.unmap();

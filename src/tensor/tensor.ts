@@ -120,12 +120,17 @@ export class Tensor {
     return (await this.toArray())[0];
   }
 
-  /** Releases the GPU memory now. Using the tensor afterwards throws. Disposing twice is harmless. */
+  /**
+   * Releases the GPU memory now. Using the tensor afterwards throws. Disposing twice is harmless, and so
+   * is disposing after `release()` (its buffer went with the device).
+   */
   dispose(): void {
     if (!this.storageRef) return;
+    const { owner } = this.storageRef;
     this.storageRef.release();
     this.storageRef = null;
-    if (hasRuntime()) runtime().leakCheck?.disposed(this);
+    // The leak check of the device it was made on (after release(), a new device's knows nothing of it).
+    owner.leakCheck?.disposed(this);
     releaseNode(this, false);
     if (this.grad) {
       this.grad.dispose();
