@@ -421,7 +421,7 @@ export class Runtime {
     this.counters.readbacks++;
     let reusable = false;
     try {
-      await this.waiter.wait(() => staging.mapAsync(MAP_READ));
+      await this.waiter.wait(() => this.gpu.whileAlive(staging.mapAsync(MAP_READ)));
       this.gpu.throwIfFailed();
       const mapped = staging.getMappedRange();
       try {
@@ -440,7 +440,7 @@ export class Runtime {
   /** Waits until the GPU has finished everything submitted so far. */
   async sync(): Promise<void> {
     this.flush();
-    await this.waiter.wait(() => this.device.queue.onSubmittedWorkDone());
+    await this.waiter.wait(() => this.gpu.whileAlive(this.device.queue.onSubmittedWorkDone()));
     this.gpu.throwIfFailed();
   }
 
