@@ -37,6 +37,12 @@ export interface InitOptions {
   sizing?: 'cpu' | 'gpu';
   /** The largest storage binding kernels make, in bytes (a multiple of 256); default the device's. */
   bindingLimit?: number | null;
+  /**
+   * The most bytes of GPU buffers tensors may hold, live and pooled (a multiple of 256); default
+   * none but the device's. An allocation past it frees the pool's spare buffers and tries again,
+   * then throws a WebgradError naming the op, the shape, its bytes and the memory in use.
+   */
+  memoryLimit?: number | null;
   /** The most bytes of one im2col chunk's column matrix; default the binding limit. */
   convChunkBytes?: number | null;
   /** How the texture GEMM chooses (see TextureGemmTuning). */
@@ -132,8 +138,8 @@ export function currentDevice(): AdapterSummary | null {
 
 /** The policy init's options ask for, on an adapter of this kind (the fields not given follow it). */
 function initPolicy(options: InitOptions, software: boolean): KernelPolicy {
-  const { gemm, conv, sizing, bindingLimit, convChunkBytes, textureGemm, poison, autotune } = options;
-  const changes: PolicyChanges = { gemm, conv, sizing, bindingLimit, convChunkBytes, textureGemm, poison };
+  const { gemm, conv, sizing, bindingLimit, memoryLimit, convChunkBytes, textureGemm, poison, autotune } = options;
+  const changes: PolicyChanges = { gemm, conv, sizing, bindingLimit, memoryLimit, convChunkBytes, textureGemm, poison };
   if (autotune !== undefined) changes.autotune = autotune !== false;
   return applyPolicy(defaultPolicy(software), changes, 'init');
 }

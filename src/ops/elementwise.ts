@@ -43,13 +43,14 @@ function binary(op: BinaryOp, a: Operand, b: Operand, rule: BinaryRule | null): 
   const ta = operand(a, `${op}: a`);
   const tb = operand(b, `${op}: b`);
   const shape = broadcastShapes(ta.shape, tb.shape, op);
+  let out: Tensor;
   try {
     checkBroadcastBindable(op, ta.shape, tb.shape, shape);
+    out = binaryKernel(op, ta, tb, shape); // may be refused for memory
   } catch (e) {
     for (const [t, v] of [[ta, a], [tb, b]] as const) if (t !== v) t.dispose();
     throw e;
   }
-  const out = binaryKernel(op, ta, tb, shape);
   // Operands made here from numbers are saved as well as inputs, so that the node frees them (or
   // record() now, when nothing is recorded): outside a tidy() nobody else would.
   const made = [ta, tb].filter((t, k) => t !== [a, b][k]);

@@ -22,12 +22,13 @@ export class Storage {
     this.owner = runtime();
   }
 
-  static allocate(bytes: number): Storage {
+  /** `what` names the tensor in an out-of-memory error. */
+  static allocate(bytes: number, what?: () => string): Storage {
     checkAllocation(bytes, `a buffer of ${bytes} bytes`);
     const lost = runtime().gpu.lost;
     if (lost) throw new DeviceError(lost.message);
     // Zero-size tensors still get a 4-byte buffer so that they can be bound.
-    return new Storage(runtime().acquire(Math.max(bytes, 4)), bytes);
+    return new Storage(runtime().acquire(Math.max(bytes, 4), what), bytes);
   }
 
   /** False once the device it was made on has been released or lost. */
@@ -73,7 +74,7 @@ export class Tensor {
   /** A new, uninitialised tensor (kernels write every element). */
   static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
     checkAllocation(sizeOf(shape) * 4, `a ${dtype} tensor of shape ${fmt(shape)}`);
-    return new Tensor(shape, Storage.allocate(sizeOf(shape) * 4), dtype);
+    return new Tensor(shape, Storage.allocate(sizeOf(shape) * 4, () => `a ${dtype} tensor of shape ${fmt(shape)}`), dtype);
   }
 
   get rank(): number {

@@ -1,0 +1,93 @@
+// Out of memory: an allocation past the memory limit the pool believes (init's or withPolicy's
+// memoryLimit, lowered here as bindingLimit is to try the big-tensor paths) gets the pool's free
+// buffers back and tries again, then refuses with a WebgradError before any state changes; after
+// the user disposes tensors the next allocation succeeds. The device's own out-of-memory error
+// (simulated: test/fake-gpu.ts) is reported at the next flush, naming the bytes and memory in use.
+import { describe, expect, it } from 'vitest';
+import * as wg from '../src/node.js';
+import { runtime } from '../src/device/current.js';
+import { fakeGpu, NVIDIA_LIMITS } from './fake-gpu.js';
+import { setupDevice } from './helpers.js';
+
+const KiB = 1024;
+
+describe('out of memory under the memory limit the pool believes', () => {
+  it('refuses an allocation over the limit with the op, shape, bytes and memory in use, leaving nothing behind; after dispose() it succeeds', async () => {
+    await setupDevice();
+    const x = wg.full([16 * KiB], 1.5); // 64 KiB
+    const limit = Math.ceil(wg.memory().liveBytes / 256) * 256 + 96 * KiB;
+    await wg.withPolicy({ memoryLimit: limit }, async () => {
+      const a = wg.ones([8 * KiB]); // 32 KiB
+      const before = wg.memory();
+      // add(x, 1) makes the scalar 1 a tensor (16 bytes) before its output: it is freed when the output is refused.
+      const scalar = 16;
+      let error: Error | null = null;
+      try {
+        wg.add(x, 1); // 64 KiB more: 160 KiB > 96 KiB
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error).toBeInstanceOf(wg.WebgradError);
+      expect(error!.message).toMatch(
+        new RegExp(
+          `^webgrad: add: a float32 tensor of shape \\[16384\\]: out of GPU memory: its 65536 bytes \\(65536 pooled\\) do not fit the memory limit of ${limit} bytes ` +
+            `with ${before.liveBytes + scalar} bytes in use by ${before.liveBuffers + 1} live buffers \\(the pool's free buffers were given back first\\)\\. Dispose tensors no longer needed`,
+        ),
+      );
+      // Nothing was allocated or recorded for the refused op.
+      expect(wg.memory().liveBuffers).toBe(before.liveBuffers);
+      expect(wg.memory().liveBytes).toBe(before.liveBytes);
+      // Tensors made outside the limit's reach still read back; after disposing a, the op fits.
+      a.dispose();
+      const y = wg.add(x, 1);
+      expect(Array.from(await y.toArray()).every((v) => v === 2.5)).toBe(true);
+      y.dispose();
+    });
+    x.dispose();
+  });
+
+  it("gives back the pool's free buffers and retries before refusing", async () => {
+    const pool = runtime().bufferPool;
+    pool.trim();
+    // Limits are multiples of 256 bytes: the test's sizes sit above the live bytes rounded up.
+    const base = Math.ceil(wg.memory().liveBytes / 256) * 256;
+    // Free buffers of another size class, 3 × 32 KiB, kept by the pool.
+    const held = wg.tidy(() => [wg.ones([8 * KiB]), wg.ones([8 * KiB]), wg.ones([8 * KiB])]);
+    for (const t of held) t.dispose();
+    expect(wg.memory().freeBytes).toBe(96 * KiB);
+    // 64 KiB fits the 80 KiB limit only once the free 96 KiB are given back.
+    await wg.withPolicy({ memoryLimit: base + 80 * KiB }, async () => {
+      const big = wg.full([16 * KiB], 3);
+      expect(wg.memory().freeBytes).toBeLessThanOrEqual(16 * KiB);
+      expect(wg.memory().liveBytes).toBeLessThanOrEqual(base + 64 * KiB);
+      expect(await wg.sum(big).item()).toBe(3 * 16 * KiB);
+      big.dispose();
+    });
+  });
+
+  it('init({ memoryLimit }) takes a multiple of 256 bytes', async () => {
+    await expect(wg.init({ memoryLimit: 1000 })).rejects.toThrow(/init: memoryLimit must be null or a positive multiple of 256 bytes, got 1000/);
+    expect(() => wg.withPolicy({ memoryLimit: -256 }, () => 0)).toThrow(/withPolicy: memoryLimit must be null or a positive multiple of 256 bytes/);
+  });
+});
+
+describe("the device's own out-of-memory error (simulated device)", () => {
+  it('is reported at the next flush as a DeviceError naming the bytes and the memory in use', async () => {
+    await wg.release();
+    const fake = fakeGpu(NVIDIA_LIMITS, [], 1024 * KiB);
+    await wg.init({ gpu: fake.gpu });
+    try {
+      const a = wg.zeros([64 * KiB]); // 256 KiB
+      const b = wg.zeros([512 * KiB]); // 2 MiB: more than the device has
+      // The error scope reports asynchronously (no wait at creation): it arrives before the next flush.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(() => wg.flush()).toThrow(wg.DeviceError);
+      expect(() => wg.flush()).toThrow(/^webgrad: out of GPU memory: the device could not create a buffer of 2097152 bytes, with 262144 bytes in use by 1 live tensor buffers \(fake GPU: out of memory creating a buffer of 2097152 bytes\)\. The device cannot go on/);
+      a.dispose();
+      b.dispose();
+    } finally {
+      await wg.release();
+      await setupDevice();
+    }
+  });
+});
