@@ -3,7 +3,7 @@
 // buffers back and tries again, then refuses with a WebgradError before any state changes; after
 // the user disposes tensors the next allocation succeeds. The device's own out-of-memory error
 // (simulated: test/fake-gpu.ts) is reported at the next flush, naming the bytes and memory in use.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../src/node.js';
 import { runtime } from '../src/device/current.js';
 import { fakeGpu, NVIDIA_LIMITS } from './fake-gpu.js';
@@ -11,9 +11,10 @@ import { setupDevice } from './helpers.js';
 
 const KiB = 1024;
 
+beforeAll(setupDevice);
+
 describe('out of memory under the memory limit the pool believes', () => {
   it('refuses an allocation over the limit with the op, shape, bytes and memory in use, leaving nothing behind; after dispose() it succeeds', async () => {
-    await setupDevice();
     const x = wg.full([16 * KiB], 1.5); // 64 KiB
     const limit = Math.ceil(wg.memory().liveBytes / 256) * 256 + 96 * KiB;
     await wg.withPolicy({ memoryLimit: limit }, async () => {
@@ -63,6 +64,62 @@ describe('out of memory under the memory limit the pool believes', () => {
       expect(await wg.sum(big).item()).toBe(3 * 16 * KiB);
       big.dispose();
     });
+  });
+
+  it('every op tried under limits rising 256 bytes at a time is refused without leaving a buffer behind, until it fits', async () => {
+    const a = wg.rand([33, 47], { seed: 1 });
+    const img = wg.rand([2, 3, 9, 9], { seed: 3 });
+    const w = wg.rand([4, 3, 3, 3], { seed: 4, requiresGrad: true });
+    const b = wg.rand([47, 29], { seed: 2 });
+    const labels = Array.from({ length: 33 }, (_, i) => i % 47);
+    const index = wg.tensor(new Array(66).fill(1), [33, 2], { dtype: 'int32' });
+    const target = wg.rand([33, 47], { seed: 5 });
+    const cond = wg.lt(a, 0.5);
+    const cases: [string, () => wg.Tensor][] = [
+      ['add', () => wg.add(a, 1)],
+      ['matmul', () => wg.matmul(a, b)],
+      ['conv2d', () => wg.conv2d(img, w, null, { padding: 1 })],
+      ['softmax', () => wg.softmax(a, 1)],
+      ['crossEntropy', () => wg.crossEntropy(a, labels)],
+      ['nllLoss', () => wg.nllLoss(a, labels)],
+      ['mseLoss', () => wg.mseLoss(a, target)],
+      ['countCorrect', () => wg.countCorrect(a, labels)],
+      ['sum', () => wg.sum(a, 1)],
+      ['max', () => wg.max(a, 1)],
+      ['maxPool2d', () => wg.maxPool2d(img, 2)],
+      ['batchNorm', () => wg.batchNorm(img, null, null, null, null, { training: true })],
+      ['localResponseNorm', () => wg.localResponseNorm(img)],
+      ['where', () => wg.where(cond, a, 0)],
+      ['dropout', () => wg.dropout(a, { p: 0.5, seed: 1 })],
+      ['indexSelect', () => wg.indexSelect(a, 1, [0, 2, 4])],
+      ['gather', () => wg.gather(a, 1, index)],
+      ['permute', () => wg.permute(img, [0, 2, 3, 1])],
+      ['cat', () => wg.cat([a, a], 0)],
+    ];
+    for (const [name, op] of cases) {
+      // From at most the bytes live already and no free buffer to reuse: the first try is always refused.
+      runtime().bufferPool.trim();
+      const floor = Math.floor(wg.memory().liveBytes / 256) * 256;
+      let refusals = 0;
+      for (let extra = 0; ; extra += 256) {
+        const before = wg.memory();
+        let out: wg.Tensor | null = null;
+        try {
+          out = wg.withPolicy({ memoryLimit: floor + extra }, op);
+        } catch (e) {
+          expect((e as Error).message, name).toMatch(/out of GPU memory/);
+          refusals++;
+        }
+        if (out) {
+          out.dispose();
+          break;
+        }
+        expect(wg.memory().liveBuffers, `${name} refused under ${extra} bytes more`).toBe(before.liveBuffers);
+        expect(wg.memory().liveBytes, name).toBe(before.liveBytes);
+      }
+      expect(refusals, name).toBeGreaterThan(0);
+    }
+    for (const t of [a, img, w, b, index, target, cond]) t.dispose();
   });
 
   it('init({ memoryLimit }) takes a multiple of 256 bytes', async () => {
