@@ -122,6 +122,41 @@ describe('out of memory under the memory limit the pool believes', () => {
     for (const t of [a, img, w, b, index, target, cond]) t.dispose();
   });
 
+  it("an optimizer's first step refused for its state changes no parameter; after freeing memory it takes the step it would have", async () => {
+    // Room for the first layer's state (its weight's 8 KiB a buffer, its bias's 256 bytes), not the second's.
+    const cases: [(ps: wg.Tensor[]) => wg.optim.SGD | wg.optim.Adam, number][] = [
+      [(ps) => new wg.optim.SGD(ps, { lr: 0.1, momentum: 0.9 }), 9 * KiB],
+      [(ps) => new wg.optim.Adam(ps, { lr: 0.1, amsgrad: true }), 25 * KiB],
+    ];
+    for (const [make, room] of cases) {
+      const run = async (limited: boolean) => {
+        const net = new wg.nn.Sequential(new wg.nn.Linear(32, 64, { seed: 1 }), new wg.nn.ReLU(), new wg.nn.Linear(64, 8, { seed: 2 }));
+        const opt = make(net.parameters());
+        const x = wg.rand([4, 32], { seed: 3 });
+        wg.tidy(() => wg.crossEntropy(net.forward(x), [0, 1, 2, 3]).backward());
+        const before = await Promise.all(net.parameters().map((p) => p.toArray()));
+        if (limited) {
+          runtime().bufferPool.trim();
+          const limit = Math.ceil(wg.memory().liveBytes / 256) * 256 + room;
+          const live = wg.memory().liveBuffers;
+          expect(() => wg.withPolicy({ memoryLimit: limit }, () => opt.step())).toThrow(/out of GPU memory/);
+          expect(wg.memory().liveBuffers).toBe(live);
+          const unchanged = await Promise.all(net.parameters().map((p) => p.toArray()));
+          unchanged.forEach((v, i) => expect(v).toEqual(before[i]));
+        }
+        opt.step();
+        const after = await Promise.all(net.parameters().map((p) => p.toArray()));
+        net.dispose();
+        opt.dispose();
+        x.dispose();
+        return after;
+      };
+      const expected = await run(false);
+      const got = await run(true);
+      got.forEach((v, i) => expect(v).toEqual(expected[i]));
+    }
+  });
+
   it('init({ memoryLimit }) takes a multiple of 256 bytes', async () => {
     await expect(wg.init({ memoryLimit: 1000 })).rejects.toThrow(/init: memoryLimit must be null or a positive multiple of 256 bytes, got 1000/);
     expect(() => wg.withPolicy({ memoryLimit: -256 }, () => 0)).toThrow(/withPolicy: memoryLimit must be null or a positive multiple of 256 bytes/);
