@@ -157,6 +157,35 @@ describe('out of memory under the memory limit the pool believes', () => {
     }
   });
 
+  it('backward() refused for memory leaves the gradients and the graph as they were: it runs again once there is room', async () => {
+    const gradsAfter = async (limited: boolean) => {
+      const net = new wg.nn.Sequential(new wg.nn.Linear(32, 64, { seed: 1 }), new wg.nn.ReLU(), new wg.nn.Linear(64, 8, { seed: 2 }));
+      const x = wg.rand([4, 32], { seed: 3 });
+      // A gradient already there, as in gradient accumulation: the refused pass must not add to it.
+      wg.tidy(() => wg.crossEntropy(net.forward(x), [3, 2, 1, 0]).backward());
+      const first = await Promise.all(net.parameters().map((p) => p.grad!.toArray()));
+      const loss = wg.tidy(() => wg.crossEntropy(net.forward(x), [0, 1, 2, 3]));
+      if (limited) {
+        runtime().bufferPool.trim();
+        const live = wg.memory().liveBuffers;
+        const limit = Math.ceil(wg.memory().liveBytes / 256) * 256 + 8 * KiB;
+        expect(() => wg.withPolicy({ memoryLimit: limit }, () => loss.backward())).toThrow(/out of GPU memory/);
+        expect(wg.memory().liveBuffers).toBe(live);
+        const unchanged = await Promise.all(net.parameters().map((p) => p.grad!.toArray()));
+        unchanged.forEach((v, i) => expect(v).toEqual(first[i]));
+      }
+      loss.backward();
+      const grads = await Promise.all(net.parameters().map((p) => p.grad!.toArray()));
+      loss.dispose();
+      net.dispose();
+      x.dispose();
+      return grads;
+    };
+    const expected = await gradsAfter(false);
+    const got = await gradsAfter(true);
+    got.forEach((v, i) => expect(v).toEqual(expected[i]));
+  });
+
   it('init({ memoryLimit }) takes a multiple of 256 bytes', async () => {
     await expect(wg.init({ memoryLimit: 1000 })).rejects.toThrow(/init: memoryLimit must be null or a positive multiple of 256 bytes, got 1000/);
     expect(() => wg.withPolicy({ memoryLimit: -256 }, () => 0)).toThrow(/withPolicy: memoryLimit must be null or a positive multiple of 256 bytes/);
