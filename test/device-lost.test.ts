@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as wg from '../src/node.js';
 import { runtime } from '../src/device/current.js';
 import { setupDevice } from './helpers.js';
+import { fakeGpu, NVIDIA_LIMITS } from './fake-gpu.js';
 
 beforeAll(setupDevice);
 
@@ -62,6 +63,26 @@ describe('a lost device', () => {
     doubled.dispose();
     expect(wg.memory().liveBuffers).toBe(live);
     fresh.dispose();
+  });
+
+  it("a readback whose mapAsync never settles (as a browser's may on a lost device) rejects when the loss is reported", async () => {
+    await wg.release();
+    // A simulated device whose readbacks hang and whose loss the test reports.
+    const fake = fakeGpu(NVIDIA_LIMITS);
+    const device = (await (await fake.gpu.requestAdapter())!.requestDevice()) as unknown as Record<string, unknown>;
+    let lose!: (info: { reason: string; message: string }) => void;
+    device.lost = new Promise((resolve) => (lose = resolve));
+    const create = device.createBuffer as (d: GPUBufferDescriptor) => Record<string, unknown>;
+    device.createBuffer = (d: GPUBufferDescriptor) => ({ ...create(d), mapAsync: () => new Promise(() => undefined) });
+    await wg.init({ gpu: fake.gpu });
+    try {
+      const pending = wg.ones([4]).toArray();
+      setTimeout(() => lose({ reason: 'unknown', message: 'the driver was reset' }), 50);
+      await expect(pending).rejects.toThrow(/^webgrad: the GPU device was lost \(unknown: the driver was reset\); its tensors/);
+    } finally {
+      await wg.release();
+      await setupDevice();
+    }
   });
 
   it('a loss seen before any readback: the next op that allocates throws it', async () => {
