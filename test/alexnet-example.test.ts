@@ -1,8 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeSafetensors, withPolicy } from '../src/index.js';
+import { decodeSafetensors, DeviceError, Tensor, withPolicy } from '../src/index.js';
 import { parseConfig, ConfigError, type Config } from '../examples/alexnet-cifar/config.js';
 import { NonFiniteLossError, train } from '../examples/alexnet-cifar/train.js';
 import { CHECKPOINT_FILE } from '../examples/alexnet-cifar/checkpoint.js';
@@ -95,6 +95,39 @@ describe('examples/alexnet-cifar', () => {
     const expected = stepLosses(whole.out!);
     expect(expected).toHaveLength(3);
     expect(stepLosses(part.out!)).toEqual(expected);
+  }, LONG);
+
+  it('a device lost at step 4 stops the run with a DeviceError; init() and --resume go on from the last checkpoint with the losses of a run that never failed', async () => {
+    // 2 steps of 8 images an epoch, 2 epochs; the checkpoint after epoch 1 stands at step 2.
+    const base = { epochs: 2, order: 'sequential' as const, batch: 8, trainSubset: 16, testSubset: 8 };
+    const whole = config(base);
+    const uninterrupted = await train(whole, quiet);
+    const c = config(base);
+    // As a driver reset would: the device goes when step 3's loss is read, with step 4 submitted.
+    let armed = false;
+    const item = Tensor.prototype.item;
+    const spy = vi.spyOn(Tensor.prototype, 'item').mockImplementation(function (this: Tensor) {
+      if (armed) {
+        armed = false;
+        runtime().gpu.device.destroy();
+      }
+      return item.call(this);
+    });
+    const arm = (line: string) => {
+      if (line.startsWith('epoch 1:')) armed = true;
+    };
+    const error = await train(c, arm).then(() => null, (e: Error) => e).finally(() => spy.mockRestore());
+    expect(error).toBeInstanceOf(DeviceError);
+    expect(error!.message).toMatch(/the GPU device was lost .*Call `await init\(\)` again for a new device, then reload the model and optimizer from their last checkpoint/);
+    expect(JSON.parse(decodeSafetensors(readFileSync(join(c.out!, CHECKPOINT_FILE))).metadata.progress)).toMatchObject({ epoch: 2, batch: 0, globalStep: 2 });
+    expect(stepLosses(c.out!)).toHaveLength(2);
+    await setupDevice();
+    const resumed = await train({ ...c, resume: c.out }, quiet);
+    const expected = stepLosses(whole.out!);
+    expect(expected).toHaveLength(4);
+    expect(stepLosses(c.out!)).toEqual(expected);
+    const summary = (r: typeof resumed) => r.epochs.map((e) => [e.epoch, e.trainLoss, e.testLoss, e.testAccuracy]);
+    expect(summary(resumed)).toEqual(summary(uninterrupted));
   }, LONG);
 
   it("an epoch's training is checkpointed before its evaluation, and --resume then only evaluates", async () => {

@@ -88,6 +88,33 @@ describe('edges as PyTorch', () => {
     for (const t of [logits, labels, loss, again, good, counted]) t.dispose();
   });
 
+  it("a deferred check names the op and which of its calls since init() (a loop's step) found the bad value", async () => {
+    await wg.release();
+    await setupDevice();
+    const logits = wg.tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [2, 3]);
+    const good = wg.tensor([1, 2], [2], { dtype: 'int32' });
+    const bad = wg.tensor([1, 3], [2], { dtype: 'int32' });
+    // A loop reading each step's loss: step 4's bad label is reported at step 4's readback, as call 4.
+    for (let step = 1; step <= 4; step++) {
+      const loss = wg.crossEntropy(logits, step === 4 ? bad : good);
+      if (step < 4) expect(Number.isFinite(await loss.item())).toBe(true);
+      else await expect(loss.item()).rejects.toThrow(/^webgrad: crossEntropy: labels\[1\] = 3 is not a class index in \[0, 3\).*found on the GPU in crossEntropy call 4 since init\(\)/);
+      loss.dispose();
+    }
+    // Two calls between readbacks: the error says it was one of them.
+    wg.crossEntropy(logits, good).dispose();
+    const late = wg.crossEntropy(logits, bad);
+    await expect(late.item()).rejects.toThrow(/one of crossEntropy calls 5–6 since init\(\) \(those recorded since the previous readback of values\), reported at this readback/);
+    late.dispose();
+    // indexSelect and gather count their own calls.
+    const x = wg.tensor([1, 2, 3], [3]);
+    const picked = wg.indexSelect(x, 0, wg.tensor([0, 7], [2], { dtype: 'int32' }));
+    await expect(picked.toArray()).rejects.toThrow(/^webgrad: indexSelect: index\[1\] = 7 is out of range \[0, 3\).*indexSelect call 1 since init\(\)/);
+    const gathered = wg.gather(x, 0, wg.tensor([-1], [1], { dtype: 'int32' }));
+    await expect(gathered.toArray()).rejects.toThrow(/^webgrad: gather: index element 0 \(row-major\) = -1 is out of range \[0, 3\).*gather call 1 since init\(\)/);
+    for (const t of [logits, good, bad, late, x, picked, gathered]) t.dispose();
+  });
+
   it("the library's own readbacks (timings) leave a bad label for the user's next readback", async () => {
     const logits = wg.tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [2, 3]);
     const labels = wg.tensor([1, 3], [2], { dtype: 'int32' });
@@ -204,6 +231,11 @@ describe('device lifecycle', () => {
   it('after release(), old tensors are invalid, dispose() is a no-op and none of their buffers reach the new device', async () => {
     const old = wg.ones([64]);
     const other = wg.ones([64]);
+    // A model with gradients and a loss whose graph tidy() left held: all of it disposed after release() too.
+    const model = new wg.nn.Linear(3, 2, { seed: 1 });
+    const x = wg.ones([4, 3]);
+    wg.tidy(() => wg.crossEntropy(model.forward(x), [0, 1, 1, 0]).backward());
+    const held = wg.tidy(() => wg.crossEntropy(model.forward(x), [0, 1, 1, 0]));
     await wg.release();
     // Between release() and init() nothing runs, each call saying why.
     expect(() => wg.ones([1])).toThrow(/no device; call `await init\(\)` first/);
@@ -217,9 +249,15 @@ describe('device lifecycle', () => {
     expect(() => wg.add(old, 1)).toThrow(/add: a: a tensor of shape \[64\] was made on a device that release\(\) has destroyed/);
     old.dispose();
     other.dispose();
+    for (const t of [held, x]) t.dispose();
+    model.dispose();
     expect(wg.memory()).toEqual(before);
+    // Nothing is reported later either: the new device's next readback is clean, and nothing was freed twice.
     const fresh = wg.ones([64]);
-    expect(await wg.sum(fresh).item()).toBe(64);
+    const total = wg.sum(fresh);
+    expect(await total.item()).toBe(64);
+    total.dispose();
+    expect(wg.memory().liveBuffers).toBe(before.liveBuffers + 1);
     fresh.dispose();
   });
 });

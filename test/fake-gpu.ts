@@ -32,21 +32,34 @@ export interface FakeGpuLog {
   submits: number;
 }
 
-export function fakeGpu(limits: Record<string, number> = NVIDIA_LIMITS, features: string[] = []): { gpu: GPU; log: FakeGpuLog } {
+/**
+ * `deviceMemory`: the bytes of buffers the simulated device holds at once (destroyed ones given
+ * back); a creation past it reports an out-of-memory error to its error scope, as a real device does.
+ */
+export function fakeGpu(limits: Record<string, number> = NVIDIA_LIMITS, features: string[] = [], deviceMemory = Infinity): { gpu: GPU; log: FakeGpuLog } {
   const log: FakeGpuLog = { buffers: [], textures: 0, dispatches: 0, submits: 0 };
+  let held = 0;
+  let outOfMemory: string | null = null;
   const refuse = (what: string) => {
     throw new Error(`fake GPU: ${what}`);
   };
   const createBuffer = ({ size, mappedAtCreation }: GPUBufferDescriptor) => {
     if (size > limits.maxBufferSize) refuse(`buffer of ${size} bytes > maxBufferSize ${limits.maxBufferSize}`);
     log.buffers.push(size);
+    // A buffer the device has no memory for is invalid: it holds none.
+    let holds = held + size <= deviceMemory;
+    if (holds) held += size;
+    else outOfMemory ??= `fake GPU: out of memory creating a buffer of ${size} bytes`;
     let mapped: ArrayBuffer | null = mappedAtCreation ? new ArrayBuffer(size) : null;
     return {
       size,
       getMappedRange: () => (mapped ??= new ArrayBuffer(size)),
       unmap: () => (mapped = null),
       mapAsync: async () => undefined,
-      destroy: () => undefined,
+      destroy: () => {
+        if (holds) held -= size;
+        holds = false;
+      },
     };
   };
   const bindingSize = (resource: unknown): number => {
@@ -77,7 +90,11 @@ export function fakeGpu(limits: Record<string, number> = NVIDIA_LIMITS, features
     createShaderModule: () => ({}),
     createComputePipeline: () => ({ getBindGroupLayout: () => ({}) }),
     pushErrorScope: () => undefined,
-    popErrorScope: async () => null,
+    popErrorScope: async () => {
+      const message = outOfMemory;
+      outOfMemory = null;
+      return message ? { message } : null;
+    },
     createBindGroup: ({ entries }: GPUBindGroupDescriptor) => {
       for (const e of entries) {
         const size = bindingSize(e.resource);

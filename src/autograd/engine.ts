@@ -1,6 +1,6 @@
 import { WebgradError } from '../device/errors.js';
 import { fmt } from '../tensor/shape.js';
-import { keep } from '../tensor/scope.js';
+import { allOrNothing, keep } from '../tensor/scope.js';
 import { noGrad } from './record.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { graphFreed, releaseNode } from './lifetime.js';
@@ -47,40 +47,52 @@ export function runBackward(root: Tensor, gradient?: Tensor | null, options: Bac
   const order = topologicalOrder(root);
   checkGraph(order);
   noGrad(() => {
-    const grads = new Map<Tensor, Tensor>();
-    grads.set(root, gradient ? gradient.reshape(gradient.shape) : onesLike(root));
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t);
-      if (!t.node) {
-        accumulateLeaf(t, g);
-        continue;
+    // All or nothing: every leaf's new gradient is made (summed with the one it has) before any
+    // replaces its .grad, and what the pass made is freed if it throws (an allocation refused for
+    // memory): the leaves' gradients and the graph are then as before, and backward() can run again.
+    const updates = allOrNothing(() => {
+      const grads = new Map<Tensor, Tensor>();
+      const leaves = new Map<Tensor, Tensor>();
+      grads.set(root, gradient ? gradient.reshape(gradient.shape) : onesLike(root));
+      for (let i = order.length - 1; i >= 0; i--) {
+        const t = order[i];
+        const g = grads.get(t);
+        if (!g) continue;
+        grads.delete(t);
+        if (!t.node) {
+          if (t.requiresGrad) leaves.set(t, g);
+          else g.dispose();
+          continue;
+        }
+        const inputGrads = t.node.backward(g);
+        t.node.inputs.forEach((input, k) => {
+          const gi = inputGrads[k];
+          if (!gi) return;
+          if (!input.requiresGrad) {
+            // A rule may compute a gradient nobody asked for (mul's for a constant): free it, unless it is shared.
+            const shared = gi === g || inputGrads.some((o, j) => j !== k && o === gi && t.node!.inputs[j].requiresGrad);
+            if (!shared) gi.dispose();
+            return;
+          }
+          // Each stored gradient is its own Tensor object (a view where a rule passed one on twice),
+          // so that disposing one never frees another.
+          const own = gi === g || [...grads.values()].includes(gi) ? gi.reshape(gi.shape) : gi;
+          const prev = grads.get(input);
+          if (prev) {
+            grads.set(input, add(prev, own));
+            prev.dispose();
+            own.dispose();
+          } else {
+            grads.set(input, own);
+          }
+        });
+        g.dispose();
       }
-      const inputGrads = t.node.backward(g);
-      t.node.inputs.forEach((input, k) => {
-        const gi = inputGrads[k];
-        if (!gi) return;
-        if (!input.requiresGrad) {
-          // A rule may compute a gradient nobody asked for (mul's for a constant): free it, unless it is shared.
-          const shared = gi === g || inputGrads.some((o, j) => j !== k && o === gi && t.node!.inputs[j].requiresGrad);
-          if (!shared) gi.dispose();
-          return;
-        }
-        // Each stored gradient is its own Tensor object (a view where a rule passed one on twice),
-        // so that disposing one never frees another.
-        const own = gi === g || [...grads.values()].includes(gi) ? gi.reshape(gi.shape) : gi;
-        const prev = grads.get(input);
-        if (prev) {
-          grads.set(input, add(prev, own));
-          prev.dispose();
-          own.dispose();
-        } else {
-          grads.set(input, own);
-        }
-      });
-      g.dispose();
+      return [...leaves].map(([t, g]) => [t, t.grad ? sumWith(t.grad, g) : g] as const);
+    });
+    for (const [t, g] of updates) {
+      t.grad?.dispose();
+      t.grad = keep(g);
     }
   });
   if (!options.retainGraph) for (const t of order) releaseNode(t, true);
@@ -110,19 +122,11 @@ function checkGraph(order: readonly Tensor[]): void {
   }
 }
 
-function accumulateLeaf(t: Tensor, g: Tensor): void {
-  if (!t.requiresGrad) {
-    g.dispose();
-    return;
-  }
-  if (t.grad) {
-    const sum = add(t.grad, g);
-    t.grad.dispose();
-    g.dispose();
-    t.grad = keep(sum);
-  } else {
-    t.grad = keep(g);
-  }
+/** grad + g, freeing g (the leaf's own gradient is replaced by the caller). */
+function sumWith(grad: Tensor, g: Tensor): Tensor {
+  const sum = add(grad, g);
+  g.dispose();
+  return sum;
 }
 
 function topologicalOrder(root: Tensor): Tensor[] {

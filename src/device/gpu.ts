@@ -10,6 +10,9 @@ export interface AdapterSummary {
   software: boolean;
 }
 
+/** How long a failed wait on the GPU waits for the device to report a loss that caused it. */
+const LOSS_REPORT_MS = 100;
+
 /** The limits webgrad asks the adapter for; each is raised to the adapter's maximum. */
 const WANTED_LIMITS = [
   'maxStorageBufferBindingSize',
@@ -31,6 +34,11 @@ const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'sub
 export class Gpu {
   readonly features: ReadonlySet<string>;
   private failure: DeviceError | null = null;
+  /** Set when the device was lost (other than by `destroy()` here, which is `release()`). */
+  private lostError: DeviceError | null = null;
+  private destroying = false;
+  /** Rejects with the loss's DeviceError when the device is lost; never settles otherwise. */
+  private readonly lostSignal: Promise<never>;
 
   private constructor(
     readonly adapter: GPUAdapter,
@@ -38,11 +46,17 @@ export class Gpu {
     readonly info: AdapterSummary,
   ) {
     this.features = new Set(device.features as unknown as Iterable<string>);
-    device.lost.then((lost) => {
-      if (lost.reason !== 'destroyed') {
-        this.failure ??= new DeviceError(`webgrad: the GPU device was lost (${lost.reason}): ${lost.message}`);
-      }
+    this.lostSignal = device.lost.then((lost) => {
+      if (this.destroying) return new Promise<never>(() => undefined);
+      // A driver reset, a browser's reclaiming the GPU, or device.destroy() by someone else.
+      this.lostError = new DeviceError(
+        `webgrad: the GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''}); its tensors, models' weights and ` +
+          'optimizer state are gone. Call `await init()` again for a new device, then reload the model and optimizer from their last checkpoint',
+      );
+      this.failure = this.lostError;
+      throw this.lostError;
     });
+    this.lostSignal.catch(() => undefined);
     device.addEventListener('uncapturederror', (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
       this.failure ??= new DeviceError(`webgrad: the GPU reported an error: ${error.message}`);
@@ -69,6 +83,26 @@ export class Gpu {
     return this.device.limits;
   }
 
+  /** The error that says the device was lost, once it is known to be; else null. */
+  get lost(): DeviceError | null {
+    return this.lostError;
+  }
+
+  /**
+   * `work` (a mapAsync, an onSubmittedWorkDone), rejected with the loss's DeviceError when the device
+   * is lost first: a pending readback never hangs on a lost device. A mapAsync that a loss aborts may
+   * reject before the device reports the loss: a rejection is then given until the next tick of
+   * Dawn's events (LOSS_REPORT_MS) to turn out to be the loss.
+   */
+  async whileAlive<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await Promise.race([work, this.lostSignal]);
+    } catch (error) {
+      if (!this.lostError) await Promise.race([this.lostSignal, new Promise((resolve) => setTimeout(resolve, LOSS_REPORT_MS))]).catch(() => undefined);
+      throw this.lostError ?? error;
+    }
+  }
+
   /** Throws the first asynchronous device error seen since the device was created. */
   throwIfFailed(): void {
     if (this.failure) throw this.failure;
@@ -82,7 +116,9 @@ export class Gpu {
     if (!this.failure || /previous error/.test(this.failure.message)) this.failure = new DeviceError(message);
   }
 
+  /** Destroys the device on purpose (`release()`): not a loss. */
   destroy(): void {
+    this.destroying = true;
     this.device.destroy();
   }
 }

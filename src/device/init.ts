@@ -37,6 +37,12 @@ export interface InitOptions {
   sizing?: 'cpu' | 'gpu';
   /** The largest storage binding kernels make, in bytes (a multiple of 256); default the device's. */
   bindingLimit?: number | null;
+  /**
+   * The most bytes of GPU buffers tensors may hold, live and pooled (a multiple of 256); default
+   * none but the device's. An allocation past it frees the pool's spare buffers and tries again,
+   * then throws a WebgradError naming the op, the shape, its bytes and the memory in use.
+   */
+  memoryLimit?: number | null;
   /** The most bytes of one im2col chunk's column matrix; default the binding limit. */
   convChunkBytes?: number | null;
   /** How the texture GEMM chooses (see TextureGemmTuning). */
@@ -75,7 +81,8 @@ export function withPolicy<T>(changes: PolicyChanges, fn: () => T): T {
 }
 
 /**
- * Acquires the adapter and device and loads the kernels. Calling it again returns the same device.
+ * Acquires the adapter and device and loads the kernels. Calling it again returns the same device,
+ * unless that device was lost (a driver reset, a browser reclaiming the GPU): then it makes a new one.
  * In a browser the GPU is `navigator.gpu`; in Node the package's Node entry gives Dawn's instead.
  */
 export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
@@ -92,7 +99,8 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
  */
 export async function start(options: InitOptions, gpu: GPU | undefined, read?: (name: string) => Promise<string>): Promise<AdapterSummary> {
   checkInitOptions(options);
-  if (hasRuntime()) return runtime().gpu.info;
+  const running = currentDevice();
+  if (running) return running;
   if (!gpu) {
     throw new NoAdapterError("this platform has no navigator.gpu; in Node, the package's Node entry (webgrad-wgsl/node, which Node picks for 'webgrad-wgsl') gives init() Dawn's");
   }
@@ -115,10 +123,23 @@ export async function start(options: InitOptions, gpu: GPU | undefined, read?: (
   return device.info;
 }
 
+/**
+ * The adapter of the device init() made, while it works: a lost one is let go of here (its tensors
+ * then refuse use, saying it was lost), so that init() makes a new one. Null when there is none.
+ */
+export function currentDevice(): AdapterSummary | null {
+  if (!hasRuntime()) return null;
+  const { gpu } = runtime();
+  if (!gpu.lost) return gpu.info;
+  setRuntime(null);
+  gpu.destroy();
+  return null;
+}
+
 /** The policy init's options ask for, on an adapter of this kind (the fields not given follow it). */
 function initPolicy(options: InitOptions, software: boolean): KernelPolicy {
-  const { gemm, conv, sizing, bindingLimit, convChunkBytes, textureGemm, poison, autotune } = options;
-  const changes: PolicyChanges = { gemm, conv, sizing, bindingLimit, convChunkBytes, textureGemm, poison };
+  const { gemm, conv, sizing, bindingLimit, memoryLimit, convChunkBytes, textureGemm, poison, autotune } = options;
+  const changes: PolicyChanges = { gemm, conv, sizing, bindingLimit, memoryLimit, convChunkBytes, textureGemm, poison };
   if (autotune !== undefined) changes.autotune = autotune !== false;
   return applyPolicy(defaultPolicy(software), changes, 'init');
 }

@@ -3,19 +3,19 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { hasRuntime, runtime } from './current.js';
-import { checkInitOptions, start, type InitOptions } from './init.js';
+import { checkInitOptions, currentDevice, start, type InitOptions } from './init.js';
 import type { AdapterSummary } from './gpu.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { WebgradError } from './errors.js';
 
 /**
- * Acquires the adapter and device and loads the kernels. Calling it again returns the same device.
- * The GPU is `options.gpu` or else Dawn's (the `webgpu` package).
+ * Acquires the adapter and device and loads the kernels. Calling it again returns the same device
+ * (a new one if that was lost). The GPU is `options.gpu` or else Dawn's (the `webgpu` package).
  */
 export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
   checkInitOptions(options);
-  if (hasRuntime()) return runtime().gpu.info;
+  const running = currentDevice();
+  if (running) return running;
   const { autotune } = options;
   const files = { read: readTextIfExists, write: writeFileAtomic };
   const withFiles = typeof autotune === 'object' && autotune.file !== undefined ? { ...options, autotune: { ...autotune, files } } : options;

@@ -31,12 +31,13 @@ export function indexSelectKernel(x: Tensor, index: Tensor, g: IndexSelectGeomet
   const out = Tensor.empty(shape, x.dtype);
   if (out.size === 0) return out;
   const runs = indexSelectRuns(g)!;
+  const checks = runtime().checks.binding('indexSelectIndex');
   runs.forEach((run, r) => {
     runtime().dispatch(
       { files: ['grid', 'index_check', 'index_select'], entry: 'forward', overrides: { WG: WORKGROUP }, params: INDEX_SELECT_PARAMS },
       {
         uniforms: INDEX_SELECT_PARAMS.pack({ ...g, rowStart: run[0], rowCount: run[1], checks: r === 0 ? 1 : 0 }),
-        buffers: [blockBinding(x.buffer, g.inner, run, runs.length === 1), index.buffer, out.buffer, runtime().checks.binding('indexSelectIndex')],
+        buffers: [blockBinding(x.buffer, g.inner, run, runs.length === 1), index.buffer, out.buffer, checks],
         workgroups: Math.ceil(out.size / WORKGROUP),
       },
     );

@@ -3,6 +3,7 @@ import { record } from '../autograd/record.js';
 import { batchNormalizeKernel, batchNormInputGradKernel, batchNormSumsKernel, batchStatsKernel, checkBatchNormBindable, type BatchNormDims } from '../kernels/batchnorm.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { allOrNothing } from '../tensor/scope.js';
 import { full } from './creation.js';
 
 export interface BatchNormOptions {
@@ -41,6 +42,19 @@ export function batchNorm(
 
 /** batchNorm that also adds 1 to `batchesTracked` (int32 [1]) when it updates the running statistics (BatchNorm2d). */
 export function batchNormCounting(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  options: BatchNormOptions,
+  batchesTracked: Tensor | null,
+): Tensor {
+  // All or nothing: the statistics' tensors are freed if an allocation is refused for memory.
+  return allOrNothing(() => batchNormOf(x, runningMean, runningVar, weight, bias, options, batchesTracked));
+}
+
+function batchNormOf(
   x: Tensor,
   runningMean: Tensor | null,
   runningVar: Tensor | null,

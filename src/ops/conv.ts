@@ -3,6 +3,7 @@ import { record } from '../autograd/record.js';
 import { reluBackwardKernel } from '../kernels/relu.js';
 import { checkConvBindable, conv2dBackwardKernel, conv2dKernel, type ConvGeometry } from '../kernels/conv.js';
 import { fmt } from '../tensor/shape.js';
+import { allOrNothing } from '../tensor/scope.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 import { pairOf, windowOutput } from './window.js';
 
@@ -60,7 +61,7 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2
   const ow = windowOutput(w, kw, sw, pw, `${op}: kernel ${fmt(weight.shape)} (width)`, x.shape);
   const g: ConvGeometry = { n, c, h, w, cout, kh, kw, sh, sw, ph, pw, oh, ow };
   checkConvBindable(op, x.shape, weight.shape, g, x.requiresGrad);
-  const out = conv2dKernel(x, weight, bias, g, relu);
+  const out = allOrNothing(() => conv2dKernel(x, weight, bias, g, relu));
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, op, inputs, (grad) => {
     const masked = relu ? reluBackwardKernel(grad, out) : grad;

@@ -101,7 +101,7 @@ export function tensor(
   }
   const src = flat.values;
   const values = dtype === 'int32' ? (src instanceof Int32Array ? src : Int32Array.from(src)) : src instanceof Float32Array ? src : Float32Array.from(src);
-  const t = new Tensor(dims, Storage.allocate(values.byteLength), dtype);
+  const t = new Tensor(dims, Storage.allocate(values.byteLength, () => `a ${dtype} tensor of shape ${fmt(dims)}`), dtype);
   if (values.length > 0) runtime().upload(t.buffer, values);
   return finish(t, options);
 }

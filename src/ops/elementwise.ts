@@ -4,7 +4,7 @@ import { castKernel } from '../kernels/cast.js';
 import { binaryKernel, checkBroadcastBindable, intCompareKernel, unaryKernel, type BinaryOp, type IntCompareOp, type UnaryOp } from '../kernels/elementwise.js';
 import { reluBackwardKernel } from '../kernels/relu.js';
 import { broadcastShapes } from '../tensor/shape.js';
-import { tidy } from '../tensor/scope.js';
+import { allOrNothing, tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { full, tensor } from './creation.js';
 import { sumTo } from './sum-to.js';
@@ -40,16 +40,14 @@ export const relu = (x: Tensor): Tensor => unary('relu', x, (g, x) => reluBackwa
 type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
 function binary(op: BinaryOp, a: Operand, b: Operand, rule: BinaryRule | null): Tensor {
-  const ta = operand(a, `${op}: a`);
-  const tb = operand(b, `${op}: b`);
-  const shape = broadcastShapes(ta.shape, tb.shape, op);
-  try {
+  // All or nothing: operands made here from numbers are freed if a check or an allocation fails.
+  const [ta, tb, out] = allOrNothing(() => {
+    const ta = operand(a, `${op}: a`);
+    const tb = operand(b, `${op}: b`);
+    const shape = broadcastShapes(ta.shape, tb.shape, op);
     checkBroadcastBindable(op, ta.shape, tb.shape, shape);
-  } catch (e) {
-    for (const [t, v] of [[ta, a], [tb, b]] as const) if (t !== v) t.dispose();
-    throw e;
-  }
-  const out = binaryKernel(op, ta, tb, shape);
+    return [ta, tb, binaryKernel(op, ta, tb, shape)] as const;
+  });
   // Operands made here from numbers are saved as well as inputs, so that the node frees them (or
   // record() now, when nothing is recorded): outside a tidy() nobody else would.
   const made = [ta, tb].filter((t, k) => t !== [a, b][k]);

@@ -3,6 +3,7 @@ import { record } from '../autograd/record.js';
 import { indexSelectBackwardKernel, indexSelectKernel, indexSelectRuns, type IndexSelectGeometry } from '../kernels/index-select.js';
 import { bindingLimitText, checkBindable, fmt, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { allOrNothing } from '../tensor/scope.js';
 import { tensor } from './creation.js';
 
 /** Indices for indexSelect: an int32 tensor [K] (checked on the GPU), or numbers (checked here). */
@@ -29,11 +30,12 @@ export function indexSelect(x: Tensor, dim: number, index: Indices): Tensor {
   if (x.rank === 0) throw new WebgradError(`webgrad: indexSelect: x must have at least one dimension, got shape []`);
   const d = checkDim(dim, x.rank, 'indexSelect');
   const size = x.shape[d];
-  const idx = indexTensor(index, size);
-  const k = idx.size;
-  const g: IndexSelectGeometry = { outer: sizeOf(x.shape.slice(0, d)), d: size, inner: sizeOf(x.shape.slice(d + 1)), k };
-  const shape = x.shape.map((s, j) => (j === d ? k : s));
-  try {
+  // All or nothing: an index made here from numbers is freed if a check or an allocation fails.
+  const [idx, g, out] = allOrNothing(() => {
+    const idx = indexTensor(index, size);
+    const k = idx.size;
+    const g: IndexSelectGeometry = { outer: sizeOf(x.shape.slice(0, d)), d: size, inner: sizeOf(x.shape.slice(d + 1)), k };
+    const shape = x.shape.map((s, j) => (j === d ? k : s));
     checkBindable('indexSelect: the result', shape);
     if (!indexSelectRuns(g)) {
       throw new WebgradError(
@@ -41,11 +43,8 @@ export function indexSelect(x: Tensor, dim: number, index: Indices): Tensor {
           'select along dim 0, or use smaller tensors',
       );
     }
-  } catch (error) {
-    if (idx !== index) idx.dispose();
-    throw error;
-  }
-  const out = indexSelectKernel(x, idx, g, shape);
+    return [idx, g, indexSelectKernel(x, idx, g, shape)] as const;
+  });
   const own = idx !== index;
   return record(
     out,

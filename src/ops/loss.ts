@@ -3,6 +3,7 @@ import { record } from '../autograd/record.js';
 import { countCorrectKernel, crossEntropyBackwardKernel, nllMeanKernel, rowLseKernel } from '../kernels/loss.js';
 import { checkBindable, fmt } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { allOrNothing } from '../tensor/scope.js';
 import { tensor } from './creation.js';
 
 /**
@@ -50,25 +51,30 @@ export function checkInputs(what: string, logits: Tensor, labels: Labels, name =
  * a fused, numerically stable log-softmax and negative log-likelihood. Returns a scalar.
  */
 export function crossEntropy(logits: Tensor, labels: Labels): Tensor {
-  const { n, c, labels: y } = checkInputs('crossEntropy', logits, labels);
-  const lse = rowLseKernel(logits, n, c);
-  const loss = nllMeanKernel(logits, y, lse, n, c);
-  // The labels are an input when they are the caller's tensor (so that disposing them before
-  // backward() is named there), saved when made here from numbers.
-  const own = y !== labels;
-  return record(
-    loss,
-    'crossEntropy',
-    own ? [logits] : [logits, y],
-    (g) => [crossEntropyBackwardKernel(logits, y, lse, g, n, c), null],
-    own ? [lse, y] : [lse],
-  );
+  // All or nothing: labels, lse and loss are freed if an allocation is refused for memory.
+  return allOrNothing(() => {
+    const { n, c, labels: y } = checkInputs('crossEntropy', logits, labels);
+    const lse = rowLseKernel(logits, n, c);
+    const loss = nllMeanKernel(logits, y, lse, n, c);
+    // The labels are an input when they are the caller's tensor (so that disposing them before
+    // backward() is named there), saved when made here from numbers.
+    const own = y !== labels;
+    return record(
+      loss,
+      'crossEntropy',
+      own ? [logits] : [logits, y],
+      (g) => [crossEntropyBackwardKernel(logits, y, lse, g, n, c), null],
+      own ? [lse, y] : [lse],
+    );
+  });
 }
 
 /** [1] float32: how many rows of logits [N, C] have their first maximum at the label (on the GPU). */
 export function countCorrect(logits: Tensor, labels: Labels): Tensor {
-  const { n, c, labels: y } = checkInputs('countCorrect', logits, labels);
-  const out = countCorrectKernel(logits, y, n, c);
-  if (y !== labels) y.dispose();
-  return out;
+  return allOrNothing(() => {
+    const { n, c, labels: y } = checkInputs('countCorrect', logits, labels);
+    const out = countCorrectKernel(logits, y, n, c);
+    if (y !== labels) y.dispose();
+    return out;
+  });
 }

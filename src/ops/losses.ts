@@ -3,6 +3,7 @@ import { record } from '../autograd/record.js';
 import { nllBackwardKernel, nllKernel } from '../kernels/nll.js';
 import { checkBindable, fmt } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { allOrNothing } from '../tensor/scope.js';
 import { mul, sub } from './elementwise.js';
 import { mean } from './reduce.js';
 import { checkInputs, type Labels } from './loss.js';
@@ -14,12 +15,15 @@ import { checkInputs, type Labels } from './loss.js';
 export function nllLoss(logProbs: Tensor, labels: Labels): Tensor {
   checkTensor(logProbs, 'nllLoss: logProbs');
   checkBindable('nllLoss: logProbs', logProbs.shape);
-  const { n, c, labels: y } = checkInputs('nllLoss', logProbs, labels, 'logProbs');
-  const loss = nllKernel(logProbs, y, n, c);
-  // As crossEntropy: the labels are an input when they are the caller's tensor (so that disposing
-  // them before backward() is named there), saved when made here from numbers.
-  const own = y !== labels;
-  return record(loss, 'nllLoss', own ? [logProbs] : [logProbs, y], (g) => [nllBackwardKernel(y, g, n, c), null], own ? [y] : []);
+  // All or nothing: labels made here are freed if the loss's allocation is refused for memory.
+  return allOrNothing(() => {
+    const { n, c, labels: y } = checkInputs('nllLoss', logProbs, labels, 'logProbs');
+    const loss = nllKernel(logProbs, y, n, c);
+    // As crossEntropy: the labels are an input when they are the caller's tensor (so that disposing
+    // them before backward() is named there), saved when made here from numbers.
+    const own = y !== labels;
+    return record(loss, 'nllLoss', own ? [logProbs] : [logProbs, y], (g) => [nllBackwardKernel(y, g, n, c), null], own ? [y] : []);
+  });
 }
 
 /** Mean squared error mean((a − b)²) of two tensors of the same shape (PyTorch's F.mse_loss). */
@@ -30,12 +34,14 @@ export function mseLoss(a: Tensor, b: Tensor): Tensor {
     if (t.dtype !== 'float32') throw new WebgradError(`webgrad: mseLoss: ${name} must be float32, got ${t.dtype} (shape ${fmt(t.shape)})`);
   }
   if (a.shape.join() !== b.shape.join()) throw new WebgradError(`webgrad: mseLoss: a ${fmt(a.shape)} and b ${fmt(b.shape)} must have the same shape`);
-  const d = sub(a, b);
-  const sq = mul(d, d);
-  const out = mean(sq);
-  if (!out.node) {
-    d.dispose();
-    sq.dispose();
-  }
-  return out;
+  return allOrNothing(() => {
+    const d = sub(a, b);
+    const sq = mul(d, d);
+    const out = mean(sq);
+    if (!out.node) {
+      d.dispose();
+      sq.dispose();
+    }
+    return out;
+  });
 }

@@ -2,7 +2,7 @@ import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/record.js';
 import { gemmKernel } from '../kernels/gemm/gemm.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
-import { tidy } from '../tensor/scope.js';
+import { allOrNothing, tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor, view } from '../tensor/tensor.js';
 import { sum } from './reduce.js';
 import { zerosLike } from './creation.js';
@@ -36,7 +36,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const out = Tensor.empty([0, a.shape[a.rank - 2], b.shape[b.rank - 1]]);
     return record(out, 'matmul', [a, b], () => [a.requiresGrad ? zerosLike(a) : null, b.requiresGrad ? zerosLike(b) : null]);
   }
-  const out = gemmKernel(a, b);
+  const out = allOrNothing(() => gemmKernel(a, b));
   return record(out, 'matmul', [a, b], (g) => [
     a.requiresGrad ? tidy(() => gradA(a, b, g)) : null,
     b.requiresGrad ? tidy(() => gradB(a, b, g)) : null,

@@ -2,7 +2,7 @@ import { WebgradError } from '../device/errors.js';
 import { noGrad, record } from '../autograd/record.js';
 import { whereKernel } from '../kernels/where.js';
 import { broadcastShapes, checkBindable, fmt } from '../tensor/shape.js';
-import { tidy } from '../tensor/scope.js';
+import { allOrNothing, tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { full } from './creation.js';
 import { checkComparison, eq, ge, gt, maximum, minimum, mul, sub, type Operand } from './elementwise.js';
@@ -21,18 +21,14 @@ function operand(v: Operand, what: string): Tensor {
  */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   checkTensor(cond, 'where: cond');
-  const ta = operand(a, 'where: a');
-  const tb = operand(b, 'where: b');
-  let shape: number[];
-  try {
-    shape = broadcastShapes(cond.shape, broadcastShapes(ta.shape, tb.shape, 'where'), 'where (cond against a and b)');
+  // All or nothing: operands made here from numbers are freed if a check or an allocation fails.
+  const [ta, tb, shape, out] = allOrNothing(() => {
+    const ta = operand(a, 'where: a');
+    const tb = operand(b, 'where: b');
+    const shape = broadcastShapes(cond.shape, broadcastShapes(ta.shape, tb.shape, 'where'), 'where (cond against a and b)');
     checkBindable('where: the result', shape);
-  } catch (error) {
-    if (ta !== a) ta.dispose();
-    if (tb !== b) tb.dispose();
-    throw error;
-  }
-  const out = whereKernel(cond, ta, tb, shape);
+    return [ta, tb, shape, whereKernel(cond, ta, tb, shape)] as const;
+  });
   // cond is an input (with no gradient), so that a graph returned from a tidy() keeps it; the
   // operands made here from numbers are saved too, so that the node frees them.
   record(

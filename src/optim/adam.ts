@@ -2,8 +2,9 @@ import { WebgradError } from '../device/errors.js';
 import { runtime } from '../device/current.js';
 import { adamKernel, type AdamBuffers, type AdamHyper } from '../kernels/adam.js';
 import { fmt } from '../tensor/shape.js';
-import { keep } from '../tensor/scope.js';
+import { allOrNothing, keep } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { makeStateFirst } from './fresh-state.js';
 
 export interface AdamOptions {
   /** Default 0.001, as PyTorch's. */
@@ -118,15 +119,20 @@ export class Adam {
       weightDecay: this.weightDecay,
       decoupled: this.decoupled,
     };
+    const fresh = makeStateFirst(
+      this.state,
+      (i) => this.params[i].grad !== null,
+      (i) => {
+        const shape = this.params[i].shape;
+        const made = allOrNothing(() => ({ expAvg: Tensor.empty(shape), expAvgSq: Tensor.empty(shape), maxExpAvgSq: this.amsgrad ? Tensor.empty(shape) : null }));
+        for (const t of [made.expAvg, made.expAvgSq, made.maxExpAvgSq]) if (t) keep(t);
+        return made;
+      },
+      (s) => [s.expAvg, s.expAvgSq, s.maxExpAvgSq].forEach((t) => t?.dispose()),
+    );
     this.params.forEach((p, i) => {
       if (!p.grad) return;
-      const first = this.state[i] === null;
-      const state = (this.state[i] ??= {
-        expAvg: keep(Tensor.empty(p.shape)),
-        expAvgSq: keep(Tensor.empty(p.shape)),
-        maxExpAvgSq: this.amsgrad ? keep(Tensor.empty(p.shape)) : null,
-      });
-      adamKernel(p, p.grad, state, hyper, ++this.steps[i], first);
+      adamKernel(p, p.grad, this.state[i]!, hyper, ++this.steps[i], fresh.has(i));
     });
     runtime().leakCheck?.step();
   }

@@ -4,6 +4,7 @@ import { sgdKernel, type SgdHyper } from '../kernels/sgd.js';
 import { fmt } from '../tensor/shape.js';
 import { keep } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { makeStateFirst } from './fresh-state.js';
 
 export interface SGDOptions {
   lr: number;
@@ -98,15 +99,11 @@ export class SGD {
       weightDecay: this.weightDecay,
       nesterov: this.nesterov,
     };
+    const fresh =
+      this.momentum !== 0 ? makeStateFirst(this.buffers, (i) => this.params[i].grad !== null, (i) => keep(Tensor.empty(this.params[i].shape)), (b) => b.dispose()) : new Set<number>();
     this.params.forEach((p, i) => {
       if (!p.grad) return;
-      let buffer: Tensor | null = null;
-      let first = false;
-      if (this.momentum !== 0) {
-        first = this.buffers[i] === null;
-        buffer = this.buffers[i] ??= keep(Tensor.empty(p.shape));
-      }
-      sgdKernel(p, p.grad, buffer, hyper, first);
+      sgdKernel(p, p.grad, this.momentum !== 0 ? this.buffers[i] : null, hyper, fresh.has(i));
     });
     runtime().leakCheck?.step();
     this.stepCount++;

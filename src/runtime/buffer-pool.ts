@@ -1,4 +1,5 @@
 import { FreeList } from './free-list.js';
+import { WebgradError } from '../device/errors.js';
 
 /**
  * Reuses GPU buffers by size class. Creating a buffer is costly (the driver allocates and Dawn
@@ -61,6 +62,8 @@ export class BufferPool {
      */
     retire: (buffer: GPUBuffer) => void,
     private readonly maxBinding = Infinity,
+    /** The most bytes the pool may hold, live and free (the policy's memoryLimit), read at each creation; null: none. */
+    private readonly memoryLimit: () => number | null = () => null,
   ) {
     this.free = new FreeList((b) => b.size, retire);
   }
@@ -80,12 +83,27 @@ export class BufferPool {
     return Math.max(2 * peakLive, peakLive + 2 ** 31);
   }
 
-  acquire(bytes: number): GPUBuffer {
+  /**
+   * A buffer of at least `bytes`: a free one of its size class, or a new one. One that the memory
+   * limit has no room for gets the free buffers back (released longest ago first) and tries again;
+   * when the live ones alone leave no room, it is refused with a WebgradError, before anything
+   * changes, naming `what` (the op and the tensor it was for) and the memory in use.
+   */
+  acquire(bytes: number, what: () => string = () => `a buffer of ${bytes} bytes`): GPUBuffer {
     const size = sizeClass(bytes, this.maxBinding);
     let buffer = this.free.take(size);
     if (!buffer) {
+      const limit = this.memoryLimit() ?? Infinity;
+      if (this.liveBytes + size > limit) {
+        this.free.clear();
+        throw new WebgradError(
+          `webgrad: ${what()}: out of GPU memory: its ${bytes} bytes (${size} pooled) do not fit the memory limit of ${limit} bytes ` +
+            `with ${this.liveBytes} bytes in use by ${this.live} live buffers (the pool's free buffers were given back first). ` +
+            'Dispose tensors no longer needed (tidy() in loops), or use smaller batches',
+        );
+      }
       const peak = Math.max(this.peakLiveBytes, this.liveBytes + size);
-      this.free.trimTo(this.heldCap(peak) - this.liveBytes - size);
+      this.free.trimTo(Math.min(this.heldCap(peak), limit) - this.liveBytes - size);
       buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE });
       this.created++;
       this.createdBytes += size;

@@ -52,6 +52,13 @@ export interface KernelPolicy {
    * (ranges, GEMM panels, conv chunks) on small tensors.
    */
   bindingLimit: number | null;
+  /**
+   * The most bytes of GPU buffers the buffer pool may hold, live and free together (a multiple of
+   * 256); null: no limit but the device's own. Past it an allocation gets the pool's free buffers
+   * back and tries again, then refuses with a WebgradError. Tests lower it to try running out of
+   * memory on a CPU adapter; it also caps what a program may take of a shared GPU.
+   */
+  memoryLimit: number | null;
   /** The most bytes of one im2col chunk's column matrix (below the binding limit); null: the binding limit. */
   convChunkBytes: number | null;
   textureGemm: TextureGemmTuning;
@@ -72,6 +79,7 @@ export function defaultPolicy(software: boolean): KernelPolicy {
     convConfig: null,
     sizing: software ? 'cpu' : 'gpu',
     bindingLimit: null,
+    memoryLimit: null,
     convChunkBytes: null,
     textureGemm: { costScale: 1, orientation: null },
     poison: false,
@@ -87,6 +95,7 @@ export function describePolicy(p: KernelPolicy): string {
     `conv ${p.conv}`,
     `sizing ${p.sizing}`,
     `binding limit ${p.bindingLimit ?? 'device'}`,
+    `memory limit ${p.memoryLimit ?? 'device'}`,
     `conv chunk ${p.convChunkBytes ?? 'binding limit'}`,
     `conv config ${p.convConfig ?? 'tuned or default'}`,
     `texture gemm cost×${t.costScale}${t.orientation ? ` ${t.orientation}` : ''}`,
@@ -111,7 +120,7 @@ export function applyPolicy(base: KernelPolicy, changes: PolicyChanges, caller: 
   oneOf('sizing', ['cpu', 'gpu']);
   oneOf('poison', [true, false]);
   oneOf('autotune', [true, false]);
-  const bytes = (name: 'bindingLimit' | 'convChunkBytes', multiple: number) => {
+  const bytes = (name: 'bindingLimit' | 'memoryLimit' | 'convChunkBytes', multiple: number) => {
     const v = changes[name];
     if (v !== undefined && v !== null && !(Number.isInteger(v) && v > 0 && v % multiple === 0)) {
       throw new WebgradError(`webgrad: ${caller}: ${name} must be null or a positive multiple of ${multiple} bytes, got ${JSON.stringify(v)}`);
@@ -122,6 +131,7 @@ export function applyPolicy(base: KernelPolicy, changes: PolicyChanges, caller: 
     throw new WebgradError(`webgrad: ${caller}: convConfig must be null or a configuration's name, got ${JSON.stringify(cc)}`);
   }
   bytes('bindingLimit', 256);
+  bytes('memoryLimit', 256);
   bytes('convChunkBytes', 4);
   const t = changes.textureGemm;
   if (t !== undefined) {

@@ -1,5 +1,5 @@
 import { Generator } from './generator.js';
-import { LeakCheck } from './leak-check.js';
+import { callerOp, LeakCheck } from './leak-check.js';
 import type { Gpu } from '../device/gpu.js';
 import { BufferPool, sizeClass } from './buffer-pool.js';
 import { FreeList } from './free-list.js';
@@ -115,7 +115,7 @@ export class Runtime {
     this.currentPolicy = options.policy ?? defaultPolicy(gpu.info.software);
     this.device = gpu.device;
     const counted = { createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d), createTexture: (d: GPUTextureDescriptor) => this.createTexture(d) };
-    this.bufferPool = new BufferPool(counted, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize);
+    this.bufferPool = new BufferPool(counted, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize, () => this.currentPolicy.memoryLimit);
     this.textures = new TexturePool(counted, (t) => this.doomed.push(t));
     // Neither kind is named by recorded commands once back in its list: dropped ones go at once.
     this.uploadStaging = new FreeList((b) => b.size, (b) => b.destroy());
@@ -150,9 +150,12 @@ export class Runtime {
     return result;
   }
 
-  /** A storage buffer from the buffer pool, poisoned with NaN where the policy says so. */
-  acquire(bytes: number): GPUBuffer {
-    const buffer = this.bufferPool.acquire(bytes);
+  /**
+   * A storage buffer from the buffer pool, poisoned with NaN where the policy says so. `what` names
+   * the tensor it is for in an out-of-memory error (with the op, found then).
+   */
+  acquire(bytes: number, what: () => string = () => `a buffer of ${bytes} bytes`): GPUBuffer {
+    const buffer = this.bufferPool.acquire(bytes, () => `${callerOp()}: ${what()}`);
     if (this.currentPolicy.poison) {
       const poison = (_: number, count: number) => FILL_PARAMS.pack({ n: count, start: Number.NaN, step: 0 });
       const wg = 256;
@@ -322,7 +325,15 @@ export class Runtime {
    */
   createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
     const t0 = performance.now();
+    // The device's own out-of-memory error arrives later: it fails the device, reported at the next
+    // flush or readback. The scope is not awaited (a creation costs no wait), and a steady loop creates none.
+    this.device.pushErrorScope('out-of-memory');
     const buffer = this.device.createBuffer(descriptor);
+    const { liveBytes, liveBuffers } = this.bufferPool.stats();
+    this.device.popErrorScope().then(
+      (error) => error && this.gpu.fail(outOfDeviceMemory(descriptor.size, liveBytes, liveBuffers, error.message)),
+      () => undefined,
+    );
     this.created.ms += performance.now() - t0;
     this.created.buffers++;
     this.created.bytes += descriptor.size;
@@ -416,15 +427,16 @@ export class Runtime {
     const staging = this.readbackStaging.take(kept) ?? this.createBuffer({ size: kept, usage: MAP_READ | COPY_DST });
     this.copy(src, srcOffset, staging, 0, size);
     if (options.deviceChecks) this.copy(this.checks.buffer, 0, staging, checksAt, CHECKS_BYTES);
+    const covered = options.deviceChecks ? this.checks.copied() : null;
     this.flush();
     this.counters.readbacks++;
     let reusable = false;
     try {
-      await this.waiter.wait(() => staging.mapAsync(MAP_READ));
+      await this.waiter.wait(() => this.gpu.whileAlive(staging.mapAsync(MAP_READ)));
       this.gpu.throwIfFailed();
       const mapped = staging.getMappedRange();
       try {
-        if (options.deviceChecks) this.checks.throwIfFailed(mapped.slice(checksAt));
+        if (covered) this.checks.throwIfFailed(mapped.slice(checksAt), covered);
         return mapped.slice(0, bytes);
       } finally {
         staging.unmap();
@@ -439,7 +451,7 @@ export class Runtime {
   /** Waits until the GPU has finished everything submitted so far. */
   async sync(): Promise<void> {
     this.flush();
-    await this.waiter.wait(() => this.device.queue.onSubmittedWorkDone());
+    await this.waiter.wait(() => this.gpu.whileAlive(this.device.queue.onSubmittedWorkDone()));
     this.gpu.throwIfFailed();
   }
 
@@ -508,4 +520,13 @@ export class Runtime {
       this.pass = null;
     }
   }
+}
+
+/** The error of a buffer creation the device could not satisfy (its memory, not a limit the pool knows). */
+function outOfDeviceMemory(bytes: number, liveBytes: number, live: number, detail: string): string {
+  return (
+    `webgrad: out of GPU memory: the device could not create a buffer of ${bytes} bytes, with ${liveBytes} bytes in use by ${live} ` +
+    `live tensor buffers (${detail}). The device cannot go on: dispose what is not needed or use smaller batches, call ` +
+    '`await release()` and `await init()` again (init({ memoryLimit }) refuses such an allocation beforehand, recoverably)'
+  );
 }

@@ -53,6 +53,27 @@ export function tidy<T>(fn: () => T): T {
 }
 
 /**
+ * Runs an op's kernels all or nothing: when `fn` throws (an allocation refused for memory after
+ * others succeeded), the tensors it made are disposed, so that the op leaves nothing behind; when
+ * it returns, they belong to the enclosing scope as if made there.
+ */
+export function allOrNothing<T>(fn: () => T): T {
+  const made = new Set<Tensor>();
+  scopes.push(made);
+  try {
+    const result = fn();
+    scopes.pop();
+    const parent = scopes[scopes.length - 1];
+    if (parent) for (const t of made) parent.add(t);
+    return result;
+  } catch (error) {
+    scopes.pop();
+    for (const t of made) t.dispose();
+    throw error;
+  }
+}
+
+/**
  * tidy() and noGrad() act while `fn` runs; an async `fn` goes on after its first await, outside
  * them, so it is refused (its rejection, if any, is swallowed: the error thrown here says why).
  */

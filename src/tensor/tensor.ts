@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { DeviceError, WebgradError } from '../device/errors.js';
 import { hasRuntime, runtime } from '../device/current.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { checkAllocation, checkShape, fmt, sizeOf, type Shape } from './shape.js';
@@ -22,15 +22,18 @@ export class Storage {
     this.owner = runtime();
   }
 
-  static allocate(bytes: number): Storage {
+  /** `what` names the tensor in an out-of-memory error. */
+  static allocate(bytes: number, what?: () => string): Storage {
     checkAllocation(bytes, `a buffer of ${bytes} bytes`);
+    const lost = runtime().gpu.lost;
+    if (lost) throw new DeviceError(lost.message);
     // Zero-size tensors still get a 4-byte buffer so that they can be bound.
-    return new Storage(runtime().acquire(Math.max(bytes, 4)), bytes);
+    return new Storage(runtime().acquire(Math.max(bytes, 4), what), bytes);
   }
 
-  /** False once the device it was made on has been released. */
+  /** False once the device it was made on has been released or lost. */
   get alive(): boolean {
-    return hasRuntime() && runtime() === this.owner;
+    return hasRuntime() && runtime() === this.owner && !this.owner.gpu.lost;
   }
 
   retain(): this {
@@ -71,7 +74,7 @@ export class Tensor {
   /** A new, uninitialised tensor (kernels write every element). */
   static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
     checkAllocation(sizeOf(shape) * 4, `a ${dtype} tensor of shape ${fmt(shape)}`);
-    return new Tensor(shape, Storage.allocate(sizeOf(shape) * 4), dtype);
+    return new Tensor(shape, Storage.allocate(sizeOf(shape) * 4, () => `a ${dtype} tensor of shape ${fmt(shape)}`), dtype);
   }
 
   get rank(): number {
@@ -84,13 +87,18 @@ export class Tensor {
 
   get storage(): Storage {
     if (!this.storageRef) throw new WebgradError(`webgrad: a tensor of shape ${fmt(this.shape)} was used after dispose()`);
-    if (!this.storageRef.alive) throw new WebgradError(releasedMessage(this.shape));
+    if (!this.storageRef.alive) throw deadDeviceError(null, this.shape, this.storageRef.owner.gpu.lost);
     return this.storageRef;
   }
 
-  /** True when the device it was made on has been released (see `release()`); such a tensor cannot be used. */
+  /** True when the device it was made on has been released (see `release()`) or lost; such a tensor cannot be used. */
   get released(): boolean {
     return this.storageRef !== null && !this.storageRef.alive;
+  }
+
+  /** The error that said the device it was made on was lost, when it was (then it is `released` too); else null. */
+  get deviceLost(): DeviceError | null {
+    return this.storageRef?.owner.gpu.lost ?? null;
   }
 
   /** The GPU buffer holding the elements, row-major. */
@@ -120,12 +128,17 @@ export class Tensor {
     return (await this.toArray())[0];
   }
 
-  /** Releases the GPU memory now. Using the tensor afterwards throws. Disposing twice is harmless. */
+  /**
+   * Releases the GPU memory now. Using the tensor afterwards throws. Disposing twice is harmless, and so
+   * is disposing after `release()` (its buffer went with the device).
+   */
   dispose(): void {
     if (!this.storageRef) return;
+    const { owner } = this.storageRef;
     this.storageRef.release();
     this.storageRef = null;
-    if (hasRuntime()) runtime().leakCheck?.disposed(this);
+    // The leak check of the device it was made on (after release(), a new device's knows nothing of it).
+    owner.leakCheck?.disposed(this);
     releaseNode(this, false);
     if (this.grad) {
       this.grad.dispose();
@@ -162,8 +175,15 @@ function nested(values: ArrayLike<number>, shape: Shape, at = 0, depth = 0): str
   return `[${items.join(', ')}]`;
 }
 
-const releasedMessage = (shape: Shape): string =>
-  `webgrad: a tensor of shape ${fmt(shape)} was made on a device that release() has destroyed; tensors do not survive release(): create it again after init()`;
+/**
+ * Why a tensor whose device is gone cannot be used (`what` names the argument): released, or lost
+ * (a DeviceError, with the loss's advice).
+ */
+function deadDeviceError(what: string | null, shape: Shape, lost: DeviceError | null): WebgradError {
+  const at = what ? `${what}: ` : '';
+  if (lost) return new DeviceError(`webgrad: ${at}a tensor of shape ${fmt(shape)} was made on a GPU device that was lost: ${lost.message.slice('webgrad: '.length)}`);
+  return new WebgradError(`webgrad: ${at}a tensor of shape ${fmt(shape)} was made on a device that release() has destroyed; tensors do not survive release(): create it again after init()`);
+}
 
 /** What a value is, for errors: a tensor's shape and dtype, else its type. */
 export function describe(v: unknown): string {
@@ -182,7 +202,7 @@ export function describe(v: unknown): string {
 export function checkTensor(t: unknown, what: string, dtype?: DType): asserts t is Tensor {
   if (!(t instanceof Tensor)) throw new WebgradError(`webgrad: ${what} must be a Tensor, got ${describe(t)}`);
   if (t.disposed) throw new WebgradError(`webgrad: ${what} (shape ${fmt(t.shape)}) was used after dispose()`);
-  if (t.released) throw new WebgradError(`webgrad: ${what}: ${releasedMessage(t.shape).slice('webgrad: '.length)}`);
+  if (t.released) throw deadDeviceError(what, t.shape, t.deviceLost);
   if (dtype && t.dtype !== dtype) {
     throw new WebgradError(`webgrad: ${what} must be ${dtype}, got ${t.dtype} (shape ${fmt(t.shape)})${dtype === 'float32' ? '; int32 tensors hold labels and packed bytes, not values to compute with' : ''}`);
   }
