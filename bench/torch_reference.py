@@ -1,23 +1,31 @@
 """PyTorch timings of the bench's cases, for the side-by-side on a GPU machine (where PyTorch is).
 
-    python3 bench/torch_reference.py [--json FILE] [--reps N] [--device cuda|cpu] [--filter REGEX] [--large]
+    python3 bench/torch_reference.py [--json FILE] [--jsonl FILE] [--reps N] [--device cuda|cpu] [--filter REGEX] [--large]
 
 Case names match bench/cases/*.ts, so the JSON merges with `npm run bench -- --json`. float32 with
 TF32 off (matmul and cuDNN), cudnn.benchmark on (PyTorch's best algorithm per shape). Each case is
 the median of --reps timed repetitions after 3 warm-ups, timed with CUDA events (wall time on CPU).
-The training steps run with dropout off, as the bench's do.
+The training steps run with dropout off, as the bench's do. --jsonl appends a line naming the run
+(device, torch, TF32 as set) and then one line per case as soon as it is timed, as the bench's
+--jsonl does, so that a run cut short keeps what it measured.
 """
 import argparse
 import json
+import os
 import re
 import statistics
+import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "alexnet-cifar", "reference"))
+from model import ReferenceAlexNet  # noqa: E402
+
 p = argparse.ArgumentParser()
 p.add_argument("--json")
+p.add_argument("--jsonl", help="append each case to this file as one JSON line, as soon as it is timed")
 p.add_argument("--reps", type=int, default=20)
 p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
 p.add_argument("--filter", default=".")
@@ -29,6 +37,20 @@ torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False
 torch.backends.cudnn.benchmark = True
 large = cuda or args.large
+device_name = torch.cuda.get_device_name(0) if cuda else "cpu"
+# As set, read back: the JSON says what the timings ran under.
+tf32 = {"matmul": torch.backends.cuda.matmul.allow_tf32, "cudnn": torch.backends.cudnn.allow_tf32}
+run_id = f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {os.getpid()}"
+
+
+def line(record):
+    if args.jsonl:
+        with open(args.jsonl, "a") as f:
+            f.write(json.dumps({"run": run_id, **record}) + "\n")
+
+
+line({"type": "run", "side": "pytorch", "torch": torch.__version__, "device": device_name, "tf32": tf32, "reps": args.reps,
+      "argv": sys.argv[1:]})
 
 
 def timed(fn, reps):
@@ -60,6 +82,7 @@ def case(name, shape, flops, fn, is_large=False):
         return
     ms = timed(fn, args.reps)
     cases.append({"name": name, "shape": shape, "ms": ms, "gflops": flops / ms / 1e6 if flops else None})
+    line({"type": "case", "side": "pytorch", **cases[-1]})
     print(f"  {name:45s} {ms:9.3f} ms  {flops / ms / 1e6 if flops else 0:9.1f} GFLOP/s", flush=True)
 
 
@@ -120,10 +143,17 @@ def alexnet(small):
     ).to(dev)
 
 
-def step_case(small, batch, is_large):
-    if (is_large and not large) or not re.search(args.filter, f"training/alexnet{'-small' if small else ''} step b{batch}", re.I):
+# forwardFlops() of examples/alexnet-cifar/models.ts
+FORWARD_FLOPS = {"alexnet-small": 364441600, "alexnet": 2262402112, "alexnet-seed": 2270512192}
+
+
+def step_case(variant, batch, is_large):
+    name = f"training/{variant} step b{batch}"
+    if (is_large and not large) or not re.search(args.filter, name, re.I):
         return
-    model = alexnet(small)
+    small = variant == "alexnet-small"
+    # alexnet-seed: the reference's own network (LRN over 96/256 channels, 1000 outputs).
+    model = ReferenceAlexNet(dropout=0).to(dev) if variant == "alexnet-seed" else alexnet(small)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     size = 32 if small else 224
     x = rand(batch, 3, size, size)
@@ -134,18 +164,18 @@ def step_case(small, batch, is_large):
         F.cross_entropy(model(x), labels).backward()
         opt.step()
 
-    fwd = 364441600 if small else 2262402112  # forwardFlops() of examples/alexnet-cifar/models.ts
-    case(f"training/alexnet{'-small' if small else ''} step b{batch}", f"[{batch},3,{size},{size}] → 10", 3 * fwd * batch, step, is_large)
+    outputs = 1000 if variant == "alexnet-seed" else 10
+    case(name, f"[{batch},3,{size},{size}] → {outputs}", 3 * FORWARD_FLOPS[variant] * batch, step, is_large)
 
 
-step_case(True, 16, False)
-step_case(True, 64, False)
-step_case(False, 128, True)
+step_case("alexnet-small", 16, False)
+step_case("alexnet-small", 64, False)
+step_case("alexnet", 128, True)
+step_case("alexnet-seed", 128, True)
 
-name = torch.cuda.get_device_name(0) if cuda else "cpu"
-result = {"torch": torch.__version__, "device": name, "tf32": False, "reps": args.reps,
+result = {"torch": torch.__version__, "device": device_name, "tf32": tf32, "reps": args.reps,
           "method": "median of reps after 3 warm-ups; CUDA events on GPU, wall time on CPU; fp32, TF32 off, cudnn.benchmark", "cases": cases}
-print(f"torch {torch.__version__} on {name}")
+print(f"torch {torch.__version__} on {device_name}; TF32 {tf32}")
 if args.json:
     with open(args.json, "w") as f:
         json.dump(result, f, indent=1)

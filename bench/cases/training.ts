@@ -8,7 +8,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BenchCase, Side } from '../case.js';
 import { crossEntropy, keep, nn, optim, tensor, tidy, type Tensor } from '../../src/index.js';
-import { INPUT_SIZE, createModel, forwardFlops, type ModelName } from '../../examples/alexnet-cifar/models.js';
+import { INPUT_SIZE, OUTPUTS, createModel, forwardFlops, type ModelName } from '../../examples/alexnet-cifar/models.js';
 import { values } from './gemm.js';
 
 const LR = 0.01;
@@ -104,7 +104,7 @@ function trainingStepCase(modelName: ModelName, batch: number, quick: boolean): 
   return {
     group: 'training',
     name: `${modelName} step b${batch}`,
-    shape: `[${batch},3,${size},${size}] → 10`,
+    shape: `[${batch},3,${size},${size}] → ${OUTPUTS[modelName]}`,
     // Backward costs about twice the forward.
     flops: 3 * forwardFlops(modelName) * batch,
     rtol: 1e-3,
