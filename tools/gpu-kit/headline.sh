@@ -1,45 +1,39 @@
 #!/usr/bin/env bash
-# The headline on a GPU machine: PyTorch's reference program and webgrad's alexnet-seed, 9 epochs
-# each on the full CIFAR-10, then webgrad's default alexnet (He initialisation) if time remains.
+# The headline: the reference's program in PyTorch (examples/alexnet-cifar/reference/train.py) and
+# webgrad's alexnet-seed, EPOCHS (9) epochs each, from the same initialisation (INIT=pattern:
+# PyTorch's default bounds from a shared hash, bit for bit alike) and the same batches in the same
+# order (train.py replays webgrad's shuffle); only the dropout masks differ. Both write every
+# step's loss (LOG_EVERY=1) to steps.jsonl and each epoch's metrics.
 #
-# Here:   bash examples/alexnet-cifar/reference/gpu-prepare.sh         (kit and data parts)
-# There:  bash examples/alexnet-cifar/reference/data-parts.sh receive  (once per call carrying parts)
-#         bash examples/alexnet-cifar/reference/gpu-headline.sh        (again to continue: see below)
-# Results, four files (a call brings back at most 8): $OUT/headline/runs.tar.gz (<run>/{metrics.csv,
-# metrics.jsonl,steps.jsonl,config.json,curves.svg}), and, when the kit has compare.mjs,
-# headline.svg and table.md (every run's test accuracy and loss per epoch), and log.txt. Here, the
-# same figure from the fetched runs (tar -xzf runs.tar.gz):
-#   npx tsx examples/alexnet-cifar/compare.ts headline.svg pytorch=DIR webgrad-seed=DIR webgrad-alexnet=DIR --table
-#
-# Each stage runs under its own cap (TORCH_S, SEED_S, ALEXNET_S seconds) and an overall deadline
-# (BUDGET_S, default 540: a call may run 10 minutes); every run writes a checkpoint after each epoch
-# into RUNS (default .gpu-data/headline, ignored by git, kept between calls on the same warm
-# machine), and the next call continues each run where it stopped (PyTorch: --resume; webgrad:
-# --resume DIR), so call it again until it prints every run at EPOCHS of EPOCHS. A run already
-# done only re-exports its metrics. An epoch cut short by a cap is run again from its start.
-# Checkpoints do not outlive the machine (30 minutes held at most), so the whole headline fits one
-# lease only at the GPU speed that issue #12 aims for. Both sides start from identical weights by
-# default (INIT=pattern:
-# PyTorch's default bounds from a shared hash, no 244 MB file to move; INIT=torch for each side's
-# own PyTorch-style draw) and see the same batches in the same order (reference/train.py replays
-# webgrad's shuffle); only the dropout masks differ.
-#
-# PARALLEL=1 runs PyTorch beside alexnet-seed instead of before it (see below); WEBGRAD_ARGS are more
-# flags for webgrad's runs (e.g. --no-robustness).
-# SMOKE=1 runs every stage on a few images of the mini set, on the CPU (PyTorch) and whatever
-# adapter Dawn finds (webgrad), through tsx when there is no kit: to try the script here.
-set -u
-cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
-source bench/gpu-stage.sh
-OUT=${OUT:-/tmp/gpu-out}
-# Each run's metrics, gathered for runs.tar.gz.
-EXPORT=/tmp/webgrad-headline
-begin "$OUT/headline" "$EXPORT" 540
+#   RUNS       the runs, in order (default 'webgrad-seed pytorch'; also webgrad-alexnet: the
+#              faithful model with He initialisation)
+#   DATA       the cifar-10-batches-bin folder (default .gpu-data/cifar10/cifar-10-batches-bin,
+#              where data-parts.sh receive puts the full set)
+#   TIMEOUT_S  the seconds this may take in all (the call's timeout_s, or the cap lease1.sh gives);
+#              TORCH_S, SEED_S, ALEXNET_S cap each run; PyTorch starts only with at least
+#              MIN_TORCH_S (default 0) left
+#   RUNS_DIR   the runs' folders (default .gpu-data/headline, kept on a warm machine between calls):
+#              each run writes a checkpoint after each epoch, and a second call continues it
+#   AUTOTUNE_FILE  the lease's GEMM autotune table; WEBGRAD_ARGS more flags for webgrad's runs
+#              (such as --no-robustness or --conv im2col where lease 1 found them faster)
+# Writes, in $OUT: log.txt, results.jsonl (each run's stage), results.tar.gz (each run's
+# metrics.csv, metrics.jsonl, steps.jsonl, config.json, curves.svg), headline.svg and table.md
+# (every run's test accuracy and loss per epoch, the card named). Here, the same figure from
+# fetched runs: npx tsx examples/alexnet-cifar/compare.ts headline.svg pytorch=DIR webgrad-seed=DIR --table
+# SMOKE=1 runs it on a few images of the mini set, PyTorch on the CPU, webgrad on whatever adapter
+# Dawn finds, through the kit where there is one (else tsx), and also moves weights both ways.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here/../.."
+source "$here/lib.sh"
 smoke=${SMOKE:-}
-RUNS=${RUNS:-.gpu-data/headline}
+begin headline "${TIMEOUT_S:-540}"
+RUNS=${RUNS:-webgrad-seed pytorch}
+RUNS_DIR=${RUNS_DIR:-.gpu-data/headline}
 EPOCHS=${EPOCHS:-9}
 INIT=${INIT:-pattern}
-mkdir -p "$RUNS"
+LOG_EVERY=${LOG_EVERY:-1}
+mkdir -p "$RUNS_DIR"
 
 if [ -f .gpu-kit/run.sh ]; then
   webgrad=(bash .gpu-kit/run.sh main.mjs); compare=(bash .gpu-kit/run.sh compare.mjs)
@@ -50,81 +44,67 @@ if [ -n "$smoke" ]; then
   mini=../shared/datasets/cifar10/cifar10-mini.tar.gz; [ -f "$mini" ] || mini=../../shared/datasets/cifar10/cifar10-mini.tar.gz
   DATA=${DATA:-$mini}; py=${PYTHON:-/usr/bin/python3}
   sizes=(--train-subset 4 --test-subset 2 --batch 2 --eval-batch 2); EPOCHS=${SMOKE_EPOCHS:-2}
-  torch_extra=(--device cpu); caps=(${TORCH_S:-300} ${SEED_S:-600} ${ALEXNET_S:-600})
+  torch_extra=(--device cpu)
 else
   DATA=${DATA:-.gpu-data/cifar10/cifar-10-batches-bin}; py=${PYTHON:-python3}
   sizes=(--batch 128 --eval-batch 500); torch_extra=()
-  caps=(${TORCH_S:-3000} ${SEED_S:-3000} ${ALEXNET_S:-3000})
-  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1
 fi
-[ -e "$DATA" ] || { echo "no data at $DATA (data-parts.sh receive, or DATA=...)"; exit 1; }
-echo "data $DATA; runs in $RUNS; $EPOCHS epochs; init $INIT"
+need "$DATA"
+gpu=$(card)
+echo "data $DATA; runs $RUNS in $RUNS_DIR; $EPOCHS epochs; init $INIT; card $gpu"
+tune=(); [ -n "${AUTOTUNE_FILE:-}" ] && tune=(--autotune-file "$AUTOTUNE_FILE")
 
-# The webgrad command for run folder DIR (then its flags) in cmd: it continues from the folder's
-# checkpoint when it has one (--resume keeps its config; --epochs may extend it). (timeout runs
-# commands, not shell functions.)
-webgrad_cmd() {
-  local dir=$1; shift
-  if [ -f "$dir/config.json" ]; then cmd=("${webgrad[@]}" --resume "$dir" --epochs "$EPOCHS" --data "$DATA")
-  else cmd=("${webgrad[@]}" --out "$dir" --epochs "$EPOCHS" --data "$DATA" "${sizes[@]}" --log-every 10 ${WEBGRAD_ARGS:-} "$@"); fi
-}
+epochs_done() { if [ -f "$RUNS_DIR/$1/metrics.csv" ]; then echo $(( $(wc -l < "$RUNS_DIR/$1/metrics.csv") - 1 )); else echo 0; fi; }
+# Each run's metrics into $R, which packing up puts in results.tar.gz.
 export_run() {
-  mkdir -p "$EXPORT/$1"
+  mkdir -p "$R/$1"
   for f in metrics.csv metrics.jsonl steps.jsonl config.json curves.svg; do
-    [ -f "$RUNS/$1/$f" ] && cp "$RUNS/$1/$f" "$EXPORT/$1/"
+    if [ -f "$RUNS_DIR/$1/$f" ]; then cp "$RUNS_DIR/$1/$f" "$R/$1/"; fi
   done
-  return 0
 }
-epochs_done() { [ -f "$RUNS/$1/metrics.csv" ] && echo $(( $(wc -l < "$RUNS/$1/metrics.csv") - 1 )) || echo 0; }
+# The figure and the table of every run so far (packing up runs it too, so a cut call has them).
+figure() {
+  local runs=() r
+  for r in $RUNS; do if [ -f "$RUNS_DIR/$r/metrics.jsonl" ]; then runs+=("$r=$RUNS_DIR/$r"); fi; done
+  (( ${#runs[@]} )) || return 0
+  if [ -f .gpu-kit/run.sh ] && [ ! -f .gpu-kit/compare.mjs ]; then return 0; fi
+  "${compare[@]}" "$OUT/headline.svg" "${runs[@]}" --title 'CIFAR-10: the reference program, PyTorch vs webgrad' --table > "$OUT/table.md"
+  echo "card: $gpu (webgrad: Dawn on Vulkan; PyTorch: CUDA, fp32, TF32 off)" >> "$OUT/table.md"
+  for r in $RUNS; do export_run "$r"; done
+}
+on_finish figure
 
-torch_run() {
-  if (( $(epochs_done pytorch) < EPOCHS )); then
-    stage "${caps[0]}" 'PyTorch reference' "$py" examples/alexnet-cifar/reference/train.py --data "$DATA" --epochs "$EPOCHS" \
-      --out "$RUNS/pytorch" --resume --init "$INIT" --log-every 10 "${sizes[@]}" "${torch_extra[@]}"
+# webgrad's run DIR (more flags after it): continues from DIR's checkpoint where there is one.
+webgrad_run() {
+  local cap=$1 label=$2 dir=$3; shift 3
+  if [ -f "$dir/config.json" ]; then
+    stage "$cap" "$label" "${webgrad[@]}" --resume "$dir" --epochs "$EPOCHS" --data "$DATA" "${tune[@]}"
+  else
+    stage "$cap" "$label" "${webgrad[@]}" --out "$dir" --epochs "$EPOCHS" --data "$DATA" "${sizes[@]}" --log-every "$LOG_EVERY" \
+      "${tune[@]}" ${WEBGRAD_ARGS:-} "$@"
   fi
-  export_run pytorch
 }
-seed_run() {
-  if (( $(epochs_done webgrad-seed) < EPOCHS )); then
-    webgrad_cmd "$RUNS/webgrad-seed" --model alexnet-seed --init "$INIT"
-    stage "${caps[1]}" 'webgrad alexnet-seed' "${cmd[@]}"
-  fi
-  export_run webgrad-seed
-}
-# PARALLEL=1: PyTorch and alexnet-seed at the same time on the one GPU (a lease is minutes: this
-# saves PyTorch's whole run), their epoch seconds then measured while sharing it.
-if [ "${PARALLEL:-0}" = 1 ]; then
-  torch_run > >(sed -u 's/^/[pytorch] /') 2>&1 &
-  torch_pid=$!
-  seed_run
-  wait "$torch_pid"
-else
-  torch_run
-  seed_run
-fi
-if [ -n "$smoke" ]; then
+
+for run in $RUNS; do
+  if (( $(epochs_done "$run") >= EPOCHS )); then echo "=== $run: done already ($EPOCHS epochs)"; continue; fi
+  case $run in
+  pytorch)
+    if (( $(left) < ${MIN_TORCH_S:-0} )); then echo "=== PyTorch: skipped, $(left)s left (MIN_TORCH_S ${MIN_TORCH_S})"; continue; fi
+    stage "${TORCH_S:-3000}" 'PyTorch alexnet-seed' "$py" examples/alexnet-cifar/reference/train.py --data "$DATA" --epochs "$EPOCHS" \
+      --out "$RUNS_DIR/pytorch" --resume --init "$INIT" --log-every "$LOG_EVERY" "${sizes[@]}" "${torch_extra[@]}" || true ;;
+  webgrad-seed)
+    webgrad_run "${SEED_S:-3000}" 'webgrad alexnet-seed' "$RUNS_DIR/webgrad-seed" --model alexnet-seed --init "$INIT" || true ;;
+  webgrad-alexnet)
+    webgrad_run "${ALEXNET_S:-3000}" 'webgrad alexnet (He init)' "$RUNS_DIR/webgrad-alexnet" --model alexnet || true ;;
+  *) echo "headline: unknown run $run (pytorch, webgrad-seed, webgrad-alexnet)" >&2; exit 2 ;;
+  esac
+done
+if [ -n "$smoke" ] && [ -f "$RUNS_DIR/webgrad-seed/checkpoint.safetensors" ]; then
   # Weights both ways: webgrad's checkpoint (model.mode1.* names) into PyTorch's model, and
   # PyTorch's initial weights into webgrad.
   stage 120 'webgrad checkpoint into PyTorch' "$py" examples/alexnet-cifar/reference/train.py \
-    --init-from "$RUNS/webgrad-seed/checkpoint.safetensors" --save-init "$RUNS/torch-init.safetensors" --max-steps 0 --out "$RUNS/roundtrip"
-  stage 300 'PyTorch weights into webgrad' "${webgrad[@]}" --model alexnet-seed --init-from "$RUNS/torch-init.safetensors" \
-    --data "$DATA" "${sizes[@]}" --epochs 1 --max-steps 1 --out "$RUNS/roundtrip-webgrad"
+    --init-from "$RUNS_DIR/webgrad-seed/checkpoint.safetensors" --save-init "$RUNS_DIR/torch-init.safetensors" --max-steps 0 --out "$RUNS_DIR/roundtrip"
+  stage 300 'PyTorch weights into webgrad' "${webgrad[@]}" --model alexnet-seed --init-from "$RUNS_DIR/torch-init.safetensors" \
+    --data "$DATA" "${sizes[@]}" --epochs 1 --max-steps 1 --out "$RUNS_DIR/roundtrip-webgrad"
 fi
-if (( $(epochs_done webgrad-alexnet) < EPOCHS )); then
-  webgrad_cmd "$RUNS/webgrad-alexnet" --model alexnet
-  stage "${caps[2]}" 'webgrad alexnet (He init)' "${cmd[@]}"
-fi
-export_run webgrad-alexnet
-
-runs=()
-for r in pytorch webgrad-seed webgrad-alexnet; do [ -f "$RUNS/$r/metrics.jsonl" ] && runs+=("$r=$RUNS/$r"); done
-if (( ${#runs[@]} )) && { [ -f .gpu-kit/compare.mjs ] || [ ! -f .gpu-kit/run.sh ]; }; then
-  "${compare[@]}" "$OUT/headline/headline.svg" "${runs[@]}" --title 'CIFAR-10: the reference program, PyTorch vs webgrad' --table \
-    | tee "$OUT/headline/table.md"
-  if [ "${PARALLEL:-0}" = 1 ]; then
-    echo "PyTorch and webgrad alexnet-seed ran at the same time on one GPU (PARALLEL=1): their seconds per epoch were measured while sharing it." | tee -a "$OUT/headline/table.md"
-  fi
-fi
-for r in pytorch webgrad-seed webgrad-alexnet; do echo "$r: $(epochs_done "$r") of $EPOCHS epochs"; done
-tar -czf "$OUT/headline/runs.tar.gz" -C "$EXPORT" .
-ls -la "$OUT/headline"
+for r in $RUNS; do echo "$r: $(epochs_done "$r") of $EPOCHS epochs"; done

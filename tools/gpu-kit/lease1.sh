@@ -1,103 +1,125 @@
 #!/usr/bin/env bash
-# Everything measured on a lent NVIDIA GPU, in one call (the lease is minutes), in the order of what
-# the speed issue needs most, so that a short BUDGET_S cuts the diagnostics at the end:
-#   adapter     Dawn found the GPU (not a software adapter)
-#   verify      the kernel tests (test/device/run.ts) on the GPU, under its defaults
-#   GEMM        the GEMM bench cases beside tfjs-webgpu
-#   layers      the AlexNet layers and training steps beside tfjs-webgpu
-#   torch       PyTorch's times of the same cases (fp32, TF32 off; bench/torch_reference.py)
-#   robustness  the headline cases again with Dawn's robustness transform off (--no-robustness)
-#   profile     the faithful AlexNet training step at batch 128: GPU time per kernel, buffers
-#               created, time creating them and recording time per step (unquantised timestamps)
-#   GEMM_TUNE   the GEMM's candidate configurations at 4096³ and every AlexNet shape, each checked
-#               against a reference (arguments: GEMM_TUNE_ARGS, output: $R/tune-gemm.json)
-#   conv forms  conv2d's implicit and im2col forms side by side
-#   training    the faithful AlexNet on CIFAR-10 with the time left (FAITHFUL_INITS)
-# Each stage has a cap, under one overall deadline (BUDGET_S, default 510 s). The stages' --json
-# outputs are merged into $OUT/DATE-CARD.json (to commit as bench/results/DATE-CARD.json and
-# summarise in bench/RESULTS.md); $OUT/log.txt is the whole log, $OUT/results.tar.gz the rest.
+# Lease 1: every number the project needs from a lent NVIDIA GPU, in ONE call (no idle gap for the
+# machine to go back in), each stage under a cap, in the order of their value, so that a short or
+# cut call loses the least valuable:
+#   probe        the adapter Dawn picks, its features, limits, subgroup sizes and subgroup-matrix
+#                configurations (Dawn toggles allow_unsafe_apis,vulkan_enable_f16_on_nvidia), and
+#                again as webgrad's init() makes the instance; stops the call where it is not a GPU
+#   torch        PyTorch's times of the bench's cases (fp32, TF32 off, recorded in the JSON)
+#   GEMM         the GEMM cases beside tfjs-webgpu
+#   steps        the training steps beside tfjs (mlp, alexnet-small, faithful alexnet and
+#                alexnet-seed at batch 128; tfjs cannot build alexnet-seed's LRN)
+#   layers       AlexNet's layers at batch 128 beside tfjs
+#   conv forms   every form of conv2d the policy lists (CONV_VARIANTS), at batch 128
+#   profile      both batch-128 steps: GPU time per kernel, buffers created
+#   verify       the kernel tests on the GPU (test/device/run.ts), under a time budget
+#   robustness   the headline cases without Dawn's robustness transform
+#   tune-gemm    the GEMM's candidate configurations, each checked against a reference
+#   cold start   `bench --warm-up` where the bench has that flag (skipped with a note otherwise)
+#   headline     on the 10k/2k subset: PyTorch's alexnet-seed 9 epochs, then webgrad's as far as
+#                the time left goes, both from the same initialisation (--init pattern) and batches
 #
-# Here, first: bash bench/gpu-pack.sh --kit-only  (docs/gpu-kit.md: the lease, call by call)
-# There:       bash bench/gpu-session.sh
-# SMOKE=1 runs every stage on tiny cases (a few minutes on lavapipe), to try the script without a GPU.
-# TORCH=0, LAYERS (a bench filter), FAITHFUL_INITS (empty skips training), GEMM_TUNE=0 shorten it.
-set -u
-source "$(dirname "${BASH_SOURCE[0]}")/gpu-stage.sh"
-OUT=${OUT:-/tmp/gpu-out}
-R=/tmp/webgrad-gpu
-begin "$OUT" "$R" 510
+# Every bench and PyTorch case is appended to $OUT/results.jsonl as soon as it is measured (with a
+# line per stage: its exit status and seconds), so a stage killed at its cap keeps what it measured;
+# every process shares one GEMM autotune table ($TUNE); each bench stage prints the pipelines it
+# compiled and the milliseconds spent. $OUT ends with log.txt, results.jsonl, DATE-CARD.json (the
+# lines merged, by stage), results.tar.gz (each stage's own files), headline.svg and headline.md.
+#
+# Here first: bash tools/gpu-kit/pack.sh   (the kit and the subset; README.md: the call's arguments)
+# There:      TIMEOUT_S=550 bash tools/gpu-kit/lease1.sh     (TIMEOUT_S: the call's timeout_s)
+# SMOKE=1 runs every stage on tiny cases here (lavapipe, PyTorch on the CPU), through the kit.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here/../.."
+source "$here/lib.sh"
 smoke=${SMOKE:-}
-kit="bash .gpu-kit/run.sh"  # (timeout runs commands, not shell functions)
+begin lease1 "${TIMEOUT_S:-550}"
+need .gpu-kit/run.sh .gpu-kit/node.xz .gpu-kit/probe.mjs .gpu-kit/index.mjs .gpu-kit/main.mjs .gpu-kit/compare.mjs \
+  .gpu-kit/verify.mjs .gpu-kit/tune-gemm.mjs .gpu-data/cifar-subset.tar.xz
+kit=(bash .gpu-kit/run.sh)
+TUNE=/tmp/webgrad-autotune.json   # one table for every process of this lease
+rm -f "$TUNE"
+name="$(date -u +%F)-$(card | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g' | cut -c1-40)"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 || true
 
-card=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
-nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1
-gpu=--require-gpu; [ -n "$smoke" ] && gpu=
-if ! stage 60 adapter $kit index.mjs $gpu --no-tfjs --filter '^gemm/square 256$' --reps 3 --json "$R/adapter.json"; then
-  ls /usr/local/nvidia/share/vulkan/icd.d /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>&1
-  ldconfig -p | grep -i -e vulkan -e nvidia
+# DATE-CARD.json: results.jsonl's lines by stage (to commit as bench/results/DATE-CARD.json).
+merge() {
+  python3 - "$OUT/results.jsonl" "$OUT/$name.json" "$(card)" <<'EOF'
+import json, sys
+src, out, card = sys.argv[1:4]
+merged, stage = {"card": card, "stages": {}}, None
+for text in open(src):
+    try:
+        line = json.loads(text)
+    except ValueError:
+        continue  # a line cut by a kill
+    if line.get("type") == "stage-start":
+        stage = merged["stages"].setdefault(line["stage"], {"lines": []})
+    elif line.get("type") == "stage":
+        merged["stages"].setdefault(line["stage"], {"lines": []}).update(rc=line["rc"], seconds=line["seconds"], cap=line["cap"])
+        stage = None
+    else:
+        (stage or merged["stages"].setdefault("(outside stages)", {"lines": []}))["lines"].append(line)
+json.dump(merged, open(out, "w"), indent=1)
+EOF
+}
+on_finish merge
+headline_out() {
+  for f in headline.svg table.md; do
+    if [ -f "$R/headline/$f" ]; then cp "$R/headline/$f" "$OUT/headline.${f##*.}"; fi
+  done
+}
+on_finish headline_out
+
+if [ -n "$smoke" ]; then
+  gemms='^gemm/square 256$'; steps='^training/(mlp step|alexnet-small step b16)'; layers='^alexnet/conv3 forward \(batch 1\)'
+  convs='^conv/conv3 .* forward \(batch 1\)'; profiled='^training/mlp step'; robust='^gemm/square 256$'
+  torchargs=(--device cpu --reps 3 --filter '^gemm/square 256$|small step b16'); py=/usr/bin/python3; gpu=(); verify=(--quick)
+  tune=(--quick); cold='^gemm/square 256$'
+else
+  gemms='^gemm/'; steps='^training/'; layers='^alexnet/.*batch 128\)'; convs='^conv/.*batch 128\)'
+  profiled='^training/alexnet(-seed)? step b128$'; robust='^gemm/(square 4096|fc6)|^alexnet/conv. (forward|backward) \(batch 128\)|^training/alexnet(-seed)? step b128$'
+  torchargs=(); py=python3; gpu=(--require-gpu); verify=(); tune=(); cold='^training/alexnet-seed step b128$'
+fi
+bench=("${kit[@]}" index.mjs --jsonl "$OUT/results.jsonl" --autotune-file "$TUNE")
+
+# The caps (seconds) in the stages' order; the headline takes what is left, at least 60 s. A stage
+# that ends early leaves its time to the later ones.
+read -r c_probe c_probe2 c_torch c_gemm c_steps c_layers c_conv c_profile c_verify c_robust c_tune c_cold < <(
+  fit $(( $(left) - 60 )) 15 10 50 40 60 60 45 30 45 30 35 20 | tr '\n' ' ')
+echo "caps: probe $c_probe + $c_probe2, torch $c_torch, GEMM $c_gemm, steps $c_steps, layers $c_layers, conv forms $c_conv, profile $c_profile," \
+  "verify $c_verify, robustness $c_robust, tune-gemm $c_tune, cold start $c_cold, headline the rest ($(left)s in all)"
+
+if ! stage "$c_probe" probe "${kit[@]}" probe.mjs "${gpu[@]}" --jsonl "$OUT/results.jsonl" --json "$R/probe.json"; then
+  ls /usr/local/nvidia/share/vulkan/icd.d /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>&1 || true
+  ldconfig -p | grep -i -e vulkan -e nvidia || true
   exit 1
 fi
-[ -z "$card" ] && [ -n "$smoke" ] && card=smoke-software
-[ -n "$card" ] || card=$(python3 -c "import json; print(json.load(open('$R/adapter.json'))['adapter'])" 2>/dev/null || echo unknown)
-name="$(date -u +%F)-$(echo "$card" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g' | cut -c1-40)"
-if [ -n "$smoke" ]; then
-  step='small step b16'; gemms='^gemm/square 256$'; layers='conv3 (forward|im2col) \(batch 1\)'
-  tune=${GEMM_TUNE_ARGS---quick}; torchargs="--device cpu --reps 3 --filter ^gemm/square.256|small.step.b16"
-  steps='--max-steps 1 --train-subset 16 --test-subset 8 --batch 4 --eval-batch 4'; py=/usr/bin/python3
-  verify=--quick; robust='^gemm/square 256$|conv3 forward \(batch 1\)'
+stage "$c_probe2" 'probe, webgrad flags' "${kit[@]}" probe.mjs --toggles '' --jsonl "$OUT/results.jsonl" --json "$R/probe-webgrad.json" || true
+if "$py" -c 'import torch' 2>/dev/null; then
+  stage "$c_torch" torch "$py" bench/torch_reference.py "${torchargs[@]}" --jsonl "$OUT/results.jsonl" --json "$R/torch.json" || true
 else
-  step='^training/alexnet step b128$'; gemms='^gemm/'; layers='^(alexnet/.*batch (8|128)\)|training/)'
-  tune=${GEMM_TUNE_ARGS-}; torchargs=; steps=; py=python3
-  verify=; robust='^gemm/(square 4096|fc6)|^alexnet/conv. (forward|backward) \(batch 128\)|^training/alexnet step b128$'
+  echo "=== torch: skipped, no PyTorch for $py"
 fi
-# The kernel tests under this adapter's defaults, before anything is timed: a failure is in
-# $R/verify.json and the log, and the session goes on (its figures are then suspect).
-[ -f .gpu-kit/verify.mjs ] && stage 90 verify $kit verify.mjs $verify --budget 75 --json "$R/verify.json"
-stage 60 GEMM $kit index.mjs --filter "$gemms" --json "$R/bench-gemm.json"
-stage 150 layers $kit index.mjs --filter "${LAYERS:-$layers}" --json "$R/bench-layers.json"
-[ "${TORCH:-1}" = 1 ] && stage 60 torch $py bench/torch_reference.py $torchargs --json "$R/torch.json"
-# Dawn's robustness transform clamps every workgroup-memory read of the GEMM's inner loop: the
-# headline cases without it (webgrad alone: tfjs shares the Dawn instance, so it would lose it too).
-stage 90 robustness $kit index.mjs --no-robustness --no-tfjs --filter "$robust" --json "$R/bench-no-robustness.json"
-# Where the step's time goes, and whether it creates buffers.
-stage 90 profile $kit index.mjs --no-tfjs --filter "$step" --reps 3 --profile --json "$R/profile.json"
-if [ "${GEMM_TUNE:-1}" = 1 ] && [ -f .gpu-kit/tune-gemm.mjs ]; then
-  stage 90 GEMM_TUNE $kit tune-gemm.mjs $tune --json "$R/tune-gemm.json"
-fi
-# conv2d's two forms side by side (the layers bench times the default, implicit on GPUs).
-convs='^conv/.*batch 128\)'; [ -n "$smoke" ] && convs='^conv/conv3 .*batch 1\)'
-stage 60 'conv forms' $kit index.mjs --no-tfjs --filter "${CONVS:-$convs}" --json "$R/bench-conv.json"
-
-# Training on the full CIFAR-10 where data-parts.sh has received it, else on the kit's subset.
-cifar=
-if [ -d .gpu-data/cifar10/cifar-10-batches-bin ]; then
-  cifar=.gpu-data/cifar10/cifar-10-batches-bin
-elif [ -f .gpu-data/cifar-subset.tar.xz ]; then
-  python3 -c "import tarfile; tarfile.open('.gpu-data/cifar-subset.tar.xz').extractall('$R/cifar')"
-  cifar=$R/cifar/cifar-10-batches-bin
-fi
-if [ -n "$cifar" ]; then
-  for init in ${FAITHFUL_INITS-kaiming}; do
-    stage 150 "faithful alexnet $init" $kit main.mjs --model alexnet --init $init --data "$cifar" \
-      --epochs 30 --batch 128 --eval-batch 250 --log-every 5 --out "$R/alexnet-$init" $steps
-  done
+stage "$c_gemm" GEMM "${bench[@]}" --filter "$gemms" || true
+stage "$c_steps" steps "${bench[@]}" --filter "$steps" || true
+stage "$c_layers" layers "${bench[@]}" --filter "$layers" || true
+stage "$c_conv" 'conv forms' "${bench[@]}" --no-tfjs --filter "$convs" || true
+stage "$c_profile" profile "${bench[@]}" --no-tfjs --filter "$profiled" --reps 3 --profile || true
+stage "$c_verify" verify "${kit[@]}" verify.mjs "${verify[@]}" --budget $(( c_verify - 10 )) --json "$R/verify.json" || true
+stage "$c_robust" robustness "${bench[@]}" --no-robustness --no-tfjs --filter "$robust" || true
+stage "$c_tune" tune-gemm "${kit[@]}" tune-gemm.mjs "${tune[@]}" --json "$R/tune-gemm.json" || true
+# The first use's cost (pipelines compiled, autotuning) where the bench can measure it.
+if "${kit[@]}" index.mjs --help 2>/dev/null | grep -q -- '--warm-up'; then
+  stage "$c_cold" 'cold start' "${bench[@]}" --no-tfjs --warm-up --filter "$cold" || true
 else
-  echo "=== training: skipped, no CIFAR-10 in .gpu-data/"
+  echo "=== cold start: skipped, this bench has no --warm-up"
+  jsonl type stage stage 'cold start' rc skipped seconds 0 cap 0 note 'the bench has no --warm-up'
 fi
 
-# One JSON of every stage's output, named by date and card.
-python3 - "$R" "$OUT/$name.json" "$card" <<'EOF' || echo "merging the JSON failed"
-import json, os, sys
-r, out, card = sys.argv[1:4]
-merged = {"card": card, "stages": {}}
-for f in sorted(os.listdir(r)):
-    if f.endswith(".json"):
-        try:
-            merged["stages"][f[:-5]] = json.load(open(os.path.join(r, f)))
-        except ValueError as e:
-            merged["stages"][f[:-5]] = {"error": str(e)}
-json.dump(merged, open(out, "w"), indent=1)
-print(f"wrote {out} ({', '.join(merged['stages'])}): commit it as bench/results/{os.path.basename(out)}")
-EOF
-(cd "$R" && tar -czf "$OUT/results.tar.gz" --exclude='*.safetensors' --exclude=cifar .)
-ls -la "$OUT"
+# The headline on the subset: PyTorch's 9 epochs first (a minute on an H100), then webgrad's.
+mkdir -p "$R/cifar"
+tar -C "$R/cifar" -xJf .gpu-data/cifar-subset.tar.xz
+cap=$(left)
+stage "$cap" headline env OUT="$R/headline" TIMEOUT_S="$cap" RESERVE_S=5 RUNS='pytorch webgrad-seed' RUNS_DIR="$R/runs" \
+  DATA="$R/cifar/cifar-10-batches-bin" TORCH_S=$(( cap / 3 < 120 ? cap / 3 : 120 )) AUTOTUNE_FILE="$TUNE" bash "$here/headline.sh" || true

@@ -1,30 +1,33 @@
 #!/usr/bin/env bash
-# Prepares what bench/gpu-session.sh needs on a GPU machine without Node.js:
-#   bash bench/gpu-pack.sh [CIFAR]     (CIFAR: the extracted cifar-10-batches-bin/ or the
-#                                       cifar-10-binary.tar.xz archive; needed once, for .gpu-data)
-#   bash bench/gpu-pack.sh --kit-only  (the kit alone: the headline carries the full data in parts)
-# .gpu-kit/: node, Dawn and the Vulkan loader (../shared/gpu/pack.sh, or GPU_KIT_TOOLS), the bench,
-# the AlexNet example, its comparison figure, the GEMM tuner and the kernel tests (test/device/run.ts,
-# as verify.mjs) bundled, their WGSL built in: one kit for bench/gpu-session.sh and
-# examples/alexnet-cifar/reference/gpu-headline.sh.
+# Prepares, here, what the lease scripts need on a GPU machine that has no Node.js:
+#   bash tools/gpu-kit/pack.sh [CIFAR]       the kit, and the subset for lease 1 (CIFAR: the
+#                                            cifar-10-binary.tar.xz archive or an extracted
+#                                            cifar-10-batches-bin/; default the shared archive)
+#   bash tools/gpu-kit/pack.sh --kit-only    the kit alone (lease 2 carries the full set in parts)
+# .gpu-kit/ (ignored by git): node, Dawn and the Vulkan loader (../shared/gpu/pack.sh, or
+# GPU_KIT_TOOLS), and the bundles, each with its WGSL built in: index.mjs (the bench), main.mjs (the
+# AlexNet example), compare.mjs (its figure), tune-gemm.mjs (the GEMM candidates), verify.mjs (the
+# kernel tests), probe.mjs (the adapter's features). The kit's run.sh unpacks node and Dawn under
+# /tmp: bash .gpu-kit/run.sh NAME.mjs ARGS.
 # .gpu-data/cifar-subset.tar.xz: data_batch_1 (10,000 training images) and the first 2,000 test
-# images, for the session's short training runs (a call carries 64 MiB in all).
+# images, compressed with the shared archive's filters (delta over a 32-byte row, then over
+# neighbouring bytes, then LZMA2): 21 MiB, where plain xz -9 takes 27.
 set -euo pipefail
 cifar=${1:-}
 cd "$(git rev-parse --show-toplevel)"
 tools=${GPU_KIT_TOOLS:-}
 for d in ../shared/gpu ../../shared/gpu; do [ -z "$tools" ] && [ -f "$d/pack.sh" ] && tools=$d; done
-[ -n "$tools" ] || { echo "gpu-pack.sh: no shared/gpu/pack.sh beside the checkout; set GPU_KIT_TOOLS" >&2; exit 1; }
-entries=(bench/index.ts examples/alexnet-cifar/main.ts examples/alexnet-cifar/compare.ts bench/tune-gemm.ts)
+[ -n "$tools" ] || { echo "pack.sh: no shared/gpu/pack.sh beside the checkout; set GPU_KIT_TOOLS" >&2; exit 1; }
+entries=(bench/index.ts examples/alexnet-cifar/main.ts examples/alexnet-cifar/compare.ts bench/tune-gemm.ts tools/gpu-kit/probe.ts)
 # In a git worktree .git is a file: the exclude list is found through git, where pack.sh looks in .git/.
 exclude=$(git rev-parse --git-path info/exclude)
 # run.sh as shared/gpu has it unpacks dawn.node (21 MB) inside the kit, so that a kit tried here
 # (SMOKE=1) would carry it: the kit's run.sh unpacks it under /tmp and links it instead.
 shim=$(mktemp -d) && sed "s#\.git/info/exclude#$exclude#g" "$tools/pack.sh" > "$shim/pack.sh"
 unpack='[ -f "$dawn" ] || xz -dc "$dawn.xz" > "$dawn"'
-grep -qF "$unpack" "$tools/run.sh" || { echo "gpu-pack.sh: $tools/run.sh no longer unpacks dawn.node as expected" >&2; exit 1; }
+grep -qF "$unpack" "$tools/run.sh" || { echo "pack.sh: $tools/run.sh no longer unpacks dawn.node as expected" >&2; exit 1; }
 sed 's#^\[ -f "$dawn" \] || xz -dc "$dawn.xz" > "$dawn"$#unpacked="$stage/dawn-$(cksum < "$dawn.xz" | cut -d" " -f1).node"; [ -f "$unpacked" ] || xz -dc "$dawn.xz" > "$unpacked"; ln -sfn "$unpacked" "$dawn"#' "$tools/run.sh" > "$shim/run.sh"
-grep -q 'ln -sfn "$unpacked"' "$shim/run.sh" || { echo "gpu-pack.sh: could not adapt run.sh" >&2; exit 1; }
+grep -q 'ln -sfn "$unpacked"' "$shim/run.sh" || { echo "pack.sh: could not adapt run.sh" >&2; exit 1; }
 rm -f .gpu-kit/node_modules/webgpu/dist/linux-x64/dawn.node
 bash "$shim/pack.sh" "${entries[@]}"
 rm -rf "$shim"
@@ -32,11 +35,16 @@ rm -rf "$shim"
 for e in "${entries[@]}"; do
   node scripts/bundle-node.mjs "$e" ".gpu-kit/$(basename "${e%.*}").mjs"
 done
-# The kernel tests for gpu-session.sh's verify stage (here only: 'vitest' is the shim in this bundler).
+# The kernel tests for lease1.sh's verify stage (here only: 'vitest' is the shim in this bundler).
 node scripts/bundle-node.mjs test/device/run.ts .gpu-kit/verify.mjs
 grep -qx '/.gpu-data/' "$exclude" || echo '/.gpu-data/' >> "$exclude"
 if [ "$cifar" != --kit-only ] && [ ! -f .gpu-data/cifar-subset.tar.xz ]; then
-  [ -n "$cifar" ] || { echo "gpu-pack.sh: .gpu-data/cifar-subset.tar.xz is missing: give the CIFAR-10 folder or archive" >&2; exit 1; }
+  if [ -z "$cifar" ]; then
+    for cifar in ../shared/datasets/cifar10/cifar-10-binary.tar.xz ../../shared/datasets/cifar10/cifar-10-binary.tar.xz; do
+      [ -f "$cifar" ] && break
+    done
+  fi
+  [ -e "$cifar" ] || { echo "pack.sh: no CIFAR-10 at '$cifar': give the archive or the cifar-10-batches-bin folder" >&2; exit 1; }
   tmp=$(mktemp -d) && d=$tmp/cifar-10-batches-bin && mkdir -p "$d" .gpu-data
   if [ -f "$cifar" ]; then
     mkdir "$tmp/x" && tar -C "$tmp/x" -xf "$cifar" --wildcards '*data_batch_1.bin' '*test_batch.bin' '*batches.meta.txt'
@@ -45,7 +53,9 @@ if [ "$cifar" != --kit-only ] && [ ! -f .gpu-data/cifar-subset.tar.xz ]; then
   cp "$cifar/data_batch_1.bin" "$cifar/batches.meta.txt" "$d/"
   for i in 2 3 4 5; do : > "$d/data_batch_$i.bin"; done
   head -c $((2000 * 3073)) "$cifar/test_batch.bin" > "$d/test_batch.bin"
-  tar -C "$tmp" -cf - cifar-10-batches-bin | xz -T0 -9 > .gpu-data/cifar-subset.tar.xz
+  tar -C "$tmp" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - cifar-10-batches-bin \
+    | xz -T1 --delta=dist=32 --delta=dist=1 --lzma2=preset=9,dict=64MiB > .gpu-data/cifar-subset.tar.xz.tmp
+  mv .gpu-data/cifar-subset.tar.xz.tmp .gpu-data/cifar-subset.tar.xz
   rm -rf "$tmp"
 fi
-du -cb .gpu-kit .gpu-data 2>/dev/null | tail -1
+du -cb .gpu-kit .gpu-data/cifar-subset.tar.xz 2>/dev/null | tail -1
