@@ -1,6 +1,6 @@
 // Bundles an entry point of the repository for Node with esbuild, the WGSL texts built in (as in
 // dist/), so that the bundle runs from any folder without src/kernels/wgsl/ beside it. The GPU kit
-// (bench/gpu-pack.sh) runs the bench, the AlexNet example, the GEMM tuner and the test files
+// (tools/gpu-kit/pack.sh) runs the bench, the AlexNet example, the GEMM tuner and the test files
 // (test/device/run.ts) this way.
 //   node scripts/bundle-node.mjs ENTRY.ts OUT.mjs
 import { build } from 'esbuild';
