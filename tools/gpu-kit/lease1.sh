@@ -39,12 +39,12 @@ need .gpu-kit/run.sh .gpu-kit/node.xz .gpu-kit/probe.mjs .gpu-kit/index.mjs .gpu
 kit=(bash .gpu-kit/run.sh)
 TUNE=/tmp/webgrad-autotune.json   # one table for every process of this lease
 rm -f "$TUNE"
-name="$(date -u +%F)-$(card | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g' | cut -c1-40)"
-nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 || true
+merged="$(date -u +%F)-$(card | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g' | cut -c1-40)"
+if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv || true; fi
 
 # DATE-CARD.json: results.jsonl's lines by stage (to commit as bench/results/DATE-CARD.json).
 merge() {
-  python3 - "$OUT/results.jsonl" "$OUT/$name.json" "$(card)" <<'EOF'
+  python3 - "$OUT/results.jsonl" "$OUT/$merged.json" "$(card)" <<'EOF'
 import json, sys
 src, out, card = sys.argv[1:4]
 merged, stage = {"card": card, "stages": {}}, None
@@ -72,9 +72,9 @@ headline_out() {
 on_finish headline_out
 
 if [ -n "$smoke" ]; then
-  gemms='^gemm/square 256$'; steps='^training/(mlp step|alexnet-small step b16)'; layers='^alexnet/conv3 forward \(batch 1\)'
+  gemms='^gemm/square 256$'; steps='^training/mlp step'; layers='^alexnet/conv3 forward \(batch 1\)'
   convs='^conv/conv3 .* forward \(batch 1\)'; profiled='^training/mlp step'; robust='^gemm/square 256$'
-  torchargs=(--device cpu --reps 3 --filter '^gemm/square 256$|small step b16'); py=/usr/bin/python3; gpu=(); verify=(--quick)
+  torchargs=(--device cpu --reps 3 --filter '^gemm/square 256$|small step b16'); py=/usr/bin/python3; gpu=(); verify=(--files ops-checks.test.ts)
   tune=(--quick); cold='^gemm/square 256$'
 else
   gemms='^gemm/'; steps='^training/'; layers='^alexnet/.*batch 128\)'; convs='^conv/.*batch 128\)'
@@ -86,7 +86,7 @@ bench=("${kit[@]}" index.mjs --jsonl "$OUT/results.jsonl" --autotune-file "$TUNE
 # The caps (seconds) in the stages' order; the headline takes what is left, at least 60 s. A stage
 # that ends early leaves its time to the later ones.
 read -r c_probe c_probe2 c_torch c_gemm c_steps c_layers c_conv c_profile c_verify c_robust c_tune c_cold < <(
-  fit $(( $(left) - 60 )) 15 10 50 40 60 60 45 30 45 30 35 20 | tr '\n' ' ')
+  fit $(( $(left) - 60 )) 15 10 50 40 60 60 45 30 45 30 35 20 | paste -sd' ')
 echo "caps: probe $c_probe + $c_probe2, torch $c_torch, GEMM $c_gemm, steps $c_steps, layers $c_layers, conv forms $c_conv, profile $c_profile," \
   "verify $c_verify, robustness $c_robust, tune-gemm $c_tune, cold start $c_cold, headline the rest ($(left)s in all)"
 

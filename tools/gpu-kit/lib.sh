@@ -25,7 +25,7 @@ begin() {
   local name=$1 timeout=$2
   OUT=${OUT:-/tmp/gpu-out}
   R=/tmp/webgrad-$name
-  mkdir -p "$OUT"
+  mkdir -p "$OUT" && touch "$OUT/results.jsonl"
   rm -rf "$R" && mkdir -p "$R"
   exec > >(tee -a "$OUT/log.txt") 2>&1
   started=$(date +%s)
@@ -70,21 +70,21 @@ print(json.dumps({k: int(v) if re.fullmatch(r"-?[0-9]+", v) else v for k, v in z
 }
 
 stage() {
-  local cap=$1 name=$2; shift 2
+  local cap=$1 stage_name=$2; shift 2
   local l; l=$(left)
   (( l < cap )) && cap=$l
   if (( cap < 5 )); then
-    echo "=== $name: skipped, no time left"
-    jsonl type stage stage "$name" rc skipped seconds 0 cap "$cap"
+    echo "=== $stage_name: skipped, no time left"
+    jsonl type stage stage "$stage_name" rc skipped seconds 0 cap "$cap"
     return 1
   fi
-  echo "=== $(date +%T) $name (at most ${cap}s)"
-  jsonl type stage-start stage "$name" cap "$cap"
+  echo "=== $(date +%T) $stage_name (at most ${cap}s)"
+  jsonl type stage-start stage "$stage_name" cap "$cap"
   local t0 rc=0; t0=$(date +%s)
   timeout --kill-after=5 "$cap" "$@" || rc=$?
   local took=$(( $(date +%s) - t0 ))
-  echo "=== $name: exit $rc after ${took}s$( (( rc == 124 || rc == 137 )) && echo ' (its cap)')"
-  jsonl type stage stage "$name" rc "$rc" seconds "$took" cap "$cap"
+  echo "=== $stage_name: exit $rc after ${took}s$( (( rc == 124 || rc == 137 )) && echo ' (its cap)')"
+  jsonl type stage stage "$stage_name" rc "$rc" seconds "$took" cap "$cap"
   pack_up
   return "$rc"
 }
