@@ -43,26 +43,7 @@ merged="$(date -u +%F)-$(card | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|
 if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv || true; fi
 
 # DATE-CARD.json: results.jsonl's lines by stage (to commit as bench/results/DATE-CARD.json).
-merge() {
-  python3 - "$OUT/results.jsonl" "$OUT/$merged.json" "$(card)" <<'EOF'
-import json, sys
-src, out, card = sys.argv[1:4]
-merged, stage = {"card": card, "stages": {}}, None
-for text in open(src):
-    try:
-        line = json.loads(text)
-    except ValueError:
-        continue  # a line cut by a kill
-    if line.get("type") == "stage-start":
-        stage = merged["stages"].setdefault(line["stage"], {"lines": []})
-    elif line.get("type") == "stage":
-        merged["stages"].setdefault(line["stage"], {"lines": []}).update(rc=line["rc"], seconds=line["seconds"], cap=line["cap"])
-        stage = None
-    else:
-        (stage or merged["stages"].setdefault("(outside stages)", {"lines": []}))["lines"].append(line)
-json.dump(merged, open(out, "w"), indent=1)
-EOF
-}
+merge() { python3 "$here/merge.py" "$OUT/results.jsonl" "$OUT/$merged.json" "$(card)"; }
 on_finish merge
 headline_out() {
   for f in headline.svg table.md; do

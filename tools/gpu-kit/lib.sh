@@ -3,8 +3,8 @@
 #   begin NAME TIMEOUT     starts a lease-bound script: all output also to $OUT/log.txt, a fresh
 #                          scratch folder $R (/tmp/webgrad-NAME), and `deadline`: TIMEOUT seconds
 #                          (the call's timeout_s, or the cap a parent gave) from now, less RESERVE_S
-#                          (default 25) kept for packing up. Packing up (finish) runs on any exit,
-#                          and after each stage, so that $OUT is whole whenever the call is killed.
+#                          (default 25) kept for packing up. Packing up runs after each stage and on
+#                          any exit, so that $OUT is whole whenever the call is killed.
 #   need PATH...           exits 3 naming every PATH that is missing (files an earlier call carried)
 #   fit BUDGET CAP...      the caps, scaled down together where their sum is over BUDGET seconds
 #   stage CAP NAME CMD...  runs CMD for at most CAP seconds and never past the deadline; appends a
@@ -13,7 +13,7 @@
 #                          stage's start and end lines are that stage's.
 #   left                   seconds left before the deadline
 #   card                   the GPU's name (nvidia-smi), or smoke-software / unknown
-#   on_finish FUNCTION     FUNCTION also runs when packing up (before the files are counted)
+#   on_finish FUNCTION     FUNCTION runs on exit, before the last packing up (a merged JSON, a figure)
 #
 # $OUT holds at most MAX_OUT_FILES (8) files, as a call brings back no more: a script writes only
 # a few there (log.txt, results.jsonl, and what its on_finish adds), the rest of what it keeps goes
@@ -93,8 +93,6 @@ on_finish() { finishers+=("$1"); }
 
 # $R into $OUT/results.tar.gz (written aside, then moved: a kill leaves the last whole one).
 pack_up() {
-  local f
-  for f in "${finishers[@]}"; do "$f" || echo "packing up: $f failed"; done
   tar -czf "$OUT/.results.tar.gz" -C "$R" --exclude='*.safetensors' --exclude='checkpoint.*' --exclude=cifar --exclude='cifar10*' . 2>/dev/null \
     && mv -f "$OUT/.results.tar.gz" "$OUT/results.tar.gz"
   limit_out
@@ -110,8 +108,9 @@ limit_out() {
 }
 
 finish() {
-  local rc=$?
+  local rc=$? f
   trap - EXIT
+  for f in "${finishers[@]}"; do "$f" || echo "packing up: $f failed"; done
   pack_up
   echo "=== $(date -u +%FT%TZ) done (exit $rc) after $(( $(date +%s) - started ))s; in $OUT:"
   ls -la "$OUT"
