@@ -69,7 +69,7 @@ figure() {
   (( ${#runs[@]} )) || return 0
   if [ -f .gpu-kit/run.sh ] && [ ! -f .gpu-kit/compare.mjs ]; then return 0; fi
   "${compare[@]}" "$OUT/headline.svg" "${runs[@]}" --title 'CIFAR-10: the reference program, PyTorch vs webgrad' --table > "$OUT/table.md"
-  echo "card: $gpu (webgrad: Dawn on Vulkan; PyTorch: CUDA, fp32, TF32 off)" >> "$OUT/table.md"
+  echo "card: $gpu (webgrad: Dawn on Vulkan; PyTorch: fp32, TF32 off)" >> "$OUT/table.md"
   for r in $RUNS; do export_run "$r"; done
 }
 on_finish figure
