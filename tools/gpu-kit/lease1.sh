@@ -91,7 +91,8 @@ stage "$c_verify" verify "${kit[@]}" verify.mjs "${verify[@]}" --budget $(( c_ve
 stage "$c_robust" robustness "${bench[@]}" --no-robustness --no-tfjs --filter "$robust" || true
 stage "$c_tune" tune-gemm "${kit[@]}" tune-gemm.mjs "${tune[@]}" --json "$R/tune-gemm.json" || true
 # The first use's cost (pipelines compiled, autotuning) where the bench can measure it.
-if "${kit[@]}" index.mjs --help 2>/dev/null | grep -q -- '--warm-up'; then
+help=$("${kit[@]}" index.mjs --help 2>/dev/null || true)
+if grep -q -- '--warm-up' <<< "$help"; then
   stage "$c_cold" 'cold start' "${bench[@]}" --no-tfjs --warm-up --filter "$cold" || true
 else
   echo "=== cold start: skipped, this bench has no --warm-up"
