@@ -90,10 +90,12 @@ stage "$c_profile" profile "${bench[@]}" --no-tfjs --filter "$profiled" --reps 3
 stage "$c_verify" verify "${kit[@]}" verify.mjs "${verify[@]}" --budget $(( c_verify - 10 )) --json "$R/verify.json" || true
 stage "$c_robust" robustness "${bench[@]}" --no-robustness --no-tfjs --filter "$robust" || true
 stage "$c_tune" tune-gemm "${kit[@]}" tune-gemm.mjs "${tune[@]}" --json "$R/tune-gemm.json" || true
-# The first use's cost (pipelines compiled, autotuning) where the bench can measure it.
+# The first use's cost (pipelines compiled, autotuning) where the bench can measure it (--warm-up).
 help=$("${kit[@]}" index.mjs --help 2>/dev/null || true)
 if grep -q -- '--warm-up' <<< "$help"; then
-  stage "$c_cold" 'cold start' "${bench[@]}" --no-tfjs --warm-up --filter "$cold" || true
+  # Without the drivers' shader caches, which the stages before filled (NVIDIA's; Mesa's here).
+  stage "$c_cold" 'cold start' env __GL_SHADER_DISK_CACHE=0 MESA_SHADER_CACHE_DIR="$(mktemp -d)" \
+    "${bench[@]}" --no-tfjs --warm-up --filter "$cold" || true
 else
   echo "=== cold start: skipped, this bench has no --warm-up"
   jsonl type stage stage 'cold start' rc skipped seconds 0 cap 0 note 'the bench has no --warm-up'
