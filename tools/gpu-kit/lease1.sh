@@ -64,10 +64,13 @@ else
 fi
 bench=("${kit[@]}" index.mjs --jsonl "$OUT/results.jsonl" --autotune-file "$TUNE")
 
-# The caps (seconds) in the stages' order; the headline takes what is left, at least 60 s. A stage
-# that ends early leaves its time to the later ones.
-read -r c_probe c_probe2 c_torch c_gemm c_steps c_layers c_conv c_profile c_verify c_robust c_tune c_cold < <(
-  fit $(( $(left) - 60 )) 15 10 50 40 60 60 45 30 45 30 35 20 | paste -sd' ')
+# The caps (seconds) in the stages' order: the probe's whole, then the others scaled together to fit
+# what is left less the headline's share (60 s, or a quarter of a short call). A stage that ends
+# early leaves its time to the later ones.
+c_probe=15 c_probe2=10
+headline_min=$(( $(left) / 4 < 60 ? $(left) / 4 : 60 ))
+read -r c_torch c_gemm c_steps c_layers c_conv c_profile c_verify c_robust c_tune c_cold < <(
+  fit $(( $(left) - c_probe - c_probe2 - headline_min )) 50 40 60 60 45 30 45 30 35 20 | paste -sd' ')
 echo "caps: probe $c_probe + $c_probe2, torch $c_torch, GEMM $c_gemm, steps $c_steps, layers $c_layers, conv forms $c_conv, profile $c_profile," \
   "verify $c_verify, robustness $c_robust, tune-gemm $c_tune, cold start $c_cold, headline the rest ($(left)s in all)"
 
