@@ -8,7 +8,7 @@
 #   torch        PyTorch's times of the bench's cases (fp32, TF32 off, recorded in the JSON)
 #   GEMM         the GEMM cases beside tfjs-webgpu
 #   steps        the training steps beside tfjs (mlp, alexnet-small, faithful alexnet and
-#                alexnet-seed at batch 128; tfjs cannot build alexnet-seed's LRN)
+#                alexnet-seed at batch 128; tfjs builds alexnet-seed's even-window LRN from ops)
 #   layers       AlexNet's layers at batch 128 beside tfjs
 #   conv forms   every form of conv2d the policy lists (CONV_VARIANTS), at batch 128
 #   profile      both batch-128 steps: GPU time per kernel, buffers created
