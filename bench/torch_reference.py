@@ -75,10 +75,13 @@ def timed(fn, reps):
 cases = []
 
 
+def wanted(name, is_large=False):
+    """Whether the case runs: the operands of the others are never made."""
+    return (large or not is_large) and re.search(args.filter, name, re.I) is not None
+
+
 def case(name, shape, flops, fn, is_large=False):
-    if is_large and not large:
-        return
-    if not re.search(args.filter, name, re.I):
+    if not wanted(name, is_large):
         return
     ms = timed(fn, args.reps)
     cases.append({"name": name, "shape": shape, "ms": ms, "gflops": flops / ms / 1e6 if flops else None})
@@ -92,9 +95,13 @@ def rand(*shape):
 
 # GEMM: square, and AlexNet's FC layers at batch 32 as linear runs them (W is [out, in]).
 for n in [256, 512, 1024, 2048, 4096]:
+    if not wanted(f"gemm/square {n}", n > 1024):
+        continue
     a, b = rand(n, n), rand(n, n)
     case(f"gemm/square {n}", f"{n}x{n} · {n}x{n}", 2 * n**3, lambda a=a, b=b: torch.mm(a, b), n > 1024)
 for i, o, layer in [(9216, 4096, "fc6"), (4096, 4096, "fc7"), (4096, 10, "fc8")]:
+    if not any(wanted(f"gemm/{layer} {op}") for op in ("forward x·Wᵀ", "dx = g·W", "dW = gᵀ·x")):
+        continue
     x, w, g = rand(32, i), rand(o, i), rand(32, o)
     f = 2 * 32 * i * o
     case(f"gemm/{layer} forward x·Wᵀ", f"32x{i} · {o}x{i}ᵀ", f, lambda x=x, w=w: torch.mm(x, w.t()))
@@ -107,6 +114,8 @@ LAYERS = [("conv1", 3, 96, 224, 11, 4, 2), ("conv2", 96, 256, 27, 5, 1, 2), ("co
 for batch in [8, 128]:
     big = batch > 8
     for name, cin, cout, size, k, s, pad in LAYERS:
+        if not any(wanted(f"alexnet/{name} {d} (batch {batch})", big) for d in ("forward", "backward")):
+            continue
         out = (size + 2 * pad - k) // s + 1
         x = rand(batch, cin, size, size).requires_grad_()
         w = (rand(cout, cin, k, k) * 0.1).requires_grad_()
@@ -119,6 +128,8 @@ for batch in [8, 128]:
         y = F.conv2d(x, w, b, s, pad)
         case(f"alexnet/{name} backward (batch {batch})", shape, 2 * f,
              lambda y=y, x=x, w=w, b=b, gy=gy: torch.autograd.grad(y, [x, w, b], gy, retain_graph=True), big)
+    if not any(wanted(f"alexnet/{op} {d} (batch {batch})", big) for op in ("lrn", "maxPool 3/2") for d in ("forward", "backward")):
+        continue
     x = rand(batch, 96, 55, 55).requires_grad_()
     size = x.numel()
     with torch.no_grad():
@@ -149,7 +160,7 @@ FORWARD_FLOPS = {"alexnet-small": 364441600, "alexnet": 2262402112, "alexnet-see
 
 def step_case(variant, batch, is_large):
     name = f"training/{variant} step b{batch}"
-    if (is_large and not large) or not re.search(args.filter, name, re.I):
+    if not wanted(name, is_large):
         return
     small = variant == "alexnet-small"
     # alexnet-seed: the reference's own network (LRN over 96/256 channels, 1000 outputs).
