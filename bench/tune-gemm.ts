@@ -3,13 +3,14 @@
 // im2col products at batch 128 (forward, weight and input gradients), as `linear` and conv.ts run
 // them. Each candidate is run once untimed, then `--reps` times between GPU timestamps (the
 // autotuner's timer) where the adapter has timestamp queries, else by wall time around a sync.
-//   npx tsx bench/tune-gemm.ts [--quick] [--reps N] [--filter REGEX] [--json FILE]
+//   npx tsx bench/tune-gemm.ts [--quick] [--reps N] [--filter REGEX] [--json FILE] [--jsonl FILE]
 // Each candidate's output is also checked against a reference: a float64 product on the CPU for
 // shapes of up to CPU_REFERENCE_MACS multiply-adds, else gemm.wgsl's output on the GPU (the simplest
 // kernel, no workgroup memory). A candidate off by more than gemmTolerance(K) is WRONG: printed so,
 // kept in the JSON, and never the best.
 // --quick: two small shapes only (a smoke run on lavapipe). Prints one line per shape; --json
-// writes every timing and difference.
+// writes every timing and difference; --jsonl appends each shape's as one JSON line as soon as it is
+// measured (as the bench's --jsonl). Ends with the pipelines compiled and the milliseconds spent.
 import { writeFileSync } from 'node:fs';
 import { adapterInfo, init, release, tensor } from '../src/node.js';
 import { runtime } from '../src/device/current.js';
@@ -18,6 +19,7 @@ import { defaultConfig, tuningCandidates, type GemmProblem } from '../src/kernel
 import { gemmTolerance, relativeDifference, timestampTimer } from '../src/kernels/gemm/gemm-autotune.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { values } from './cases/gemm.js';
+import { appendJsonLine } from './records.js';
 
 interface Shape {
   name: string;
@@ -37,6 +39,7 @@ const quick = args.includes('--quick');
 const reps = Number(flag('--reps') ?? (quick ? 1 : 3));
 const filter = new RegExp(flag('--filter') ?? '.');
 const jsonFile = flag('--json');
+const jsonlFile = flag('--jsonl');
 
 const shape = (name: string, M: number, N: number, K: number, transA = false, transB = false): Shape => ({ name, M, N, K, transA, transB });
 
@@ -164,7 +167,9 @@ for (const s of shapes) {
   const best = candidates.filter((c) => byName[c].ok).reduce<string | null>((x, y) => (x === null || byName[y].ms < byName[x].ms ? y : x), null);
   const fallback = defaultConfig(problem, limits).name;
   const wrong = candidates.filter((c) => !byName[c].ok);
-  results.push({ ...s, flops, best, default: fallback, reference: onCpu ? 'float64' : 'registers', tolerance, wrong, candidates: byName });
+  const result = { ...s, flops, best, default: fallback, reference: onCpu ? 'float64' : 'registers', tolerance, wrong, candidates: byName };
+  results.push(result);
+  if (jsonlFile) appendJsonLine(jsonlFile, { type: 'tune-gemm', adapter: adapterInfo().description || adapterInfo().vendor, ...result });
   const cells = candidates.map((c) => {
     const r = byName[c];
     return `${c} ${r.ms.toFixed(3)}ms ${r.gflops.toPrecision(3)} GFLOP/s${r.ok ? '' : ` WRONG (difference ${r.difference.toPrecision(2)})`}`;
@@ -172,6 +177,8 @@ for (const s of shapes) {
   const checkedBy = `checked against ${onCpu ? 'float64' : 'gemm.wgsl'}, tolerance ${tolerance.toPrecision(2)}${wrong.length ? `, ${wrong.length} WRONG` : ''}`;
   console.log(`${s.name} (${s.M}x${s.N}x${s.K}): best ${best ?? 'none (every candidate WRONG)'}, default ${fallback}, ${checkedBy} | ${cells.join(' | ')}`);
 }
+const { pipelinesCompiled, compileMs } = runtime().counters;
+console.log(`pipelines: ${pipelinesCompiled} compiled (${compileMs.toFixed(0)} ms)`);
 if (jsonFile) {
   writeFileSync(jsonFile, `${JSON.stringify({ adapter: adapterInfo(), timing: useTimestamps ? 'gpu timestamps' : 'wall', reps, results }, null, 2)}\n`);
   console.log(`wrote ${jsonFile}`);
