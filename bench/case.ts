@@ -31,3 +31,28 @@ export interface BenchCase {
   webgrad(): Promise<Side>;
   tfjs?(tf: typeof tfjs): Promise<Side>;
 }
+
+/** What the command line chooses cases by (bench/cli.ts's Options). */
+export interface Selection {
+  quick: boolean;
+  all: boolean;
+  large: boolean;
+  tfjs: boolean;
+  filter: RegExp | null;
+}
+
+/**
+ * The cases a run times, those tfjs runs too first: the quick ones under --quick, those sized for a
+ * GPU only there or under --large, and webgrad's own variants (no tfjs side) only under --all, when
+ * --filter names them, or with --no-tfjs (nothing is compared then). `leftOut` counts those variants
+ * left out, for the run to say so.
+ */
+export function selectCases(cases: BenchCase[], o: Selection, software: boolean): { cases: BenchCase[]; leftOut: number } {
+  let chosen = cases.filter((c) => !c.large || o.large || !software);
+  if (o.quick) chosen = chosen.filter((c) => c.quick);
+  if (o.filter) chosen = chosen.filter((c) => o.filter!.test(`${c.group}/${c.name}`));
+  const peer = chosen.filter((c) => c.tfjs);
+  const own = chosen.filter((c) => !c.tfjs);
+  const keepOwn = o.all || o.filter !== null || !o.tfjs;
+  return { cases: keepOwn ? [...peer, ...own] : peer, leftOut: keepOwn ? 0 : own.length };
+}

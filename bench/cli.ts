@@ -1,10 +1,15 @@
 // The bench's command line: its options, their parsing, and the usage text `--help` prints.
 import type { WaitMode } from '../src/runtime/runtime.js';
 import type { GemmVariant } from '../src/runtime/policy.js';
+import { UsageError, usageLine } from '../scripts/cli.js';
+
+export { UsageError };
 
 export interface Options {
   filter: RegExp | null;
   quick: boolean;
+  /** Also webgrad's own variants, the cases tfjs has no op for (--filter and --no-tfjs choose from them anyway). */
+  all: boolean;
   reps: number;
   wait: WaitMode;
   json: string | null;
@@ -28,6 +33,8 @@ on the same adapter (its results checked against webgrad's first).
 
 Options:
   --quick               a short set: small GEMMs, one AlexNet layer at batch 1, a small training step
+  --all                 also webgrad's own variants (conv2d's forms, im2col: cases tfjs has no op for);
+                        without it they run only when --filter names them or with --no-tfjs
   --filter REGEX        only the cases whose name (e.g. "gemm/square 1024") matches, ignoring case
   --reps N              at least N timed repetitions a case (default 7, or 3 with --quick)
   --large               also the cases sized for a GPU (run by default on a hardware adapter)
@@ -48,13 +55,10 @@ Examples:
   npm run bench -- --quick
   npm run bench -- --filter "^gemm/" --reps 5 --json gemm.json`;
 
-/** A mistake on the command line: reported with the usage, never as a stack trace. */
-export class UsageError extends Error {}
-
 /** The options, or null for --help. Throws UsageError for anything it does not understand. */
 export function parseArgs(argv: string[]): Options | null {
   const o: Options = {
-    filter: null, quick: false, reps: 0, wait: 'adaptive', json: null, jsonl: null, autotuneFile: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false, robustness: true,
+    filter: null, quick: false, all: false, reps: 0, wait: 'adaptive', json: null, jsonl: null, autotuneFile: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false, robustness: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -73,6 +77,7 @@ export function parseArgs(argv: string[]): Options | null {
       }
     }
     else if (arg === '--quick') o.quick = true;
+    else if (arg === '--all') o.all = true;
     else if (arg === '--reps') {
       const v = value();
       o.reps = Number(v);
@@ -102,8 +107,8 @@ export function parseArgs(argv: string[]): Options | null {
 }
 
 /**
- * The options for this process: prints the usage and exits for --help (status 0) or a mistake
- * (status 2, after saying what was wrong).
+ * The options for this process: prints the usage and exits for --help (status 0), or says what
+ * was wrong in one line and exits with status 2.
  */
 export function readOptions(argv: string[]): Options {
   try {
@@ -113,7 +118,7 @@ export function readOptions(argv: string[]): Options {
     process.exit(0);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`bench: ${error.message}\n\n${USAGE}`);
+    console.error(usageLine('bench', error));
     process.exit(2);
   }
 }

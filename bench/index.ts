@@ -7,12 +7,12 @@ import { init, release } from '../src/node.js';
 import { describePolicy } from '../src/runtime/policy.js';
 import { runtime } from '../src/device/current.js';
 import { gemmAutotuner, type GemmTuning } from '../src/kernels/gemm/gemm-autotune.js';
-import type { BenchCase, Side } from './case.js';
+import { selectCases, type BenchCase, type Side } from './case.js';
 import { startTfjs, type TfjsPeer } from './tfjs.js';
 import { median, timeWall, timeWebgrad, timestampsSane, type Created } from './timing.js';
 import { printProfile, profileCase } from './profile.js';
 import { readOptions, type Options } from './cli.js';
-import { TFJS_MISSING, fix, formatTable, ms, wrap, type Compiled, type Measured, type Row } from './table.js';
+import { TFJS_MISSING, fix, formatSummary, formatTable, ms, summarise, wrap, type Compiled, type Measured, type Row } from './table.js';
 import { appendJsonLine, caseRecord } from './records.js';
 import { cases as alexnetCases } from './cases/alexnet.js';
 import { cases as convCases } from './cases/conv.js';
@@ -120,15 +120,14 @@ async function main(): Promise<void> {
   const adapter = `${info.vendor} ${info.architecture} ${info.description || info.device}`.trim();
   if (o.requireGpu && info.software) throw new Error(`--require-gpu: the adapter is a software one (${adapter})`);
   const peer = o.tfjs ? await startTfjs() : null;
-  let cases = ALL_CASES.filter((c) => !c.large || o.large || !info.software);
-  if (o.quick) cases = cases.filter((c) => c.quick);
-  if (o.filter) cases = cases.filter((c) => o.filter!.test(`${c.group}/${c.name}`));
+  const { cases, leftOut } = selectCases(ALL_CASES, o, info.software);
   const cpus = os.cpus();
   const machine = { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, os: `${os.platform()} ${os.release()}`, node: process.version };
   console.log(`adapter: ${adapter}${info.software ? ' (software)' : ''}`);
   console.log(`policy: ${describePolicy(runtime().policy)}${o.robustness ? '' : "; Dawn's robustness off (webgrad and tfjs alike)"}`);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, node ${machine.node}`);
   console.log(`${cases.length} cases, at least ${o.reps} timed repetitions each (more for short ones) after 1 warm-up; wait mode ${o.wait}`);
+  if (leftOut) console.log(`(${leftOut} cases of webgrad's own variants, which tfjs has no op for, left out: --all runs them)`);
   const run = `${new Date().toISOString()} ${process.pid}`;
   const line = (record: Record<string, unknown>) => {
     if (o.jsonl) appendJsonLine(o.jsonl, { run, ...record });
@@ -170,6 +169,7 @@ async function main(): Promise<void> {
     'which other load on the machine barely changes';
   console.log(`\n${wrap(`method: ${method}`)}\n`);
   console.log(formatTable(rows));
+  console.log(`\n${formatSummary(summarise(rows)).join('\n')}`);
   for (const r of rows) if (r.name.startsWith('training/')) console.log(`${r.name}: ${createdText(r.webgrad.created)}`);
   for (const r of rows) if (r.profile) printProfile(r.name, r.profile);
   const autotune = autotuneReport();
@@ -192,6 +192,7 @@ async function main(): Promise<void> {
       ...(autotune ? { autotune } : {}),
       method,
       reps: o.reps,
+      summary: summarise(rows),
       pipelines,
       cases: rows.map(caseRecord),
     };

@@ -94,3 +94,40 @@ export function formatTable(rows: Row[]): string {
   notes.forEach((n, i) => out.push(wrap(`(${i + 1}) ${n}`)));
   return out.join('\n');
 }
+
+/** A group's answer to "is it faster than tfjs?": over the cases both ran, webgrad's time over tfjs's. */
+export interface GroupSummary {
+  group: string;
+  /** Cases of the group in the run, and those tfjs ran too (their ratios are the summary's). */
+  cases: number;
+  compared: number;
+  /** Geometric mean of webgrad's median time over tfjs's (below 1: webgrad is faster); null when none compared. */
+  geomean: number | null;
+}
+
+/** One summary per group (the case name's part before '/'), in the rows' order, then all groups together. */
+export function summarise(rows: Row[]): GroupSummary[] {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const group = r.name.split('/')[0];
+    groups.set(group, [...(groups.get(group) ?? []), r]);
+  }
+  const summary = (group: string, of: Row[]): GroupSummary => {
+    // r.ratio is tfjs's time over webgrad's: its reciprocal is webgrad's over tfjs's.
+    const logs = of.filter((r) => r.ratio !== null && r.ratio > 0).map((r) => -Math.log(r.ratio!));
+    return { group, cases: of.length, compared: logs.length, geomean: logs.length ? Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length) : null };
+  };
+  const out = [...groups].map(([group, of]) => summary(group, of));
+  if (groups.size > 1) out.push(summary('all', rows));
+  return out;
+}
+
+/** The summary lines printed under the table. */
+export function formatSummary(summaries: GroupSummary[]): string[] {
+  return summaries.map((s) => {
+    const of = `${s.compared} of ${s.cases} case${s.cases === 1 ? '' : 's'}`;
+    if (s.geomean === null) return `${s.group}: no case compared with tfjs (${of})`;
+    const verdict = s.geomean <= 1 ? `webgrad ${fix(1 / s.geomean, 2)}× faster` : `webgrad ${fix(s.geomean, 2)}× slower`;
+    return `${s.group}: webgrad/tfjs time, geometric mean over ${of}: ${s.geomean.toPrecision(3)} (${verdict})`;
+  });
+}

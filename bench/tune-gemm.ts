@@ -3,14 +3,16 @@
 // im2col products at batch 128 (forward, weight and input gradients), as `linear` and conv.ts run
 // them. Each candidate is run once untimed, then `--reps` times between GPU timestamps (the
 // autotuner's timer) where the adapter has timestamp queries, else by wall time around a sync.
-//   npx tsx bench/tune-gemm.ts [--quick] [--reps N] [--filter REGEX] [--json FILE] [--jsonl FILE]
+//   npx tsx bench/tune-gemm.ts [--quick] [--reps N] [--filter REGEX] [--json FILE]
 // Each candidate's output is also checked against a reference: a float64 product on the CPU for
 // shapes of up to CPU_REFERENCE_MACS multiply-adds, else gemm.wgsl's output on the GPU (the simplest
 // kernel, no workgroup memory). A candidate off by more than gemmTolerance(K) is WRONG: printed so,
 // kept in the JSON, and never the best.
-// --quick: two small shapes only (a smoke run on lavapipe). Prints one line per shape; --json
-// writes every timing and difference; --jsonl appends each shape's as one JSON line as soon as it is
-// measured (as the bench's --jsonl). Ends with the pipelines compiled and the milliseconds spent.
+// Then the same for conv_implicit.wgsl's candidates on AlexNet's convolutions (bench/tune-conv.ts:
+// cases named 'implicit convN forward|dx|dW', checked against the im2col form).
+// --quick: two small shapes only (a smoke run on lavapipe), and one small convolution. Prints one
+// line per shape; --json writes every timing and difference, rewritten after each shape so that a
+// run cut short keeps what it measured. Ends with the pipelines compiled and the milliseconds spent.
 import { writeFileSync } from 'node:fs';
 import { adapterInfo, init, release, tensor } from '../src/node.js';
 import { runtime } from '../src/device/current.js';
@@ -19,7 +21,7 @@ import { defaultConfig, tuningCandidates, type GemmProblem } from '../src/kernel
 import { gemmTolerance, relativeDifference, timestampTimer } from '../src/kernels/gemm/gemm-autotune.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { values } from './cases/gemm.js';
-import { appendJsonLine } from './records.js';
+import { tuneConv } from './tune-conv.js';
 
 interface Shape {
   name: string;
@@ -39,7 +41,6 @@ const quick = args.includes('--quick');
 const reps = Number(flag('--reps') ?? (quick ? 1 : 3));
 const filter = new RegExp(flag('--filter') ?? '.');
 const jsonFile = flag('--json');
-const jsonlFile = flag('--jsonl');
 
 const shape = (name: string, M: number, N: number, K: number, transA = false, transB = false): Shape => ({ name, M, N, K, transA, transB });
 
@@ -77,10 +78,10 @@ const limits = { ...gemmLimits(), variant: 'workgroup' as const };
 const candidates = tuningCandidates(limits);
 console.log(`adapter: ${info.description || info.vendor} (${useTimestamps ? 'GPU timestamps' : 'wall time'}); ${reps} timed run(s) per candidate`);
 
-async function timeAll(run: (c: string) => void): Promise<number[]> {
-  if (useTimestamps) return timestampTimer(candidates, run, reps);
+async function timeAll(run: (c: string) => void, names: readonly string[] = candidates): Promise<number[]> {
+  if (useTimestamps) return timestampTimer(names, run, reps);
   const ms: number[] = [];
-  for (const c of candidates) {
+  for (const c of names) {
     run(c);
     await rt.sync();
     const t0 = performance.now();
@@ -133,8 +134,13 @@ function cpuProduct(s: Shape, a: Float32Array, b: Float32Array): Float64Array {
 
 // One array of inputs, generated once, that every operand is a prefix of (conv2's columns are 224
 // million floats: generating each operand afresh would take longer than timing it).
-const inputs = values(Math.max(...shapes.map((s) => Math.max(s.M, s.N) * s.K)), 1);
+const inputs = values(Math.max(0, ...shapes.map((s) => Math.max(s.M, s.N) * s.K)), 1);
 const results: unknown[] = [];
+const conv: unknown[] = [];
+/** Writes everything measured so far to --json's file. */
+function save(): void {
+  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify({ adapter: adapterInfo(), timing: useTimestamps ? 'gpu timestamps' : 'wall', reps, results, conv }, null, 2)}\n`);
+}
 for (const s of shapes) {
   const dataA = inputs.subarray(0, s.M * s.K);
   const dataB = inputs.subarray(0, s.K * s.N);
@@ -167,9 +173,8 @@ for (const s of shapes) {
   const best = candidates.filter((c) => byName[c].ok).reduce<string | null>((x, y) => (x === null || byName[y].ms < byName[x].ms ? y : x), null);
   const fallback = defaultConfig(problem, limits).name;
   const wrong = candidates.filter((c) => !byName[c].ok);
-  const result = { ...s, flops, best, default: fallback, reference: onCpu ? 'float64' : 'registers', tolerance, wrong, candidates: byName };
-  results.push(result);
-  if (jsonlFile) appendJsonLine(jsonlFile, { type: 'tune-gemm', adapter: adapterInfo().description || adapterInfo().vendor, ...result });
+  results.push({ ...s, flops, best, default: fallback, reference: onCpu ? 'float64' : 'registers', tolerance, wrong, candidates: byName });
+  save();
   const cells = candidates.map((c) => {
     const r = byName[c];
     return `${c} ${r.ms.toFixed(3)}ms ${r.gflops.toPrecision(3)} GFLOP/s${r.ok ? '' : ` WRONG (difference ${r.difference.toPrecision(2)})`}`;
@@ -177,10 +182,11 @@ for (const s of shapes) {
   const checkedBy = `checked against ${onCpu ? 'float64' : 'gemm.wgsl'}, tolerance ${tolerance.toPrecision(2)}${wrong.length ? `, ${wrong.length} WRONG` : ''}`;
   console.log(`${s.name} (${s.M}x${s.N}x${s.K}): best ${best ?? 'none (every candidate WRONG)'}, default ${fallback}, ${checkedBy} | ${cells.join(' | ')}`);
 }
+await tuneConv({ quick, filter, time: (names, run) => timeAll(run, names), readChecked, onResult: (r) => (conv.push(r), save()) });
 const { pipelinesCompiled, compileMs } = runtime().counters;
 console.log(`pipelines: ${pipelinesCompiled} compiled (${compileMs.toFixed(0)} ms)`);
 if (jsonFile) {
-  writeFileSync(jsonFile, `${JSON.stringify({ adapter: adapterInfo(), timing: useTimestamps ? 'gpu timestamps' : 'wall', reps, results }, null, 2)}\n`);
+  save();
   console.log(`wrote ${jsonFile}`);
 }
 await release();

@@ -1,15 +1,17 @@
 // The package as a user gets it: packs it (`npm pack`, which builds dist/), installs the tarball in a
 // fresh project under the temporary directory, compiles that project's model with a Node-only
 // tsconfig (no DOM) and trains it in Node, then bundles the same model with esbuild for the browser
-// (no configuration) and trains it in headless Chromium. The losses must agree within 1e-4.
+// (no configuration) and trains it in headless Chromium. The losses must agree within 1e-4. It also
+// runs the README's first example there as a user would, with tsx, from a .ts file in an ES module
+// project ("type": "module"), importing the installed package.
 // Usage: tsx scripts/consumer-check.ts [--keep]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { launchChromium } from '../test/browser/chromium.js';
+import { parseFlags, runCli } from './cli.js';
+import { readmeBlock } from './readme-block.js';
 import { serve } from './serve-static.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -27,7 +29,7 @@ function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
-export async function consumerCheck(log: (line: string) => void = console.log): Promise<{ node: Run; browser: Run; worst: number }> {
+export async function consumerCheck(log: (line: string) => void = console.log, keep = false): Promise<{ node: Run; browser: Run; worst: number }> {
   const work = mkdtempSync(join(tmpdir(), 'webgrad-consumer-'));
   try {
     const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT)) as { filename: string; files: { path: string }[] }[];
@@ -57,9 +59,16 @@ export async function consumerCheck(log: (line: string) => void = console.log): 
     const ours = strict.stdout.split('\n').filter((line) => /error TS/.test(line) && !line.startsWith('node_modules/@webgpu/types/'));
     if (ours.length > 0) throw new Error(`the consumer's Node-only compile with skipLibCheck off fails:\n${ours.join('\n')}`);
     log('the consumer compiles with a Node-only tsconfig (no DOM) and with a browser one; webgrad\'s declarations pass with skipLibCheck off');
+    writeFileSync(join(app, 'readme.ts'), readmeBlock('A first model'));
+    const readme = run(join(ROOT, 'node_modules/.bin/tsx'), ['readme.ts'], app);
+    if (!/^live GPU buffers at the end: 0$/m.test(readme)) throw new Error(`the README's example under tsx printed:\n${readme}`);
+    log(`the README's example runs under tsx from the installed package: ${readme.trim().split('\n').at(-2)}`);
     const node = JSON.parse(run(process.execPath, ['out/node-main.js'], app).trim().split('\n').pop()!) as Run;
     log(`Node losses:     ${node.losses.map((l) => l.toFixed(6)).join(' ')}`);
 
+    // Imported here, so that a mistake on the command line is answered without loading them.
+    const { build } = await import('esbuild');
+    const { launchChromium } = await import('../test/browser/chromium.js');
     const bundle = await build({
       entryPoints: [join(app, 'browser-main.ts')],
       absWorkingDir: app,
@@ -88,18 +97,25 @@ export async function consumerCheck(log: (line: string) => void = console.log): 
     const worst = Math.max(...node.losses.map((l, i) => Math.abs(l - browser.losses[i])));
     return { node, browser, worst };
   } finally {
-    if (!process.argv.includes('--keep')) rmSync(work, { recursive: true, force: true });
+    if (!keep) rmSync(work, { recursive: true, force: true });
     else log(`kept ${work}`);
   }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { node, browser, worst } = await consumerCheck();
-  const ok =
-    node.losses.length === browser.losses.length &&
-    worst <= TOLERANCE &&
-    node.losses[node.losses.length - 1] < node.losses[0] &&
-    node.liveBuffers.every((n) => n === node.liveBuffers[0]);
-  console.log(`largest loss difference ${worst.toExponential(2)} (tolerance ${TOLERANCE}): ${ok ? 'ok' : 'FAILED'}`);
-  process.exit(ok ? 0 : 1);
+  runCli('check:consumer', async () => {
+    const { values } = parseFlags({ args: process.argv.slice(2), options: { keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    if (values.help) {
+      console.log('usage: npm run check:consumer [-- --keep]   (--keep: leave the packed project in the temporary folder)');
+      return 0;
+    }
+    const { node, browser, worst } = await consumerCheck(console.log, values.keep);
+    const ok =
+      node.losses.length === browser.losses.length &&
+      worst <= TOLERANCE &&
+      node.losses[node.losses.length - 1] < node.losses[0] &&
+      node.liveBuffers.every((n) => n === node.liveBuffers[0]);
+    console.log(`largest loss difference ${worst.toExponential(2)} (tolerance ${TOLERANCE}): ${ok ? 'ok' : 'FAILED'}`);
+    return ok ? 0 : 1;
+  });
 }

@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // The browser entry (and the core of the Node one, node.ts): no module it reaches uses a Node API.
 import './ops/methods.js';
-export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, kernelPolicy, withPolicy, type InitOptions, type MemoryStats } from './device/init.js';
+export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, kernelPolicy, manualSeed, withPolicy, type InitOptions, type MemoryStats } from './device/init.js';
 export type { KernelProfile, KernelTime } from './runtime/profiler.js';
 export type { WaitMode } from './runtime/runtime.js';
 export type { ConvVariant, GemmVariant, KernelPolicy, PolicyChanges, TextureGemmTuning } from './runtime/policy.js';
@@ -17,6 +17,7 @@ export {
   type Operand,
 } from './ops/elementwise.js';
 export { sum, mean, max, argmax } from './ops/reduce.js';
+export { toDtype, float, int } from './ops/cast.js';
 export { reshape, permute, transpose, expand } from './ops/layout.js';
 export { noGrad } from './autograd/record.js';
 export * as optim from './optim/index.js';
@@ -31,8 +32,11 @@ export { prepareImages, uploadBytes, type PrepareImagesOptions } from './ops/ima
 export { encodeSafetensors, decodeSafetensors, type HostTensor, type DecodedSafetensors, type SafetensorsDType } from './io/safetensors-format.js';
 export { readTensors } from './io/read-tensors.js';
 export * as nn from './layers/index.js';
+export * as data from './data/index.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { nllLoss, mseLoss } from './ops/losses.js';
+export { indexSelect, type Indices } from './ops/index-select.js';
+export { gather } from './ops/gather.js';
 export { cat, stack, split, narrow, slice, squeeze, unsqueeze, flatten, type SliceRange } from './ops/indexing.js';
 export { where, clamp, min, lt, le, ne } from './ops/selection.js';
 export { batchNorm, type BatchNormOptions } from './ops/batchnorm.js';

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError, parseArgs } from '../bench/cli.js';
 import { appendJsonLine, caseRecord } from '../bench/records.js';
-import { TFJS_MISSING, formatTable, type Row } from '../bench/table.js';
+import { TFJS_MISSING, formatSummary, formatTable, summarise, type Row } from '../bench/table.js';
+import { selectCases, type BenchCase } from '../bench/case.js';
+import { cases as alexnetCases } from '../bench/cases/alexnet.js';
+import { cases as convCases } from '../bench/cases/conv.js';
+import { cases as gemmCases } from '../bench/cases/gemm.js';
+import { cases as trainingCases } from '../bench/cases/training.js';
 
 describe('bench command line', () => {
   it('reads the options, with --quick defaulting to 3 repetitions', () => {
@@ -13,6 +18,7 @@ describe('bench command line', () => {
     expect(o.filter!.test('GEMM/square 256')).toBe(true);
     expect(parseArgs([])!.reps).toBe(7);
     expect(parseArgs(['--reps', '2', '--quick'])!.reps).toBe(2);
+    expect([parseArgs([])!.all, parseArgs(['--all'])!.all]).toEqual([false, true]);
   });
 
   it('reads --jsonl and --autotune-file, each needing a value, and leaves both off by default', () => {
@@ -100,5 +106,71 @@ describe('bench records', () => {
   it('leaves out what was not measured (no note, no tfjs error, no profile)', () => {
     const r = caseRecord(row('gemm/square 256'));
     expect(Object.keys(r)).toEqual(['name', 'shape', 'webgrad', 'tfjs', 'ratio', 'cpuRatio']);
+  });
+});
+
+describe('bench case selection', () => {
+  const ALL = [...gemmCases, ...alexnetCases, ...convCases, ...trainingCases];
+  const name = (c: BenchCase) => `${c.group}/${c.name}`;
+  const options = { quick: false, all: false, large: false, tfjs: true, filter: null };
+
+  it('--quick runs the cases tfjs runs too; webgrad-only variants come after them, and only under --all', () => {
+    const quick = selectCases(ALL, { ...options, quick: true }, true);
+    expect(quick.cases.length).toBeGreaterThan(0);
+    expect(quick.cases.every((c) => c.quick && c.tfjs)).toBe(true);
+    const all = selectCases(ALL, { ...options, quick: true, all: true }, true);
+    const own = ALL.filter((c) => c.quick && !c.tfjs && !c.large);
+    expect(own.length).toBeGreaterThan(0);
+    expect(quick.leftOut).toBe(own.length);
+    expect(all.leftOut).toBe(0);
+    expect(all.cases.map(name)).toEqual([...quick.cases, ...own].map(name));
+  });
+
+  it('--filter and --no-tfjs choose from every case; GPU-sized ones need a GPU or --large', () => {
+    const filtered = selectCases(ALL, { ...options, filter: /^conv\/.*batch 1\)/i }, true);
+    expect(filtered.cases.length).toBeGreaterThan(0);
+    expect(filtered.cases.every((c) => !c.tfjs && /^conv\//.test(name(c)))).toBe(true);
+    expect(selectCases(ALL, { ...options, tfjs: false }, true).cases.length).toBe(ALL.filter((c) => !c.large).length);
+    const onGpu = selectCases(ALL, options, false).cases;
+    expect(onGpu.some((c) => c.large)).toBe(true);
+    expect(selectCases(ALL, { ...options, large: true }, true).cases.map(name)).toEqual(onGpu.map(name));
+    expect(selectCases(ALL, options, true).cases.some((c) => c.large)).toBe(false);
+  });
+});
+
+describe('bench summary', () => {
+  const row = (name: string, webgradMs: number, tfjsMs: number | null): Row => ({
+    name,
+    shape: 'x',
+    webgrad: { ms: webgradMs, cpuMs: null, cpuGflops: null, gflops: 1, gbps: null, wallMs: webgradMs, gpuMs: null, created: { buffers: 0, bytes: 0, textures: 0 }, pipelines: { compiled: 0, ms: 0 } },
+    tfjs: tfjsMs === null ? null : { ms: tfjsMs, cpuMs: null, cpuGflops: null, gflops: 1, gbps: null },
+    ...(tfjsMs === null ? { tfjsError: TFJS_MISSING.noSuchOp } : {}),
+    ratio: tfjsMs === null ? null : tfjsMs / webgradMs,
+    cpuRatio: null,
+  });
+
+  it("per group, the geometric mean of webgrad's time over tfjs's over the cases both ran", () => {
+    const rows = [
+      row('gemm/a', 1, 4), // 0.25
+      row('gemm/b', 4, 1), // 4
+      row('gemm/c', 2, 8), // 0.25
+      row('alexnet/conv1 forward', 3, 1), // 3
+      row('alexnet/conv1 im2col', 5, null),
+      row('conv/conv1 implicit', 1, null),
+    ];
+    const s = summarise(rows);
+    expect(s.map((x) => [x.group, x.cases, x.compared])).toEqual([['gemm', 3, 3], ['alexnet', 2, 1], ['conv', 1, 0], ['all', 6, 4]]);
+    expect(s[0].geomean).toBeCloseTo(Math.cbrt(0.25 * 4 * 0.25), 12);
+    expect(s[1].geomean).toBeCloseTo(3, 12);
+    expect(s[2].geomean).toBeNull();
+    expect(s[3].geomean).toBeCloseTo((0.25 * 4 * 0.25 * 3) ** 0.25, 12);
+    expect(formatSummary(s)).toEqual([
+      'gemm: webgrad/tfjs time, geometric mean over 3 of 3 cases: 0.630 (webgrad 1.59× faster)',
+      'alexnet: webgrad/tfjs time, geometric mean over 1 of 2 cases: 3.00 (webgrad 3.00× slower)',
+      'conv: no case compared with tfjs (0 of 1 case)',
+      'all: webgrad/tfjs time, geometric mean over 4 of 6 cases: 0.931 (webgrad 1.07× faster)',
+    ]);
+    // One group: no 'all' line.
+    expect(summarise([row('gemm/a', 1, 2)]).map((x) => x.group)).toEqual(['gemm']);
   });
 });

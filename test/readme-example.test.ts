@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readmeBlock } from '../scripts/readme-block.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** The first TypeScript block under the README's heading `heading`. */
-function readmeBlock(heading: string): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf(`\n## ${heading}\n`));
-  const block = /```ts\n([\s\S]*?)```/.exec(section);
-  if (!section || !block) throw new Error(`README.md has no \`\`\`ts block under "## ${heading}"`);
-  return block[1];
-}
 
 // The README's first example runs as printed, as a script of its own (importing this checkout in
 // place of the package), and shows what it says: the loss falls and the GPU buffers stay flat.

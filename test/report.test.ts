@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   comparisonCurvesSvg, confusionMatrix, confusionSvg, confusionText, MetricsWriter, parseMetricsCsv, readMetrics, trainingCurvesSvg, writeFigures,
@@ -9,6 +10,26 @@ import {
 import { niceTicks } from '../examples/alexnet-cifar/report/svg.js';
 
 const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+
+/** A PNG's 8-bit pixel bytes from its inflated image data: each row's filter (PNG spec, section 9) undone. */
+function unfilterPng(data: Uint8Array, width: number, bytesPerPixel: number): Uint8Array {
+  const stride = width * bytesPerPixel;
+  const rows = data.length / (stride + 1);
+  const out = new Uint8Array(rows * stride);
+  for (let y = 0; y < rows; y++) {
+    const filter = data[y * (stride + 1)];
+    for (let x = 0; x < stride; x++) {
+      const raw = data[y * (stride + 1) + 1 + x];
+      const a = x >= bytesPerPixel ? out[y * stride + x - bytesPerPixel] : 0;
+      const b = y > 0 ? out[(y - 1) * stride + x] : 0;
+      const c = x >= bytesPerPixel && y > 0 ? out[(y - 1) * stride + x - bytesPerPixel] : 0;
+      const p = a + b - c;
+      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      out[y * stride + x] = raw + [0, a, b, (a + b) >> 1, paeth][filter];
+    }
+  }
+  return out;
+}
 
 /** Checks that `xml` is well-formed enough for any SVG viewer: one root, balanced and properly nested tags, escaped text. */
 function expectWellFormed(xml: string): void {
@@ -180,6 +201,33 @@ describe('figures', () => {
       expect(paths.map((p) => p.slice(dir.length + 1))).toEqual(['curves.svg', 'confusion.svg']);
       expect((await readdir(dir)).sort()).toEqual(['confusion.svg', 'curves.svg']);
       expectWellFormed(await readFile(join(dir, 'curves.svg'), 'utf8'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--png renders each figure as a PNG twice the SVG size, with ink on white, needing no system program', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'webgrad-figures-'));
+    try {
+      const m = confusionMatrix([1, 2], [1, 2], 10);
+      const paths = await writeFigures(dir, { epochs: sampleEpochs(2), confusion: { matrix: m, classes: CLASSES }, png: true });
+      expect(paths.map((p) => p.slice(dir.length + 1))).toEqual(['curves.svg', 'confusion.svg', 'curves.png', 'confusion.png']);
+      for (const name of ['curves', 'confusion']) {
+        const svg = await readFile(join(dir, `${name}.svg`), 'utf8');
+        const [, width, height] = svg.match(/<svg[^>]* width="(\d+)" height="(\d+)"/)!.map(Number);
+        const png = await readFile(join(dir, `${name}.png`));
+        expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+        expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([2 * width, 2 * height]);
+        // The pixels (IDAT chunks, inflated): mostly white background, and dark strokes and text on it.
+        const idat: Buffer[] = [];
+        for (let at = 8; at < png.length; at += 12 + png.readUInt32BE(at)) {
+          if (png.toString('latin1', at + 4, at + 8) === 'IDAT') idat.push(png.subarray(at + 8, at + 8 + png.readUInt32BE(at)));
+        }
+        const pixels = unfilterPng(inflateSync(Buffer.concat(idat)), 2 * width, png[25] === 6 ? 4 : 3);
+        const white = pixels.filter((b) => b === 255).length / pixels.length;
+        expect(white).toBeGreaterThan(0.5);
+        expect(white).toBeLessThan(0.995);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,7 +2,7 @@
  * The example's options: defaults are the reference run's configuration (a PyTorch AlexNet on
  * CIFAR-10 resized to 224, SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 128, 20 epochs).
  */
-import { parseArgs } from 'node:util';
+import { UsageError, nonNegative, nonNegativeInt, oneOf, parseFlags, positiveInt } from '../../scripts/cli.js';
 import { INIT_NAMES, MODEL_NAMES, defaultInit, type InitName, type ModelName } from './models.js';
 
 export const AUGMENTATIONS = ['crop', 'flip', 'pca'] as const;
@@ -74,31 +74,15 @@ Trains AlexNet on CIFAR-10 as the AlexNet paper describes (defaults: the referen
   --mean R,G,B                    per-channel mean of pixel/255 to subtract (default: the training set's;
                                   alexnet-seed: the reference's 0.4915,0.4823,0.4468)
   --resume RUN_DIR                continue a run from its last checkpoint (its config; --epochs/--max-steps may extend it)
-  --png                           also write PNG figures (needs rsvg-convert)
+  --png                           also write PNG figures (@resvg/resvg-js, a devDependency)
   --no-robustness                 Dawn without its robustness transform (init's robustness: false)
   --gemm registers|workgroup|texture  --conv implicit|im2col
                                   the GEMM kernel and conv2d's form (default: the adapter's; README.md's init options)
   --autotune-file FILE            keep the GEMM autotuner's tables in FILE, shared with other runs (turns autotuning on)
   --help`;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-const positiveInt = (name: string, v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--${name} must be a positive integer, got '${v}'`);
-  return n;
-};
-const nonNegative = (name: string, v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`--${name} must be a number >= 0, got '${v}'`);
-  return n;
-};
-const oneOf = <T extends string>(name: string, v: string, allowed: readonly T[]): T => {
-  if (!allowed.includes(v as T)) throw new ConfigError(`--${name} must be one of ${allowed.join(', ')}, got '${v}'`);
-  return v as T;
-};
+/** A mistake in the options, or in the files they name (exit status 2). */
+export { UsageError as ConfigError };
 
 const OPTIONS = {
   model: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, 'eval-batch': { type: 'string' },
@@ -107,18 +91,13 @@ const OPTIONS = {
   init: { type: 'string' }, 'init-from': { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
   'log-every': { type: 'string' }, 'max-steps': { type: 'string' }, 'train-subset': { type: 'string' },
   'test-subset': { type: 'string' }, order: { type: 'string' }, mean: { type: 'string' }, resume: { type: 'string' },
-  png: { type: 'boolean' }, 'no-robustness': { type: 'boolean' }, gemm: { type: 'string' }, conv: { type: 'string' }, help: { type: 'boolean' },
+  png: { type: 'boolean' }, 'no-robustness': { type: 'boolean' }, gemm: { type: 'string' }, conv: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   'autotune-file': { type: 'string' },
 } as const;
 
 /** Parses the command line; `null` means --help was asked for. Flags given with --resume override the saved config. */
 export function parseConfig(argv: string[], saved?: Config): { config: Config; given: Set<string> } | null {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
+  const parsed = parseFlags({ args: argv, options: OPTIONS, allowPositionals: false });
   const v = parsed.values as Record<string, string | boolean | undefined>;
   if (v.help) return null;
   const given = new Set(Object.keys(v).filter((k) => v[k] !== undefined));
@@ -156,14 +135,8 @@ export function parseConfig(argv: string[], saved?: Config): { config: Config; g
     conv: str('conv') ? oneOf('conv', str('conv')!, ['implicit', 'im2col'] as const) : (saved?.conv ?? null),
     autotuneFile: str('autotune-file') ?? saved?.autotuneFile ?? null,
   };
-  if (config.dropout >= 1) throw new ConfigError(`--dropout must be below 1, got ${config.dropout}`);
+  if (config.dropout >= 1) throw new UsageError(`--dropout must be below 1, got ${config.dropout}`);
   return { config, given };
-}
-
-function nonNegativeInt(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`--${name} must be a non-negative integer, got '${v}'`);
-  return n;
 }
 
 function parseAugment(v: string): Augmentation[] {
@@ -178,7 +151,7 @@ export function defaultMean(model: ModelName): [number, number, number] | null {
 
 function parseMean(v: string): [number, number, number] {
   const parts = v.split(',').map(Number);
-  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) throw new ConfigError(`--mean must be three numbers R,G,B, got '${v}'`);
+  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) throw new UsageError(`--mean must be three numbers R,G,B, got '${v}'`);
   return parts as [number, number, number];
 }
 

@@ -4,9 +4,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { adapterInfo, init, release, WebgradError } from '../../src/node.js';
+import { runCli } from '../../scripts/cli.js';
 import { ConfigError, HELP, cpuWarning, parseConfig, type Config } from './config.js';
 import { NonFiniteLossError, train } from './train.js';
 import { CifarError } from './data/cifar.js';
+import { loadPngRenderer } from './report/index.js';
 
 async function main(argv: string[]): Promise<number> {
   const resumeAt = argv.indexOf('--resume');
@@ -19,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
   const config: Config = parsed.config;
   if (config.resume) config.out = config.resume;
   checkOut(config);
+  if (config.png) await loadPngRenderer('--png');
   await init({
     ...(config.robustness ? {} : { robustness: false }),
     ...(config.gemm ? { gemm: config.gemm } : {}),
@@ -49,15 +52,8 @@ function readSavedConfig(dir: string): Config {
   }
 }
 
-main(process.argv.slice(2))
-  .then(async (code) => {
-    await release();
-    process.exit(code);
-  })
-  .catch(async (error: Error) => {
-    // A user's mistake (flags, files, data) is a message; only a bug in the example or the library shows a stack.
-    const known = error instanceof ConfigError || error instanceof NonFiniteLossError || error instanceof CifarError || error instanceof WebgradError;
-    console.error(known ? `alexnet: ${error.message}` : error);
-    await release().catch(() => undefined);
-    process.exit(error instanceof ConfigError ? 2 : 1);
-  });
+// A user's mistake (flags, files, data) is a message; only a bug in the example or the library shows a stack.
+runCli('alexnet', () => main(process.argv.slice(2)), {
+  expected: (error) => error instanceof NonFiniteLossError || error instanceof CifarError || error instanceof WebgradError,
+  cleanup: release,
+});

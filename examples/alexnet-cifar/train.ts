@@ -9,13 +9,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  add, argmax, crossEntropy, deviceLimits, flush, keep, memory, mul, noGrad, optim, tidy, type Tensor, nn,
+  add, argmax, crossEntropy, data, deviceLimits, flush, keep, memory, mul, noGrad, optim, tidy, type Tensor, nn,
 } from '../../src/index.js';
 import { ConfigError, type Config } from './config.js';
 import { INPUT_SIZE, createModel, forwardFlops, largestActivationBytes } from './models.js';
 import { hasCheckpoint, loadCheckpoint, loadInitialWeights, saveCheckpoint, type Progress } from './checkpoint.js';
 import {
-  CIFAR10_URL, CifarError, ensureCifar10, epochBatches, loadCifar10, mixSeed, prepareBatch, rgbPca, takeSubset,
+  CIFAR10_URL, CifarDataset, CifarError, ensureCifar10, loadCifar10, mixSeed, prepareBatch, rgbPca, takeSubset,
   type Cifar10, type CifarSplit, type InputConfig,
 } from './data/index.js';
 import { MetricsWriter, confusionMatrix, confusionText, readMetrics, writeFigures, type EpochMetrics } from './report/index.js';
@@ -167,7 +167,10 @@ async function saveProgress(run: Run, when: string): Promise<void> {
  */
 async function trainEpoch(run: Run, epoch: number): Promise<EpochTraining> {
   const { config, progress, opt, metrics } = run;
-  const batches = epochBatches(run.train.count, config.batch, { shuffle: config.order === 'shuffle', seed: config.seed, epoch });
+  // The DataLoader's plan of the epoch (its order, from the seed and the epoch); the steps gather
+  // their own batches, as micro-batches when one does not fit, from where a resumed epoch stood.
+  const loader = new data.DataLoader(new CifarDataset(run.train, run.input, config.seed), { batchSize: config.batch, shuffle: config.order === 'shuffle', seed: config.seed });
+  const batches = loader.batchIndices(epoch);
   const bar = new ProgressBar(`epoch ${epoch}/${config.epochs}`, batches.length, progress.batch);
   run.model.train();
   // A resumed epoch goes on from its saved totals.
@@ -257,7 +260,7 @@ export function trainStep(
   model: nn.Module,
   opt: optim.SGD,
   split: CifarSplit,
-  indices: Uint32Array,
+  indices: Int32Array | Uint32Array,
   input: InputConfig,
   micro: number,
   seedOf: (part: number) => number,
@@ -306,27 +309,23 @@ async function loadData(config: Config, log: (line: string) => void): Promise<Ci
 /** Test loss (mean cross-entropy), accuracy and confusion matrix, without gradients or dropout. */
 export async function evaluate(model: nn.Module, split: CifarSplit, input: InputConfig, batch: number, classes: number) {
   model.eval();
-  const batches = epochBatches(split.count, batch, { shuffle: false });
   const predictions = new Int32Array(split.count);
-  const labels = new Int32Array(split.count);
+  const labels = Int32Array.from(split.labels.subarray(0, split.count));
   let lossSum = 0;
   let offset = 0;
-  for (const indices of batches) {
-    const { x, labels: y } = prepareBatch(split, indices, input);
+  for await (const [x, y] of new data.DataLoader(new CifarDataset(split, input), { batchSize: batch })) {
     const { loss, predicted } = noGrad(() =>
       tidy(() => {
         const logits = model.forward(x);
         return { loss: crossEntropy(logits, y), predicted: argmax(logits, 1) };
       }),
     );
-    x.dispose();
     const [l, p] = await Promise.all([loss.item(), predicted.toArray()]);
     loss.dispose();
     predicted.dispose();
-    lossSum += l * y.length;
+    lossSum += l * y.shape[0];
     predictions.set(p, offset);
-    labels.set(y, offset);
-    offset += y.length;
+    offset += y.shape[0];
   }
   model.train();
   // A model with more outputs than the data has classes (alexnet-seed's 1000) may predict one of

@@ -14,8 +14,9 @@ import { CHECKPOINT_FILE, saveCheckpoint } from '../alexnet-cifar/checkpoint.js'
 import { optim } from '../../src/index.js';
 import { syntheticRecords } from '../../test/cifar-fixture.js';
 import { chromiumMissing, launchChromium } from '../../test/browser/chromium.js';
-import { parseCifarBatch, predictions, Session } from './session.js';
+import { CLASS_NAMES, parseCifarBatch, predictions, Session } from './session.js';
 import { servePage } from './serve.js';
+import { UsageError, parseFlags, usageLine } from '../../scripts/cli.js';
 
 const TOLERANCE = 1e-4;
 const BATCH = 2;
@@ -24,6 +25,15 @@ const CLASSIFY = 8;
 // The README's screenshot shows real images: it is replaced only when CIFAR10_DIR gives them.
 const SCREENSHOT = process.env.CIFAR10_DIR ? fileURLToPath(new URL('./screenshot.png', import.meta.url)) : join(tmpdir(), 'webgrad-browser-example.png');
 
+try {
+  if (parseFlags({ args: process.argv.slice(2), options: { help: { type: 'boolean', short: 'h' } } }).values.help) {
+    console.log('usage: tsx examples/browser/e2e.ts   (CIFAR10_DIR=…/cifar-10-batches-bin: real images, and the README screenshot)');
+    process.exit(0);
+  }
+} catch (error) {
+  console.error(usageLine('browser example', error as UsageError));
+  process.exit(2);
+}
 const missing = chromiumMissing();
 if (missing) {
   console.error(`browser example: ${missing}`);
@@ -65,12 +75,18 @@ try {
   const server = await servePage(dir);
   const chromium = await launchChromium();
   let page: { losses: number[]; imagesPerSecond: number[]; logits?: number[]; labels?: number[]; error?: string };
+  let shown: { using: string[]; speed: string; captions: string[] };
   try {
     await chromium.page.setViewportSize({ width: 800, height: 720 });
     const query = `train=data/train.bin&test=data/test.bin&checkpoint=data/${CHECKPOINT_FILE}&batch=${BATCH}&steps=${STEPS}&classify=${CLASSIFY}&init=torch&auto`;
     await chromium.page.goto(`${server.url}/index.html?${query}`);
     await chromium.page.waitForFunction(() => (globalThis as { webgradExample?: { done: boolean } }).webgradExample?.done, null, { timeout: 300_000, polling: 500 });
     page = (await chromium.page.evaluate(() => (globalThis as { webgradExample?: unknown }).webgradExample)) as typeof page;
+    shown = await chromium.page.evaluate(() => ({
+      using: ['trainFileUsing', 'testFileUsing', 'checkpointFileUsing'].map((id) => document.getElementById(id)!.textContent ?? ''),
+      speed: document.getElementById('speed')!.textContent ?? '',
+      captions: Array.from(document.querySelectorAll('#images figcaption'), (c) => c.textContent ?? ''),
+    }));
     await chromium.page.screenshot({ path: SCREENSHOT, fullPage: true });
   } finally {
     await chromium.close();
@@ -84,7 +100,19 @@ try {
   console.log(`        page ${page.losses.map((l) => l.toFixed(5)).join(' ')} (${page.imagesPerSecond.map((r) => r.toFixed(1)).join(', ')} images/s)`);
   console.log(`classes Node ${predictions(nodeLogits).join(' ')}, page ${predictions(Float32Array.from(page.logits!)).join(' ')}, true ${page.labels!.join(' ')}`);
   console.log(`largest difference: losses ${lossGap.toExponential(2)}, logits ${logitGap.toExponential(2)} (tolerance ${TOLERANCE}); screenshot ${SCREENSHOT}`);
-  const ok = page.losses.length === STEPS && page.logits!.length === nodeLogits.length && lossGap <= TOLERANCE && logitGap <= TOLERANCE;
+  // What the page shows: the files it uses beside their pickers, images/s, and each image's predicted and true class.
+  const pagePredictions = predictions(Float32Array.from(page.logits!));
+  const expected = {
+    using: [
+      `using data/train.bin (from the address): ${train.count} images`,
+      `using data/test.bin (from the address): ${test.count} images`,
+      `using data/${CHECKPOINT_FILE} (from the address)`,
+    ],
+    captions: pagePredictions.map((p, k) => `${p === page.labels![k] ? '✓' : '✗'} ${CLASS_NAMES[p]}true: ${CLASS_NAMES[page.labels![k]]}`),
+  };
+  const shownOk = JSON.stringify([shown.using, shown.captions]) === JSON.stringify([expected.using, expected.captions]) && /images\/s median of steps 2–/.test(shown.speed);
+  if (!shownOk) console.log(`the page shows ${JSON.stringify(shown)}, expected ${JSON.stringify(expected)} and images/s`);
+  const ok = shownOk && page.losses.length === STEPS && page.logits!.length === nodeLogits.length && lossGap <= TOLERANCE && logitGap <= TOLERANCE;
   console.log(ok ? 'browser example: ok' : 'browser example: FAILED');
   process.exitCode = ok ? 0 : 1;
 } finally {

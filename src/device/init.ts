@@ -44,6 +44,13 @@ export interface InitOptions {
   /** Fill every new tensor buffer with NaN, so that an unwritten element shows up (tests). */
   poison?: boolean;
   /**
+   * Debug mode: each tensor records the op that made it (`tensor.createdBy`), and each optimizer
+   * step counts the live GPU buffers; when they grew at each of the last 3 steps, a warning (once)
+   * names the ops that made the tensors that outlived their step. Costs a stack trace per tensor.
+   * In Node, WEBGRAD_DEBUG=1 in the environment turns it on too.
+   */
+  debug?: boolean;
+  /**
    * Node entry only (Dawn): `false` turns Dawn's robustness transform off, which otherwise clamps
    * indices the compiler cannot prove in bounds (in the GEMM's inner loop, every read of workgroup
    * memory). Faster where the kernels are trusted; a kernel's bug would then read or write past
@@ -96,7 +103,7 @@ export async function start(options: InitOptions, gpu: GPU | undefined, read?: (
     throw new WebgradError(`webgrad: init: the WGSL kernels ${missing.join(', ')} are not built in; build the package with \`npm run build\``);
   }
   const device = await Gpu.create(gpu, options.powerPreference);
-  setRuntime(new Runtime(device, { wait: options.wait, policy: initPolicy(options, device.info.software) }));
+  setRuntime(new Runtime(device, { wait: options.wait, policy: initPolicy(options, device.info.software), debug: options.debug === true }));
   const { autotune } = options;
   try {
     if (runtime().policy.autotune) await configureGemmAutotune(typeof autotune === 'object' ? autotune : {});
@@ -133,6 +140,9 @@ export function checkInitOptions(options: InitOptions): void {
     throw new WebgradError(`webgrad: init: autotune must be true, false or { file }, got ${JSON.stringify(autotune)}`);
   }
   oneOf('powerPreference', ['low-power', 'high-performance']);
+  if (options.debug !== undefined && typeof options.debug !== 'boolean') {
+    throw new WebgradError(`webgrad: init: debug must be true or false, got ${JSON.stringify(options.debug)}`);
+  }
   if (options.robustness !== undefined && typeof options.robustness !== 'boolean') {
     throw new WebgradError(`webgrad: init: robustness must be true or false, got ${JSON.stringify(options.robustness)}`);
   }
@@ -150,6 +160,17 @@ export function checkInitOptions(options: InitOptions): void {
  */
 export function profileKernels(fn: () => unknown): Promise<KernelProfile> {
   return runtime().profile(fn);
+}
+
+/**
+ * Seeds the device's generator (PyTorch's torch.manual_seed): every random op given no seed of its
+ * own — `rand`, `randn`, `dropout` and nn.Dropout, the initial values of nn layers, a DataLoader's
+ * shuffle — draws from it in call order, so the same seed and the same program give the same
+ * numbers, and another seed others. A new device starts from a fixed seed. Call it after `init()`
+ * (the generator belongs to the device; `release()` discards it).
+ */
+export function manualSeed(seed: number): void {
+  runtime().generator.manualSeed(seed);
 }
 
 /** Destroys the device. Node exits promptly only once it is released (or by process.exit). */

@@ -19,7 +19,8 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
   const { autotune } = options;
   const files = { read: readTextIfExists, write: writeFileAtomic };
   const withFiles = typeof autotune === 'object' && autotune.file !== undefined ? { ...options, autotune: { ...autotune, files } } : options;
-  return start(withFiles, options.gpu ?? (await nodeGpu(dawnFlags(options))), readKernel);
+  const debug = options.debug ?? process.env.WEBGRAD_DEBUG === '1';
+  return start({ ...withFiles, debug }, options.gpu ?? (await nodeGpu(dawnFlags(options))), readKernel);
 }
 
 /**

@@ -4,10 +4,10 @@ import type { ConvGeometry } from './conv.js';
 import { foldWorkgroups } from '../runtime/grid.js';
 import { reduceKernel } from './reduce.js';
 import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';
+import { gemmAutotuner } from './gemm/gemm-autotune.js';
+import { CONV_MODES, convCandidates, convProduct, defaultConvConfig, planConv, vec4Applies, type ConvConfig, type ConvMode } from './conv-implicit-plan.js';
 
 /** conv_implicit.wgsl's products (its MODE), named there MODE_FORWARD, MODE_INPUT_GRAD, MODE_WEIGHT_GRAD. */
-const CONV_MODES = { forward: 0, inputGrad: 1, weightGrad: 2 } as const;
-const { forward: FORWARD, inputGrad: INPUT_GRAD, weightGrad: WEIGHT_GRAD } = CONV_MODES;
 export const MODE_CODES = constantNames('conv_implicit', 'MODE_', CONV_MODES);
 
 export const CONV_IMPLICIT_PARAMS = uniformLayout('conv_implicit', {
@@ -20,7 +20,7 @@ export const CONV_IMPLICIT_PARAMS = uniformLayout('conv_implicit', {
 /** Invocations per workgroup of the sum of the weight gradient's parts. */
 const SUM_WORKGROUP = 64;
 export const CONV_IMPLICIT_SUM_PARAMS = uniformLayout('conv_implicit_sum', { count: 'u32', parts: 'u32', _p0: 'u32', _p1: 'u32' });
-/** The output tile of one workgroup, and the depth of one k-slice. */
+/** The output tile's row and column groups, and the depth of one k-slice. */
 const TILE = 64;
 const SLICE = 16;
 /**
@@ -31,23 +31,6 @@ const GPU_WORKGROUPS = 2048;
 const CPU_WORKGROUPS = 16;
 /** Each part of a split covers at least this much of K, so the parts' sum stays a small pass. */
 const MIN_PART_K = 256;
-
-interface Product {
-  mode: number;
-  M: number;
-  N: number;
-  K: number;
-  splits: number;
-  /** Column groups of 64 per workgroup (its tile is 64 × 64·groups). */
-  groups: number;
-}
-
-/**
- * Column groups per workgroup: two on GPUs (64×128 tiles, fewer workgroup-memory reads per
- * multiply-add; the forward's and dx's N is batch·pixels, dW's split over K makes up for its
- * shorter N), one on CPU adapters.
- */
-const columnGroups = (cpuAdapter: boolean): number => (cpuAdapter ? 1 : 2);
 
 /**
  * Whether the implicit kernels can take this convolution: every tensor they bind (x, the output
@@ -60,25 +43,59 @@ export function implicitConvFits(g: ConvGeometry): boolean {
   return 4 * biggest <= limit;
 }
 
-function dispatch(prod: Product, g: ConvGeometry, a: Tensor, b: Tensor, dst: Tensor, bias: Tensor | null, relu: boolean): void {
-  const mTiles = Math.ceil(prod.M / TILE);
-  const tiles = mTiles * Math.ceil(prod.N / (TILE * prod.groups));
-  const kSplit = Math.ceil(prod.K / prod.splits / SLICE) * SLICE || SLICE;
+function dispatch(mode: ConvMode, cfg: ConvConfig, splits: number, g: ConvGeometry, a: Tensor, b: Tensor, dst: Tensor, bias: Tensor | null, relu: boolean): void {
+  const prod = convProduct(mode, g);
+  const mTiles = Math.ceil(prod.M / (TILE * cfg.rows));
+  const tiles = mTiles * Math.ceil(prod.N / (TILE * cfg.groups));
+  const kSplit = Math.ceil(prod.K / splits / SLICE) * SLICE || SLICE;
   const u = CONV_IMPLICIT_PARAMS.pack({ ...g, M: prod.M, N: prod.N, K: prod.K, kSplit, mTiles, tiles });
   const rt = runtime();
   const [x, y] = foldWorkgroups(tiles, rt.gpu.limits.maxComputeWorkgroupsPerDimension);
+  const overrides = {
+    MODE: CONV_MODES[mode],
+    BIAS: bias ? 1 : 0,
+    RELU: relu ? 1 : 0,
+    ROWS: cfg.rows,
+    GROUPS: cfg.groups,
+    COUNTERS: cfg.counters ? 1 : 0,
+    BUFFERS: cfg.buffers,
+    PAD: cfg.xor ? 0 : 1,
+    VEC_A: cfg.vec4 && vec4Applies(mode, g) ? 1 : 0,
+  };
   rt.dispatch(
     {
       files: ['grid', 'conv_implicit'],
       entry: 'main',
-      overrides: { MODE: prod.mode, BIAS: bias ? 1 : 0, RELU: relu ? 1 : 0, GROUPS: prod.groups },
-      label: `convImplicit:${['forward', 'dx', 'dW'][prod.mode]}`,
+      overrides,
+      label: `convImplicit:${{ forward: 'forward', inputGrad: 'dx', weightGrad: 'dW' }[mode]}`,
       params: CONV_IMPLICIT_PARAMS,
       constants: MODE_CODES,
     },
-    // Binding 4 is only read with a bias; any buffer fills it otherwise.
-    { uniforms: u, buffers: [a.buffer, b.buffer, dst.buffer, (bias ?? a).buffer], workgroups: [x, y, prod.splits] },
+    // Binding 4 is only read with a bias; any buffer fills it otherwise. Binding 5 is A again, read as vec4s.
+    { uniforms: u, buffers: [a.buffer, b.buffer, dst.buffer, (bias ?? a).buffer, a.buffer], workgroups: [x, y, splits] },
   );
+}
+
+/**
+ * Runs `run` in the configuration the policy forces, the tuning table names or the default; with
+ * autotuning on (GPUs), the first product of a shape class also runs every candidate into scratch
+ * outputs (`run` given a configuration returns a new tensor), timed and checked against the
+ * default's output by the GEMM's autotuner, which refuses one that differs.
+ */
+function tuned(mode: ConvMode, g: ConvGeometry, run: (cfg: ConvConfig) => Tensor): Tensor {
+  const rt = runtime();
+  const cpu = rt.policy.sizing === 'cpu';
+  const wgBytes = rt.gpu.limits.maxComputeWorkgroupStorageSize;
+  const tuner = gemmAutotuner();
+  const plan = planConv(mode, g, cpu, wgBytes, tuner?.table() ?? {}, rt.policy.convConfig);
+  const out = run(plan.config);
+  // Not under a lowered binding limit (tests), as the GEMM's tuning; not with a forced configuration.
+  if (tuner && !plan.tuned && rt.policy.convConfig === null && rt.policy.bindingLimit === null && out.size > 0) {
+    const p = convProduct(mode, g);
+    const byName = (name: string) => planConv(mode, g, cpu, wgBytes, {}, name).config;
+    tuner.tuneAmong(plan.shapeClass, convCandidates(mode, g, cpu, wgBytes), 2 * p.M * p.N * p.K, p.K, (name) => run(byName(name)));
+  }
+  return out;
 }
 
 /**
@@ -86,11 +103,11 @@ function dispatch(prod: Product, g: ConvGeometry, a: Tensor, b: Tensor, dst: Ten
  * written straight into NCHW.
  */
 export function conv2dImplicitKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false): Tensor {
-  const out = Tensor.empty([g.n, g.cout, g.oh, g.ow]);
-  if (out.size === 0) return out;
-  const prod = { mode: FORWARD, M: g.cout, N: g.n * g.oh * g.ow, K: g.c * g.kh * g.kw, splits: 1, groups: columnGroups(runtime().policy.sizing === 'cpu') };
-  dispatch(prod, g, weight, x, out, bias, relu);
-  return out;
+  return tuned('forward', g, (cfg) => {
+    const out = Tensor.empty([g.n, g.cout, g.oh, g.ow]);
+    if (out.size > 0) dispatch('forward', cfg, 1, g, weight, x, out, bias, relu);
+    return out;
+  });
 }
 
 /**
@@ -105,22 +122,20 @@ export function implicitInputGradPays(g: ConvGeometry): boolean {
 
 /** dx [n, c, h, w] for the output gradient, gathered per input pixel (no col2im, no atomics). */
 export function conv2dInputGradKernel(weight: Tensor, grad: Tensor, g: ConvGeometry): Tensor {
-  const gx = Tensor.empty([g.n, g.c, g.h, g.w]);
-  if (gx.size === 0) return gx;
-  const prod = { mode: INPUT_GRAD, M: g.c, N: g.n * g.h * g.w, K: g.cout * g.kh * g.kw, splits: 1, groups: columnGroups(runtime().policy.sizing === 'cpu') };
-  dispatch(prod, g, weight, grad, gx, null, false);
-  return gx;
+  return tuned('inputGrad', g, (cfg) => {
+    const gx = Tensor.empty([g.n, g.c, g.h, g.w]);
+    if (gx.size > 0) dispatch('inputGrad', cfg, 1, g, weight, grad, gx, null, false);
+    return gx;
+  });
 }
 
 /**
  * Parts the weight gradient's K (= n·oh·ow) is split into: enough workgroups to fill the adapter,
  * each part at least MIN_PART_K deep, all parts inside one storage binding.
  */
-export function weightGradSplits(g: ConvGeometry, cpuAdapter: boolean, maxBinding: number): number {
-  const M = g.cout;
-  const N = g.c * g.kh * g.kw;
-  const K = g.n * g.oh * g.ow;
-  const tiles = Math.ceil(M / TILE) * Math.ceil(N / (TILE * columnGroups(cpuAdapter)));
+export function weightGradSplits(g: ConvGeometry, cpuAdapter: boolean, maxBinding: number, cfg: ConvConfig = defaultConvConfig(cpuAdapter)): number {
+  const { M, N, K } = convProduct('weightGrad', g);
+  const tiles = Math.ceil(M / (TILE * cfg.rows)) * Math.ceil(N / (TILE * cfg.groups));
   const wanted = Math.ceil((cpuAdapter ? CPU_WORKGROUPS : GPU_WORKGROUPS) / tiles);
   const byDepth = Math.floor(K / MIN_PART_K);
   const byMemory = Math.floor(maxBinding / (4 * M * N));
@@ -132,19 +147,20 @@ export function weightGradSplits(g: ConvGeometry, cpuAdapter: boolean, maxBindin
 
 /** dW [cout, c, kh, kw] for the output gradient: an implicit GEMM split over K, then its parts summed. */
 export function conv2dWeightGradKernel(x: Tensor, grad: Tensor, g: ConvGeometry, splits?: number): Tensor {
+  return tuned('weightGrad', g, (cfg) => weightGrad(x, grad, g, cfg, splits));
+}
+
+function weightGrad(x: Tensor, grad: Tensor, g: ConvGeometry, cfg: ConvConfig, splits?: number): Tensor {
   const rt = runtime();
-  const M = g.cout;
-  const N = g.c * g.kh * g.kw;
-  const K = g.n * g.oh * g.ow;
-  const parts = splits ?? weightGradSplits(g, rt.policy.sizing === 'cpu', rt.maxStorageBinding);
-  const groups = columnGroups(rt.policy.sizing === 'cpu');
+  const { M, N } = convProduct('weightGrad', g);
+  const parts = splits ?? weightGradSplits(g, rt.policy.sizing === 'cpu', rt.maxStorageBinding, cfg);
   const gw = Tensor.empty([g.cout, g.c, g.kh, g.kw]);
   if (parts === 1) {
-    dispatch({ mode: WEIGHT_GRAD, M, N, K, splits: 1, groups }, g, grad, x, gw, null, false);
+    dispatch('weightGrad', cfg, 1, g, grad, x, gw, null, false);
     return gw;
   }
   const partial = Tensor.empty([parts, M * N]);
-  dispatch({ mode: WEIGHT_GRAD, M, N, K, splits: parts, groups }, g, grad, x, partial, null, false);
+  dispatch('weightGrad', cfg, parts, g, grad, x, partial, null, false);
   const u = CONV_IMPLICIT_SUM_PARAMS.pack({ count: M * N, parts });
   rt.dispatch(
     { files: ['grid', 'conv_implicit_sum'], entry: 'main', label: 'convImplicit:dW sum', overrides: { WG: SUM_WORKGROUP }, params: CONV_IMPLICIT_SUM_PARAMS },

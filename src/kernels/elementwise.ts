@@ -2,13 +2,16 @@ import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { WebgradError } from '../device/errors.js';
 import { bindingLimitText, broadcastStrides, fmt, sizeOf, type Shape } from '../tensor/shape.js';
-import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';
+import { constantNames, uniformLayout, type KernelConstants } from '../runtime/wgsl-struct.js';
 import { FILL_PARAMS, type Binding, type KernelSpec } from '../runtime/runtime.js';
 import { fitsOneBinding } from './ranges.js';
 
 export const UNARY_OPS = { neg: 0, abs: 1, exp: 2, log: 3, sqrt: 4, rsqrt: 5, relu: 6, sigmoid: 7, tanh: 8, sign: 9 } as const;
 export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, ge: 8, eq: 9 } as const;
+/** The comparisons int_compare.wgsl runs on int32 operands (lt and le are gt and ge swapped). */
+export const INT_COMPARE_OPS = { gt: 0, ge: 1, eq: 2 } as const;
 export type UnaryOp = keyof typeof UNARY_OPS;
+export type IntCompareOp = keyof typeof INT_COMPARE_OPS;
 export type BinaryOp = keyof typeof BINARY_OPS;
 
 const WORKGROUP = 256;
@@ -30,6 +33,7 @@ export function broadcastParams(shape: Shape, a: Shape, b: Shape, c: Shape = [])
 export const RANDOM_PARAMS = uniformLayout('random', { n: 'u32', seedLo: 'u32', seedHi: 'u32', stream: 'u32', a: 'f32', b: 'f32', base: 'u32', _p1: 'u32' });
 export const UNARY_CODES = constantNames('unary', 'OP_', UNARY_OPS);
 export const BINARY_CODES = constantNames('binary', 'OP_', BINARY_OPS);
+export const INT_COMPARE_CODES = constantNames('int_compare', 'OP_', INT_COMPARE_OPS);
 
 export function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
   const out = Tensor.empty(x.shape);
@@ -46,12 +50,22 @@ export function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
 
 /** Shapes are already checked and broadcast by the caller. */
 export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): Tensor {
+  return broadcastKernel('binary', BINARY_CODES, BINARY_OPS[op], op, a, b, shape);
+}
+
+/** 1.0 where the comparison of int32 a and b holds, else 0.0 (float32); shapes checked and broadcast by the caller. */
+export function intCompareKernel(op: IntCompareOp, a: Tensor, b: Tensor, shape: Shape): Tensor {
+  return broadcastKernel('int_compare', INT_COMPARE_CODES, INT_COMPARE_OPS[op], op, a, b, shape);
+}
+
+/** A broadcasting element-wise kernel (binary.wgsl or int_compare.wgsl) over float32 out = f(a, b). */
+function broadcastKernel(file: 'binary' | 'int_compare', codes: KernelConstants, code: number, op: string, a: Tensor, b: Tensor, shape: Shape): Tensor {
   const out = Tensor.empty(shape);
   if (out.size === 0) return out;
   const same = a.size === out.size && b.size === out.size;
   if (same) {
     runtime().dispatchRanges(
-      { files: ['grid', 'broadcast', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 1, WG: WORKGROUP }, label: `binary:${op}`, params: BROADCAST_PARAMS, constants: BINARY_CODES },
+      { files: ['grid', 'broadcast', file], entry: 'main', overrides: { OP: code, SAME_SHAPE: 1, WG: WORKGROUP }, label: `${file}:${op}`, params: BROADCAST_PARAMS, constants: codes },
       [a.buffer, b.buffer, out.buffer],
       out.size,
       (_, count) => BROADCAST_PARAMS.pack({ n: count, rank: shape.length, shape: [], aStrides: [], bStrides: [], cStrides: [] }),
@@ -59,13 +73,13 @@ export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): 
     );
     return out;
   }
-  const spec: KernelSpec = { files: ['grid', 'broadcast', 'binary'], entry: 'main', overrides: { OP: BINARY_OPS[op], SAME_SHAPE: 0, WG: WORKGROUP }, label: `binary:${op} broadcast`, params: BROADCAST_PARAMS, constants: BINARY_CODES };
+  const spec: KernelSpec = { files: ['grid', 'broadcast', file], entry: 'main', overrides: { OP: code, SAME_SHAPE: 0, WG: WORKGROUP }, label: `${file}:${op} broadcast`, params: BROADCAST_PARAMS, constants: codes };
   if (fitsOneBinding(a.size, b.size, out.size)) {
     runtime().dispatch(spec, { uniforms: broadcastParams(shape, a.shape, b.shape), buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) });
     return out;
   }
   const split = broadcastSplit(a.shape, b.shape, shape);
-  if (!split) throw new Error(`webgrad: internal: binary ${op} of ${fmt(a.shape)} and ${fmt(b.shape)} cannot be split (checkBroadcastBindable was skipped)`);
+  if (!split) throw new Error(`webgrad: internal: ${file} ${op} of ${fmt(a.shape)} and ${fmt(b.shape)} cannot be split (checkBroadcastBindable was skipped)`);
   const { dims, sa, sb, rows, width } = split;
   // Rows [r0, r0 + k) along the first axis of the result, and of each operand that varies along it
   // (one that does not is bound whole); every start is a multiple of the alignment, as `rows` is chosen.

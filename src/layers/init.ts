@@ -1,6 +1,7 @@
 import { WebgradError } from '../device/errors.js';
 import { runtime } from '../device/current.js';
 import { full, rand, randn } from '../ops/creation.js';
+import { checkSeed, deriveSeed } from '../runtime/generator.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Module } from './module.js';
 
@@ -27,7 +28,7 @@ export interface LayerInitOptions {
   init?: InitScheme;
   /** The bias under the 'paper' scheme (default 0). */
   paperBias?: number;
-  /** Seed of the initial values (default: the next from a fixed counter). */
+  /** Seed of the initial values (default: the next from the device's generator; see manualSeed). */
   seed?: number;
 }
 
@@ -37,27 +38,11 @@ export function checkPaperBias(v: number | undefined, what: string): number {
   return v;
 }
 
-const MASK64 = (1n << 64n) - 1n;
+export { deriveSeed };
 
-/**
- * A 53-bit seed for the `index`th use of `seed` (SplitMix64), so that one model seed gives every
- * layer and every draw its own stream of numbers.
- */
-export function deriveSeed(seed: number, index: number): number {
-  let z = (BigInt(seed) + BigInt(index + 1) * 0x9e3779b97f4a7c15n) & MASK64;
-  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
-  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
-  z ^= z >> 31n;
-  return Number(z & ((1n << 53n) - 1n));
-}
-
-let nextLayerSeed = 0x1a7e5;
-
-/** The seed a layer uses when given none: the next from a fixed counter, so runs repeat. */
+/** The seed a layer uses when given none: the next from the device's generator (see manualSeed), so runs repeat. */
 export function layerSeed(seed: number | undefined, what: string): number {
-  if (seed === undefined) return deriveSeed(nextLayerSeed++, 0);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new WebgradError(`webgrad: ${what}: seed must be a non-negative safe integer, got ${seed}`);
-  return seed;
+  return seed === undefined ? runtime().generator.nextSeed() : checkSeed(seed, `${what}: seed`);
 }
 
 /** Overwrites a parameter's values in place (the tensor object stays, optimizers keep it). */

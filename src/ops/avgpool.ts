@@ -3,7 +3,7 @@ import { record } from '../autograd/record.js';
 import { avgPoolBackwardKernel, avgPoolKernel, checkAvgPoolBindable, type AvgPoolGeometry } from '../kernels/avgpool.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
-import { pairOf, windowOutput } from './window.js';
+import { pairOf, poolOptions, windowOutput } from './window.js';
 
 export interface AvgPool2dOptions {
   kernelSize: number | [number, number];
@@ -27,10 +27,14 @@ function pool(x: Tensor, g: AvgPoolGeometry, op: string): Tensor {
   return record(out, op, [x], (grad) => [avgPoolBackwardKernel(grad, g)]);
 }
 
-/** 2-D average pooling of x [N, C, H, W] (floor mode), as PyTorch's F.avg_pool2d. */
-export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
+/**
+ * 2-D average pooling of x [N, C, H, W] (floor mode), as torch.nn.functional.avg_pool2d: `avgPool2d(x, 2)`,
+ * `avgPool2d(x, 3, { stride: 2, padding: 1 })` or `avgPool2d(x, { kernelSize: 3, stride: 2 })`;
+ * stride defaults to kernelSize.
+ */
+export function avgPool2d(x: Tensor, kernelSize: number | [number, number] | AvgPool2dOptions, rest?: Omit<AvgPool2dOptions, 'kernelSize'>): Tensor {
   checkInput(x, 'avgPool2d');
-  if (!options || options.kernelSize === undefined) throw new WebgradError('webgrad: avgPool2d: options.kernelSize is required');
+  const options = poolOptions<AvgPool2dOptions>(kernelSize, rest, 'avgPool2d');
   const [kh, kw] = pairOf(options.kernelSize, 'avgPool2d: kernelSize', 1);
   const [sh, sw] = pairOf(options.stride ?? [kh, kw], 'avgPool2d: stride', 1);
   const [ph, pw] = pairOf(options.padding ?? 0, 'avgPool2d: padding', 0);

@@ -1,6 +1,7 @@
 import { WebgradError } from '../device/errors.js';
 import { runtime } from '../device/current.js';
 import { fillKernel, randomKernel } from '../kernels/elementwise.js';
+import { checkSeed } from '../runtime/generator.js';
 import { checkShape, fmt, sizeOf, type Shape } from '../tensor/shape.js';
 import { checkTensor, Storage, Tensor, type DType } from '../tensor/tensor.js';
 
@@ -144,15 +145,16 @@ export function arange(start: number, end?: number, step = 1, options?: CreateOp
 }
 
 export interface RandomOptions extends CreateOptions {
-  /** The same seed gives the same numbers, whatever the size or the device's dispatch shape. */
+  /**
+   * The same seed gives the same numbers, whatever the size or the device's dispatch shape. Default:
+   * the next seed from the device's generator (see manualSeed).
+   */
   seed?: number;
 }
 
-let autoSeed = 0x5eed;
-function seedOf(options?: RandomOptions): number {
-  const seed = options?.seed ?? autoSeed++;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new WebgradError(`webgrad: seed must be a non-negative safe integer, got ${seed}`);
-  return seed;
+/** The seed given, else the next from the device's generator (see manualSeed). */
+function seedOf(options: RandomOptions | undefined, what: string): number {
+  return options?.seed === undefined ? runtime().generator.nextSeed() : checkSeed(options.seed, `${what}: seed`);
 }
 
 /** Uniform on [low, high). */
@@ -161,7 +163,7 @@ export function rand(shape: Shape, options?: RandomOptions & { low?: number; hig
   const low = finite(options?.low ?? 0, 'rand: low');
   const high = finite(options?.high ?? 1, 'rand: high');
   if (!(low <= high)) throw new WebgradError(`webgrad: rand: low ${low} must not exceed high ${high}`);
-  return finish(randomKernel('uniform', shape, seedOf(options), options?.low ?? 0, options?.high ?? 1), options);
+  return finish(randomKernel('uniform', shape, seedOf(options, 'rand'), options?.low ?? 0, options?.high ?? 1), options);
 }
 
 /** Normal with the given mean and standard deviation (default 0, 1). */
@@ -169,5 +171,5 @@ export function randn(shape: Shape, options?: RandomOptions & { mean?: number; s
   checkShape(shape, 'randn: shape');
   finite(options?.mean ?? 0, 'randn: mean');
   if (!(finite(options?.std ?? 1, 'randn: std') >= 0)) throw new WebgradError(`webgrad: randn: std must be >= 0, got ${options?.std}`);
-  return finish(randomKernel('normal', shape, seedOf(options), options?.mean ?? 0, options?.std ?? 1), options);
+  return finish(randomKernel('normal', shape, seedOf(options, 'randn'), options?.mean ?? 0, options?.std ?? 1), options);
 }

@@ -1,5 +1,7 @@
 import { WebgradError } from '../device/errors.js';
+import { runtime } from '../device/current.js';
 import { record } from '../autograd/record.js';
+import { checkSeed } from '../runtime/generator.js';
 import { dropoutKernel } from '../kernels/dropout.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, view, type Tensor } from '../tensor/tensor.js';
@@ -9,11 +11,9 @@ export interface DropoutOptions {
   p?: number;
   /** When false, dropout is the identity (default true, as torch.nn.functional.dropout). */
   training?: boolean;
-  /** The mask's seed; by default each call draws the next one from an internal counter. */
+  /** The mask's seed; by default each call draws the next one from the device's generator (see manualSeed). */
   seed?: number;
 }
-
-let nextSeed = 0xd20_0001;
 
 /**
  * Inverted dropout: each element is zeroed with probability p and the rest scaled by 1/(1-p).
@@ -27,12 +27,11 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   if (x.dtype !== 'float32') throw new WebgradError(`webgrad: dropout: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
   const p = options.p ?? 0.5;
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new WebgradError(`webgrad: dropout: p must be in [0, 1], got ${p}`);
-  const seed = options.seed ?? nextSeed++;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new WebgradError(`webgrad: dropout: seed must be a non-negative safe integer, got ${seed}`);
   if (options.training === false || p === 0) {
     // A view of x: same elements, its own handle so that disposing one leaves the other.
     return record(view(x, x.shape), 'dropout', [x], (g) => [g]);
   }
+  const seed = options.seed === undefined ? runtime().generator.nextSeed() : checkSeed(options.seed, 'dropout: seed');
   const scale = p === 1 ? 0 : 1 / (1 - p);
   const out = dropoutKernel(x, p, scale, seed);
   return record(out, 'dropout', [x], (g) => [dropoutKernel(g, p, scale, seed)]);

@@ -1,11 +1,12 @@
 import { WebgradError } from '../device/errors.js';
 import { record } from '../autograd/record.js';
-import { binaryKernel, checkBroadcastBindable, unaryKernel, type BinaryOp, type UnaryOp } from '../kernels/elementwise.js';
+import { castKernel } from '../kernels/cast.js';
+import { binaryKernel, checkBroadcastBindable, intCompareKernel, unaryKernel, type BinaryOp, type IntCompareOp, type UnaryOp } from '../kernels/elementwise.js';
 import { reluBackwardKernel } from '../kernels/relu.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
-import { full } from './creation.js';
+import { full, tensor } from './creation.js';
 import { sumTo } from './sum-to.js';
 
 /** A tensor, or a number that broadcasts as a scalar. */
@@ -92,7 +93,57 @@ export const minimum = (a: Operand, b: Operand): Tensor =>
     return [ga, sub(g, ga)];
   });
 
-/** Comparisons give 1 or 0 (float32) and no gradient. */
-export const gt = (a: Operand, b: Operand): Tensor => binary('gt', a, b, null);
-export const ge = (a: Operand, b: Operand): Tensor => binary('ge', a, b, null);
-export const eq = (a: Operand, b: Operand): Tensor => binary('eq', a, b, null);
+/**
+ * Checks a comparison's operands under the name the user called (lt and le run as gt and ge with
+ * them swapped): each a number or a live float32 or int32 tensor, tensors that broadcast.
+ */
+export function checkComparison(op: string, a: Operand, b: Operand): void {
+  for (const [v, name] of [[a, 'a'], [b, 'b']] as const) {
+    if (typeof v === 'number') continue;
+    checkTensor(v, `${op}: ${name}`);
+  }
+  if (typeof a !== 'number' && typeof b !== 'number') broadcastShapes(a.shape, b.shape, op);
+}
+
+const isInt32 = (v: Operand): boolean =>
+  typeof v === 'number' ? Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31 : v.dtype === 'int32';
+
+/**
+ * A comparison, with PyTorch's type promotion: int32 tensors against int32 tensors or integers
+ * compare as integers (exact over all of int32, int_compare.wgsl); against a float32 tensor or a
+ * fractional number they are cast to float32 first, as PyTorch promotes them.
+ */
+function compare(op: IntCompareOp, a: Operand, b: Operand): Tensor {
+  checkComparison(op, a, b);
+  const anyInt = [a, b].some((v) => typeof v !== 'number' && v.dtype === 'int32');
+  if (!anyInt) return binary(op, a, b, null);
+  if (isInt32(a) && isInt32(b)) {
+    const ta = typeof a === 'number' ? tensor([a], [], { dtype: 'int32' }) : a;
+    const tb = typeof b === 'number' ? tensor([b], [], { dtype: 'int32' }) : b;
+    const shape = broadcastShapes(ta.shape, tb.shape, op);
+    try {
+      checkBroadcastBindable(op, ta.shape, tb.shape, shape);
+      return intCompareKernel(op, ta, tb, shape);
+    } finally {
+      if (ta !== a) ta.dispose();
+      if (tb !== b) tb.dispose();
+    }
+  }
+  const fa = typeof a !== 'number' && a.dtype === 'int32' ? castKernel(a, 'float32') : a;
+  const fb = typeof b !== 'number' && b.dtype === 'int32' ? castKernel(b, 'float32') : b;
+  try {
+    return binary(op, fa, fb, null);
+  } finally {
+    if (fa !== a) (fa as Tensor).dispose();
+    if (fb !== b) (fb as Tensor).dispose();
+  }
+}
+
+/**
+ * Comparisons give 1 or 0 as float32 (webgrad has no bool dtype; a float32 mask is what `where`,
+ * `mul` and `mean` take, so `pred.eq(y).mean()` is the accuracy) and no gradient. Operands are
+ * float32 or int32 (see compare for how they mix).
+ */
+export const gt = (a: Operand, b: Operand): Tensor => compare('gt', a, b);
+export const ge = (a: Operand, b: Operand): Tensor => compare('ge', a, b);
+export const eq = (a: Operand, b: Operand): Tensor => compare('eq', a, b);

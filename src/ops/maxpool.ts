@@ -3,7 +3,7 @@ import { isGradEnabled, record } from '../autograd/record.js';
 import { checkMaxPoolBindable, maxPoolBackwardKernel, maxPoolKernel, maxPoolValuesKernel, type MaxPoolGeometry } from '../kernels/maxpool.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
-import { pairOf, windowOutput } from './window.js';
+import { pairOf, poolOptions, windowOutput } from './window.js';
 
 export interface MaxPool2dOptions {
   kernelSize: number | [number, number];
@@ -13,12 +13,16 @@ export interface MaxPool2dOptions {
   padding?: number | [number, number];
 }
 
-/** 2-D max pooling of x [N, C, H, W] (floor mode); the gradient goes to each window's maximum. */
-export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
+/**
+ * 2-D max pooling of x [N, C, H, W] (floor mode), as torch.nn.functional.max_pool2d: `maxPool2d(x, 2)`,
+ * `maxPool2d(x, 3, { stride: 2, padding: 1 })` or `maxPool2d(x, { kernelSize: 3, stride: 2 })`;
+ * stride defaults to kernelSize. The gradient goes to each window's maximum.
+ */
+export function maxPool2d(x: Tensor, kernelSize: number | [number, number] | MaxPool2dOptions, rest?: Omit<MaxPool2dOptions, 'kernelSize'>): Tensor {
   checkTensor(x, 'maxPool2d: x');
   if (x.dtype !== 'float32') throw new WebgradError(`webgrad: maxPool2d: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
   if (x.rank !== 4) throw new WebgradError(`webgrad: maxPool2d: x must be [N, C, H, W], got ${fmt(x.shape)}`);
-  if (!options || options.kernelSize === undefined) throw new WebgradError('webgrad: maxPool2d: options.kernelSize is required');
+  const options = poolOptions<MaxPool2dOptions>(kernelSize, rest, 'maxPool2d');
   const [kh, kw] = pairOf(options.kernelSize, 'maxPool2d: kernelSize', 1);
   const [sh, sw] = pairOf(options.stride ?? [kh, kw], 'maxPool2d: stride', 1);
   const [ph, pw] = pairOf(options.padding ?? 0, 'maxPool2d: padding', 0);

@@ -6,12 +6,15 @@ import { Tensor } from '../tensor/tensor.js';
 import { runBackward } from '../autograd/engine.js';
 import { adaptiveAvgPool2d, avgPool2d } from './avgpool.js';
 import { batchNorm } from './batchnorm.js';
+import { float, int, toDtype } from './cast.js';
 import { conv2d } from './conv.js';
 import { dropout } from './dropout.js';
 import {
   abs, add, div, eq, exp, ge, gt, log, maximum, minimum, mul, neg, pow, relu, rsqrt, sigmoid, sqrt, sub, tanh,
 } from './elementwise.js';
 import { flatten, narrow, slice, split, squeeze, unsqueeze } from './indexing.js';
+import { gather } from './gather.js';
+import { indexSelect } from './index-select.js';
 import { expand, permute, transpose } from './layout.js';
 import { crossEntropy, countCorrect } from './loss.js';
 import { mseLoss, nllLoss } from './losses.js';
@@ -29,8 +32,9 @@ export const TENSOR_METHODS = {
   neg, abs, exp, log, sqrt, rsqrt, relu, sigmoid, tanh,
   add, sub, mul, div, pow, maximum, minimum, gt, ge, eq, lt, le, ne,
   sum, mean, max, min, argmax,
+  float, int, toDtype,
   permute, transpose, expand,
-  flatten, narrow, slice, split, squeeze, unsqueeze,
+  flatten, narrow, slice, split, squeeze, unsqueeze, indexSelect, gather,
   where: whereMethod, clamp,
   softmax, logSoftmax,
   matmul, linear, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, localResponseNorm, dropout, batchNorm,

@@ -5,7 +5,7 @@ import { broadcastShapes, checkBindable, fmt } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { full } from './creation.js';
-import { eq, ge, gt, maximum, minimum, mul, sub, type Operand } from './elementwise.js';
+import { checkComparison, eq, ge, gt, maximum, minimum, mul, sub, type Operand } from './elementwise.js';
 import { sumTo } from './sum-to.js';
 
 function operand(v: Operand, what: string): Tensor {
@@ -98,30 +98,20 @@ export function clamp(x: Tensor, min?: Operand | null, max?: Operand | null): Te
 
 export { min } from './reduce.js';
 
-/** Checks a comparison's operands under its own name (lt and le run as gt and ge with them swapped). */
-function checkOperands(op: string, a: Operand, b: Operand): void {
-  for (const [v, name] of [[a, 'a'], [b, 'b']] as const) {
-    if (typeof v === 'number') continue;
-    checkTensor(v, `${op}: ${name}`);
-    if (v.dtype !== 'float32') throw new WebgradError(`webgrad: ${op}: ${name} must be float32, got ${v.dtype} (shape ${fmt(v.shape)})`);
-  }
-  if (typeof a !== 'number' && typeof b !== 'number') broadcastShapes(a.shape, b.shape, op);
-}
-
-/** Comparisons give 1 or 0 (float32) and no gradient. */
+/** Comparisons give 1 or 0 (float32) and no gradient; see gt for the operands' dtypes. */
 export function lt(a: Operand, b: Operand): Tensor {
-  checkOperands('lt', a, b);
+  checkComparison('lt', a, b);
   return gt(b, a);
 }
 
 export function le(a: Operand, b: Operand): Tensor {
-  checkOperands('le', a, b);
+  checkComparison('le', a, b);
   return ge(b, a);
 }
 
 /** 1 where a ≠ b (NaN included, as IEEE), else 0. */
 export function ne(a: Operand, b: Operand): Tensor {
-  checkOperands('ne', a, b);
+  checkComparison('ne', a, b);
   const same = eq(a, b);
   const out = sub(1, same);
   same.dispose();

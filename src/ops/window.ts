@@ -18,3 +18,25 @@ export function windowOutput(size: number, kernel: number, stride: number, pad: 
   }
   return Math.floor((size + 2 * pad - kernel) / stride) + 1;
 }
+
+/**
+ * The options of a pooling function called as torch.nn.functional's (`maxPool2d(x, 2)`,
+ * `maxPool2d(x, [3, 3], { stride: 2 })`) or with one object (`maxPool2d(x, { kernelSize: 2 })`).
+ */
+export function poolOptions<O extends { kernelSize: number | [number, number] }>(
+  kernelSize: number | [number, number] | O,
+  rest: Omit<O, 'kernelSize'> | undefined,
+  what: string,
+): O {
+  if (typeof kernelSize === 'number' || Array.isArray(kernelSize)) {
+    if (rest !== undefined && (rest === null || typeof rest !== 'object')) {
+      throw new WebgradError(`webgrad: ${what}: options must be an object { stride, padding }, got ${String(rest)}`);
+    }
+    return { ...(rest ?? {}), kernelSize } as O;
+  }
+  if (kernelSize === null || typeof kernelSize !== 'object' || kernelSize.kernelSize === undefined) {
+    throw new WebgradError(`webgrad: ${what}: kernelSize is required: ${what}(x, 2) or ${what}(x, { kernelSize: 2 }), got ${String(kernelSize)}`);
+  }
+  if (rest !== undefined) throw new WebgradError(`webgrad: ${what}: give the options once, either ${what}(x, kernelSize, options) or ${what}(x, { kernelSize, ... })`);
+  return kernelSize;
+}

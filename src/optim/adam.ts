@@ -128,6 +128,7 @@ export class Adam {
       });
       adamKernel(p, p.grad, state, hyper, ++this.steps[i], first);
     });
+    runtime().leakCheck?.step();
   }
 
   /** Drops every parameter's gradient (PyTorch's default, set_to_none). */

@@ -108,6 +108,7 @@ export class SGD {
       }
       sgdKernel(p, p.grad, buffer, hyper, first);
     });
+    runtime().leakCheck?.step();
     this.stepCount++;
   }
 

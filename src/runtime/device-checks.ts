@@ -10,6 +10,8 @@ export const CHECK_SLOTS = {
   crossEntropyLabels: 0,
   countCorrectLabels: 1,
   nllLossLabels: 2,
+  indexSelectIndex: 3,
+  gatherIndex: 4,
 } as const;
 
 export type CheckSlot = keyof typeof CHECK_SLOTS;
@@ -27,6 +29,12 @@ const describe: Record<CheckSlot, (words: Uint32Array) => string> = {
   nllLossLabels: (w) =>
     `webgrad: nllLoss: labels[${w[1]}] = ${w[2] | 0} is not a class index in [0, ${w[3]}) ` +
     '(found on the GPU, reported at this readback; the loss computed with it is NaN)',
+  indexSelectIndex: (w) =>
+    `webgrad: indexSelect: index[${w[1]}] = ${w[2] | 0} is out of range [0, ${w[3]}) ` +
+    '(found on the GPU, reported at this readback; the elements selected with it are NaN)',
+  gatherIndex: (w) =>
+    `webgrad: gather: index element ${w[1]} (row-major) = ${w[2] | 0} is out of range [0, ${w[3]}) ` +
+    '(found on the GPU, reported at this readback; the elements gathered with it are NaN)',
 };
 
 export class DeviceChecks {

@@ -36,6 +36,12 @@ export interface KernelPolicy {
   gemm: GemmVariant;
   conv: ConvVariant;
   /**
+   * The configuration of conv_implicit.wgsl to run (a name from kernels/conv-implicit-plan.ts's
+   * CONV_CONFIGS, such as '128x128/8x8+counters'), whatever the tuning table says; null: the
+   * table's, else the default. Tests run every candidate on any adapter with it.
+   */
+  convConfig: string | null;
+  /**
    * How work is split: 'cpu' for a CPU adapter (a few hundred invocations occupy it: no split-K,
    * im2col by rows, one column group), 'gpu' for tens of thousands. The adapter's own by default;
    * tests run the other to cover both forms on any adapter.
@@ -64,6 +70,7 @@ export function defaultPolicy(software: boolean): KernelPolicy {
   return {
     gemm: software ? 'texture' : 'workgroup',
     conv: software ? 'im2col' : 'implicit',
+    convConfig: null,
     sizing: software ? 'cpu' : 'gpu',
     bindingLimit: null,
     convChunkBytes: null,
@@ -82,6 +89,7 @@ export function describePolicy(p: KernelPolicy): string {
     `sizing ${p.sizing}`,
     `binding limit ${p.bindingLimit ?? 'device'}`,
     `conv chunk ${p.convChunkBytes ?? 'binding limit'}`,
+    `conv config ${p.convConfig ?? 'tuned or default'}`,
     `texture gemm cost×${t.costScale}${t.orientation ? ` ${t.orientation}` : ''}`,
     `poison ${p.poison ? 'on' : 'off'}`,
     `autotune ${p.autotune ? 'on' : 'off'}`,
@@ -110,6 +118,10 @@ export function applyPolicy(base: KernelPolicy, changes: PolicyChanges, caller: 
       throw new WebgradError(`webgrad: ${caller}: ${name} must be null or a positive multiple of ${multiple} bytes, got ${JSON.stringify(v)}`);
     }
   };
+  const cc = changes.convConfig;
+  if (cc !== undefined && cc !== null && typeof cc !== 'string') {
+    throw new WebgradError(`webgrad: ${caller}: convConfig must be null or a configuration's name, got ${JSON.stringify(cc)}`);
+  }
   bytes('bindingLimit', 256);
   bytes('convChunkBytes', 4);
   const t = changes.textureGemm;

@@ -1,3 +1,5 @@
+import { Generator } from './generator.js';
+import { LeakCheck } from './leak-check.js';
 import type { Gpu } from '../device/gpu.js';
 import { BufferPool, sizeClass } from './buffer-pool.js';
 import { FreeList } from './free-list.js';
@@ -99,6 +101,10 @@ export class Runtime {
   private readonly waiter: Waiter;
   /** Values only the GPU sees that kernels found wrong (labels out of range), reported at readbacks. */
   readonly checks: DeviceChecks;
+  /** Where random ops given no seed draw one (manualSeed restarts it). */
+  readonly generator = new Generator();
+  /** The leak check of debug mode (init({ debug: true })), else null. */
+  readonly leakCheck: LeakCheck | null;
   private profiler: KernelProfiler | null = null;
 
   private currentPolicy: KernelPolicy;
@@ -108,7 +114,7 @@ export class Runtime {
     return this.currentPolicy;
   }
 
-  constructor(readonly gpu: Gpu, options: { wait?: WaitMode; policy?: KernelPolicy } = {}) {
+  constructor(readonly gpu: Gpu, options: { wait?: WaitMode; policy?: KernelPolicy; debug?: boolean } = {}) {
     this.currentPolicy = options.policy ?? defaultPolicy(gpu.info.software);
     this.device = gpu.device;
     const counted = { createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d), createTexture: (d: GPUTextureDescriptor) => this.createTexture(d) };
@@ -120,6 +126,7 @@ export class Runtime {
     this.arena = this.createBuffer({ size: this.arenaData.byteLength, usage: UNIFORM | COPY_DST });
     this.waiter = new Waiter(options.wait ?? 'adaptive');
     this.checks = new DeviceChecks(this.device);
+    this.leakCheck = options.debug ? new LeakCheck(() => this.bufferPool.stats().liveBuffers) : null;
   }
 
   /**

@@ -9,7 +9,7 @@ export const KERNEL_FILES = [
   'fill',
   'random',
   'unary',
-  'broadcast', 'binary',
+  'broadcast', 'binary', 'int_compare', 'cast', 'index_check', 'index_select', 'gather',
   'reduce',
   'image',
   'gemm_common', 'gemm_operands', 'gemm', 'gemm_workgroup', 'gemm_texture', 'gemm_pack', 'gemm_pad', 'gemm_sum',

@@ -53,6 +53,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** How this tensor was computed, when autograd recorded it. */
   node: GradNode | null = null;
+  /** In debug mode (init({ debug: true })), the op whose call made this tensor (`add`, `Linear.forward`); else null. */
+  readonly createdBy: string | null = null;
   private storageRef: Storage | null;
   /** The values the last toArray() read, with the buffer's touch stamp then (small tensors only). */
   private readBack: { values: Float32Array | Int32Array; stamp: number } | null = null;
@@ -62,6 +64,8 @@ export class Tensor {
     this.size = sizeOf(shape);
     this.storageRef = storage;
     track(this);
+    const leakCheck = storage.owner.leakCheck;
+    if (leakCheck) this.createdBy = leakCheck.created(this);
   }
 
   /** A new, uninitialised tensor (kernels write every element). */
@@ -121,6 +125,7 @@ export class Tensor {
     if (!this.storageRef) return;
     this.storageRef.release();
     this.storageRef = null;
+    if (hasRuntime()) runtime().leakCheck?.disposed(this);
     releaseNode(this, false);
     if (this.grad) {
       this.grad.dispose();

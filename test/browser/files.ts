@@ -12,4 +12,10 @@ export const BROWSER_TEST_FILES = [
   'layers.test.ts',
   'optim.test.ts',
   'tensor.test.ts',
+  'cast.test.ts',
+  'index-select.test.ts',
+  'data.test.ts',
+  'functional-forms.test.ts',
+  'seed.test.ts',
+  'user-day.test.ts',
 ];

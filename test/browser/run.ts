@@ -6,6 +6,7 @@ import { serve } from '../../scripts/serve-static.js';
 import { chromiumMissing, launchChromium } from './chromium.js';
 import type { Result } from './vitest-shim.js';
 import { BROWSER_TEST_FILES } from './files.js';
+import { UsageError, parseFlags, usageLine } from '../../scripts/cli.js';
 
 export { BROWSER_TEST_FILES };
 
@@ -54,12 +55,25 @@ export async function runTestFile(file: string, log: (line: string) => void): Pr
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  let args: string[];
+  try {
+    const { values, positionals } = parseFlags({ args: process.argv.slice(2), options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+    if (values.help) {
+      console.log('usage: tsx test/browser/run.ts [FILE.test.ts ...]   (default: test/browser/files.ts)');
+      process.exit(0);
+    }
+    args = positionals;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(usageLine('test:browser', error));
+    process.exit(2);
+  }
   const missing = chromiumMissing();
   if (missing) {
     console.error(`test:browser: ${missing}`);
     process.exit(1);
   }
-  const files = process.argv.slice(2).filter((a) => a.endsWith('.ts'));
+  const files = args.filter((a) => a.endsWith('.ts'));
   let passed = 0;
   let failed = 0;
   let skipped = 0;

@@ -9,6 +9,7 @@ import type { AdapterSummary } from '../../src/device/gpu.js';
 import { resetRegistered, runRegistered, type Result } from '../browser/vitest-shim.js';
 import { setInitDefaults } from '../helpers.js';
 import { DEVICE_TEST_FILES, DEVICE_TEST_LOADERS, QUICK_TEST_FILES } from './files.js';
+import { UsageError, usageLine } from '../../scripts/cli.js';
 
 const USAGE = `usage: run.ts [--files a.test.ts,b.test.ts | --quick] [--filter REGEX] [--policy gpu|JSON]
               [--budget SECONDS] [--json FILE] [--list]
@@ -53,7 +54,6 @@ interface Report {
   complete: boolean;
 }
 
-class UsageError extends Error {}
 
 function parse(argv: string[]) {
   const opts = { files: DEVICE_TEST_FILES, filter: /./, overrides: {} as InitOptions, budgetS: Infinity, json: undefined as string | undefined, list: false };
@@ -66,7 +66,14 @@ function parse(argv: string[]) {
     };
     if (a === '--files') opts.files = value().split(',').filter(Boolean).map((f) => f.replace(/^test\//, ''));
     else if (a === '--quick') opts.files = QUICK_TEST_FILES;
-    else if (a === '--filter') opts.filter = new RegExp(value());
+    else if (a === '--filter') {
+      const v = value();
+      try {
+        opts.filter = new RegExp(v);
+      } catch (error) {
+        throw new UsageError(`--filter: ${(error as Error).message}`);
+      }
+    }
     else if (a === '--policy') {
       const v = value();
       try {
@@ -77,7 +84,7 @@ function parse(argv: string[]) {
     } else if (a === '--budget') opts.budgetS = Number(value());
     else if (a === '--json') opts.json = value();
     else if (a === '--list') opts.list = true;
-    else if (a === '--help' || a === '-h') throw new UsageError('');
+    else if (a === '--help' || a === '-h') return null;
     else throw new UsageError(`unknown argument ${a}`);
   }
   const unknown = opts.files.filter((f) => !(f in DEVICE_TEST_LOADERS));
@@ -90,12 +97,17 @@ function parse(argv: string[]) {
 const currentPolicy = (): string | null => (hasRuntime() ? describePolicy(kernelPolicy()) : null);
 
 export async function main(argv: string[]): Promise<number> {
-  let opts: ReturnType<typeof parse>;
+  let opts: NonNullable<ReturnType<typeof parse>>;
   try {
-    opts = parse(argv);
+    const parsed = parse(argv);
+    if (!parsed) {
+      console.log(USAGE);
+      return 0;
+    }
+    opts = parsed;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(error.message ? `${error.message}\n${USAGE}` : USAGE);
+    console.error(usageLine('test:device', error));
     return 2;
   }
   if (opts.list) {

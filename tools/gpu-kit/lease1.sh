@@ -92,7 +92,7 @@ stage "$c_conv" 'conv forms' "${bench[@]}" --no-tfjs --filter "$convs" || true
 stage "$c_profile" profile "${bench[@]}" --no-tfjs --filter "$profiled" --reps 3 --profile || true
 stage "$c_verify" verify "${kit[@]}" verify.mjs "${verify[@]}" --budget $(( c_verify > 15 ? c_verify - 10 : 5 )) --json "$R/verify.json" || true
 stage "$c_robust" robustness "${bench[@]}" --no-robustness --no-tfjs --filter "$robust" || true
-stage "$c_tune" tune-gemm "${kit[@]}" tune-gemm.mjs "${tune[@]}" --jsonl "$OUT/results.jsonl" --json "$R/tune-gemm.json" || true
+stage "$c_tune" tune-gemm "${kit[@]}" tune-gemm.mjs "${tune[@]}" --json "$R/tune-gemm.json" || true
 # The first use's cost (pipelines compiled, autotuning) where the bench can measure it (--warm-up).
 help=$("${kit[@]}" index.mjs --help 2>/dev/null || true)
 if grep -q -- '--warm-up' <<< "$help"; then

@@ -3,4 +3,4 @@ export { loadCifar10, parseRecords, CifarError, type Cifar10, type CifarSplit, I
 export { ensureCifar10, defaultCacheDir, CIFAR10_URL, CIFAR10_MD5, type EnsureCifar10Options } from './download.js';
 export { epochBatches, gatherBatch, mixSeed, mulberry32, shuffledIndices, takeSubset, type EpochOptions } from './batches.js';
 export { centreAugmentation, drawAugmentation, rgbPca, type AugmentConfig, type Augmentation, type Pca } from './augment.js';
-export { prepareBatch, type InputConfig } from './pipeline.js';
+export { CifarDataset, prepareBatch, type InputConfig } from './pipeline.js';

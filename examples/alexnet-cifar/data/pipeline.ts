@@ -9,6 +9,8 @@
  *   }
  *   prepareBatch(test, indices, { outSize: 224, mean: stats.mean });      // evaluation: no augmentation
  */
+import type { BatchInfo, Dataset } from '../../../src/data/dataset.js';
+import { mixSeed } from '../../../src/data/shuffle.js';
 import { prepareImages, uploadBytes } from '../../../src/ops/image.js';
 import type { Tensor } from '../../../src/tensor/tensor.js';
 import { centreAugmentation, drawAugmentation, type Pca } from './augment.js';
@@ -55,5 +57,30 @@ export function prepareBatch(split: CifarSplit, indices: ArrayLike<number>, conf
     return { x, labels };
   } finally {
     pixels.dispose();
+  }
+}
+
+/**
+ * A split as a webgrad Dataset, for a DataLoader: each batch is [x, labels] (float32
+ * [n, 3, outSize, outSize] and int32 labels [n]) made by prepareBatch, its augmentation (when the
+ * config has one) drawn from mixSeed(seed, epoch, batch):
+ *
+ *   const loader = new data.DataLoader(new CifarDataset(train, input, seed), { batchSize: 128, shuffle: true, seed });
+ *   for await (const [x, y] of loader.epoch(epoch)) { … }
+ */
+export class CifarDataset implements Dataset {
+  constructor(
+    readonly split: CifarSplit,
+    readonly config: InputConfig,
+    readonly seed = 0,
+  ) {}
+
+  get length(): number {
+    return this.split.count;
+  }
+
+  getBatch(indices: Int32Array, { epoch, batch }: BatchInfo): [Tensor, Int32Array] {
+    const { x, labels } = prepareBatch(this.split, indices, this.config, mixSeed(this.seed, epoch, batch));
+    return [x, labels];
   }
 }

@@ -4,26 +4,36 @@
  *   npx tsx examples/alexnet-cifar/report/render.ts RUN_DIR [--png] [--title TEXT]
  *
  * Reads metrics.jsonl and steps.jsonl (and confusion.json, `{ "matrix": [[…]], "classes": […] }`,
- * when present) and writes curves.svg and confusion.svg beside them; --png also renders PNGs when
- * `rsvg-convert` (Debian: librsvg2-bin) is installed.
+ * when present) and writes curves.svg and confusion.svg beside them; --png also renders PNGs
+ * (@resvg/resvg-js).
  */
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UsageError, parseFlags, runCli } from '../../../scripts/cli.js';
 import { readMetrics, writeFigures } from './index.js';
 
-async function main(argv: string[]): Promise<void> {
-  const dir = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--title');
-  if (!dir) {
-    console.error('usage: render.ts RUN_DIR [--png] [--title TEXT]');
-    process.exit(2);
+const USAGE = 'usage: render.ts RUN_DIR [--png] [--title TEXT]';
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags({
+    args: argv,
+    options: { png: { type: 'boolean' }, title: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
   }
-  const titleAt = argv.indexOf('--title');
-  const title = titleAt >= 0 ? argv[titleAt + 1] : undefined;
-  const { epochs, steps } = await readMetrics(dir);
+  if (positionals.length !== 1) throw new UsageError(`give one run folder, got ${positionals.length}`);
+  const [dir] = positionals;
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${dir} is not a run folder`);
+  const metrics = await readMetrics(dir);
   const confusionText = await readFile(join(dir, 'confusion.json'), 'utf8').catch(() => null);
   const confusion = confusionText ? (JSON.parse(confusionText) as { matrix: number[][]; classes: string[] }) : undefined;
-  const written = await writeFigures(dir, { epochs, steps, confusion, title, png: argv.includes('--png') });
-  console.log(`${epochs.length} epochs, ${steps.length} steps → ${written.join(', ')}`);
+  const written = await writeFigures(dir, { ...metrics, confusion, title: values.title, png: values.png });
+  console.log(`${metrics.epochs.length} epochs, ${metrics.steps.length} steps → ${written.join(', ')}`);
+  return 0;
 }
 
-await main(process.argv.slice(2));
+runCli('render', () => main(process.argv.slice(2)));

@@ -11,7 +11,8 @@ import { defaultConfig, tuningCandidates, type GemmLimits, type GemmProblem, typ
  * configuration (and gemm.wgsl) on the same operands into scratch outputs, timed on the GPU; once the timings are
  * back, later products of the class use the fastest of those whose output agrees with the default's
  * (a candidate that computes wrong on this adapter is never chosen). Tables are kept per adapter for
- * the process, and in a JSON file when asked.
+ * the process, and in a JSON file when asked. conv2d's implicit GEMMs are tuned the same way, in the
+ * same table, under classes of their own (conv-implicit-plan.ts's `convShapeClass`).
  */
 
 /**
@@ -109,13 +110,23 @@ export class GemmAutotuner {
    * unless that class is being tuned or was. `compute` records the product in a given configuration.
    */
   tune(shapeClass: string, p: GemmProblem, limits: GemmLimits, compute: GemmCompute): void {
-    if (this.started.has(shapeClass)) return;
-    this.started.add(shapeClass);
     // The default first: it wins ties, such as timings of tiny products that the timestamps' rounding
     // (65.5 µs unless Dawn's timestamp_quantization is off) makes equal.
     const first = defaultConfig(p, limits).name;
     const candidates = [first, ...tuningCandidates(limits).filter((c) => c !== first)];
-    const flops = 2 * p.M * p.N * p.K * Math.max(p.batchA, p.batchB);
+    this.tuneAmong(shapeClass, candidates, 2 * p.M * p.N * p.K * Math.max(p.batchA, p.batchB), p.K, compute);
+  }
+
+  /**
+   * Times and checks `candidates` (the default first) for class `shapeClass`, unless that class is
+   * being tuned or was: a product of `flops` summed over `K` (the check's tolerance), which
+   * `compute` records in a given candidate. The GEMM's classes come through `tune`; conv2d's
+   * implicit-GEMM classes (conv-implicit.ts) name their candidates themselves.
+   */
+  tuneAmong(shapeClass: string, candidates: readonly string[], flops: number, K: number, compute: GemmCompute): void {
+    if (this.started.has(shapeClass)) return;
+    this.started.add(shapeClass);
+    const first = candidates[0];
     const reps = Math.max(1, Math.min(MAX_REPS, Math.ceil(FLOPS_PER_CANDIDATE / Math.max(1, flops))));
     const started = (f: () => Promise<number[]>): Promise<number[]> => {
       try {
@@ -129,7 +140,7 @@ export class GemmAutotuner {
     const checking = started(() => this.checker(candidates, compute));
     const job = Promise.all([timing, checking]).then(
       ([ms, differences]) => {
-        const tolerance = gemmTolerance(p.K);
+        const tolerance = gemmTolerance(K);
         const wrong = candidates.flatMap((c, i) => (differences[i] <= tolerance ? [] : [[c, differences[i]] as const]));
         if (wrong.length > 0) this.wrong.set(shapeClass, Object.fromEntries(wrong));
         // Every other candidate disagreeing with the default casts doubt on the default itself.

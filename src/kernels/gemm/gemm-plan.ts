@@ -24,7 +24,9 @@ export interface Tile {
 
 /**
  * A configuration of gemm_workgroup.wgsl: bm×bn outputs per workgroup, bk-deep slices of k staged in
- * workgroup memory, tm×tn outputs per invocation.
+ * workgroup memory, tm×tn outputs per invocation; `buffers` copies of the staged slices (2: the next
+ * stored while the current one is multiplied, one barrier a slice), workgroups walking the output in
+ * bands of `swizzle` block rows (0: row by row), accumulators as `named` variables or an array.
  */
 export interface GemmConfig {
   name: string;
@@ -33,15 +35,31 @@ export interface GemmConfig {
   bk: number;
   tm: number;
   tn: number;
+  buffers: 1 | 2;
+  swizzle: number;
+  named: boolean;
 }
 
-const config = (bm: number, bn: number, bk: number, tm: number, tn: number): GemmConfig => ({ name: `${bm}x${bn}x${bk}/${tm}x${tn}`, bm, bn, bk, tm, tn });
+/** What a configuration changes beyond its blocks. */
+interface GemmExtras {
+  buffers?: 1 | 2;
+  swizzle?: number;
+  named?: boolean;
+}
+
+const config = (bm: number, bn: number, bk: number, tm: number, tn: number, extras: GemmExtras = {}): GemmConfig => {
+  const { buffers = 1, swizzle = 0, named = false } = extras;
+  const tags = [buffers === 2 ? '+double' : '', swizzle ? `+swizzle${swizzle}` : '', named ? '+named' : ''].join('');
+  return { name: `${bm}x${bn}x${bk}/${tm}x${tn}${tags}`, bm, bn, bk, tm, tn, buffers, swizzle, named };
+};
 
 /**
  * The candidates of gemm_workgroup.wgsl, which autotuning times. Large blocks reuse each staged
  * value most (128×128 with 8×8 per invocation: 2 vec4 reads of workgroup memory for 64 multiply-adds);
  * smaller ones give more workgroups to products with few outputs (the FC layers at batch 32).
  * Each loads whole vec4s per invocation and slice (at most 4 per operand, as the kernel holds).
+ * The last ones are the largest blocks with double-buffered slices, a swizzled workgroup order and
+ * named accumulators, alone and together: untimed on a GPU so far, so never a default.
  */
 export const GEMM_CONFIGS: readonly GemmConfig[] = [
   config(128, 128, 8, 8, 8),
@@ -51,6 +69,10 @@ export const GEMM_CONFIGS: readonly GemmConfig[] = [
   config(64, 64, 16, 8, 8),
   config(64, 64, 16, 4, 4),
   config(32, 64, 16, 4, 4),
+  config(128, 128, 8, 8, 8, { buffers: 2 }),
+  config(128, 128, 8, 8, 8, { swizzle: 8 }),
+  config(128, 128, 8, 8, 8, { named: true }),
+  config(128, 128, 8, 8, 8, { buffers: 2, swizzle: 8, named: true }),
 ];
 
 /**
@@ -135,7 +157,7 @@ const pow2ceil = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x))
 export const invocations = (c: GemmConfig): number => (c.bm / c.tm) * (c.bn / c.tn);
 
 /** Bytes of workgroup memory a configuration stages (both slices, one vec4 of padding per row). */
-export const workgroupBytes = (c: GemmConfig): number => 16 * c.bk * (c.bm / 4 + 1 + c.bn / 4 + 1);
+export const workgroupBytes = (c: GemmConfig): number => 16 * c.bk * (c.bm / 4 + 1 + c.bn / 4 + 1) * c.buffers;
 
 /** Whether the adapter can run a configuration, and gemm_workgroup.wgsl holds it. */
 export function configRuns(c: GemmConfig, limits: GemmLimits): boolean {

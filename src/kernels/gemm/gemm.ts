@@ -213,9 +213,12 @@ function dispatchPanel(c: Ctx, r: Range): void {
     const fit = fitsExactly(cfg, M, N, c.kSplit ? c.K : K, c.kSplit);
     runtime().dispatch(
       {
-        files: ['gemm_common', 'gemm_operands', 'gemm_workgroup'],
+        files: ['grid', 'gemm_common', 'gemm_operands', 'gemm_workgroup'],
         entry: 'main',
-        overrides: { ...trans, BM: cfg.bm, BN: cfg.bn, BK: cfg.bk, TM: cfg.tm, TN: cfg.tn, FIT: fit ? 1 : 0 },
+        overrides: {
+          ...trans, BM: cfg.bm, BN: cfg.bn, BK: cfg.bk, TM: cfg.tm, TN: cfg.tn, FIT: fit ? 1 : 0,
+          BUFFERS: cfg.buffers, SWIZZLE: cfg.swizzle, NAMED: cfg.named ? 1 : 0,
+        },
         params: GEMM_PARAMS,
         constants: GEMM_BIAS_CODES,
       },

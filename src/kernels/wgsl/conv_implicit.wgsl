@@ -11,14 +11,25 @@
 //     kSplit: A[m, j] = grad[n, m, l] (j = n·oh·ow + l), B = im2col(x)ᵀ; out = part[z, m, col], summed
 //     over z by conv_implicit_sum.wgsl (or the weight gradient itself when there is one part).
 //
-// Each 256-invocation workgroup computes a 64×(64·GROUPS) tile of C, 4×(4·GROUPS) outputs per
-// invocation (its columns 64 apart, so that a warp's reads of the B tile are contiguous), through
-// 16-deep k-slices staged in workgroup memory as vec4s; the next slice is fetched into registers
-// while the current one is multiplied. Both tiles are stored k-major, rows 16·GROUPS + 1 vec4s
-// apart, so that the stores of either thread mapping (k fastest or column fastest) and the compute
-// loop's reads are free of bank conflicts. Each mode chooses the mapping whose global reads are
-// contiguous. GROUPS = 2 halves the workgroup-memory reads per multiply-add, for the wide N of the
-// forward and dx; GROUPS = 1 keeps more workgroups on small products.
+// Each 256-invocation workgroup computes a (64·ROWS)×(64·GROUPS) tile of C, (4·ROWS)×(4·GROUPS)
+// outputs per invocation (its rows and columns in groups of 4 that lie 64 apart, so that a warp's
+// reads of the staged tiles are contiguous), through 16-deep k-slices staged in workgroup memory as
+// vec4s; the next slice is fetched into registers while the current one is multiplied. Both tiles
+// are stored k-major, rows 16·ROWS + 1 (16·GROUPS + 1) vec4s apart, so that the stores of either
+// thread mapping (k fastest or column fastest) and the compute loop's reads are free of bank
+// conflicts. Each mode chooses the mapping whose global reads are contiguous. Larger tiles read
+// workgroup memory less per multiply-add; smaller ones leave more workgroups to small products.
+// The candidates (kernels/conv-implicit-plan.ts, which the autotuner times) differ in overrides:
+// - ROWS, GROUPS (1 or 2): 64-row and 64-column groups per workgroup (8×8 outputs per invocation at 2, 2);
+// - COUNTERS: each invocation keeps the digits of its k ((c, ky, kx), (n, oy, ox), ...) and steps
+//   them by one slice with two carries, instead of dividing k afresh in every slice;
+// - BUFFERS = 2: two copies of the staged slices, the next one stored while the current one is
+//   multiplied: one barrier a slice instead of two;
+// - PAD = 0: rows of the staged tiles unpadded, their vec4s permuted instead (vec4 q of row r at
+//   q ^ r), which spreads the stores across banks as the padding does, in 1/33 less memory: what
+//   lets two slices of 128×128 tiles fit 32 KiB;
+// - VEC_A: A read as vec4s along k (the host sets it only where every such vec4 is aligned and
+//   within one row of A: the forward where K % 4 = 0, the weight gradient where oh·ow % 4 = 0).
 struct Params {
   n: u32, c: u32, h: u32, w: u32,
   cout: u32, kh: u32, kw: u32, oh: u32,
@@ -36,6 +47,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 // Read when BIAS (mode 0); any small buffer otherwise.
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
+// srcA's buffer again, read as vec4s when VEC_A.
+@group(0) @binding(5) var<storage, read> srcA4: array<vec4<f32>>;
 
 override MODE: u32;
 // The products MODE selects, as CONV_MODES in kernels/conv-implicit.ts (checked when the pipeline is created).
@@ -44,19 +57,67 @@ const MODE_INPUT_GRAD: u32 = 1u;
 const MODE_WEIGHT_GRAD: u32 = 2u;
 override BIAS: bool = false;
 override RELU: bool = false;
-// Column groups of 64 per workgroup: 1 or 2.
+// Row groups and column groups of 64 per workgroup: 1 or 2 each.
+override ROWS: u32 = 1u;
 override GROUPS: u32 = 1u;
+override COUNTERS: bool = false;
+// Copies of the staged slices: 1 or 2.
+override BUFFERS: u32 = 1u;
+override VEC_A: bool = false;
+// vec4s of padding per staged row: 1, or 0 with permuted rows.
+override PAD: u32 = 1u;
 
-const ROW = 17u;
-var<workgroup> tileA: array<vec4<f32>, 272>;
-// Sized for GROUPS = 2: 16 rows of 33 vec4s.
-var<workgroup> tileB: array<vec4<f32>, 528>;
+// vec4s per staged row of k, with the padding, and per staged slice.
+override ROW_A: u32 = 16u * ROWS + PAD;
+override ROW_B: u32 = 16u * GROUPS + PAD;
+override SLICE_A: u32 = 16u * ROW_A;
+override SLICE_B: u32 = 16u * ROW_B;
+override TILE_A: u32 = SLICE_A * BUFFERS;
+override TILE_B: u32 = SLICE_B * BUFFERS;
+var<workgroup> tileA: array<vec4<f32>, TILE_A>;
+var<workgroup> tileB: array<vec4<f32>, TILE_B>;
+
+// Where vec4 q of staged row r lies in a slice of rows `row` vec4s apart.
+fn slot(r: u32, q: u32, row: u32) -> u32 {
+  if (PAD == 0u) { return r * row + (q ^ r); }
+  return r * row + q;
+}
 
 // What an invocation precomputes about the 4·GROUPS columns of B it loads in every slice.
 var<private> colBase: array<i32, 8>;
 var<private> colY: array<i32, 8>;
 var<private> colX: array<i32, 8>;
 var<private> colOk: array<bool, 8>;
+
+// k as three digits of a mixed radix (hi, mid, lo): lo < r0, mid < r1.
+struct Digits { hi: u32, mid: u32, lo: u32 }
+
+fn digitsOf(k: u32, r1: u32, r0: u32) -> Digits {
+  let q = k / r0;
+  return Digits(q / r1, q % r1, k % r0);
+}
+
+// d + s, where s is a step's digits (s.lo < r0, s.mid < r1): two carries, no division.
+fn advance(d: Digits, s: Digits, r1: u32, r0: u32) -> Digits {
+  var lo = d.lo + s.lo;
+  var mid = d.mid + s.mid;
+  var hi = d.hi + s.hi;
+  if (lo >= r0) { lo -= r0; mid += 1u; }
+  if (mid >= r1) { mid -= r1; hi += 1u; }
+  return Digits(hi, mid, lo);
+}
+
+// The radices of A's k (r1, r0): (co, (ky, kx)) in mode 1, (n, l) in mode 2 (mode 0 needs none).
+fn radixA() -> vec2<u32> {
+  if (MODE == MODE_INPUT_GRAD) { return vec2<u32>(0xffffffffu, p.kh * p.kw); }
+  return vec2<u32>(0xffffffffu, p.oh * p.ow);
+}
+
+// The radices of B's k: (c or co, ky, kx) in modes 0 and 1, (n, oy, ox) in mode 2.
+fn radixB() -> vec2<u32> {
+  if (MODE == MODE_WEIGHT_GRAD) { return vec2<u32>(p.oh, p.ow); }
+  return vec2<u32>(p.kh, p.kw);
+}
 
 // x[base + y·w + x] if (y, x) lies inside the image, else 0 (the padding).
 fn pixel(base: i32, y: i32, x: i32) -> f32 {
@@ -92,8 +153,8 @@ fn prepare(n0: u32, q: u32) {
   }
 }
 
-// This invocation's vec4 of the A slice: rows m0 + q·4 .. +3 at k.
-fn loadA(m0: u32, q: u32, k: u32) -> vec4<f32> {
+// This invocation's vec4 of the A slice: rows m0 + q·4 .. +3 at k, whose digits are d (radixA).
+fn loadA(m0: u32, q: u32, k: u32, d: Digits) -> vec4<f32> {
   var v = vec4<f32>(0.0);
   if (k >= p.K) { return v; }
   if (MODE == MODE_FORWARD) {
@@ -103,15 +164,14 @@ fn loadA(m0: u32, q: u32, k: u32) -> vec4<f32> {
     }
   } else if (MODE == MODE_INPUT_GRAD) {
     let khw = p.kh * p.kw;
-    let co = k / khw;
-    let base = co * p.c * khw + k % khw;
+    let base = d.mid * p.c * khw + d.lo;
     for (var i = 0u; i < 4u; i++) {
       let m = m0 + q * 4u + i;
       if (m < p.M) { v[i] = srcA[base + m * khw]; }
     }
   } else {
     let L = p.oh * p.ow;
-    let base = (k / L) * p.cout * L + k % L;
+    let base = d.mid * p.cout * L + d.lo;
     for (var i = 0u; i < 4u; i++) {
       let m = m0 + q * 4u + i;
       if (m < p.M) { v[i] = srcA[base + m * L]; }
@@ -120,25 +180,31 @@ fn loadA(m0: u32, q: u32, k: u32) -> vec4<f32> {
   return v;
 }
 
-// This invocation's vec4 of the B slice: row k, the columns of group grp that prepare() fixed.
-fn loadB(k: u32, grp: u32) -> vec4<f32> {
+// A(m, k .. k+3) as one vec4 (VEC_A; k a multiple of 4, digits d): zeros past M or K.
+fn loadA4(m: u32, k: u32, d: Digits) -> vec4<f32> {
+  if (m >= p.M || k >= p.K) { return vec4<f32>(0.0); }
+  if (MODE == MODE_FORWARD) { return srcA4[(m * p.K + k) / 4u]; }
+  let L = p.oh * p.ow;
+  return srcA4[(d.mid * p.cout * L + m * L + d.lo) / 4u];
+}
+
+// This invocation's vec4 of the B slice: row k (digits d, radixB), the columns of group grp that
+// prepare() fixed.
+fn loadB(k: u32, d: Digits, grp: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
   if (k >= p.K) { return v; }
   if (MODE == MODE_FORWARD) {
-    let khw = p.kh * p.kw;
-    let cOff = i32((k / khw) * p.h * p.w);
-    let ky = i32((k % khw) / p.kw);
-    let kx = i32(k % p.kw);
+    let cOff = i32(d.hi * p.h * p.w);
+    let ky = i32(d.mid);
+    let kx = i32(d.lo);
     for (var i = 0u; i < 4u; i++) {
       let j = grp * 4u + i;
       if (colOk[j]) { v[i] = pixel(colBase[j] + cOff, colY[j] + ky, colX[j] + kx); }
     }
   } else if (MODE == MODE_INPUT_GRAD) {
-    let khw = p.kh * p.kw;
-    let co = k / khw;
-    let ky = i32((k % khw) / p.kw);
-    let kx = i32(k % p.kw);
-    let gOff = i32(co * p.oh * p.ow);
+    let ky = i32(d.mid);
+    let kx = i32(d.lo);
+    let gOff = i32(d.hi * p.oh * p.ow);
     for (var i = 0u; i < 4u; i++) {
       let j = grp * 4u + i;
       let ty = colY[j] - ky;
@@ -156,11 +222,9 @@ fn loadB(k: u32, grp: u32) -> vec4<f32> {
       v[i] = srcB[u32(colBase[j] + gOff) + oy * p.ow + ox];
     }
   } else {
-    let L = p.oh * p.ow;
-    let l = k % L;
-    let base = i32((k / L) * p.c * p.h * p.w);
-    let iy = i32((l / p.ow) * p.sh) - i32(p.ph);
-    let ix = i32((l % p.ow) * p.sw) - i32(p.pw);
+    let base = i32(d.hi * p.c * p.h * p.w);
+    let iy = i32(d.mid * p.sh) - i32(p.ph);
+    let ix = i32(d.lo * p.sw) - i32(p.pw);
     for (var i = 0u; i < 4u; i++) {
       let j = grp * 4u + i;
       if (colOk[j]) { v[i] = pixel(base + colBase[j], iy + colY[j], ix + colX[j]); }
@@ -188,35 +252,86 @@ fn dstRowStride() -> u32 {
   return p.N;
 }
 
+// The registers that carry one slice of A and B from storage to workgroup memory.
+struct Staged { a0: vec4<f32>, a1: vec4<f32>, b0: vec4<f32>, b1: vec4<f32> }
+
+// Invocation t's share of the slice whose A row is kA (digits dA) and B row kB (digits dB).
+fn fetch(t: u32, m0: u32, kA: u32, dA: Digits, kB: u32, dB: Digits) -> Staged {
+  var s: Staged;
+  if (VEC_A) {
+    s.a0 = loadA4(m0 + t / 4u, kA, dA);
+    if (ROWS == 2u) { s.a1 = loadA4(m0 + 64u + t / 4u, kA, dA); }
+  } else {
+    s.a0 = loadA(m0, t / 16u, kA, dA);
+    if (ROWS == 2u) { s.a1 = loadA(m0 + 64u, t / 16u, kA, dA); }
+  }
+  s.b0 = loadB(kB, dB, 0u);
+  if (GROUPS == 2u) { s.b1 = loadB(kB, dB, 1u); }
+  return s;
+}
+
+// Stores a fetched share into the staged slices that start at vec4 aAt and bAt.
+fn stage(t: u32, s: Staged, aAt: u32, bAt: u32) {
+  if (VEC_A) {
+    // Transposing: 4 values of k into 4 rows, row m of the tile in component m % 4.
+    let r = 4u * (t % 4u);
+    let q = t / 16u;
+    let c = (t / 4u) % 4u;
+    for (var j = 0u; j < 4u; j++) {
+      tileA[aAt + slot(r + j, q, ROW_A)][c] = s.a0[j];
+      if (ROWS == 2u) { tileA[aAt + slot(r + j, 16u + q, ROW_A)][c] = s.a1[j]; }
+    }
+  } else {
+    tileA[aAt + slot(t % 16u, t / 16u, ROW_A)] = s.a0;
+    if (ROWS == 2u) { tileA[aAt + slot(t % 16u, 16u + t / 16u, ROW_A)] = s.a1; }
+  }
+  // B: (slice row, vec4 index) = (t / 16, t % 16), or (t % 16, t / 16) in mode 2.
+  var r = t / 16u;
+  var q = t % 16u;
+  if (MODE == MODE_WEIGHT_GRAD) {
+    r = t % 16u;
+    q = t / 16u;
+  }
+  tileB[bAt + slot(r, q, ROW_B)] = s.b0;
+  if (GROUPS == 2u) { tileB[bAt + slot(r, 16u + q, ROW_B)] = s.b1; }
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {
   let flat = workgroupIndex(wid, nwg);
   if (flat >= p.tiles) { return; }
   // Consecutive workgroups share a column tile, so the gathered B is read from cache by the others.
-  let m0 = (flat % p.mTiles) * 64u;
+  let m0 = (flat % p.mTiles) * 64u * ROWS;
   let n0 = (flat / p.mTiles) * 64u * GROUPS;
   let kBegin = wid.z * p.kSplit;
   let kEnd = min(p.K, kBegin + p.kSplit);
 
-  // Thread mappings for the loads: (slice row r, vec4 index q). A is read along K, contiguous in
-  // the weight and in grad; B along its columns (contiguous pixels) in modes 0 and 1, along K
-  // (contiguous pixels of grad's samples) in mode 2.
-  let ar = t % 16u;
-  let aq = t / 16u;
-  var br = t / 16u;
+  // Thread mappings for the loads: A is read along K, contiguous in the weight and in grad (slice
+  // row t % 16, vec4 t / 16; or as vec4s along k, row m0 + t / 4, k = 4·(t % 4)); B along its columns
+  // (contiguous pixels) in modes 0 and 1, slice row t / 16, vec4 t % 16, and along K (contiguous
+  // pixels of grad's samples) in mode 2, slice row t % 16, vec4 t / 16.
+  var kA = kBegin + t % 16u;
+  if (VEC_A) { kA = kBegin + 4u * (t % 4u); }
+  var kB = kBegin + t / 16u;
   var bq = t % 16u;
   if (MODE == MODE_WEIGHT_GRAD) {
-    br = t % 16u;
+    kB = kBegin + t % 16u;
     bq = t / 16u;
   }
   prepare(n0, bq);
-  let rowB = 16u * GROUPS + 1u;
-  let aSlot = ar * ROW + aq;
-  let bSlot = br * rowB + bq;
+  let rA = radixA();
+  let rB = radixB();
+  // The digits of one slice's step, for COUNTERS.
+  let stepA = digitsOf(16u, rA.x, rA.y);
+  let stepB = digitsOf(16u, rB.x, rB.y);
+  var dA = digitsOf(kA, rA.x, rA.y);
+  var dB = digitsOf(kB, rB.x, rB.y);
 
   let tx = t % 16u;
   let ty = t / 16u;
+  // Named accumulators (not an array, which a driver may keep in memory): acc(4r + i) for output
+  // row 4·ty + i + 64·r, columns 4·tx + 64·g .. +3 with g = 0; accG… the same for g = 1.
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
@@ -225,36 +340,78 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var acc5 = vec4<f32>(0.0);
   var acc6 = vec4<f32>(0.0);
   var acc7 = vec4<f32>(0.0);
+  var accG0 = vec4<f32>(0.0);
+  var accG1 = vec4<f32>(0.0);
+  var accG2 = vec4<f32>(0.0);
+  var accG3 = vec4<f32>(0.0);
+  var accG4 = vec4<f32>(0.0);
+  var accG5 = vec4<f32>(0.0);
+  var accG6 = vec4<f32>(0.0);
+  var accG7 = vec4<f32>(0.0);
 
-  var nextA = loadA(m0, aq, kBegin + ar);
-  var nextB = loadB(kBegin + br, 0u);
-  var nextB1 = vec4<f32>(0.0);
-  if (GROUPS == 2u) { nextB1 = loadB(kBegin + br, 1u); }
+  var next = fetch(t, m0, kA, dA, kB, dB);
+  if (BUFFERS == 2u) {
+    stage(t, next, 0u, 0u);
+    workgroupBarrier();
+  }
+  var cur = 0u;
   for (var k0 = kBegin; k0 < kEnd; k0 += 16u) {
-    workgroupBarrier();
-    tileA[aSlot] = nextA;
-    tileB[bSlot] = nextB;
-    if (GROUPS == 2u) { tileB[bSlot + 16u] = nextB1; }
-    workgroupBarrier();
-    if (k0 + 16u < kEnd) {
-      nextA = loadA(m0, aq, k0 + 16u + ar);
-      nextB = loadB(k0 + 16u + br, 0u);
-      if (GROUPS == 2u) { nextB1 = loadB(k0 + 16u + br, 1u); }
+    if (BUFFERS == 1u) {
+      workgroupBarrier();
+      stage(t, next, 0u, 0u);
+      workgroupBarrier();
     }
+    let more = k0 + 16u < kEnd;
+    if (more) {
+      kA += 16u;
+      kB += 16u;
+      if (COUNTERS) {
+        dA = advance(dA, stepA, rA.x, rA.y);
+        dB = advance(dB, stepB, rB.x, rB.y);
+      } else {
+        dA = digitsOf(kA, rA.x, rA.y);
+        dB = digitsOf(kB, rB.x, rB.y);
+      }
+      next = fetch(t, m0, kA, dA, kB, dB);
+    }
+    let aAt = cur * SLICE_A;
+    let bAt = cur * SLICE_B;
     for (var r = 0u; r < 16u; r++) {
-      let a = tileA[r * ROW + ty];
-      let b = tileB[r * rowB + tx];
+      let a = tileA[aAt + slot(r, ty, ROW_A)];
+      let b = tileB[bAt + slot(r, tx, ROW_B)];
       acc0 += a.x * b;
       acc1 += a.y * b;
       acc2 += a.z * b;
       acc3 += a.w * b;
-      if (GROUPS == 2u) {
-        let b1 = tileB[r * rowB + 16u + tx];
-        acc4 += a.x * b1;
-        acc5 += a.y * b1;
-        acc6 += a.z * b1;
-        acc7 += a.w * b1;
+      if (ROWS == 2u) {
+        let a1 = tileA[aAt + slot(r, 16u + ty, ROW_A)];
+        acc4 += a1.x * b;
+        acc5 += a1.y * b;
+        acc6 += a1.z * b;
+        acc7 += a1.w * b;
+        if (GROUPS == 2u) {
+          let b1 = tileB[bAt + slot(r, 16u + tx, ROW_B)];
+          accG0 += a.x * b1;
+          accG1 += a.y * b1;
+          accG2 += a.z * b1;
+          accG3 += a.w * b1;
+          accG4 += a1.x * b1;
+          accG5 += a1.y * b1;
+          accG6 += a1.z * b1;
+          accG7 += a1.w * b1;
+        }
+      } else if (GROUPS == 2u) {
+        let b1 = tileB[bAt + slot(r, 16u + tx, ROW_B)];
+        accG0 += a.x * b1;
+        accG1 += a.y * b1;
+        accG2 += a.z * b1;
+        accG3 += a.w * b1;
       }
+    }
+    if (BUFFERS == 2u) {
+      if (more) { stage(t, next, (1u - cur) * SLICE_A, (1u - cur) * SLICE_B); }
+      workgroupBarrier();
+      cur = 1u - cur;
     }
   }
 
@@ -266,10 +423,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   emit(acc2, m1 + 2u, n1, wid.z);
   emit(acc3, m1 + 3u, n1, wid.z);
   if (GROUPS == 2u) {
-    emit(acc4, m1, n1 + 64u, wid.z);
-    emit(acc5, m1 + 1u, n1 + 64u, wid.z);
-    emit(acc6, m1 + 2u, n1 + 64u, wid.z);
-    emit(acc7, m1 + 3u, n1 + 64u, wid.z);
+    emit(accG0, m1, n1 + 64u, wid.z);
+    emit(accG1, m1 + 1u, n1 + 64u, wid.z);
+    emit(accG2, m1 + 2u, n1 + 64u, wid.z);
+    emit(accG3, m1 + 3u, n1 + 64u, wid.z);
+  }
+  if (ROWS == 2u) {
+    emit(acc4, m1 + 64u, n1, wid.z);
+    emit(acc5, m1 + 65u, n1, wid.z);
+    emit(acc6, m1 + 66u, n1, wid.z);
+    emit(acc7, m1 + 67u, n1, wid.z);
+    if (GROUPS == 2u) {
+      emit(accG4, m1 + 64u, n1 + 64u, wid.z);
+      emit(accG5, m1 + 65u, n1 + 64u, wid.z);
+      emit(accG6, m1 + 66u, n1 + 64u, wid.z);
+      emit(accG7, m1 + 67u, n1 + 64u, wid.z);
+    }
   }
 }
 

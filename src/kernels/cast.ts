@@ -1,0 +1,21 @@
+import { runtime } from '../device/current.js';
+import { uniformLayout } from '../runtime/wgsl-struct.js';
+import { Tensor, type DType } from '../tensor/tensor.js';
+
+const WORKGROUP = 256;
+
+export const CAST_PARAMS = uniformLayout('cast', { n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
+
+/** x's elements as `dtype` (x is of the other dtype): cast.wgsl's toFloat or toInt. */
+export function castKernel(x: Tensor, dtype: DType): Tensor {
+  const out = Tensor.empty(x.shape, dtype);
+  if (x.size === 0) return out;
+  runtime().dispatchRanges(
+    { files: ['grid', 'cast'], entry: dtype === 'float32' ? 'toFloat' : 'toInt', overrides: { WG: WORKGROUP }, label: `cast:${dtype}`, params: CAST_PARAMS },
+    [x.buffer, out.buffer],
+    x.size,
+    (_, count) => CAST_PARAMS.pack({ n: count }),
+    WORKGROUP,
+  );
+  return out;
+}
