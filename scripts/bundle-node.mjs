@@ -24,7 +24,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['webgpu'],
+  // The PNG renderer (a native module, loaded only for --png) stays outside: a kit without it
+  // answers --png with what to install.
+  external: ['webgpu', '@resvg/resvg-js'],
   // Bundled as ESM, CommonJS dependencies (cli-progress) still call require().
   banner: { js: "import{createRequire}from'node:module';const require=createRequire(import.meta.url);" },
   plugins: [{

@@ -23,7 +23,9 @@ entries=(bench/index.ts examples/alexnet-cifar/main.ts examples/alexnet-cifar/co
 exclude=$(git rev-parse --git-path info/exclude)
 # run.sh as shared/gpu has it unpacks dawn.node (21 MB) inside the kit, so that a kit tried here
 # (SMOKE=1) would carry it: the kit's run.sh unpacks it under /tmp and links it instead.
-shim=$(mktemp -d) && sed "s#\.git/info/exclude#$exclude#g" "$tools/pack.sh" > "$shim/pack.sh"
+# Its esbuild bundles keep the native PNG renderer outside too (scripts/bundle-node.mjs says why).
+shim=$(mktemp -d) && sed "s#\.git/info/exclude#$exclude#g; s#--external:webgpu#--external:webgpu --external:@resvg/resvg-js#" "$tools/pack.sh" > "$shim/pack.sh"
+grep -q -- '--external:@resvg/resvg-js' "$shim/pack.sh" || { echo "pack.sh: could not adapt $tools/pack.sh's esbuild externals" >&2; exit 1; }
 unpack='[ -f "$dawn" ] || xz -dc "$dawn.xz" > "$dawn"'
 grep -qF "$unpack" "$tools/run.sh" || { echo "pack.sh: $tools/run.sh no longer unpacks dawn.node as expected" >&2; exit 1; }
 sed 's#^\[ -f "$dawn" \] || xz -dc "$dawn.xz" > "$dawn"$#unpacked="$stage/dawn-$(cksum < "$dawn.xz" | cut -d" " -f1).node"; [ -f "$unpacked" ] || xz -dc "$dawn.xz" > "$unpacked"; ln -sfn "$unpacked" "$dawn"#' "$tools/run.sh" > "$shim/run.sh"
