@@ -62,7 +62,10 @@ else
   profiled='^training/alexnet(-seed)? step b128$'; robust='^gemm/(square 4096|fc6)|^alexnet/conv. (forward|backward) \(batch 128\)|^training/alexnet(-seed)? step b128$'
   torchargs=(); py=python3; gpu=(--require-gpu); verify=(); tune=(); cold='^training/alexnet-seed step b128$'
 fi
-bench=("${kit[@]}" index.mjs --jsonl "$OUT/results.jsonl" --autotune-file "$TUNE")
+# The smoke leaves autotuning as lavapipe's default (off): a table file turns it on, and the
+# conv tuner's candidates take minutes there.
+tunefile=$TUNE; if [ -n "$smoke" ]; then tunefile=; fi
+bench=("${kit[@]}" index.mjs --jsonl "$OUT/results.jsonl" ${tunefile:+--autotune-file "$tunefile"})
 
 # The caps (seconds) in the stages' order: the probe's whole, then the others scaled together to fit
 # what is left less the headline's share (60 s, or a quarter of a short call). A stage that ends
@@ -109,4 +112,4 @@ mkdir -p "$R/cifar"
 tar -C "$R/cifar" -xJf .gpu-data/cifar-subset.tar.xz
 cap=$(left)
 stage "$cap" headline env OUT="$R/headline" TIMEOUT_S="$cap" RESERVE_S=5 RUNS='pytorch webgrad-seed' RUNS_DIR="$R/runs" \
-  DATA="$R/cifar/cifar-10-batches-bin" TORCH_S=$(( cap / 3 < 120 ? cap / 3 : 120 )) AUTOTUNE_FILE="$TUNE" bash "$here/headline.sh" || true
+  DATA="$R/cifar/cifar-10-batches-bin" TORCH_S=$(( cap / 3 < 120 ? cap / 3 : 120 )) AUTOTUNE_FILE="$tunefile" bash "$here/headline.sh" || true
