@@ -13,6 +13,10 @@ export interface Options {
   reps: number;
   wait: WaitMode;
   json: string | null;
+  /** A file that every finished case is appended to at once, one JSON line each (bench/records.ts). */
+  jsonl: string | null;
+  /** The GEMM autotuner's tables, read at the start and rewritten after each tuning (init's autotune: { file }). */
+  autotuneFile: string | null;
   large: boolean;
   gemm: GemmVariant | undefined;
   tfjs: boolean;
@@ -40,6 +44,10 @@ Options:
   --wait MODE           how readbacks wait for the GPU: adaptive (default) or spin
   --profile             also print each case's GPU time per kernel (needs timestamp queries)
   --json FILE           write every measurement to FILE as JSON
+  --jsonl FILE          append each case to FILE as one JSON line as soon as it is measured (a run
+                        cut short keeps every finished case), after a line naming the run
+  --autotune-file FILE  keep the GEMM autotuner's tables in FILE, shared by every run given it (this
+                        turns autotuning on, as init's autotune: { file } does, on any adapter)
   --require-gpu         refuse to run on a software adapter
   -h, --help            print this and exit
 
@@ -50,7 +58,7 @@ Examples:
 /** The options, or null for --help. Throws UsageError for anything it does not understand. */
 export function parseArgs(argv: string[]): Options | null {
   const o: Options = {
-    filter: null, quick: false, all: false, reps: 0, wait: 'adaptive', json: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false, robustness: true,
+    filter: null, quick: false, all: false, reps: 0, wait: 'adaptive', json: null, jsonl: null, autotuneFile: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false, robustness: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -76,6 +84,8 @@ export function parseArgs(argv: string[]): Options | null {
       if (!Number.isInteger(o.reps) || o.reps < 1) throw new UsageError(`--reps takes a positive integer, got ${v}`);
     }
     else if (arg === '--json') o.json = value();
+    else if (arg === '--jsonl') o.jsonl = value();
+    else if (arg === '--autotune-file') o.autotuneFile = value();
     else if (arg === '--large') o.large = true;
     else if (arg === '--no-tfjs') o.tfjs = false;
     else if (arg === '--require-gpu') o.requireGpu = true;

@@ -12,7 +12,8 @@ import { startTfjs, type TfjsPeer } from './tfjs.js';
 import { median, timeWall, timeWebgrad, timestampsSane, type Created } from './timing.js';
 import { printProfile, profileCase } from './profile.js';
 import { readOptions, type Options } from './cli.js';
-import { TFJS_MISSING, fix, formatSummary, formatTable, ms, summarise, wrap, type Measured, type Row } from './table.js';
+import { TFJS_MISSING, fix, formatSummary, formatTable, ms, summarise, wrap, type Compiled, type Measured, type Row } from './table.js';
+import { appendJsonLine, caseRecord } from './records.js';
 import { cases as alexnetCases } from './cases/alexnet.js';
 import { cases as convCases } from './cases/conv.js';
 import { cases as gemmCases } from './cases/gemm.js';
@@ -44,17 +45,26 @@ function rates(c: BenchCase, ms: number, cpuMs: number | null): Measured {
   };
 }
 
+/** Pipelines compiled so far in this process, and the ms spent compiling them. */
+function compiledSoFar(): Compiled {
+  const { pipelinesCompiled, compileMs } = runtime().counters;
+  return { compiled: pipelinesCompiled, ms: compileMs };
+}
+
 async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promise<Row> {
   const warmup = 1;
+  const before = compiledSoFar();
   const ours: Side = await c.webgrad();
   const { wall, gpu, cpuMs, created } = await timeWebgrad(ours, warmup, o.reps);
+  const after = compiledSoFar();
+  const pipelines = { compiled: after.compiled - before.compiled, ms: after.ms - before.ms };
   // Timestamps are reported beside the wall time when they are believable; the wall time is what
   // both sides are compared on, as tfjs can only be timed that way here.
   const gpuMs = timestampsSane(wall, gpu) ? median(gpu!) : null;
   const row: Row = {
     name: `${c.group}/${c.name}`,
     shape: c.shape,
-    webgrad: { ...rates(c, median(wall), cpuMs), wallMs: median(wall), gpuMs, created },
+    webgrad: { ...rates(c, median(wall), cpuMs), wallMs: median(wall), gpuMs, created, pipelines },
     tfjs: null,
     ratio: null,
     cpuRatio: null,
@@ -97,9 +107,16 @@ async function benchCase(c: BenchCase, o: Options, peer: TfjsPeer | null): Promi
 const createdText = (c: Created): string =>
   `${fix(c.buffers, c.buffers % 1 ? 1 : 0)} buffers (${fix(c.bytes / 2 ** 20)} MiB)${c.textures ? `, ${fix(c.textures, 1)} textures` : ''} created per repetition`;
 
+const compiledText = (p: Compiled): string => `${p.compiled} pipelines compiled (${fix(p.ms, 0)} ms)`;
+
 async function main(): Promise<void> {
   const o = readOptions(process.argv.slice(2));
-  const info = await init({ wait: o.wait, gemm: o.gemm, ...(o.robustness ? {} : { robustness: false }) });
+  const info = await init({
+    wait: o.wait,
+    gemm: o.gemm,
+    ...(o.robustness ? {} : { robustness: false }),
+    ...(o.autotuneFile ? { autotune: { file: o.autotuneFile } } : {}),
+  });
   const adapter = `${info.vendor} ${info.architecture} ${info.description || info.device}`.trim();
   if (o.requireGpu && info.software) throw new Error(`--require-gpu: the adapter is a software one (${adapter})`);
   const peer = o.tfjs ? await startTfjs() : null;
@@ -111,6 +128,11 @@ async function main(): Promise<void> {
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, node ${machine.node}`);
   console.log(`${cases.length} cases, at least ${o.reps} timed repetitions each (more for short ones) after 1 warm-up; wait mode ${o.wait}`);
   if (leftOut) console.log(`(${leftOut} cases of webgrad's own variants, which tfjs has no op for, left out: --all runs them)`);
+  const run = `${new Date().toISOString()} ${process.pid}`;
+  const line = (record: Record<string, unknown>) => {
+    if (o.jsonl) appendJsonLine(o.jsonl, { run, ...record });
+  };
+  line({ type: 'run', argv: process.argv.slice(2), machine, adapter, robustness: o.robustness, policy: runtime().policy, reps: o.reps });
 
   const rows: Row[] = [];
   for (const c of cases) {
@@ -120,10 +142,12 @@ async function main(): Promise<void> {
       row = await benchCase(c, o, peer);
     } catch (error) {
       // One failing case (a GPU error, say) is reported, and the others still run.
-      process.stdout.write(` failed: ${(error as Error).message.split('\n')[0]}\n`);
+      const message = (error as Error).message.split('\n')[0];
+      process.stdout.write(` failed: ${message}\n`);
+      line({ type: 'failed', name: `${c.group}/${c.name}`, error: message });
       continue;
     }
-    process.stdout.write(` ${ms(row.webgrad.ms)} ms (${row.tfjs ? `tfjs ${ms(row.tfjs.ms)} ms` : row.tfjsError})${row.note ? ` [${row.note}]` : ''}; ${createdText(row.webgrad.created)}\n`);
+    process.stdout.write(` ${ms(row.webgrad.ms)} ms (${row.tfjs ? `tfjs ${ms(row.tfjs.ms)} ms` : row.tfjsError})${row.note ? ` [${row.note}]` : ''}; ${createdText(row.webgrad.created)}; ${compiledText(row.webgrad.pipelines)}\n`);
     rows.push(row);
     if (o.profile) {
       try {
@@ -132,7 +156,10 @@ async function main(): Promise<void> {
         process.stdout.write(`  (no profile: ${(error as Error).message.split('\n')[0]})\n`);
       }
     }
+    line({ type: 'case', ...caseRecord(row) });
   }
+  const pipelines = compiledSoFar();
+  console.log(`\npipelines: ${compiledText(pipelines)} in this process`);
   const method =
     'wall time per repetition on both sides, from recording the work to the queue reporting it done ' +
     '(webgrad: runtime.sync(); tfjs: submitQueue() then onSubmittedWorkDone()), median; ' +
@@ -153,6 +180,7 @@ async function main(): Promise<void> {
     }
     for (const [shapeClass, why] of Object.entries(autotune.failures)) console.log(`autotune: ${shapeClass}: ${why}`);
   }
+  line({ type: 'end', pipelines, ...(autotune ? { autotune } : {}) });
   if (o.json) {
     const out = {
       machine,
@@ -165,17 +193,8 @@ async function main(): Promise<void> {
       method,
       reps: o.reps,
       summary: summarise(rows),
-      cases: rows.map((r) => ({
-        name: r.name,
-        shape: r.shape,
-        ...(r.note ? { note: r.note } : {}),
-        webgrad: r.webgrad,
-        tfjs: r.tfjs,
-        ...(r.tfjsError ? { tfjsError: r.tfjsError } : {}),
-        ratio: r.ratio,
-        cpuRatio: r.cpuRatio,
-        ...(r.profile ? { profile: r.profile } : {}),
-      })),
+      pipelines,
+      cases: rows.map(caseRecord),
     };
     await writeFile(o.json, `${JSON.stringify(out, null, 2)}\n`);
     console.log(`\nwrote ${o.json}`);

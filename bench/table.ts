@@ -16,7 +16,7 @@ export interface Measured {
 export interface Row {
   name: string;
   shape: string;
-  webgrad: Measured & { wallMs: number; gpuMs: number | null; created: Created };
+  webgrad: Measured & { wallMs: number; gpuMs: number | null; created: Created; pipelines: Compiled };
   tfjs: Measured | null;
   /** Why there is no tfjs time, as a sentence ("tfjs has no such op", "tfjs failed: …"). */
   tfjsError?: string;
@@ -26,6 +26,12 @@ export interface Row {
   profile?: KernelProfile;
   /** The side's note (a GEMM's kernel and configuration). */
   note?: string;
+}
+
+/** webgrad's pipelines compiled for a case (its first use: warm-up and autotuning included), and the CPU ms spent on them. */
+export interface Compiled {
+  compiled: number;
+  ms: number;
 }
 
 /** Why tfjs was not timed, as a sentence for the progress lines and the JSON. */

@@ -12,7 +12,7 @@
 // cases named 'implicit convN forward|dx|dW', checked against the im2col form).
 // --quick: two small shapes only (a smoke run on lavapipe), and one small convolution. Prints one
 // line per shape; --json writes every timing and difference, rewritten after each shape so that a
-// run cut short keeps what it measured.
+// run cut short keeps what it measured. Ends with the pipelines compiled and the milliseconds spent.
 import { writeFileSync } from 'node:fs';
 import { adapterInfo, init, release, tensor } from '../src/node.js';
 import { runtime } from '../src/device/current.js';
@@ -183,6 +183,8 @@ for (const s of shapes) {
   console.log(`${s.name} (${s.M}x${s.N}x${s.K}): best ${best ?? 'none (every candidate WRONG)'}, default ${fallback}, ${checkedBy} | ${cells.join(' | ')}`);
 }
 await tuneConv({ quick, filter, time: (names, run) => timeAll(run, names), readChecked, onResult: (r) => (conv.push(r), save()) });
+const { pipelinesCompiled, compileMs } = runtime().counters;
+console.log(`pipelines: ${pipelinesCompiled} compiled (${compileMs.toFixed(0)} ms)`);
 if (jsonFile) {
   save();
   console.log(`wrote ${jsonFile}`);

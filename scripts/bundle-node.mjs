@@ -1,6 +1,6 @@
 // Bundles an entry point of the repository for Node with esbuild, the WGSL texts built in (as in
 // dist/), so that the bundle runs from any folder without src/kernels/wgsl/ beside it. The GPU kit
-// (bench/gpu-pack.sh) runs the bench, the AlexNet example, the GEMM tuner and the test files
+// (tools/gpu-kit/pack.sh) runs the bench, the AlexNet example, the GEMM tuner and the test files
 // (test/device/run.ts) this way.
 //   node scripts/bundle-node.mjs ENTRY.ts OUT.mjs
 import { build } from 'esbuild';
@@ -24,7 +24,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['webgpu'],
+  // The PNG renderer (a native module, loaded only for --png) stays outside: a kit without it
+  // answers --png with what to install.
+  external: ['webgpu', '@resvg/resvg-js'],
   // Bundled as ESM, CommonJS dependencies (cli-progress) still call require().
   banner: { js: "import{createRequire}from'node:module';const require=createRequire(import.meta.url);" },
   plugins: [{

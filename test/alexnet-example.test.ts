@@ -55,6 +55,10 @@ describe('examples/alexnet-cifar', () => {
     expect([c.gemm, c.conv]).toEqual([null, null]);
     expect(parseConfig(['--conv', 'im2col', '--gemm', 'registers'])!.config).toMatchObject({ conv: 'im2col', gemm: 'registers' });
     expect(() => parseConfig(['--conv', 'winograd'])).toThrow(/--conv must be one of implicit, im2col, got 'winograd'/);
+    // The GEMM autotuner's tables: in memory unless a file is given (a lease's runs share one).
+    expect(c.autotuneFile).toBeNull();
+    expect(parseConfig(['--autotune-file', '/tmp/tune.json'])!.config.autotuneFile).toBe('/tmp/tune.json');
+    expect(() => parseConfig(['--autotune-file'])).toThrow(ConfigError);
     expect(() => parseConfig(['--batch', '0'])).toThrow(ConfigError);
     expect(() => parseConfig(['--augment', 'rotate'])).toThrow(/--augment must be one of crop, flip, pca/);
     expect(() => parseConfig(['--bogus'])).toThrow(ConfigError);

@@ -102,14 +102,16 @@ describe('device', () => {
     expect(runtime()).toBe(a);
   });
 
-  it('reuses a compiled pipeline for the same kernel and overrides', async () => {
+  it('reuses a compiled pipeline for the same kernel and overrides, and counts the time of each compile', async () => {
     const x = wg.ones([5]);
     wg.exp(x);
-    const compiled = runtime().counters.pipelinesCompiled;
+    const { pipelinesCompiled: compiled, compileMs } = runtime().counters;
     wg.exp(wg.ones([500]));
     expect(runtime().counters.pipelinesCompiled).toBe(compiled);
+    expect(runtime().counters.compileMs).toBe(compileMs);
     wg.tanh(x);
     expect(runtime().counters.pipelinesCompiled).toBe(compiled + 1);
+    expect(runtime().counters.compileMs).toBeGreaterThan(compileMs);
   });
 
   it('many dispatches are submitted together, and a readback flushes them', async () => {

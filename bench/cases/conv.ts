@@ -2,7 +2,7 @@ import type { BenchCase } from '../case.js';
 import { conv2d, tensor } from '../../src/index.js';
 import { withPolicy } from '../../src/index.js';
 import { conv2dBackwardKernel } from '../../src/kernels/conv.js';
-import type { ConvVariant } from '../../src/runtime/policy.js';
+import { CONV_VARIANTS, type ConvVariant } from '../../src/runtime/policy.js';
 import { LAYERS, layerAt, side, type ConvLayer } from './alexnet.js';
 import { values } from './gemm.js';
 
@@ -12,8 +12,8 @@ function using<T>(variant: ConvVariant, fn: () => T): () => T {
 }
 
 /**
- * AlexNet's convolutions on each form of conv2d, chosen explicitly (the alexnet cases time the
- * adapter's default): 'implicit' (implicit GEMMs, no column matrix) and 'im2col'.
+ * AlexNet's convolutions on each form of conv2d the policy knows (CONV_VARIANTS), chosen explicitly
+ * (the alexnet cases time the adapter's default).
  */
 function formCases(l: ConvLayer, batch: number, variant: ConvVariant): BenchCase[] {
   const { g, xs, ws, ys, flops, shape } = layerAt(l, batch);
@@ -39,7 +39,7 @@ function formCases(l: ConvLayer, batch: number, variant: ConvVariant): BenchCase
 }
 
 const forms = (batch: number): BenchCase[] =>
-  LAYERS.flatMap((l) => (['implicit', 'im2col'] as const).flatMap((v) => formCases(l, batch, v)));
+  LAYERS.flatMap((l) => CONV_VARIANTS.flatMap((v) => formCases(l, batch, v)));
 
 /** Batch 1 as the quick variant (lavapipe), the reference's batch 128 for GPUs. */
 export const cases: BenchCase[] = [

@@ -1,5 +1,5 @@
 /**
- * The whole training step: alexnet-small (examples/alexnet-cifar) forward, cross-entropy,
+ * The whole training step: alexnet-small, alexnet and alexnet-seed (examples/alexnet-cifar) forward, cross-entropy,
  * backward and SGD with momentum 0.9 and weight decay 5e-4, on webgrad and on the same network
  * written with tfjs ops (NHWC, its native layout) from the same initial weights and data.
  * Dropout is off on both sides (their masks could not match). The checked result is the loss
@@ -8,7 +8,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BenchCase, Side } from '../case.js';
 import { crossEntropy, keep, nn, optim, tensor, tidy, type Tensor } from '../../src/index.js';
-import { AlexNet, INPUT_SIZE, forwardFlops, type ModelName } from '../../examples/alexnet-cifar/models.js';
+import { INPUT_SIZE, OUTPUTS, createModel, forwardFlops, type ModelName } from '../../examples/alexnet-cifar/models.js';
 import { values } from './gemm.js';
 
 const LR = 0.01;
@@ -91,8 +91,34 @@ function tfjsMomentumSteps(tf: typeof tfjs, variables: tfjs.Variable[], x: tfjs.
   };
 }
 
+/**
+ * PyTorch's F.local_response_norm(size, alpha 1e-4, beta 0.75, k 2) on NHWC in tfjs: its LRN op
+ * (depth radius r, alpha / size) where the window is odd; for an even one, which PyTorch places over
+ * channels c − size/2 … c + (size − 1)/2 (zeros beyond the edges), the window sums of x² as
+ * differences of a cumulative sum over zero-padded channels.
+ */
+export function tfjsLrn(tf: typeof tfjs, x: tfjs.Tensor4D, size: number): tfjs.Tensor4D {
+  const [alpha, beta, k] = [1e-4, 0.75, 2];
+  if (size % 2 === 1) return tf.localResponseNormalization(x, (size - 1) / 2, k, alpha / size, beta);
+  const channels = x.shape[3];
+  const before = Math.floor(size / 2);
+  const after = Math.floor((size - 1) / 2);
+  // padded[i] = x²[i − before − 1]: the sum over c's window is cum[c + size] − cum[c].
+  const cum = tf.cumsum(tf.pad(x.square(), [[0, 0], [0, 0], [0, 0], [before + 1, after]]), 3);
+  const [n, h, w] = x.shape;
+  const sums = cum.slice([0, 0, 0, size], [n, h, w, channels]).sub(cum.slice([0, 0, 0, 0], [n, h, w, channels]));
+  return x.div(sums.mul(alpha / size).add(k).pow(beta)) as tfjs.Tensor4D;
+}
+
 function trainingStepCase(modelName: ModelName, batch: number, quick: boolean): BenchCase {
   const size = INPUT_SIZE[modelName];
+  // alexnet-seed is the reference's program (state-dict names mode1.N), with PyTorch's
+  // initialisation and LRN over 96 and 256 channels: an even window, which tfjs's
+  // localResponseNormalization (2r + 1 channels) cannot express, so its tfjs side builds it from ops.
+  const seed = modelName === 'alexnet-seed';
+  const names = seed
+    ? { convs: ['mode1.0', 'mode1.4', 'mode1.8', 'mode1.10', 'mode1.12'], fcs: ['mode1.16', 'mode1.19', 'mode1.22'], lrn: [96, 256] }
+    : { convs: ['features.0', 'features.4', 'features.8', 'features.10', 'features.12'], fcs: ['classifier.0', 'classifier.3', 'classifier.6'], lrn: [5, 5] };
   const inputs = values(batch * 3 * size * size, 7);
   const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
   let weights: Weights | null = null;
@@ -100,13 +126,13 @@ function trainingStepCase(modelName: ModelName, batch: number, quick: boolean): 
   return {
     group: 'training',
     name: `${modelName} step b${batch}`,
-    shape: `[${batch},3,${size},${size}] → 10`,
+    shape: `[${batch},3,${size},${size}] → ${OUTPUTS[modelName]}`,
     // Backward costs about twice the forward.
     flops: 3 * forwardFlops(modelName) * batch,
     rtol: 1e-3,
     quick,
     async webgrad(): Promise<Side> {
-      const model = new AlexNet(modelName, { init: 'kaiming', seed: 3, dropout: 0 });
+      const model = createModel(modelName, { init: seed ? 'torch' : 'kaiming', seed: 3, dropout: 0 });
       weights = await readWeights(model);
       return sgdSteps(model, keep(tensor(inputs, [batch, 3, size, size])), labels);
     },
@@ -129,29 +155,29 @@ function trainingStepCase(modelName: ModelName, batch: number, quick: boolean): 
         }
         return tf.variable(k);
       };
+      const [c1, c2, c3, c4, c5] = names.convs;
+      const [f1, f2, f3] = names.fcs;
       const p = {
-        c1: conv('features.0.weight'), b1: bias('features.0.bias'),
-        c2: conv('features.4.weight'), b2: bias('features.4.bias'),
-        c3: conv('features.8.weight'), b3: bias('features.8.bias'),
-        c4: conv('features.10.weight'), b4: bias('features.10.bias'),
-        c5: conv('features.12.weight'), b5: bias('features.12.bias'),
-        f1: fc('classifier.0.weight', 256), g1: bias('classifier.0.bias'),
-        f2: fc('classifier.3.weight'), g2: bias('classifier.3.bias'),
-        f3: fc('classifier.6.weight'), g3: bias('classifier.6.bias'),
+        c1: conv(`${c1}.weight`), b1: bias(`${c1}.bias`),
+        c2: conv(`${c2}.weight`), b2: bias(`${c2}.bias`),
+        c3: conv(`${c3}.weight`), b3: bias(`${c3}.bias`),
+        c4: conv(`${c4}.weight`), b4: bias(`${c4}.bias`),
+        c5: conv(`${c5}.weight`), b5: bias(`${c5}.bias`),
+        f1: fc(`${f1}.weight`, 256), g1: bias(`${f1}.bias`),
+        f2: fc(`${f2}.weight`), g2: bias(`${f2}.bias`),
+        f3: fc(`${f3}.weight`), g3: bias(`${f3}.bias`),
       };
       const variables = Object.values(p);
       const x = tf.tensor(inputs, [batch, 3, size, size]).transpose([0, 2, 3, 1]);
-      const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat();
-      // PyTorch's F.local_response_norm(size 5, alpha, beta, k) is tfjs's LRN with depthRadius 2,
-      // bias k and alpha / size.
-      const lrn = (t: tfjs.Tensor4D) => tf.localResponseNormalization(t, 2, 2, 1e-4 / 5, 0.75);
+      const y = tf.oneHot(tf.tensor1d(labels, 'int32'), OUTPUTS[modelName]).toFloat();
+      const [lrn1, lrn2] = names.lrn.map((n) => (t: tfjs.Tensor4D) => tfjsLrn(tf, t, n));
       const pool = (t: tfjs.Tensor4D) => tf.maxPool(t, 3, 2, 'valid');
-      const conv1Stride = modelName === 'alexnet' ? 4 : 1;
+      const conv1Stride = modelName === 'alexnet-small' ? 1 : 4;
       const forward = () => {
         let h = tf.relu(tf.conv2d(x as tfjs.Tensor4D, p.c1 as tfjs.Tensor4D, conv1Stride, 2).add(p.b1)) as tfjs.Tensor4D;
-        h = pool(lrn(h));
+        h = pool(lrn1(h));
         h = tf.relu(tf.conv2d(h, p.c2 as tfjs.Tensor4D, 1, 2).add(p.b2)) as tfjs.Tensor4D;
-        h = pool(lrn(h));
+        h = pool(lrn2(h));
         h = tf.relu(tf.conv2d(h, p.c3 as tfjs.Tensor4D, 1, 1).add(p.b3)) as tfjs.Tensor4D;
         h = tf.relu(tf.conv2d(h, p.c4 as tfjs.Tensor4D, 1, 1).add(p.b4)) as tfjs.Tensor4D;
         h = pool(tf.relu(tf.conv2d(h, p.c5 as tfjs.Tensor4D, 1, 1).add(p.b5)) as tfjs.Tensor4D);
@@ -205,4 +231,5 @@ export const cases: BenchCase[] = [
   trainingStepCase('alexnet-small', 16, false),
   trainingStepCase('alexnet-small', 64, false),
   { ...trainingStepCase('alexnet', 128, false), large: true },
+  { ...trainingStepCase('alexnet-seed', 128, false), large: true },
 ];

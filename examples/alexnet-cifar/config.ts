@@ -41,6 +41,8 @@ export interface Config {
   /** init's `gemm` and `conv` (null: the adapter's defaults). */
   gemm: 'registers' | 'workgroup' | 'texture' | null;
   conv: 'implicit' | 'im2col' | null;
+  /** init's autotune: { file }: the GEMM autotuner's tables kept in (and shared through) this file. */
+  autotuneFile: string | null;
 }
 
 export const HELP = `npm run alexnet -- [options]
@@ -76,6 +78,7 @@ Trains AlexNet on CIFAR-10 as the AlexNet paper describes (defaults: the referen
   --no-robustness                 Dawn without its robustness transform (init's robustness: false)
   --gemm registers|workgroup|texture  --conv implicit|im2col
                                   the GEMM kernel and conv2d's form (default: the adapter's; README.md's init options)
+  --autotune-file FILE            keep the GEMM autotuner's tables in FILE, shared with other runs (turns autotuning on)
   --help`;
 
 /** A mistake in the options, or in the files they name (exit status 2). */
@@ -89,6 +92,7 @@ const OPTIONS = {
   'log-every': { type: 'string' }, 'max-steps': { type: 'string' }, 'train-subset': { type: 'string' },
   'test-subset': { type: 'string' }, order: { type: 'string' }, mean: { type: 'string' }, resume: { type: 'string' },
   png: { type: 'boolean' }, 'no-robustness': { type: 'boolean' }, gemm: { type: 'string' }, conv: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  'autotune-file': { type: 'string' },
 } as const;
 
 /** Parses the command line; `null` means --help was asked for. Flags given with --resume override the saved config. */
@@ -129,6 +133,7 @@ export function parseConfig(argv: string[], saved?: Config): { config: Config; g
     robustness: v['no-robustness'] ? false : (saved?.robustness ?? true),
     gemm: str('gemm') ? oneOf('gemm', str('gemm')!, ['registers', 'workgroup', 'texture'] as const) : (saved?.gemm ?? null),
     conv: str('conv') ? oneOf('conv', str('conv')!, ['implicit', 'im2col'] as const) : (saved?.conv ?? null),
+    autotuneFile: str('autotune-file') ?? saved?.autotuneFile ?? null,
   };
   if (config.dropout >= 1) throw new UsageError(`--dropout must be below 1, got ${config.dropout}`);
   return { config, given };

@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
     ...(config.robustness ? {} : { robustness: false }),
     ...(config.gemm ? { gemm: config.gemm } : {}),
     ...(config.conv ? { conv: config.conv } : {}),
+    ...(config.autotuneFile ? { autotune: { file: config.autotuneFile } } : {}),
   });
   const adapter = adapterInfo();
   console.log(`adapter: ${adapter.description || adapter.device || adapter.vendor}${adapter.software ? ' (software)' : ''}`);

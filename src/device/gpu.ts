@@ -123,7 +123,7 @@ export class Gpu {
   }
 }
 
-function summarise(info: GPUAdapterInfo): AdapterSummary {
+export function summarise(info: GPUAdapterInfo): AdapterSummary {
   const description = info.description || '';
   const vendor = info.vendor || '';
   const text = `${vendor} ${info.architecture} ${info.device} ${description}`.toLowerCase();

@@ -1,7 +1,7 @@
 import { Gpu, type AdapterSummary } from './gpu.js';
 import { hasRuntime, runtime, setRuntime } from './current.js';
 import { Runtime, type WaitMode } from '../runtime/runtime.js';
-import { applyPolicy, defaultPolicy, type ConvVariant, type GemmVariant, type KernelPolicy, type PolicyChanges, type TextureGemmTuning } from '../runtime/policy.js';
+import { CONV_VARIANTS, applyPolicy, defaultPolicy, type ConvVariant, type GemmVariant, type KernelPolicy, type PolicyChanges, type TextureGemmTuning } from '../runtime/policy.js';
 import { NoAdapterError, WebgradError } from './errors.js';
 import { loadKernelSources, missingKernelSources, registerKernelSources } from '../runtime/sources.js';
 import { WGSL_TEXTS } from '../runtime/wgsl-texts.js';
@@ -155,7 +155,7 @@ export function checkInitOptions(options: InitOptions): void {
   };
   oneOf('wait', ['adaptive', 'spin']);
   oneOf('gemm', ['registers', 'workgroup', 'texture']);
-  oneOf('conv', ['implicit', 'im2col']);
+  oneOf('conv', CONV_VARIANTS);
   const { autotune } = options;
   if (autotune !== undefined && typeof autotune !== 'boolean' && (autotune === null || typeof autotune !== 'object')) {
     throw new WebgradError(`webgrad: init: autotune must be true, false or { file }, got ${JSON.stringify(autotune)}`);

@@ -15,7 +15,8 @@ import { WebgradError } from '../device/errors.js';
 export type GemmVariant = 'registers' | 'workgroup' | 'texture';
 
 /** How conv2d runs: implicit GEMMs (conv_implicit.wgsl) or im2col column matrices and the GEMM (conv.wgsl). */
-export type ConvVariant = 'implicit' | 'im2col';
+export const CONV_VARIANTS = ['implicit', 'im2col'] as const;
+export type ConvVariant = (typeof CONV_VARIANTS)[number];
 
 /**
  * How the texture GEMM decides (gemm-texture.ts): `costScale` multiplies what readying operands is
@@ -116,7 +117,7 @@ export function applyPolicy(base: KernelPolicy, changes: PolicyChanges, caller: 
     }
   };
   oneOf('gemm', ['registers', 'workgroup', 'texture']);
-  oneOf('conv', ['implicit', 'im2col']);
+  oneOf('conv', CONV_VARIANTS);
   oneOf('sizing', ['cpu', 'gpu']);
   oneOf('poison', [true, false]);
   oneOf('autotune', [true, false]);

@@ -77,8 +77,11 @@ export class Runtime {
   private arenaUsed = 0;
   private pendingDispatches = 0;
   private doomed: { destroy(): void }[] = [];
-  /** Counters that tests and the bench read. */
-  readonly counters = { dispatches: 0, copies: 0, submits: 0, pipelinesCompiled: 0, readbacks: 0 };
+  /**
+   * Counters that tests and the bench read; `compileMs`: CPU milliseconds spent creating shader
+   * modules and pipelines (a first use's cost, which a GPU driver's compiler sets).
+   */
+  readonly counters = { dispatches: 0, copies: 0, submits: 0, pipelinesCompiled: 0, compileMs: 0, readbacks: 0 };
   /**
    * Every GPU buffer and texture the runtime created since it began, their bytes, and the CPU
    * milliseconds spent in the calls that created them (a fresh buffer of hundreds of MB costs a
@@ -178,6 +181,7 @@ export class Runtime {
     // dawn.node crashed in createComputePipelineAsync and getCompilationInfo: compile synchronously
     // inside an error scope and report failures through the device's error path.
     this.device.pushErrorScope('validation');
+    const t0 = performance.now();
     let module = this.modules.get(code);
     if (!module) {
       module = this.device.createShaderModule({ code, label: spec.files.join('+') });
@@ -191,6 +195,7 @@ export class Runtime {
     this.device.popErrorScope().then((error) => {
       if (error) this.gpu.fail(`webgrad: kernel ${key} failed to compile: ${error.message}`);
     });
+    this.counters.compileMs += performance.now() - t0;
     this.counters.pipelinesCompiled++;
     this.pipelines.set(key, pipeline);
     return pipeline;

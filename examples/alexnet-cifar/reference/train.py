@@ -266,10 +266,16 @@ def evaluate(model, split, batch):
 def main(argv):
     args = parse_args(argv)
     device = torch.device('cuda' if args.device == 'auto' and torch.cuda.is_available() else ('cpu' if args.device == 'auto' else args.device))
+    # float32 throughout, as webgrad computes and as bench/torch_reference.py times: PyTorch's
+    # default lets cuDNN's convolutions (and, before 1.12, matmuls) round inputs to TF32.
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     out = args.out or os.path.join('runs', 'torch-seed-' + time.strftime('%Y-%m-%dT%H-%M-%S'))
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, 'config.json'), 'w') as f:
-        json.dump({**vars(args), 'out': out, 'device': str(device), 'torch': torch.__version__}, f, indent=2)
+        json.dump({**vars(args), 'out': out, 'device': str(device), 'torch': torch.__version__,
+                   'card': torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
+                   'tf32': {'matmul': torch.backends.cuda.matmul.allow_tf32, 'cudnn': torch.backends.cudnn.allow_tf32}}, f, indent=2)
     torch.manual_seed(args.seed)
     mean = [float(v) for v in args.mean.split(',')]
 
