@@ -12,6 +12,7 @@ import { startTfjs, type TfjsPeer } from './tfjs.js';
 import { median, timeWall, timeWebgrad, timestampsSane, type Created } from './timing.js';
 import { printProfile, profileCase } from './profile.js';
 import { readOptions, type Options } from './cli.js';
+import { warmUp } from './warm-up/run.js';
 import { TFJS_MISSING, fix, formatTable, ms, wrap, type Measured, type Row } from './table.js';
 import { cases as alexnetCases } from './cases/alexnet.js';
 import { cases as convCases } from './cases/conv.js';
@@ -99,6 +100,16 @@ const createdText = (c: Created): string =>
 
 async function main(): Promise<void> {
   const o = readOptions(process.argv.slice(2));
+  if (o.warmUp) {
+    const result = warmUp(o);
+    if (o.json) {
+      const cpus = os.cpus();
+      const machine = { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, os: `${os.platform()} ${os.release()}`, node: process.version, load: os.loadavg() };
+      await writeFile(o.json, `${JSON.stringify({ machine, warmUp: result }, null, 2)}\n`);
+      console.log(`\nwrote ${o.json}`);
+    }
+    return;
+  }
   const info = await init({ wait: o.wait, gemm: o.gemm, ...(o.robustness ? {} : { robustness: false }) });
   const adapter = `${info.vendor} ${info.architecture} ${info.description || info.device}`.trim();
   if (o.requireGpu && info.software) throw new Error(`--require-gpu: the adapter is a software one (${adapter})`);

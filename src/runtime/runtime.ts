@@ -5,6 +5,7 @@ import { TEXEL_BYTES, TexturePool } from './texture-pool.js';
 import { foldWorkgroups } from './grid.js';
 import { kernelSource, type KernelFile } from './sources.js';
 import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
+import { PipelineStats, kernelName, type KernelPipelines } from './pipeline-stats.js';
 import { WebgradError } from '../device/errors.js';
 import { Waiter, type WaitMode } from './waiter.js';
 import { CHECKS_BYTES, DeviceChecks } from './device-checks.js';
@@ -97,6 +98,10 @@ export class Runtime {
   /** Values only the GPU sees that kernels found wrong (labels out of range), reported at readbacks. */
   readonly checks: DeviceChecks;
   private profiler: KernelProfiler | null = null;
+  /** Pipelines created per kernel and what they cost (the bench's --warm-up reports it). */
+  readonly pipelineStats = new PipelineStats();
+  /** Timestamps around each new pipeline's first dispatch, while timeFirstUses() is on. */
+  private firstUses: KernelProfiler | null = null;
 
   private currentPolicy: KernelPolicy;
 
@@ -163,6 +168,7 @@ export class Runtime {
     const key = `${spec.files.join('+')}:${spec.entry}:${spec.overrides ? JSON.stringify(spec.overrides) : ''}`;
     let pipeline = this.pipelines.get(key);
     if (pipeline) return pipeline;
+    const t0 = performance.now();
     const code = kernelSource(spec.files);
     checkKernelContract(spec);
     // dawn.node crashed in createComputePipelineAsync and getCompilationInfo: compile synchronously
@@ -182,6 +188,7 @@ export class Runtime {
       if (error) this.gpu.fail(`webgrad: kernel ${key} failed to compile: ${error.message}`);
     });
     this.counters.pipelinesCompiled++;
+    this.pipelineStats.created(spec, performance.now() - t0);
     this.pipelines.set(key, pipeline);
     return pipeline;
   }
@@ -203,7 +210,9 @@ export class Runtime {
 
   dispatch(spec: KernelSpec, args: DispatchArgs): void {
     this.checkBindings(spec, args.buffers);
+    const compiled = this.counters.pipelinesCompiled;
     const pipeline = this.pipeline(spec);
+    const firstUse = this.firstUses && !this.profiler && this.counters.pipelinesCompiled !== compiled ? this.firstUses : null;
     for (const b of args.buffers) if (!('view' in b)) this.touch('buffer' in b ? b.buffer : b);
     const entries: GPUBindGroupEntry[] = [];
     if (args.uniforms) {
@@ -226,11 +235,15 @@ export class Runtime {
       typeof args.workgroups === 'number'
         ? foldWorkgroups(args.workgroups, this.gpu.limits.maxComputeWorkgroupsPerDimension)
         : args.workgroups;
-    const pass = this.profiler ? this.timedPass(this.profiler.slot(kernelLabel(spec))) : this.computePass();
+    const pass = this.profiler
+      ? this.timedPass(this.profiler.slot(kernelLabel(spec)))
+      : firstUse
+        ? this.timedPass(firstUse.slot(kernelName(spec)))
+        : this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
-    if (this.profiler) this.endPass();
+    if (this.profiler || firstUse) this.endPass();
     this.counters.dispatches++;
     if (++this.pendingDispatches >= 4096) this.flush();
   }
@@ -471,6 +484,26 @@ export class Runtime {
     const kernels = [...(await profiler.collect((f) => this.encode(f), (b, n) => this.read(b, n))).values()];
     kernels.sort((a, b) => b.ms - a.ms);
     return { kernels, gpuMs: kernels.reduce((s, k) => s + k.ms, 0), wallMs, recordMs, ...counts, ...made };
+  }
+
+  /**
+   * From now on, puts GPU timestamps around the first dispatch of each new pipeline, where a driver
+   * that compiles pipelines at first use (lavapipe) compiles them (needs timestamp-query).
+   */
+  timeFirstUses(): void {
+    if (!this.gpu.features.has('timestamp-query')) throw new WebgradError('webgrad: timeFirstUses: the adapter has no timestamp-query feature');
+    this.firstUses ??= new KernelProfiler({
+      createQuerySet: (d: GPUQuerySetDescriptor) => this.device.createQuerySet(d),
+      createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d),
+    });
+  }
+
+  /** Pipelines created per kernel, with the first uses timed since timeFirstUses(), costliest first. */
+  async pipelineReport(): Promise<KernelPipelines[]> {
+    const timer = this.firstUses;
+    this.firstUses = null;
+    const times = timer ? await timer.collect((f) => this.encode(f), (b, n) => this.read(b, n)) : new Map();
+    return this.pipelineStats.report(times.values());
   }
 
   /** Drops cached pipelines (tests use it to count compiles). */
