@@ -25,10 +25,10 @@ export interface ProcessRun extends ChildResult {
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 
 /** Runs one child with `cacheDir` as its shader cache (and XDG cache home). */
-function runChild(lib: Lib, workload: Workload, cacheDir: string, cache: 'cold' | 'warm'): ProcessRun {
+function runChild(lib: Lib, workload: Workload, cacheDir: string, cache: 'cold' | 'warm', firstUses = false): ProcessRun {
   const env = { ...process.env, MESA_SHADER_CACHE_DIR: join(cacheDir, 'mesa'), XDG_CACHE_HOME: cacheDir };
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CHILD, lib, workload], { encoding: 'utf8', env, maxBuffer: 64 * 2 ** 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CHILD, lib, workload, ...(firstUses ? ['--first-uses'] : [])], { encoding: 'utf8', env, maxBuffer: 64 * 2 ** 20 });
   const processS = (performance.now() - t0) / 1e3;
   const line = r.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
   if (r.status !== 0 || !line) throw new Error(`${lib} ${workload} (${cache}) failed with status ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
@@ -40,11 +40,13 @@ export interface WarmUpSummary {
   lib: Lib;
   coldS: number;
   warmS: number;
+  coldCpuS: number;
+  warmCpuS: number;
   runs: number;
 }
 
 /** Runs every workload `o.reps` times per library, cold then warm, libraries alternating; prints and returns them. */
-export function warmUp(o: Options): { runs: ProcessRun[]; summary: WarmUpSummary[] } {
+export function warmUp(o: Options): { runs: ProcessRun[]; summary: WarmUpSummary[]; kernelRuns: ProcessRun[] } {
   const workloads = WORKLOADS.filter((w) => !o.filter || o.filter.test(w));
   const libs: Lib[] = o.tfjs ? ['webgrad', 'tfjs'] : ['webgrad'];
   const runs: ProcessRun[] = [];
@@ -59,7 +61,7 @@ export function warmUp(o: Options): { runs: ProcessRun[]; summary: WarmUpSummary
           for (const cache of ['cold', 'warm'] as const) {
             const run = runChild(lib, w, dir, cache);
             runs.push(run);
-            console.log(`  ${lib.padEnd(7)} ${cache}: ${fix(run.processS, 2)} s process (init ${fix(run.initS, 2)} s, work ${fix(run.workS, 2)} s), loss ${fix(run.loss, 3)}`);
+            console.log(`  ${lib.padEnd(7)} ${cache}: ${fix(run.processS, 2)} s process, ${fix(run.cpuS, 2)} CPU s (init ${fix(run.initS, 2)} s, work ${fix(run.workS, 2)} s), loss ${fix(run.loss, 3)}`);
           }
         } finally {
           rmSync(dir, { recursive: true, force: true });
@@ -70,26 +72,40 @@ export function warmUp(o: Options): { runs: ProcessRun[]; summary: WarmUpSummary
   const summary: WarmUpSummary[] = [];
   for (const w of workloads) {
     for (const lib of libs) {
-      const of = (cache: string) => runs.filter((r) => r.workload === w && r.lib === lib && r.cache === cache).map((r) => r.processS);
-      summary.push({ workload: w, lib, coldS: median(of('cold')), warmS: median(of('warm')), runs: of('cold').length });
+      const of = (cache: string, f: (r: ProcessRun) => number = (r) => r.processS) =>
+        runs.filter((r) => r.workload === w && r.lib === lib && r.cache === cache).map(f);
+      const cpu = (r: ProcessRun) => r.cpuS;
+      summary.push({
+        workload: w, lib, coldS: median(of('cold')), warmS: median(of('warm')), coldCpuS: median(of('cold', cpu)), warmCpuS: median(of('warm', cpu)), runs: of('cold').length,
+      });
     }
   }
-  console.log(`\n| workload | library | cold s | warm s | cold: webgrad / tfjs |`);
-  console.log(`|---|---|---:|---:|---:|`);
+  console.log(`\n| workload | library | cold s | warm s | cold CPU s | warm CPU s | cold: webgrad / tfjs |`);
+  console.log(`|---|---|---:|---:|---:|---:|---:|`);
   for (const s of summary) {
     const peer = summary.find((t) => t.workload === s.workload && t.lib === 'tfjs');
     const ratio = s.lib === 'webgrad' && peer ? `${fix(s.coldS / peer.coldS, 2)}×` : '';
-    console.log(`| ${s.workload} | ${s.lib} | ${fix(s.coldS, 2)} | ${fix(s.warmS, 2)} | ${ratio} |`);
+    console.log(`| ${s.workload} | ${s.lib} | ${fix(s.coldS, 2)} | ${fix(s.warmS, 2)} | ${fix(s.coldCpuS, 2)} | ${fix(s.warmCpuS, 2)} | ${ratio} |`);
   }
-  console.log('(seconds of whole processes, median of the runs; cold: empty Mesa shader cache and XDG cache home)');
+  console.log('(seconds of whole processes, wall and CPU of all their threads, median of the runs; cold: empty Mesa shader cache and XDG cache home)');
+  const kernelRuns: ProcessRun[] = [];
   for (const w of workloads) {
-    const cold = runs.find((r) => r.workload === w && r.lib === 'webgrad' && r.cache === 'cold');
-    if (!cold?.kernels) continue;
+    // One more cold run with each new pipeline's first dispatch timed, for the table of kernels.
+    const dir = mkdtempSync(join(tmpdir(), 'webgrad-warm-up-'));
+    let cold: ProcessRun;
+    try {
+      cold = runChild('webgrad', w, dir, 'cold', true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    kernelRuns.push(cold);
+    if (!cold.kernels) continue;
     const total = cold.kernels.reduce((s, k) => s + k.pipelines, 0);
-    console.log(`\nwebgrad ${w}, first cold run: ${total} pipelines; per kernel, costliest first (first use: its first dispatch submitted alone, to done)`);
+    console.log(`\nwebgrad ${w}, a cold run with first uses timed: ${total} pipelines; per kernel, costliest first`);
+    console.log('(first use: GPU time of each pipeline\'s first dispatch, where lavapipe compiles it; create: CPU time creating it)');
     console.log('| kernel | pipelines | first use s | create s |');
     console.log('|---|---:|---:|---:|');
     for (const k of cold.kernels) console.log(`| ${k.kernel} | ${k.pipelines} | ${fix(k.firstUseMs / 1e3, 2)} | ${fix(k.createMs / 1e3, 3)} |`);
   }
-  return { runs, summary };
+  return { runs, summary, kernelRuns };
 }

@@ -6,6 +6,7 @@ import { foldWorkgroups } from './grid.js';
 import { kernelSource, type KernelFile } from './sources.js';
 import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
 import { PipelineStats, kernelName, type KernelPipelines } from './pipeline-stats.js';
+import { CompileNotice } from './compile-notice.js';
 import { WebgradError } from '../device/errors.js';
 import { Waiter, type WaitMode } from './waiter.js';
 import { CHECKS_BYTES, DeviceChecks } from './device-checks.js';
@@ -102,6 +103,7 @@ export class Runtime {
   readonly pipelineStats = new PipelineStats();
   /** Timestamps around each new pipeline's first dispatch, while timeFirstUses() is on. */
   private firstUses: KernelProfiler | null = null;
+  private readonly compileNotice: CompileNotice;
 
   private currentPolicy: KernelPolicy;
 
@@ -110,7 +112,7 @@ export class Runtime {
     return this.currentPolicy;
   }
 
-  constructor(readonly gpu: Gpu, options: { wait?: WaitMode; policy?: KernelPolicy } = {}) {
+  constructor(readonly gpu: Gpu, options: { wait?: WaitMode; policy?: KernelPolicy; compileNotice?: boolean } = {}) {
     this.currentPolicy = options.policy ?? defaultPolicy(gpu.info.software);
     this.device = gpu.device;
     const counted = { createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d), createTexture: (d: GPUTextureDescriptor) => this.createTexture(d) };
@@ -122,6 +124,7 @@ export class Runtime {
     this.arena = this.createBuffer({ size: this.arenaData.byteLength, usage: UNIFORM | COPY_DST });
     this.waiter = new Waiter(options.wait ?? 'adaptive');
     this.checks = new DeviceChecks(this.device);
+    this.compileNotice = new CompileNotice(options.compileNotice ?? true);
   }
 
   /**
@@ -189,6 +192,7 @@ export class Runtime {
     });
     this.counters.pipelinesCompiled++;
     this.pipelineStats.created(spec, performance.now() - t0);
+    this.compileNotice.pipelineCreated();
     this.pipelines.set(key, pipeline);
     return pipeline;
   }
@@ -426,7 +430,8 @@ export class Runtime {
     this.counters.readbacks++;
     let reusable = false;
     try {
-      await this.waiter.wait(() => staging.mapAsync(MAP_READ));
+      const compiling = this.compilingSinceLastWait();
+      await this.compileNotice.during(() => this.waiter.wait(() => staging.mapAsync(MAP_READ), compiling));
       this.gpu.throwIfFailed();
       const mapped = staging.getMappedRange();
       try {
@@ -442,10 +447,20 @@ export class Runtime {
     }
   }
 
+  private pipelinesAtLastWait = 0;
+
+  /** Whether pipelines were created since the last wait for the GPU (which a first-use compile lengthens). */
+  private compilingSinceLastWait(): boolean {
+    const compiling = this.counters.pipelinesCompiled !== this.pipelinesAtLastWait;
+    this.pipelinesAtLastWait = this.counters.pipelinesCompiled;
+    return compiling;
+  }
+
   /** Waits until the GPU has finished everything submitted so far. */
   async sync(): Promise<void> {
     this.flush();
-    await this.waiter.wait(() => this.device.queue.onSubmittedWorkDone());
+    const compiling = this.compilingSinceLastWait();
+    await this.compileNotice.during(() => this.waiter.wait(() => this.device.queue.onSubmittedWorkDone(), compiling));
     this.gpu.throwIfFailed();
   }
 

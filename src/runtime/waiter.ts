@@ -29,7 +29,16 @@ export class Waiter {
     this.lastSubmit = performance.now();
   }
 
-  async wait(start: () => Promise<unknown>): Promise<void> {
+  /**
+   * Waits for `start()`'s promise. A wait for work that used new pipelines (`compiling`) neither
+   * sleeps nor teaches the estimate: a driver that compiles at first use (lavapipe) makes it seconds
+   * long, and the steps after it, on the same pipelines, would each sleep for most of that.
+   */
+  async wait(start: () => Promise<unknown>, compiling = false): Promise<void> {
+    if (compiling) {
+      await start();
+      return;
+    }
     const before = performance.now() - this.lastSubmit;
     const sleep = this.mode === 'adaptive' ? 0.8 * this.expected - before : 0;
     if (sleep >= MIN_SLEEP_MS) await new Promise((resolve) => setTimeout(resolve, sleep));
