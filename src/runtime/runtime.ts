@@ -174,8 +174,10 @@ export class Runtime {
     const t0 = performance.now();
     const code = kernelSource(spec.files);
     checkKernelContract(spec);
-    // dawn.node crashed in createComputePipelineAsync and getCompilationInfo: compile synchronously
-    // inside an error scope and report failures through the device's error path.
+    // Created synchronously, when first dispatched, inside an error scope whose failures go through
+    // the device's error path. dawn.node once crashed in createComputePipelineAsync and
+    // getCompilationInfo; webgpu 0.6.2 runs both (checked on lavapipe), but dispatches are recorded
+    // synchronously, and lavapipe compiles a pipeline when it first runs it whichever call made it.
     this.device.pushErrorScope('validation');
     let module = this.modules.get(code);
     if (!module) {

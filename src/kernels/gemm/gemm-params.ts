@@ -16,4 +16,5 @@ export const GEMM_PARAMS = uniformLayout('gemm_common', {
   offA: 'u32', offB: 'u32', offO: 'u32', offBias: 'u32',
   strideA: 'u32', strideB: 'u32', strideO: 'u32', biasMode: 'u32',
   kSplit: 'u32', vecOut: 'u32', transA: 'u32', transB: 'u32',
+  wgX: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32',
 });

@@ -16,6 +16,9 @@ export const TILE_N = 8;
 export const TEXTURE_TILE_M = 32;
 export const TEXTURE_TILE_N = 16;
 
+/** Invocations per workgroup of the register and texture GEMMs (gemm.wgsl's and gemm_texture.wgsl's WG). */
+export const TILE_INVOCATIONS = 64;
+
 /** Workgroup shape of the register or texture GEMM: wgX × wgY invocations, each computing a tile. */
 export interface Tile {
   wgX: number;
@@ -179,9 +182,9 @@ export function shapeClass(p: GemmProblem): string {
 /**
  * 'registers' and 'texture': 64 invocations per workgroup, shaped to the output so that few
  * invocations fall outside it (skinny products such as 32×4096 get 32×2, and 4096×32 ones 2×32).
- * Only the aspect varies (64×1 … 8×8 … 1×64): each shape is a pipeline of its own, and lavapipe
- * compiles each one for seconds on first use, so a small output keeps a full workgroup and masks
- * the invocations it does not need.
+ * Only the aspect varies (64×1 … 8×8 … 1×64), and it is a uniform (wgX), not an override: lavapipe
+ * compiles each pipeline for seconds on first use, so every shape runs on the same one, and a small
+ * output keeps a full workgroup and masks the invocations it does not need.
  */
 export function chooseTile(variant: 'registers' | 'texture', M: number, N: number): Tile {
   const [tm, tn] = variant === 'texture' ? [TEXTURE_TILE_M, TEXTURE_TILE_N] : [TILE_M, TILE_N];
@@ -189,10 +192,10 @@ export function chooseTile(variant: 'registers' | 'texture', M: number, N: numbe
   const cols = Math.ceil(N / tn);
   if (rows < 8 || cols >= 8) {
     const wgY = Math.min(pow2ceil(rows), 8);
-    return { wgX: 64 / wgY, wgY };
+    return { wgX: TILE_INVOCATIONS / wgY, wgY };
   }
   const wgX = pow2ceil(cols);
-  return { wgX, wgY: 64 / wgX };
+  return { wgX, wgY: TILE_INVOCATIONS / wgX };
 }
 
 /** Fewest k per split: shorter ranges cost more in partial sums than they gain. */

@@ -192,6 +192,8 @@ function dispatchPanel(c: Ctx, r: Range): void {
   const first = r.k[0] === 0 || c.kSplit !== 0;
   const last = r.k[1] === c.K || c.kSplit !== 0;
   const vecOut = c.opO.ld % 4 === 0 && bO.offset % 4 === 0 && c.opO.stride % 4 === 0;
+  // gemm.wgsl's workgroup shape (the other kernels ignore it).
+  const tile = chooseTile('registers', M, N);
   const u = GEMM_PARAMS.pack({
     M,
     N,
@@ -213,6 +215,7 @@ function dispatchPanel(c: Ctx, r: Range): void {
     vecOut: vecOut ? 1 : 0,
     transA: c.transA ? 1 : 0,
     transB: c.transB ? 1 : 0,
+    wgX: tile.wgX,
   });
   const buffers = [bA.binding, bB.binding, c.biasBuffer, bO.binding];
   if (c.plan.kernel === 'small') {
@@ -242,9 +245,8 @@ function dispatchPanel(c: Ctx, r: Range): void {
     );
     return;
   }
-  const tile = chooseTile('registers', M, N);
   runtime().dispatch(
-    { files: ['gemm_common', 'gemm_operands', 'gemm'], entry: 'main', overrides: { ...trans, WG_X: tile.wgX, WG_Y: tile.wgY }, params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
+    { files: ['gemm_common', 'gemm_operands', 'gemm'], entry: 'main', overrides: trans, params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
     {
       uniforms: u,
       buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],

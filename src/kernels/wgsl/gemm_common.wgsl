@@ -11,6 +11,9 @@ struct Params {
   // along k) and writes its partial sums for gemm_sum to add. transA, transB (not 0: A stored
   // [K, M], B stored [N, K]) are gemm_small.wgsl's; the other kernels take theirs as overrides.
   kSplit: u32, vecOut: u32, transA: u32, transB: u32,
+  // gemm.wgsl's and gemm_texture.wgsl's workgroup shape: 64 invocations, wgX along n (a power of 2),
+  // 64 / wgX along m; a uniform, so that every shape runs on one pipeline.
+  wgX: u32, _p0: u32, _p1: u32, _p2: u32,
 }
 // The bias modes, as BIAS_MODES in kernels/gemm/gemm-params.ts (checked when the pipeline is created).
 const BIAS_NONE: u32 = 0u;
