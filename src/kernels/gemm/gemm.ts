@@ -11,7 +11,7 @@ import { planTextureGemm, textureGemm } from './gemm-texture.js';
 import { gemmAutotuner } from './gemm-autotune.js';
 import { bindableElements, fitsOneBinding, rangeBinding } from '../ranges.js';
 
-/** Invocations per workgroup of gemm_small.wgsl (its WG), one output each. */
+/** Invocations per workgroup of gemm_small.wgsl (its INVOCATIONS), one output each. */
 const SMALL_WORKGROUP = 64;
 /** Invocations per workgroup of gemm_sum and gemm_pad, one per element. */
 const ELEMENT_WORKGROUP = 256;

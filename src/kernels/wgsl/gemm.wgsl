@@ -15,9 +15,9 @@
 // needs; the contiguous-k operands are zero there by padding.
 override TRANS_A: bool;
 override TRANS_B: bool;
-// Invocations per workgroup (TILE_INVOCATIONS in gemm-plan.ts), p.wgX along n and WG / p.wgX along m:
+// Invocations per workgroup (TILE_INVOCATIONS in gemm-plan.ts), p.wgX along n and INVOCATIONS / p.wgX along m:
 // the dispatcher's tile (gemm-plan.ts's chooseTile) sets the shape and sizes its grid by it.
-const WG = 64u;
+const INVOCATIONS = 64u;
 
 // Outputs per invocation: TM rows × TN columns (NV vec4s). Keep in step with gemm/gemm-plan.ts.
 const TM = 8u;
@@ -96,11 +96,11 @@ fn step(kc: u32, tail: bool) {
   }
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(INVOCATIONS)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let lid = vec2<u32>(li % p.wgX, li / p.wgX);
   let n0 = (wid.x * p.wgX + lid.x) * TN;
-  let m0 = (wid.y * (WG / p.wgX) + lid.y) * TM;
+  let m0 = (wid.y * (INVOCATIONS / p.wgX) + lid.y) * TM;
   if (m0 >= p.M || n0 >= p.N) { return; }
   let batch = wid.z;
   K = kExtent(batch);

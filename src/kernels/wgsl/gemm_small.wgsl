@@ -10,11 +10,11 @@
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 
-const WG: u32 = 64u;
+const INVOCATIONS: u32 = 64u;
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(INVOCATIONS)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = wid.x * WG + lid;
+  let i = wid.x * INVOCATIONS + lid;
   if (i >= p.M * p.N) { return; }
   let m = i / p.N;
   let n = i % p.N;
