@@ -4,23 +4,9 @@
 // those dispatches: a run of its own, for the table of kernels, not for the process's time.
 import { init, release } from '../../src/node.js';
 import { runtime } from '../../src/device/current.js';
-import type { KernelPipelines } from '../../src/runtime/pipeline-stats.js';
 import { startTfjs } from '../tfjs.js';
 import { WORKLOADS, tfjsWorkload, webgradWorkload, type Workload } from './workloads.js';
-
-export interface ChildResult {
-  /** Seconds from the start of the process's script to init() (or tfjs's backend) being ready. */
-  initS: number;
-  /** Seconds of the workload itself, to its last loss read back. */
-  workS: number;
-  loss: number;
-  /** CPU seconds of the whole process, every thread (a CPU adapter's workers too): what other load on the machine barely changes. */
-  cpuS: number;
-  /** webgrad only: pipelines created and their cost per kernel, costliest first. */
-  kernels?: KernelPipelines[];
-}
-
-export const RESULT_PREFIX = 'warm-up: ';
+import { RESULT_PREFIX, type ChildResult } from './result.js';
 
 const cpuSeconds = (): number => {
   const u = process.cpuUsage();

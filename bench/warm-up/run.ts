@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Options } from '../cli.js';
 import { median } from '../timing.js';
 import { fix } from '../table.js';
-import { RESULT_PREFIX, type ChildResult } from './child.js';
+import { RESULT_PREFIX, type ChildResult } from './result.js';
 import { DESCRIPTIONS, WORKLOADS, type Workload } from './workloads.js';
 
 type Lib = 'webgrad' | 'tfjs';
