@@ -21,7 +21,7 @@ describe('Waiter (adaptive)', () => {
     expect(w.expectedMs).toBeGreaterThan(4 * first);
   });
 
-  it('neither sleeps for nor learns from a wait on work that compiled new pipelines', async () => {
+  it('neither sleeps for nor raises its estimate from a wait on work that compiled new pipelines', async () => {
     const w = new Waiter('adaptive');
     w.submitted();
     await w.wait(() => delay(20));
@@ -35,7 +35,8 @@ describe('Waiter (adaptive)', () => {
     const t0 = performance.now();
     await w.wait(() => Promise.resolve(), true);
     expect(performance.now() - t0).toBeLessThan(Math.max(5, 0.8 * learnt));
-    expect(w.expectedMs).toBe(learnt);
+    // Work that was quick (compiles from a warm cache) lowers it to its own time.
+    expect(w.expectedMs).toBeLessThan(learnt);
   });
 
   it('after sleeping past work that was already done, shrinks its estimate by a fifth, then faster', async () => {

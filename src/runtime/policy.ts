@@ -65,13 +65,13 @@ export interface KernelPolicy {
 }
 
 /**
- * smallGemmMacs by adapter. On a CPU adapter up to 12·2^20: a digits-sized CNN's convolutions
- * (9.4 M) and AlexNet's fc8 at batch 32 (1.3 M) run on gemm_small.wgsl within about 1.5× of the
- * blocked kernels' time, while lavapipe compiles each gemm.wgsl or gemm_texture.wgsl variant for
- * 5–10 CPU seconds; 256×256×256 (16.8 M) and larger keep the blocked kernels. On GPUs up to 2^16,
- * products that launch overhead dominates.
+ * smallGemmMacs by adapter. On a CPU adapter up to 2^20 (a 32×64 output over k = 512), which
+ * gemm_small.wgsl runs in a millisecond or two, while lavapipe compiles each gemm.wgsl or
+ * gemm_texture.wgsl variant for 5–10 CPU seconds; larger products (AlexNet's fc8 at batch 32,
+ * 1.3 M) run 1.5–2× faster on the blocked kernels (bench/RESULTS.md, "Cold start"). On GPUs up to
+ * 2^16, products that launch overhead dominates.
  */
-const SMALL_GEMM_MACS = { cpu: 12 * 2 ** 20, gpu: 2 ** 16 };
+const SMALL_GEMM_MACS = { cpu: 2 ** 20, gpu: 2 ** 16 };
 
 /** The policy on an adapter when init() is given none. */
 export function defaultPolicy(software: boolean): KernelPolicy {
