@@ -63,13 +63,13 @@ export const GEMM_CONFIGS: readonly GemmConfig[] = [
 export const REGISTER_KERNEL = 'registers';
 
 /**
- * The name that stands for gemm_small.wgsl, 4×4 outputs per invocation with the transposes as
+ * The name that stands for gemm_small.wgsl, one output per invocation with the transposes as
  * uniforms: the kernel of every product of at most `smallMacs` multiply-adds (GemmLimits), which
  * gain too little from 8×8 register blocks to repay compiling gemm.wgsl's variants.
  */
 export const SMALL_KERNEL = 'small';
 
-/** Most outputs of one gemm_small.wgsl dispatch: 64 invocations per workgroup along one grid dimension of WebGPU's default 65,535 (at least one output each). */
+/** Most outputs of one gemm_small.wgsl dispatch: 64 per workgroup, along one grid dimension of WebGPU's default 65,535. */
 export const SMALL_MAX_OUTPUTS = 64 * 65_535;
 
 /** Every name autotuning times on an adapter: the configurations that run there, and the register kernel. */

@@ -11,9 +11,8 @@ import { planTextureGemm, textureGemm } from './gemm-texture.js';
 import { gemmAutotuner } from './gemm-autotune.js';
 import { bindableElements, fitsOneBinding, rangeBinding } from '../ranges.js';
 
-/** Invocations per workgroup of gemm_small.wgsl (its INVOCATIONS), and the outputs of each (TM×TN). */
+/** Invocations per workgroup of gemm_small.wgsl (its INVOCATIONS), one output each. */
 const SMALL_WORKGROUP = 64;
-const SMALL_TILE = 4;
 /** Invocations per workgroup of gemm_sum and gemm_pad, one per element. */
 const ELEMENT_WORKGROUP = 256;
 export const GEMM_SUM_PARAMS = uniformLayout('gemm_sum', { n: 'u32', splits: 'u32', N: 'u32', M: 'u32', biasMode: 'u32', relu: 'u32', _p0: 'u32', _p1: 'u32' });
@@ -222,7 +221,7 @@ function dispatchPanel(c: Ctx, r: Range): void {
   if (c.plan.kernel === 'small') {
     runtime().dispatch(
       { files: ['gemm_common', 'gemm_small'], entry: 'main', params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
-      { uniforms: u, buffers, workgroups: [Math.ceil((Math.ceil(M / SMALL_TILE) * Math.ceil(N / SMALL_TILE)) / SMALL_WORKGROUP), 1, batches] },
+      { uniforms: u, buffers, workgroups: [Math.ceil((M * N) / SMALL_WORKGROUP), 1, batches] },
     );
     return;
   }
