@@ -24,6 +24,8 @@ export interface Options {
   /** Dawn's robustness transform (on unless --no-robustness; it applies to tfjs too, on the same Dawn instance). */
   robustness: boolean;
   profile: boolean;
+  /** Time whole processes' first runs (cold shader cache, then warm) instead of the cases. */
+  warmUp: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -43,6 +45,10 @@ Options:
   --gemm KERNEL         the GEMM kernel: registers, workgroup or texture (default: by adapter)
   --wait MODE           how readbacks wait for the GPU: adaptive (default) or spin
   --profile             also print each case's GPU time per kernel (needs timestamp queries)
+  --warm-up             instead of the cases: first runs as whole processes, each with an empty
+                        shader cache then a warm one (README loop, digits CNN, alexnet-small's
+                        first step), webgrad beside tfjs, and webgrad's pipelines per kernel;
+                        --reps runs of each (default 2), --filter picks workloads by name
   --json FILE           write every measurement to FILE as JSON
   --jsonl FILE          append each case to FILE as one JSON line as soon as it is measured (a run
                         cut short keeps every finished case), after a line naming the run
@@ -53,12 +59,13 @@ Options:
 
 Examples:
   npm run bench -- --quick
-  npm run bench -- --filter "^gemm/" --reps 5 --json gemm.json`;
+  npm run bench -- --filter "^gemm/" --reps 5 --json gemm.json
+  npm run bench -- --warm-up --json warm-up.json`;
 
 /** The options, or null for --help. Throws UsageError for anything it does not understand. */
 export function parseArgs(argv: string[]): Options | null {
   const o: Options = {
-    filter: null, quick: false, all: false, reps: 0, wait: 'adaptive', json: null, jsonl: null, autotuneFile: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false, robustness: true,
+    filter: null, quick: false, all: false, reps: 0, wait: 'adaptive', json: null, jsonl: null, autotuneFile: null, large: false, gemm: undefined, tfjs: true, requireGpu: false, profile: false, robustness: true, warmUp: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -90,6 +97,7 @@ export function parseArgs(argv: string[]): Options | null {
     else if (arg === '--no-tfjs') o.tfjs = false;
     else if (arg === '--require-gpu') o.requireGpu = true;
     else if (arg === '--profile') o.profile = true;
+    else if (arg === '--warm-up') o.warmUp = true;
     else if (arg === '--no-robustness') o.robustness = false;
     else if (arg === '--gemm') {
       const g = value();
@@ -102,7 +110,8 @@ export function parseArgs(argv: string[]): Options | null {
       o.wait = w;
     } else throw new UsageError(`unknown argument ${arg}`);
   }
-  if (!o.reps) o.reps = o.quick ? 3 : 7;
+  if (o.warmUp && (o.quick || o.profile || o.large || o.gemm !== undefined || o.requireGpu)) throw new UsageError('--warm-up times whole processes: it takes --reps, --filter, --no-tfjs and --json only');
+  if (!o.reps) o.reps = o.warmUp ? 2 : o.quick ? 3 : 7;
   return o;
 }
 

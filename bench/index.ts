@@ -14,6 +14,7 @@ import { printProfile, profileCase } from './profile.js';
 import { readOptions, type Options } from './cli.js';
 import { TFJS_MISSING, fix, formatSummary, formatTable, ms, summarise, wrap, type Compiled, type Measured, type Row } from './table.js';
 import { appendJsonLine, caseRecord } from './records.js';
+import { warmUp } from './warm-up/run.js';
 import { cases as alexnetCases } from './cases/alexnet.js';
 import { cases as convCases } from './cases/conv.js';
 import { cases as gemmCases } from './cases/gemm.js';
@@ -111,6 +112,16 @@ const compiledText = (p: Compiled): string => `${p.compiled} pipelines compiled 
 
 async function main(): Promise<void> {
   const o = readOptions(process.argv.slice(2));
+  if (o.warmUp) {
+    const result = warmUp(o);
+    if (o.json) {
+      const cpus = os.cpus();
+      const machine = { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, os: `${os.platform()} ${os.release()}`, node: process.version, load: os.loadavg() };
+      await writeFile(o.json, `${JSON.stringify({ machine, warmUp: result }, null, 2)}\n`);
+      console.log(`\nwrote ${o.json}`);
+    }
+    return;
+  }
   const info = await init({
     wait: o.wait,
     gemm: o.gemm,

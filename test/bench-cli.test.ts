@@ -32,6 +32,17 @@ describe('bench command line', () => {
     expect(() => parseArgs(['--autotune-file'])).toThrow(/--autotune-file needs a value/);
   });
 
+  it('reads --warm-up, with 2 runs by default and --reps, --filter, --no-tfjs and --json beside it', () => {
+    const o = parseArgs(['--warm-up', '--filter', 'readme', '--no-tfjs', '--json', 'w.json'])!;
+    expect(o).toMatchObject({ warmUp: true, reps: 2, tfjs: false, json: 'w.json' });
+    expect(o.filter!.test('readme')).toBe(true);
+    expect(parseArgs(['--warm-up', '--reps', '3'])!.reps).toBe(3);
+    expect(parseArgs([])!.warmUp).toBe(false);
+    for (const other of [['--quick'], ['--profile'], ['--large'], ['--gemm', 'texture'], ['--require-gpu']]) {
+      expect(() => parseArgs(['--warm-up', ...other])).toThrow(/--warm-up times whole processes/);
+    }
+  });
+
   it('answers --help, and names what it does not understand', () => {
     expect(parseArgs(['--quick', '--help'])).toBeNull();
     expect(parseArgs(['-h'])).toBeNull();

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomic } from '../src/io/atomic-file.js';
-import { readTextIfExists } from '../src/device/node.js';
+import { defaultTuningFile, readTextIfExists } from '../src/device/node.js';
 
 const nodeFiles = { read: readTextIfExists, write: writeFileAtomic };
 import { memory, tensor, withPolicy } from '../src/index.js';
@@ -16,7 +16,9 @@ import {
   clearGemmTuningTable,
   configureGemmAutotune,
   gemmAutotuner,
+  gemmKernelsVersion,
   gemmTolerance,
+  TUNING_FORMAT,
   relativeDifference,
   type GemmChecker,
   type GemmTimer,
@@ -27,7 +29,8 @@ import { asF32, expectClose, randomValues, setupDeviceWith } from './helpers.js'
 // injected timer runs no candidate, so that lavapipe compiles only the pipelines products use.
 
 // Products on gemm_workgroup.wgsl, with autotuning on (the policy); each test starts its own tuner.
-beforeAll(() => setupDeviceWith({ gemm: 'workgroup', autotune: true }));
+// No product is small enough to skip tuning but those of the test that says so.
+beforeAll(() => setupDeviceWith({ gemm: 'workgroup', autotune: true, smallGemmMacs: 0 }));
 beforeEach(() => clearGemmTuningTable());
 afterEach(() => configureGemmAutotune(false));
 afterAll(() => clearGemmTuningTable());
@@ -60,7 +63,7 @@ async function product(M: number, N: number, K: number, seed: number): Promise<R
   const dispatch = rt.dispatch;
   rt.dispatch = (spec, args) => {
     const kernel = spec.files[spec.files.length - 1];
-    if (kernel === 'gemm_workgroup' || kernel === 'gemm') seen.push({ kernel, ...spec.overrides });
+    if (kernel === 'gemm_workgroup' || kernel === 'gemm' || kernel === 'gemm_small') seen.push({ kernel, ...spec.overrides });
     dispatch.call(rt, spec, args);
   };
   let out;
@@ -161,7 +164,7 @@ describe('GEMM autotuning', () => {
     await product(40, 24, 20, 9);
     await tuner.settled();
     const cls = shapeClass(asProblem(40, 24, 20));
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ [adapterKey()]: { [cls]: '32x64x16/4x4' } });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ format: TUNING_FORMAT, tables: { [adapterKey()]: { kernels: gemmKernelsVersion(), table: { [cls]: '32x64x16/4x4' } } } });
     clearGemmTuningTable();
     const calls: string[][] = [];
     const again = (await configureGemmAutotune({ checker: agreeing, file, files: nodeFiles, timer: injected({}, calls) }))!;
@@ -169,6 +172,72 @@ describe('GEMM autotuning', () => {
     await product(40, 24, 20, 11);
     await again.settled();
     expect(calls).toEqual([]);
+  });
+});
+
+describe('the GEMM tuning cache', () => {
+  const cls = shapeClass(asProblem(40, 24, 20));
+  const fileWith = (text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'webgrad-tune-')), 'gemm.json');
+    writeFileSync(file, text);
+    return file;
+  };
+  const entry = (kernels: string, table: Record<string, unknown>) => JSON.stringify({ format: TUNING_FORMAT, tables: { [adapterKey()]: { kernels, table } } });
+
+  /** Starts a tuner on `file`; returns it, the warnings printed, and the candidates timed by one product of the class. */
+  async function startOn(file: string) {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const calls: string[][] = [];
+    try {
+      const tuner = (await configureGemmAutotune({ checker: agreeing, file, files: nodeFiles, timer: injected({ '32x64x16/4x4': 0.5 }, calls) }))!;
+      const table = tuner.table();
+      await product(40, 24, 20, 31);
+      await tuner.settled();
+      return { table, warnings: warn.mock.calls.map((c) => String(c[0])), calls, tuner };
+    } finally {
+      warn.mockRestore();
+    }
+  }
+
+  it('ignores a corrupt file with a warning, tunes afresh and rewrites it', async () => {
+    for (const text of ['{ not json', JSON.stringify({ [adapterKey()]: { [cls]: '32x64x16/4x4' } })]) {
+      clearGemmTuningTable();
+      const file = fileWith(text);
+      const { table, warnings, calls } = await startOn(file);
+      expect(table).toEqual({});
+      expect(warnings).toEqual([expect.stringMatching(/ignoring the tuning file .*gemm\.json, which is corrupt/)]);
+      expect(calls).toHaveLength(1);
+      expect(JSON.parse(readFileSync(file, 'utf8')).tables[adapterKey()].table).toEqual({ [cls]: '32x64x16/4x4' });
+    }
+  });
+
+  it("ignores a table tuned with other GEMM kernels, and drops entries that name no configuration, each with a warning", async () => {
+    const stale = await startOn(fileWith(entry('00000000', { [cls]: '32x64x16/4x4' })));
+    expect(stale.table).toEqual({});
+    expect(stale.warnings).toEqual([expect.stringMatching(/tuned with other GEMM kernels/)]);
+    expect(stale.calls).toHaveLength(1);
+    clearGemmTuningTable();
+    const other = 'NT 64x64x64';
+    const bad = await startOn(fileWith(entry(gemmKernelsVersion(), { [cls]: '999x1x1/1x1', [other]: '64x64x16/4x4' })));
+    expect(bad.table).toEqual({ [other]: '64x64x16/4x4' });
+    expect(bad.warnings).toEqual([expect.stringMatching(/dropped 1 entries of the tuning file that name no GEMM configuration/)]);
+    expect(bad.calls).toHaveLength(1);
+  });
+
+  it('tunes no product small enough for the small kernel (policy.smallGemmMacs)', async () => {
+    const calls: string[][] = [];
+    const tuner = (await configureGemmAutotune({ checker: agreeing, timer: injected({}, calls) }))!;
+    const dispatched = await withPolicy({ smallGemmMacs: 40 * 24 * 20 }, () => product(40, 24, 20, 33));
+    await tuner.settled();
+    expect(dispatched).toEqual([expect.objectContaining({ kernel: 'gemm_small' })]);
+    expect(calls).toEqual([]);
+    expect(tuner.table()).toEqual({});
+  });
+
+  it('lives in $XDG_CACHE_HOME/webgrad by default, else in ~/.cache/webgrad', () => {
+    expect(defaultTuningFile({ XDG_CACHE_HOME: '/x/cache' }, '/home/u')).toBe('/x/cache/webgrad/gemm-tuning.json');
+    expect(defaultTuningFile({}, '/home/u')).toBe('/home/u/.cache/webgrad/gemm-tuning.json');
+    expect(defaultTuningFile({ XDG_CACHE_HOME: 'relative' }, '/home/u')).toBe('/home/u/.cache/webgrad/gemm-tuning.json');
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  GEMM_CONFIGS, bindBytes, configRuns, defaultConfig, fitsExactly, planGemm, shapeClass, workgroupBytes,
+  GEMM_CONFIGS, SMALL_KERNEL, SMALL_MAX_OUTPUTS, bindBytes, configRuns, defaultConfig, fitsExactly, planGemm, shapeClass, workgroupBytes,
   type GemmLimits, type GemmProblem, type Range,
 } from '../src/kernels/gemm/gemm-plan.js';
 import { bestOf } from '../src/kernels/gemm/gemm-autotune.js';
@@ -15,6 +15,7 @@ const gpu: GemmLimits = {
   bindingLimit: 2 ** 31 - 4,
   maxComputeWorkgroupStorageSize: 49152,
   maxComputeInvocationsPerWorkgroup: 1024,
+  smallMacs: 0,
 };
 /** WebGPU's default limits: 128 MiB bindings, 16 KiB of workgroup memory, 256 invocations. */
 const small: GemmLimits = { ...gpu, bindingLimit: 2 ** 27, maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256 };
@@ -115,6 +116,37 @@ describe('planGemm', () => {
     expect(skinny.splits).toBeGreaterThan(1);
     expect(planGemm(problem(256, 256, 1001), lavapipe).splits).toBe(1);
     expect(planGemm(problem(256, 256, 1001), { ...gpu, variant: 'registers' }).splits).toBeGreaterThan(1);
+  });
+});
+
+describe('planGemm for small products', () => {
+  const cpu: GemmLimits = { ...lavapipe, smallMacs: 2 ** 20 };
+  it('runs products of at most smallMacs multiply-adds (batch included) on gemm_small.wgsl: unpadded, unsplit, untuned', () => {
+    // The README's first model (256 points, 2 → 32 → 4) and its backward: every product small.
+    for (const p of [problem(256, 32, 2, false, true), problem(32, 2, 256, true, false), problem(256, 32, 4), problem(4, 32, 256, true)]) {
+      const plan = planGemm(p, cpu, { [shapeClass(p)]: '128x128x8/8x8' });
+      expect(plan).toMatchObject({ kernel: 'small', texture: false, config: null, splits: 1, tuned: false });
+      expect([plan.a.vec4, plan.b.vec4]).toEqual([false, false]);
+      expect(plan.a.ld).toBe(p.transA ? p.M : p.K);
+      expect(plan.b.ld).toBe(p.transB ? p.K : p.N);
+    }
+    expect(planGemm(problem(32, 64, 512), cpu).kernel).toBe('small');
+    expect(planGemm(problem(32, 64, 513), cpu).kernel).toBe('registers');
+    expect(planGemm(problem(32, 64, 256, false, false, 2, 2), cpu).kernel).toBe('small');
+    expect(planGemm(problem(32, 64, 256, false, false, 3, 1), cpu).kernel).toBe('registers');
+    // A policy of 0 keeps every product on its blocked kernel.
+    expect(planGemm(problem(3, 5, 7), lavapipe).kernel).toBe('registers');
+  });
+
+  it('is forced by name, still split into panels that fit the binding limit, and refuses more outputs than one grid row holds', () => {
+    const p = problem(130, 127, 66, true);
+    const plan = planGemm(p, { ...lavapipe, bindingLimit: 8192 }, {}, SMALL_KERNEL);
+    expect(plan.kernel).toBe('small');
+    expect(plan.panels.length).toBeGreaterThan(1);
+    for (const r of plan.panels) for (const op of [plan.a, plan.b, plan.out]) expect(bindBytes(op, r)).toBeLessThanOrEqual(8192);
+    expect(plan.panels.reduce((s, r) => s + volume(r), 0)).toBe(p.M * p.N * p.K);
+    expect(() => planGemm(problem(SMALL_MAX_OUTPUTS + 1, 1, 1), lavapipe, {}, SMALL_KERNEL)).toThrow(WebgradError);
+    expect(planGemm(problem(SMALL_MAX_OUTPUTS + 1, 1, 1), { ...cpu, smallMacs: 2 ** 40 }).kernel).toBe('registers');
   });
 });
 

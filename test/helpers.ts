@@ -15,14 +15,14 @@ export function setInitDefaults(options: InitOptions): void {
 /** Whether setInitDefaults gave any option (then the adapter's own defaults are not what runs). */
 export const initDefaultsGiven = (): boolean => Object.keys(initDefaults).length > 0;
 
-/** Initialises the device once per test file, with output buffers poisoned with NaN. */
+/** Initialises the device once per test file, with output buffers poisoned with NaN, and no compile notice (tests stay quiet). */
 export async function setupDevice(): Promise<void> {
-  await init({ ...initDefaults, poison: true });
+  await init({ ...initDefaults, poison: true, compileNotice: false });
 }
 
 /** setupDevice under a kernel policy of the test file's own (fields not given follow the adapter). */
 export async function setupDeviceWith(options: InitOptions): Promise<void> {
-  await init({ ...initDefaults, poison: true, ...options });
+  await init({ ...initDefaults, poison: true, compileNotice: false, ...options });
 }
 
 /**

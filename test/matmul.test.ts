@@ -75,17 +75,21 @@ const label = (c: Case): string => JSON.stringify(c).replace(/"/g, '');
 // Every kernel runs on any adapter, and so does a GPU's split of k (which splits far more products).
 // The texture kernel takes 2-D products; batches, splits of k and panels fall back to gemm.wgsl.
 // 'workgroup' runs gemm_workgroup.wgsl in the configuration defaultConfig picks for each shape.
-// The texture kernel also runs every product as its transpose (stored transposed).
-const configs: { variant: GemmVariant; cpu: boolean; orientation?: 'normal' | 'transposed' }[] = [
+// The texture kernel also runs every product as its transpose (stored transposed). 'small' runs
+// every product on gemm_small.wgsl (the others none: their own kernels take the small products).
+const configs: { variant: GemmVariant; cpu: boolean; orientation?: 'normal' | 'transposed'; small?: boolean }[] = [
   { variant: 'registers', cpu: true },
   { variant: 'workgroup', cpu: true },
   { variant: 'texture', cpu: true, orientation: 'normal' },
   { variant: 'texture', cpu: true, orientation: 'transposed' },
   { variant: 'registers', cpu: false },
+  { variant: 'registers', cpu: true, small: true },
 ];
-for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${variant}${orientation ? ` ${orientation}` : ''}, ${cpu ? 'CPU' : 'GPU'} split-K)`, () => {
+for (const { variant, cpu, orientation, small } of configs) describe(`gemmKernel (${small ? 'small' : variant}${orientation ? ` ${orientation}` : ''}, ${cpu ? 'CPU' : 'GPU'} split-K)`, () => {
   // Small products too, which would otherwise not repay packing their operands into textures.
-  const itp = itWithPolicy({ gemm: variant, sizing: cpu ? 'cpu' : 'gpu', textureGemm: { costScale: 0, orientation: orientation ?? null } });
+  const itp = itWithPolicy({
+    gemm: variant, sizing: cpu ? 'cpu' : 'gpu', textureGemm: { costScale: 0, orientation: orientation ?? null }, smallGemmMacs: small ? Number.MAX_SAFE_INTEGER : 0,
+  });
   const sizes: [number, number, number][] = [
     [1, 1, 1],
     [3, 5, 7],
@@ -115,7 +119,7 @@ for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${var
     { M: 17, N: 65, K: 12, relu: true, nanAt: 40 },
     { M: 5, N: 6, K: 0, bias: 'col' },
   ];
-  for (const c of epilogues) it(`applies the epilogue for ${label(c)}`, () => check(c));
+  for (const c of epilogues) itp(`applies the epilogue for ${label(c)}`, () => check(c));
 
   const batched: Case[] = [
     { M: 13, N: 11, K: 9, batchA: 3, batchB: 3 },
@@ -124,7 +128,7 @@ for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${var
     { M: 13, N: 11, K: 9, batchA: 1, batchB: 2, transA: true, transB: true },
     { M: 96, N: 75, K: 27, batchA: 0, batchB: 2, bias: 'row' },
   ];
-  for (const c of batched) it(`broadcasts batches for ${label(c)}`, () => check(c));
+  for (const c of batched) itp(`broadcasts batches for ${label(c)}`, () => check(c));
 
   // Few outputs over a long k: the product runs as ranges of k side by side, then a sum.
   const splitK: Case[] = [
@@ -134,7 +138,7 @@ for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${var
     { M: 9, N: 2, K: 766, transB: true },
     { M: 9, N: 2, K: 766, transA: true, transB: true },
   ];
-  for (const c of splitK) it(`splits a long k for ${label(c)}`, () => check(c));
+  for (const c of splitK) itp(`splits a long k for ${label(c)}`, () => check(c));
 
   // A binding limit of 8 KiB splits every operand below into panels of rows, of batches and of k
   // (these accumulate), with the epilogue applied once, after the last k panel.
@@ -158,7 +162,7 @@ for (const { variant, cpu, orientation } of configs) describe(`gemmKernel (${var
       });
     // The texture kernel packs a first (b's rows are copied: 128 floats are 512 bytes); as the
     // transposed product, both.
-    expect(await count(null)).toBe(variant !== 'texture' ? 1 : orientation === 'transposed' ? 3 : 2);
+    expect(await count(null)).toBe(variant !== 'texture' || small ? 1 : orientation === 'transposed' ? 3 : 2);
     expect(await count(8192)).toBeGreaterThan(4);
     a.dispose();
     b.dispose();
@@ -238,9 +242,10 @@ describe('gemm_workgroup.wgsl in every configuration', () => {
 });
 
 describe('gemmKernel on textures', () => {
-  const itTex = itWithPolicy({ gemm: 'texture', sizing: 'cpu', textureGemm: { costScale: 0 } });
+  // Small products too (not the small kernel's here).
+  const itTex = itWithPolicy({ gemm: 'texture', sizing: 'cpu', textureGemm: { costScale: 0 }, smallGemmMacs: 0 });
   // The texture GEMM's own choice, by the measured costs.
-  const itTexMeasured = itWithPolicy({ gemm: 'texture', sizing: 'cpu' });
+  const itTexMeasured = itWithPolicy({ gemm: 'texture', sizing: 'cpu', smallGemmMacs: 0 });
   // The kernels (their last file) one product dispatches, not counting the poisoning of buffers.
   const kernels = (c: Case): string[] => {
     const a = tensor(randomValues(c.M * c.K, 1), c.transA ? [c.K, c.M] : [c.M, c.K]);

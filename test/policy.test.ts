@@ -15,7 +15,8 @@ describe('the kernel policy', () => {
     expect(p.conv).toBe(software ? 'im2col' : 'implicit');
     expect(p.sizing).toBe(software ? 'cpu' : 'gpu');
     expect(p.poison).toBe(true);
-    expect(describePolicy(p)).toMatch(/^gemm \w+, conv \w+, sizing (cpu|gpu), binding limit device, .*poison on, autotune (on|off)$/);
+    expect(p.smallGemmMacs).toBe(software ? 2 ** 20 : 2 ** 16);
+    expect(describePolicy(p)).toMatch(/^gemm \w+, conv \w+, sizing (cpu|gpu), binding limit device, .*poison on, autotune (on|off), small gemm ≤ \d+ MACs$/);
   });
 
   it('withPolicy changes it for a sync call and restores it, also when the call throws', () => {
@@ -61,8 +62,11 @@ describe('the kernel policy', () => {
         }
         return seen;
       });
-    expect(kernels({ gemm: 'registers' })).toEqual(['gemm']);
-    expect(kernels({ gemm: 'texture', textureGemm: { costScale: 0 } })).toContain('gemm_texture');
+    expect(kernels({ gemm: 'registers', smallGemmMacs: 0 })).toEqual(['gemm']);
+    expect(kernels({ gemm: 'texture', textureGemm: { costScale: 0 }, smallGemmMacs: 0 })).toContain('gemm_texture');
+    // 64·64·64 multiply-adds: the small kernel under a policy that takes them, whatever the variant.
+    expect(kernels({ gemm: 'registers', smallGemmMacs: 64 ** 3 })).toEqual(['gemm_small']);
+    expect(kernels({ gemm: 'texture', textureGemm: { costScale: 0 }, smallGemmMacs: 64 ** 3 })).toEqual(['gemm_small']);
     a.dispose();
   });
 
@@ -72,6 +76,7 @@ describe('the kernel policy', () => {
     expect(() => withPolicy({ gemm: 'tiled' as 'registers' }, fn)).toThrow(/withPolicy: gemm must be one of "registers", "workgroup", "texture", got "tiled"/);
     expect(() => withPolicy({ bindingLimit: 1000 }, fn)).toThrow(/bindingLimit must be null or a positive multiple of 256 bytes, got 1000/);
     expect(() => withPolicy({ textureGemm: { costScale: -1 } }, fn)).toThrow(WebgradError);
+    expect(() => withPolicy({ smallGemmMacs: 1.5 }, fn)).toThrow(/smallGemmMacs must be an integer >= 0, got 1.5/);
     expect(() => withPolicy({ gemmVariant: 'texture' } as object, fn)).toThrow(/unknown policy field 'gemmVariant'/);
     expect(kernelPolicy()).toBe(before);
     await expect(init({ sizing: 'fast' as 'cpu' })).rejects.toThrow(/init: sizing must be one of "cpu", "gpu", got "fast"/);

@@ -24,8 +24,9 @@ describe('profileKernels', () => {
       }),
     ] as const);
     expectClose(await out!.toArray(), expected, 0, 0);
-    // The product's kernel is the policy's: gemm.wgsl, gemm_workgroup.wgsl (a GPU's) or gemm_texture.wgsl.
-    const gemm = profile.kernels.filter((k) => /^gemm(_workgroup|_texture)?:main/.test(k.kernel));
+    // The product's kernel is the policy's: gemm.wgsl, gemm_workgroup.wgsl (a GPU's), gemm_texture.wgsl
+    // or, for one this small, gemm_small.wgsl.
+    const gemm = profile.kernels.filter((k) => /^gemm(_workgroup|_texture|_small)?:main/.test(k.kernel));
     const reluKernels = profile.kernels.filter((k) => k.kernel === 'unary:relu');
     expect(gemm.reduce((s, k) => s + k.calls, 0)).toBe(1);
     expect(reluKernels.reduce((s, k) => s + k.calls, 0)).toBe(2);
@@ -49,7 +50,8 @@ describe('profileKernels', () => {
     const a = tensor(randomValues(64 * 64, 3), [64, 64]);
     const b = tensor(randomValues(64 * 128, 4), [64, 128]);
     try {
-      await withPolicy({ gemm: 'texture', textureGemm: { costScale: 0 } }, async () => {
+      // Not the small kernel, which the 64·128·64 multiply-adds would otherwise run on.
+      await withPolicy({ gemm: 'texture', textureGemm: { costScale: 0 }, smallGemmMacs: 0 }, async () => {
       const expected = await tidy(() => matmul(a, b)).toArray();
       let out: Tensor | null = null;
       const profile = await profileKernels(() => {

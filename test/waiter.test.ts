@@ -21,6 +21,24 @@ describe('Waiter (adaptive)', () => {
     expect(w.expectedMs).toBeGreaterThan(4 * first);
   });
 
+  it('neither sleeps for nor raises its estimate from a wait on work that compiled new pipelines', async () => {
+    const w = new Waiter('adaptive');
+    w.submitted();
+    await w.wait(() => delay(20));
+    const learnt = w.expectedMs;
+    // A first-use compile of seconds, here 300 ms: the estimate stays that of the steady work.
+    w.submitted();
+    await w.wait(() => delay(300), true);
+    expect(w.expectedMs).toBe(learnt);
+    // And it starts its call at once: a wait on work already done returns without sleeping.
+    w.submitted();
+    const t0 = performance.now();
+    await w.wait(() => Promise.resolve(), true);
+    expect(performance.now() - t0).toBeLessThan(Math.max(5, 0.8 * learnt));
+    // Work that was quick (compiles from a warm cache) lowers it to its own time.
+    expect(w.expectedMs).toBeLessThan(learnt);
+  });
+
   it('after sleeping past work that was already done, shrinks its estimate by a fifth, then faster', async () => {
     const w = new Waiter('adaptive');
     w.submitted();

@@ -30,7 +30,9 @@ export interface InitOptions {
    * Autotuning of the 'workgroup' GEMM, as cuDNN's benchmark mode: the first product of each shape
    * class times every candidate configuration on the GPU, and later ones use the fastest. On by
    * default on GPUs, off on CPU adapters; `true` turns it on anywhere, `false` off, and
-   * `{ file }` also keeps the tables (by adapter) in that JSON file.
+   * `{ file }` also keeps the tables (by adapter and driver) in that JSON file. In Node they are kept
+   * by default in `$XDG_CACHE_HOME/webgrad/gemm-tuning.json` (`~/.cache/webgrad/…`);
+   * `{ file: null }` keeps none.
    */
   autotune?: boolean | GemmAutotuneOptions;
   /** How work is split: 'cpu' or 'gpu' (the adapter's kind by default); see KernelPolicy. */
@@ -56,6 +58,13 @@ export interface InitOptions {
    * In Node, WEBGRAD_DEBUG=1 in the environment turns it on too.
    */
   debug?: boolean;
+  /**
+   * Whether to print, once, a line on standard error (the console in a browser) when a wait for the
+   * GPU is still going 3 s after new kernels were created: a first run compiles them. Default true.
+   */
+  compileNotice?: boolean;
+  /** Products of at most this many multiply-adds run on the small GEMM kernel (see KernelPolicy). */
+  smallGemmMacs?: number;
   /**
    * Node entry only (Dawn): `false` turns Dawn's robustness transform off, which otherwise clamps
    * indices the compiler cannot prove in bounds (in the GEMM's inner loop, every read of workgroup
@@ -97,7 +106,13 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
  * `init()` on a given platform: its WebGPU entry point and, when running from the sources, how it
  * reads the .wgsl files (a build carries their texts in wgsl-texts).
  */
-export async function start(options: InitOptions, gpu: GPU | undefined, read?: (name: string) => Promise<string>): Promise<AdapterSummary> {
+export async function start(
+  options: InitOptions,
+  gpu: GPU | undefined,
+  read?: (name: string) => Promise<string>,
+  /** The platform's defaults for autotuning (the Node entry's: a cache file, and how to read and write it). */
+  autotuneDefaults: GemmAutotuneOptions = {},
+): Promise<AdapterSummary> {
   checkInitOptions(options);
   const running = currentDevice();
   if (running) return running;
@@ -111,10 +126,10 @@ export async function start(options: InitOptions, gpu: GPU | undefined, read?: (
     throw new WebgradError(`webgrad: init: the WGSL kernels ${missing.join(', ')} are not built in; build the package with \`npm run build\``);
   }
   const device = await Gpu.create(gpu, options.powerPreference);
-  setRuntime(new Runtime(device, { wait: options.wait, policy: initPolicy(options, device.info.software), debug: options.debug === true }));
+  setRuntime(new Runtime(device, { wait: options.wait, policy: initPolicy(options, device.info.software), debug: options.debug === true, compileNotice: options.compileNotice }));
   const { autotune } = options;
   try {
-    if (runtime().policy.autotune) await configureGemmAutotune(typeof autotune === 'object' ? autotune : {});
+    if (runtime().policy.autotune) await configureGemmAutotune({ ...autotuneDefaults, ...(typeof autotune === 'object' ? autotune : {}) });
   } catch (error) {
     // A failed init leaves no device behind: the next init() starts afresh, with these options.
     await release();
@@ -138,8 +153,8 @@ export function currentDevice(): AdapterSummary | null {
 
 /** The policy init's options ask for, on an adapter of this kind (the fields not given follow it). */
 function initPolicy(options: InitOptions, software: boolean): KernelPolicy {
-  const { gemm, conv, sizing, bindingLimit, memoryLimit, convChunkBytes, textureGemm, poison, autotune } = options;
-  const changes: PolicyChanges = { gemm, conv, sizing, bindingLimit, memoryLimit, convChunkBytes, textureGemm, poison };
+  const { gemm, conv, sizing, bindingLimit, memoryLimit, convChunkBytes, textureGemm, poison, autotune, smallGemmMacs } = options;
+  const changes: PolicyChanges = { gemm, conv, sizing, bindingLimit, memoryLimit, convChunkBytes, textureGemm, poison, smallGemmMacs };
   if (autotune !== undefined) changes.autotune = autotune !== false;
   return applyPolicy(defaultPolicy(software), changes, 'init');
 }
@@ -163,6 +178,9 @@ export function checkInitOptions(options: InitOptions): void {
   oneOf('powerPreference', ['low-power', 'high-performance']);
   if (options.debug !== undefined && typeof options.debug !== 'boolean') {
     throw new WebgradError(`webgrad: init: debug must be true or false, got ${JSON.stringify(options.debug)}`);
+  }
+  if (options.compileNotice !== undefined && typeof options.compileNotice !== 'boolean') {
+    throw new WebgradError(`webgrad: init: compileNotice must be true or false, got ${JSON.stringify(options.compileNotice)}`);
   }
   if (options.robustness !== undefined && typeof options.robustness !== 'boolean') {
     throw new WebgradError(`webgrad: init: robustness must be true or false, got ${JSON.stringify(options.robustness)}`);

@@ -1,7 +1,9 @@
 // Node-only: acquires WebGPU through Dawn's bindings (the `webgpu` package) and reads files.
 // Only the Node entry (src/node.ts) imports this module, so the browser entry stays free of Node APIs.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkInitOptions, currentDevice, start, type InitOptions } from './init.js';
 import type { AdapterSummary } from './gpu.js';
@@ -16,11 +18,25 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
   checkInitOptions(options);
   const running = currentDevice();
   if (running) return running;
-  const { autotune } = options;
-  const files = { read: readTextIfExists, write: writeFileAtomic };
-  const withFiles = typeof autotune === 'object' && autotune.file !== undefined ? { ...options, autotune: { ...autotune, files } } : options;
   const debug = options.debug ?? process.env.WEBGRAD_DEBUG === '1';
-  return start({ ...withFiles, debug }, options.gpu ?? (await nodeGpu(dawnFlags(options))), readKernel);
+  // Where autotuning runs (the policy's `autotune`), its tables are cached in a file: the one given,
+  // none for `autotune: { file: null }`, else defaultTuningFile.
+  const file = defaultTuningFile(process.env, homedir());
+  return start({ ...options, debug }, options.gpu ?? (await nodeGpu(dawnFlags(options))), readKernel, { file, files: { read: readTextIfExists, write: writeFileCreatingFolder } });
+}
+
+/**
+ * Where the GEMM autotuner keeps its tables by default: `$XDG_CACHE_HOME/webgrad/gemm-tuning.json`,
+ * or under `~/.cache` where XDG_CACHE_HOME is not set (or not absolute, as the XDG rules say).
+ */
+export function defaultTuningFile(env: Readonly<Record<string, string | undefined>>, home: string): string {
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg && xdg.startsWith('/') ? xdg : join(home, '.cache'), 'webgrad', 'gemm-tuning.json');
+}
+
+async function writeFileCreatingFolder(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFileAtomic(path, text);
 }
 
 /**

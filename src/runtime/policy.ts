@@ -70,7 +70,22 @@ export interface KernelPolicy {
   poison: boolean;
   /** Whether the 'workgroup' GEMM autotunes (init's `autotune` option starts the tuner). */
   autotune: boolean;
+  /**
+   * Products of at most this many multiply-adds (batch·M·N·K) run on gemm_small.wgsl, one pipeline
+   * for all of them, untuned: their blocked kernels' variants cost a driver that compiles at first
+   * use (lavapipe) seconds each, more than such products ever run (0: none).
+   */
+  smallGemmMacs: number;
 }
+
+/**
+ * smallGemmMacs by adapter. On a CPU adapter up to 2^20 (a 32×64 output over k = 512), which
+ * gemm_small.wgsl runs in a millisecond or two, while lavapipe compiles each gemm.wgsl or
+ * gemm_texture.wgsl variant for 5–10 CPU seconds; larger products (AlexNet's fc8 at batch 32,
+ * 1.3 M) run 1.5–2× faster on the blocked kernels (bench/RESULTS.md, "Cold start"). On GPUs up to
+ * 2^16, products that launch overhead dominates.
+ */
+const SMALL_GEMM_MACS = { cpu: 2 ** 20, gpu: 2 ** 16 };
 
 /** The policy on an adapter when init() is given none. */
 export function defaultPolicy(software: boolean): KernelPolicy {
@@ -85,6 +100,7 @@ export function defaultPolicy(software: boolean): KernelPolicy {
     textureGemm: { costScale: 1, orientation: null },
     poison: false,
     autotune: !software,
+    smallGemmMacs: software ? SMALL_GEMM_MACS.cpu : SMALL_GEMM_MACS.gpu,
   };
 }
 
@@ -102,6 +118,7 @@ export function describePolicy(p: KernelPolicy): string {
     `texture gemm cost×${t.costScale}${t.orientation ? ` ${t.orientation}` : ''}`,
     `poison ${p.poison ? 'on' : 'off'}`,
     `autotune ${p.autotune ? 'on' : 'off'}`,
+    `small gemm ≤ ${p.smallGemmMacs} MACs`,
   ].join(', ');
 }
 
@@ -133,6 +150,10 @@ export function applyPolicy(base: KernelPolicy, changes: PolicyChanges, caller: 
   }
   bytes('bindingLimit', 256);
   bytes('memoryLimit', 256);
+  const macs = changes.smallGemmMacs;
+  if (macs !== undefined && !(Number.isSafeInteger(macs) && macs >= 0)) {
+    throw new WebgradError(`webgrad: ${caller}: smallGemmMacs must be an integer >= 0, got ${JSON.stringify(macs)}`);
+  }
   bytes('convChunkBytes', 4);
   const t = changes.textureGemm;
   if (t !== undefined) {

@@ -4,7 +4,7 @@ import type { KernelSpec } from './runtime.js';
 export interface KernelTime {
   /**
    * The kernel's source file, entry point and override constants, e.g. `gemm:main TRANS_A=0
-   * TRANS_B=1 WG_X=8 WG_Y=8`; or the copy's command, `copyBufferToTexture` or `copyBufferToBuffer`.
+   * TRANS_B=1`; or the copy's command, `copyBufferToTexture` or `copyBufferToBuffer`.
    */
   kernel: string;
   calls: number;

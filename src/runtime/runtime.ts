@@ -7,6 +7,8 @@ import { TEXEL_BYTES, TexturePool } from './texture-pool.js';
 import { foldWorkgroups } from './grid.js';
 import { kernelSource, type KernelFile } from './sources.js';
 import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
+import { PipelineStats, kernelName, type KernelPipelines } from './pipeline-stats.js';
+import { CompileNotice } from './compile-notice.js';
 import { WebgradError } from '../device/errors.js';
 import { Waiter, type WaitMode } from './waiter.js';
 import { CHECKS_BYTES, DeviceChecks } from './device-checks.js';
@@ -106,6 +108,11 @@ export class Runtime {
   /** The leak check of debug mode (init({ debug: true })), else null. */
   readonly leakCheck: LeakCheck | null;
   private profiler: KernelProfiler | null = null;
+  /** Pipelines created per kernel and what they cost (the bench's --warm-up reports it). */
+  readonly pipelineStats = new PipelineStats();
+  /** Timestamps around each new pipeline's first dispatch, while timeFirstUses() is on. */
+  private firstUses: KernelProfiler | null = null;
+  private readonly compileNotice: CompileNotice;
 
   private currentPolicy: KernelPolicy;
 
@@ -114,7 +121,7 @@ export class Runtime {
     return this.currentPolicy;
   }
 
-  constructor(readonly gpu: Gpu, options: { wait?: WaitMode; policy?: KernelPolicy; debug?: boolean } = {}) {
+  constructor(readonly gpu: Gpu, options: { wait?: WaitMode; policy?: KernelPolicy; debug?: boolean; compileNotice?: boolean } = {}) {
     this.currentPolicy = options.policy ?? defaultPolicy(gpu.info.software);
     this.device = gpu.device;
     const counted = { createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d), createTexture: (d: GPUTextureDescriptor) => this.createTexture(d) };
@@ -127,6 +134,7 @@ export class Runtime {
     this.waiter = new Waiter(options.wait ?? 'adaptive');
     this.checks = new DeviceChecks(this.device);
     this.leakCheck = options.debug ? new LeakCheck(() => this.bufferPool.stats().liveBuffers) : null;
+    this.compileNotice = new CompileNotice(options.compileNotice ?? true);
   }
 
   /**
@@ -176,12 +184,14 @@ export class Runtime {
     const key = `${spec.files.join('+')}:${spec.entry}:${spec.overrides ? JSON.stringify(spec.overrides) : ''}`;
     let pipeline = this.pipelines.get(key);
     if (pipeline) return pipeline;
+    const t0 = performance.now();
     const code = kernelSource(spec.files);
     checkKernelContract(spec);
-    // dawn.node crashed in createComputePipelineAsync and getCompilationInfo: compile synchronously
-    // inside an error scope and report failures through the device's error path.
+    // Created synchronously, when first dispatched, inside an error scope whose failures go through
+    // the device's error path. dawn.node once crashed in createComputePipelineAsync and
+    // getCompilationInfo; webgpu 0.6.2 runs both (checked on lavapipe), but dispatches are recorded
+    // synchronously, and lavapipe compiles a pipeline when it first runs it whichever call made it.
     this.device.pushErrorScope('validation');
-    const t0 = performance.now();
     let module = this.modules.get(code);
     if (!module) {
       module = this.device.createShaderModule({ code, label: spec.files.join('+') });
@@ -195,8 +205,11 @@ export class Runtime {
     this.device.popErrorScope().then((error) => {
       if (error) this.gpu.fail(`webgrad: kernel ${key} failed to compile: ${error.message}`);
     });
-    this.counters.compileMs += performance.now() - t0;
+    const ms = performance.now() - t0;
+    this.counters.compileMs += ms;
     this.counters.pipelinesCompiled++;
+    this.pipelineStats.created(spec, ms);
+    this.compileNotice.pipelineCreated();
     this.pipelines.set(key, pipeline);
     return pipeline;
   }
@@ -218,7 +231,9 @@ export class Runtime {
 
   dispatch(spec: KernelSpec, args: DispatchArgs): void {
     this.checkBindings(spec, args.buffers);
+    const compiled = this.counters.pipelinesCompiled;
     const pipeline = this.pipeline(spec);
+    const firstUse = this.firstUses && !this.profiler && this.counters.pipelinesCompiled !== compiled ? this.firstUses : null;
     for (const b of args.buffers) if (!('view' in b)) this.touch('buffer' in b ? b.buffer : b);
     const entries: GPUBindGroupEntry[] = [];
     if (args.uniforms) {
@@ -241,11 +256,15 @@ export class Runtime {
       typeof args.workgroups === 'number'
         ? foldWorkgroups(args.workgroups, this.gpu.limits.maxComputeWorkgroupsPerDimension)
         : args.workgroups;
-    const pass = this.profiler ? this.timedPass(this.profiler.slot(kernelLabel(spec))) : this.computePass();
+    const pass = this.profiler
+      ? this.timedPass(this.profiler.slot(kernelLabel(spec)))
+      : firstUse
+        ? this.timedPass(firstUse.slot(kernelName(spec)))
+        : this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
-    if (this.profiler) this.endPass();
+    if (this.profiler || firstUse) this.endPass();
     this.counters.dispatches++;
     if (++this.pendingDispatches >= 4096) this.flush();
   }
@@ -437,7 +456,8 @@ export class Runtime {
     this.counters.readbacks++;
     let reusable = false;
     try {
-      await this.waiter.wait(() => this.gpu.whileAlive(staging.mapAsync(MAP_READ)));
+      const compiling = this.compilingSinceLastWait();
+      await this.compileNotice.during(() => this.waiter.wait(() => this.gpu.whileAlive(staging.mapAsync(MAP_READ)), compiling));
       this.gpu.throwIfFailed();
       const mapped = staging.getMappedRange();
       try {
@@ -453,10 +473,20 @@ export class Runtime {
     }
   }
 
+  private pipelinesAtLastWait = 0;
+
+  /** Whether pipelines were created since the last wait for the GPU (which a first-use compile lengthens). */
+  private compilingSinceLastWait(): boolean {
+    const compiling = this.counters.pipelinesCompiled !== this.pipelinesAtLastWait;
+    this.pipelinesAtLastWait = this.counters.pipelinesCompiled;
+    return compiling;
+  }
+
   /** Waits until the GPU has finished everything submitted so far. */
   async sync(): Promise<void> {
     this.flush();
-    await this.waiter.wait(() => this.gpu.whileAlive(this.device.queue.onSubmittedWorkDone()));
+    const compiling = this.compilingSinceLastWait();
+    await this.compileNotice.during(() => this.waiter.wait(() => this.gpu.whileAlive(this.device.queue.onSubmittedWorkDone()), compiling));
     this.gpu.throwIfFailed();
   }
 
@@ -495,6 +525,26 @@ export class Runtime {
     const kernels = [...(await profiler.collect((f) => this.encode(f), (b, n) => this.read(b, n))).values()];
     kernels.sort((a, b) => b.ms - a.ms);
     return { kernels, gpuMs: kernels.reduce((s, k) => s + k.ms, 0), wallMs, recordMs, ...counts, ...made };
+  }
+
+  /**
+   * From now on, puts GPU timestamps around the first dispatch of each new pipeline, where a driver
+   * that compiles pipelines at first use (lavapipe) compiles them (needs timestamp-query).
+   */
+  timeFirstUses(): void {
+    if (!this.gpu.features.has('timestamp-query')) throw new WebgradError('webgrad: timeFirstUses: the adapter has no timestamp-query feature');
+    this.firstUses ??= new KernelProfiler({
+      createQuerySet: (d: GPUQuerySetDescriptor) => this.device.createQuerySet(d),
+      createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d),
+    });
+  }
+
+  /** Pipelines created per kernel, with the first uses timed since timeFirstUses(), costliest first. */
+  async pipelineReport(): Promise<KernelPipelines[]> {
+    const timer = this.firstUses;
+    this.firstUses = null;
+    const times = timer ? await timer.collect((f) => this.encode(f), (b, n) => this.read(b, n)) : new Map();
+    return this.pipelineStats.report(times.values());
   }
 
   /** Drops cached pipelines (tests use it to count compiles). */

@@ -12,7 +12,7 @@ export const KERNEL_FILES = [
   'broadcast', 'binary', 'int_compare', 'cast', 'index_check', 'index_select', 'gather',
   'reduce',
   'image',
-  'gemm_common', 'gemm_operands', 'gemm', 'gemm_workgroup', 'gemm_texture', 'gemm_pack', 'gemm_pad', 'gemm_sum',
+  'gemm_common', 'gemm_operands', 'gemm', 'gemm_small', 'gemm_workgroup', 'gemm_texture', 'gemm_pack', 'gemm_pad', 'gemm_sum',
   'sgd',
   'window', 'conv', 'conv_implicit', 'conv_implicit_sum', 'maxpool', 'lrn_common', 'lrn', 'lrn_wide', 'relu', 'dropout', 'row_reduce', 'labels', 'loss',
   'softmax', 'nll', 'strided', 'where', 'adam', 'batchnorm', 'avgpool',

@@ -29,7 +29,18 @@ export class Waiter {
     this.lastSubmit = performance.now();
   }
 
-  async wait(start: () => Promise<unknown>): Promise<void> {
+  /**
+   * Waits for `start()`'s promise. A wait for work that used new pipelines (`compiling`) does not
+   * sleep and can only lower the estimate: a driver that compiles at first use (lavapipe) makes it
+   * seconds long, and the steps after it, on the same pipelines, would each sleep for most of that;
+   * where the compiles were quick (a warm shader cache), it is the work's own time.
+   */
+  async wait(start: () => Promise<unknown>, compiling = false): Promise<void> {
+    if (compiling) {
+      await start();
+      this.expected = Math.min(this.expected, performance.now() - this.lastSubmit);
+      return;
+    }
     const before = performance.now() - this.lastSubmit;
     const sleep = this.mode === 'adaptive' ? 0.8 * this.expected - before : 0;
     if (sleep >= MIN_SLEEP_MS) await new Promise((resolve) => setTimeout(resolve, sleep));

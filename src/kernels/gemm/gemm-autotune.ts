@@ -3,7 +3,8 @@ import { WebgradError } from '../../device/errors.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { KernelProfiler } from '../../runtime/profiler.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { defaultConfig, tuningCandidates, type GemmLimits, type GemmProblem, type GemmTuningTable } from './gemm-plan.js';
+import { kernelSource } from '../../runtime/sources.js';
+import { GEMM_CONFIGS, REGISTER_KERNEL, defaultConfig, tuningCandidates, type GemmLimits, type GemmProblem, type GemmTuningTable } from './gemm-plan.js';
 
 /**
  * Autotuning of gemm_workgroup.wgsl, as cuDNN's benchmark mode: the first product of a shape class
@@ -11,8 +12,12 @@ import { defaultConfig, tuningCandidates, type GemmLimits, type GemmProblem, typ
  * configuration (and gemm.wgsl) on the same operands into scratch outputs, timed on the GPU; once the timings are
  * back, later products of the class use the fastest of those whose output agrees with the default's
  * (a candidate that computes wrong on this adapter is never chosen). Tables are kept per adapter for
- * the process, and in a JSON file when asked. conv2d's implicit GEMMs are tuned the same way, in the
- * same table, under classes of their own (conv-implicit-plan.ts's `convShapeClass`).
+ * the process, and in a JSON file (the Node entry's default: a cache folder, node.ts), each under
+ * its adapter and driver and the version of the GEMM kernels it was tuned with: a file that cannot
+ * be read, or tables of other kernels, are ignored with a warning, and names that are no
+ * configuration are dropped, so that a cache never runs a wrong kernel. conv2d's implicit GEMMs are
+ * tuned the same way, in the same table, under classes of their own (conv-implicit-plan.ts's
+ * `convShapeClass`).
  */
 
 /**
@@ -35,10 +40,11 @@ export type GemmChecker = (candidates: readonly string[], compute: GemmCompute) 
 
 export interface GemmAutotuneOptions {
   /**
-   * A JSON file of tuning tables by adapter ({ adapter: { shapeClass: configuration } }), read when
-   * autotuning starts and rewritten after each tuning (Node only).
+   * A JSON file of tuning tables by adapter (TuningFile), read when autotuning starts and rewritten
+   * after each tuning (Node only). The Node entry's init() defaults it to
+   * `$XDG_CACHE_HOME/webgrad/gemm-tuning.json` (`~/.cache/webgrad/…`); null keeps no file.
    */
-  file?: string;
+  file?: string | null;
   /** How `file` is read and written: given by the Node entry's init(), as the browser has no files. */
   files?: TextFiles;
   /** How candidates are timed; default: GPU timestamps around each candidate's runs. */
@@ -51,6 +57,25 @@ export interface GemmAutotuneOptions {
 export interface TextFiles {
   read(path: string): Promise<string | null>;
   write(path: string, text: string): Promise<void>;
+}
+
+/** What a tuning file holds: each adapter's table and the GEMM kernels' version it was tuned with. */
+export interface TuningFile {
+  format: typeof TUNING_FORMAT;
+  tables: Record<string, { kernels: string; table: Record<string, string> }>;
+}
+
+export const TUNING_FORMAT = 'webgrad-gemm-tuning/1';
+
+/** The files whose text decides what a configuration runs (GEMM and implicit-conv candidates share the table): a table tuned with other texts is stale. */
+const TUNED_KERNEL_FILES = ['gemm_common', 'gemm_operands', 'gemm', 'gemm_workgroup', 'grid', 'conv_implicit'];
+
+/** A hash (FNV-1a, 32 bits, hex) of the GEMM kernels' WGSL: the version a table was tuned with. */
+export function gemmKernelsVersion(): string {
+  const text = kernelSource(TUNED_KERNEL_FILES);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** Every tuning table of this process, by adapter. */
@@ -173,9 +198,12 @@ export class GemmAutotuner {
   private async save(): Promise<void> {
     if (!this.file) return;
     const { path, files } = this.file;
-    const all = await readTables(path, files);
-    all[this.adapter] = { ...all[this.adapter], ...this.table() };
-    await files.write(path, `${JSON.stringify(all, null, 2)}\n`);
+    const kernels = gemmKernelsVersion();
+    const tables = await readTuningFile(path, files, () => undefined);
+    const kept = tables[this.adapter]?.kernels === kernels ? validTable(tables[this.adapter].table, () => undefined) : {};
+    tables[this.adapter] = { kernels, table: { ...kept, ...this.table() } };
+    const file: TuningFile = { format: TUNING_FORMAT, tables };
+    await files.write(path, `${JSON.stringify(file, null, 2)}\n`);
   }
 }
 
@@ -190,14 +218,38 @@ export function bestOf(candidates: readonly string[], ms: readonly number[]): st
   return candidates[best];
 }
 
-async function readTables(file: string, files: TextFiles): Promise<Record<string, Record<string, string>>> {
+/**
+ * The tables of a tuning file, or none (after a warning) where it cannot be read or is not one: a
+ * cache that is lost costs only the tunings again.
+ */
+async function readTuningFile(file: string, files: TextFiles, warn: (message: string) => void): Promise<TuningFile['tables']> {
+  let text: string | null;
   try {
-    const text = await files.read(file);
-    const parsed: unknown = text === null ? {} : JSON.parse(text);
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, Record<string, string>>) : {};
+    text = await files.read(file);
   } catch (error) {
-    throw new WebgradError(`webgrad: gemm autotune: cannot read tuning file ${file}: ${(error as Error).message}`);
+    warn(`webgrad: gemm autotune: ignoring the tuning file ${file}: ${(error as Error).message}`);
+    return {};
   }
+  if (text === null) return {};
+  try {
+    const parsed = JSON.parse(text) as Partial<TuningFile> | null;
+    if (parsed?.format !== TUNING_FORMAT || !parsed.tables || typeof parsed.tables !== 'object') throw new Error(`not a ${TUNING_FORMAT} file`);
+    return Object.fromEntries(
+      Object.entries(parsed.tables).filter(([, e]) => e && typeof e === 'object' && typeof e.kernels === 'string' && e.table && typeof e.table === 'object'),
+    );
+  } catch (error) {
+    warn(`webgrad: gemm autotune: ignoring the tuning file ${file}, which is corrupt (${(error as Error).message}); it is rewritten after the next tuning`);
+    return {};
+  }
+}
+
+/** A table's entries that name a configuration (or gemm.wgsl); any other is dropped with a warning. */
+function validTable(table: Record<string, unknown>, warn: (message: string) => void): Record<string, string> {
+  const names = new Set([...GEMM_CONFIGS.map((c) => c.name), REGISTER_KERNEL]);
+  const valid = Object.entries(table).filter((e): e is [string, string] => typeof e[1] === 'string' && names.has(e[1]));
+  const dropped = Object.keys(table).length - valid.length;
+  if (dropped > 0) warn(`webgrad: gemm autotune: dropped ${dropped} entries of the tuning file that name no GEMM configuration`);
+  return Object.fromEntries(valid);
 }
 
 /**
@@ -286,7 +338,7 @@ export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): 
 
 const tuners = new WeakMap<Runtime, GemmAutotuner>();
 
-/** The adapter's key in tuning tables. */
+/** The adapter's key in tuning tables: its vendor, architecture, device and description (which names the driver). */
 export function adapterKey(rt: Runtime = runtime()): string {
   const i = rt.gpu.info;
   return [i.vendor, i.architecture, i.device, i.description].filter((s) => s).join(' | ') || 'unknown adapter';
@@ -305,13 +357,18 @@ export async function configureGemmAutotune(options: GemmAutotuneOptions | false
   }
   const key = adapterKey(rt);
   let file: { path: string; files: TextFiles } | undefined;
-  if (options.file !== undefined) {
+  if (options.file !== undefined && options.file !== null) {
     if (!options.files) {
       throw new WebgradError(`webgrad: init: autotune.file (${JSON.stringify(options.file)}) needs files, which only the Node entry's init() has`);
     }
     file = { path: options.file, files: options.files };
-    const fromFile = (await readTables(file.path, file.files))[key];
-    if (fromFile) tables.set(key, { ...fromFile, ...tables.get(key) });
+    const warn = (message: string) => console.warn(message);
+    const entry = (await readTuningFile(file.path, file.files, warn))[key];
+    if (entry && entry.kernels !== gemmKernelsVersion()) {
+      warn(`webgrad: gemm autotune: ignoring this adapter's table in ${file.path}: it was tuned with other GEMM kernels (version ${entry.kernels}, now ${gemmKernelsVersion()})`);
+    } else if (entry) {
+      tables.set(key, { ...validTable(entry.table, warn), ...tables.get(key) });
+    }
   }
   const tuner = new GemmAutotuner(key, options.timer ?? timestampTimer, file, options.checker ?? sampleChecker);
   tuners.set(rt, tuner);

@@ -15,5 +15,6 @@ export const GEMM_PARAMS = uniformLayout('gemm_common', {
   lda: 'u32', ldb: 'u32', ldo: 'u32', relu: 'u32',
   offA: 'u32', offB: 'u32', offO: 'u32', offBias: 'u32',
   strideA: 'u32', strideB: 'u32', strideO: 'u32', biasMode: 'u32',
-  kSplit: 'u32', vecOut: 'u32', _p1: 'u32', _p2: 'u32',
+  kSplit: 'u32', vecOut: 'u32', transA: 'u32', transB: 'u32',
+  wgX: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32',
 });

@@ -16,6 +16,9 @@ export const TILE_N = 8;
 export const TEXTURE_TILE_M = 32;
 export const TEXTURE_TILE_N = 16;
 
+/** Invocations per workgroup of the register and texture GEMMs (gemm.wgsl's and gemm_texture.wgsl's WG). */
+export const TILE_INVOCATIONS = 64;
+
 /** Workgroup shape of the register or texture GEMM: wgX × wgY invocations, each computing a tile. */
 export interface Tile {
   wgX: number;
@@ -81,6 +84,16 @@ export const GEMM_CONFIGS: readonly GemmConfig[] = [
  */
 export const REGISTER_KERNEL = 'registers';
 
+/**
+ * The name that stands for gemm_small.wgsl, one output per invocation with the transposes as
+ * uniforms: the kernel of every product of at most `smallMacs` multiply-adds (GemmLimits), which
+ * gain too little from 8×8 register blocks to repay compiling gemm.wgsl's variants.
+ */
+export const SMALL_KERNEL = 'small';
+
+/** Most outputs of one gemm_small.wgsl dispatch: 64 per workgroup, along one grid dimension of WebGPU's default 65,535. */
+export const SMALL_MAX_OUTPUTS = 64 * 65_535;
+
 /** Every name autotuning times on an adapter: the configurations that run there, and the register kernel. */
 export const tuningCandidates = (limits: GemmLimits): string[] => [...GEMM_CONFIGS.filter((c) => configRuns(c, limits)).map((c) => c.name), REGISTER_KERNEL];
 
@@ -94,6 +107,8 @@ export interface GemmLimits {
   bindingLimit: number;
   maxComputeWorkgroupStorageSize: number;
   maxComputeInvocationsPerWorkgroup: number;
+  /** Products of at most this many multiply-adds (batch·M·N·K) run on gemm_small.wgsl (policy.smallGemmMacs). */
+  smallMacs: number;
 }
 
 /** A product out[b] = op(A[b])·op(B[b]); batchA, batchB are 1 for a 2-D or broadcast operand. */
@@ -127,7 +142,7 @@ export interface OperandLayout {
 
 export interface GemmPlan {
   /** The storage-buffer kernel; `texture` says to try gemm_texture.wgsl first (gemm-texture.ts may decline). */
-  kernel: 'registers' | 'workgroup';
+  kernel: 'registers' | 'workgroup' | 'small';
   texture: boolean;
   /** gemm_workgroup.wgsl's configuration (kernel 'workgroup'). */
   config: GemmConfig | null;
@@ -189,9 +204,9 @@ export function shapeClass(p: GemmProblem): string {
 /**
  * 'registers' and 'texture': 64 invocations per workgroup, shaped to the output so that few
  * invocations fall outside it (skinny products such as 32×4096 get 32×2, and 4096×32 ones 2×32).
- * Only the aspect varies (64×1 … 8×8 … 1×64): each shape is a pipeline of its own, and lavapipe
- * compiles each one for seconds on first use, so a small output keeps a full workgroup and masks
- * the invocations it does not need.
+ * Only the aspect varies (64×1 … 8×8 … 1×64), and it is a uniform (wgX), not an override: lavapipe
+ * compiles each pipeline for seconds on first use, so every shape runs on the same one, and a small
+ * output keeps a full workgroup and masks the invocations it does not need.
  */
 export function chooseTile(variant: 'registers' | 'texture', M: number, N: number): Tile {
   const [tm, tn] = variant === 'texture' ? [TEXTURE_TILE_M, TEXTURE_TILE_N] : [TILE_M, TILE_N];
@@ -199,10 +214,10 @@ export function chooseTile(variant: 'registers' | 'texture', M: number, N: numbe
   const cols = Math.ceil(N / tn);
   if (rows < 8 || cols >= 8) {
     const wgY = Math.min(pow2ceil(rows), 8);
-    return { wgX: 64 / wgY, wgY };
+    return { wgX: TILE_INVOCATIONS / wgY, wgY };
   }
   const wgX = pow2ceil(cols);
-  return { wgX, wgY: 64 / wgX };
+  return { wgX, wgY: TILE_INVOCATIONS / wgX };
 }
 
 /** Fewest k per split: shorter ranges cost more in partial sums than they gain. */
@@ -244,16 +259,19 @@ export function defaultConfig(p: GemmProblem, limits: GemmLimits): GemmConfig {
 /** The configurations defaultConfig picks from: one per block shape, 256 or 128 invocations each. */
 const DEFAULT_CANDIDATES = ['128x128x8/8x8', '128x64x8/8x8', '64x128x8/8x8', '64x64x16/4x4', '32x64x16/4x4'];
 
-/** The operand layouts of a problem: stored rows padded to 4 where they are read as vec4s. */
-export function layouts(p: GemmProblem): { a: OperandLayout; b: OperandLayout; out: OperandLayout } {
+/**
+ * The operand layouts of a problem: stored rows padded to 4 where they are read as vec4s (`vec4`:
+ * every kernel but gemm_small.wgsl, which reads the rows as they are).
+ */
+export function layouts(p: GemmProblem, vec4 = true): { a: OperandLayout; b: OperandLayout; out: OperandLayout } {
   const { M, N, K, transA, transB } = p;
   const [ra, ca] = transA ? [K, M] : [M, K];
   const [rb, cb] = transB ? [N, K] : [K, N];
-  const ldA = roundUp(ca, 4);
-  const ldB = roundUp(cb, 4);
+  const ldA = vec4 ? roundUp(ca, 4) : ca;
+  const ldB = vec4 ? roundUp(cb, 4) : cb;
   return {
-    a: { ld: ldA, stride: p.batchA === 1 ? 0 : ra * ldA, outer: transA ? 'k' : 'm', inner: transA ? 'm' : 'k', vec4: true },
-    b: { ld: ldB, stride: p.batchB === 1 ? 0 : rb * ldB, outer: transB ? 'n' : 'k', inner: transB ? 'k' : 'n', vec4: true },
+    a: { ld: ldA, stride: p.batchA === 1 ? 0 : ra * ldA, outer: transA ? 'k' : 'm', inner: transA ? 'm' : 'k', vec4 },
+    b: { ld: ldB, stride: p.batchB === 1 ? 0 : rb * ldB, outer: transB ? 'n' : 'k', inner: transB ? 'k' : 'n', vec4 },
     out: { ld: N, stride: Math.max(p.batchA, p.batchB) === 1 ? 0 : M * N, outer: 'm', inner: 'n', vec4: false },
   };
 }
@@ -292,12 +310,23 @@ export function panels(r: Range, ops: OperandLayout[], limit: number): Range[] {
 }
 
 /**
- * The plan of a product. `force` names a configuration of gemm_workgroup.wgsl (or REGISTER_KERNEL) to
- * use whatever the variant and the table say (tests, tuning); else the workgroup variant takes the
- * table's choice for the problem's class, or `defaultConfig`.
+ * The plan of a product. `force` names a configuration of gemm_workgroup.wgsl (or REGISTER_KERNEL,
+ * SMALL_KERNEL) to use whatever the variant and the table say (tests, tuning); else a product of at
+ * most `limits.smallMacs` multiply-adds runs on gemm_small.wgsl, unsplit and untuned, and the
+ * workgroup variant takes the table's choice for the problem's class, or `defaultConfig`.
  */
 export function planGemm(p: GemmProblem, limits: GemmLimits, table: GemmTuningTable = {}, force?: string): GemmPlan {
   const cls = shapeClass(p);
+  const batch = Math.max(p.batchA, p.batchB);
+  if (force === SMALL_KERNEL || (force === undefined && isSmall(p, limits))) {
+    if (p.M * p.N > SMALL_MAX_OUTPUTS) throw new WebgradError(`webgrad: gemm: ${SMALL_KERNEL} takes at most ${SMALL_MAX_OUTPUTS} outputs, got ${p.M}×${p.N}`);
+    const lay = layouts(p, false);
+    const whole: Range = { b: [0, batch], m: [0, p.M], n: [0, p.N], k: [0, p.K] };
+    return {
+      kernel: 'small', texture: false, config: null, splits: 1, kSplit: 0,
+      panels: panels(whole, [lay.a, lay.b, lay.out], limits.bindingLimit), ...lay, shapeClass: cls, tuned: false,
+    };
+  }
   const byName = (name: string) => GEMM_CONFIGS.find((c) => c.name === name);
   let cfg: GemmConfig | null = null;
   let tuned = false;
@@ -305,7 +334,7 @@ export function planGemm(p: GemmProblem, limits: GemmLimits, table: GemmTuningTa
     cfg = null;
   } else if (force !== undefined) {
     cfg = byName(force) ?? null;
-    if (!cfg) throw new WebgradError(`webgrad: gemm: unknown configuration '${force}' (one of ${[...GEMM_CONFIGS.map((c) => c.name), REGISTER_KERNEL].join(', ')})`);
+    if (!cfg) throw new WebgradError(`webgrad: gemm: unknown configuration '${force}' (one of ${[...GEMM_CONFIGS.map((c) => c.name), REGISTER_KERNEL, SMALL_KERNEL].join(', ')})`);
     if (!configRuns(cfg, limits)) throw new WebgradError(`webgrad: gemm: configuration '${force}' exceeds this adapter's workgroup limits`);
   } else if (limits.variant === 'workgroup') {
     const fromTable = table[cls] !== undefined ? byName(table[cls]) : undefined;
@@ -313,7 +342,6 @@ export function planGemm(p: GemmProblem, limits: GemmLimits, table: GemmTuningTa
     cfg = table[cls] === REGISTER_KERNEL ? null : tuned ? fromTable! : defaultConfig(p, limits);
   }
   const kernel = cfg ? 'workgroup' : 'registers';
-  const batch = Math.max(p.batchA, p.batchB);
   const lay = layouts(p);
   const whole: Range = { b: [0, batch], m: [0, p.M], n: [0, p.N], k: [0, p.K] };
   let splits = batch === 1 ? chooseSplitK(kernel, cfg, limits.cpuAdapter, p.M, p.N, p.K) : 1;
@@ -340,3 +368,7 @@ export function planGemm(p: GemmProblem, limits: GemmLimits, table: GemmTuningTa
     tuned,
   };
 }
+
+/** Whether a product is small enough for gemm_small.wgsl by the policy (its multiply-adds, all batch entries). */
+export const isSmall = (p: GemmProblem, limits: GemmLimits): boolean =>
+  Math.max(p.batchA, p.batchB) * p.M * p.N * p.K <= limits.smallMacs && p.M * p.N <= SMALL_MAX_OUTPUTS;

@@ -166,9 +166,12 @@ function panel(p: TexturePlan, k0: number, kLen: number): void {
     biasMode: last ? p.biasMode : BIAS_MODES.none,
     kSplit: 0,
     vecOut: vecOut ? 1 : 0,
+    transA: 0,
+    transB: 0,
+    wgX: tile.wgX,
   });
   rt.dispatch(
-    { files: ['gemm_common', 'gemm_texture'], entry: 'main', overrides: { TRANSPOSE_OUT: p.transposeOut ? 1 : 0, WG_X: tile.wgX, WG_Y: tile.wgY }, params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
+    { files: ['gemm_common', 'gemm_texture'], entry: 'main', overrides: { TRANSPOSE_OUT: p.transposeOut ? 1 : 0 }, params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
     {
       uniforms: u,
       buffers: [{ view: texA.createView() }, { view: texB.createView() }, p.biasBuffer, p.out.buffer],

@@ -11,6 +11,8 @@ import { planTextureGemm, textureGemm } from './gemm-texture.js';
 import { gemmAutotuner } from './gemm-autotune.js';
 import { bindableElements, fitsOneBinding, rangeBinding } from '../ranges.js';
 
+/** Invocations per workgroup of gemm_small.wgsl (its INVOCATIONS), one output each. */
+const SMALL_WORKGROUP = 64;
 /** Invocations per workgroup of gemm_sum and gemm_pad, one per element. */
 const ELEMENT_WORKGROUP = 256;
 export const GEMM_SUM_PARAMS = uniformLayout('gemm_sum', { n: 'u32', splits: 'u32', N: 'u32', M: 'u32', biasMode: 'u32', relu: 'u32', _p0: 'u32', _p1: 'u32' });
@@ -44,6 +46,7 @@ export function gemmLimits(): GemmLimits {
     bindingLimit: rt.maxStorageBinding,
     maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
     maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    smallMacs: rt.policy.smallGemmMacs,
   };
 }
 
@@ -71,7 +74,7 @@ export function gemmKernel(a: Tensor, b: Tensor, options: GemmOptions = {}): Ten
   // Not under a binding limit the policy lowered (tests): its panels' times are not the class's, and
   // timing thousands of panel dispatches in one command buffer crashes lavapipe.
   const lowered = runtime().policy.bindingLimit !== null;
-  if (tuner && limits.variant === 'workgroup' && !plan.tuned && options.config === undefined && !lowered) {
+  if (tuner && limits.variant === 'workgroup' && plan.kernel !== 'small' && !plan.tuned && options.config === undefined && !lowered) {
     tuner.tune(plan.shapeClass, problem, limits, (config) => {
       const scratch = Tensor.empty(out.shape);
       runPlan(a, b, scratch, problem, planGemm(problem, limits, {}, config), options, limits);
@@ -97,7 +100,9 @@ export function describeGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): s
     if (tp) return `gemm_texture${tp.transposeOut ? ' (transposed)' : ''}`;
   }
   const how = plan.tuned ? 'tuned' : options.config !== undefined ? 'forced' : 'default';
-  const parts = [plan.kernel === 'workgroup' ? `gemm_workgroup ${plan.config!.name} (${how})` : `gemm (registers${plan.tuned ? ', tuned' : ''})`];
+  const parts = [
+    plan.kernel === 'workgroup' ? `gemm_workgroup ${plan.config!.name} (${how})` : plan.kernel === 'small' ? 'gemm_small' : `gemm (registers${plan.tuned ? ', tuned' : ''})`,
+  ];
   if (plan.splits > 1) parts.push(`split-k ${plan.splits}`);
   if (plan.panels.length > 1) parts.push(`${plan.panels.length} panels`);
   return parts.join(', ');
@@ -120,8 +125,8 @@ function runPlan(a: Tensor, b: Tensor, out: Tensor, problem: GemmProblem, plan: 
   // multiple of 4 (an O(rows·cols) copy beside the O(M·N·K) product).
   const [ba, ra, ca] = dims3(a);
   const [bb, rb, cb] = dims3(b);
-  const padA = padRows(a, ba * ra, ca);
-  const padB = padRows(b, bb * rb, cb);
+  const padA = plan.a.vec4 ? padRows(a, ba * ra, ca) : null;
+  const padB = plan.b.vec4 ? padRows(b, bb * rb, cb) : null;
   const ctx: Ctx = {
     transA, transB, K, plan, biasMode, biasBuffer, relu: !!options.relu, kSplit: 0,
     opA: { ...plan.a, buffer: (padA ?? a).buffer },
@@ -187,6 +192,8 @@ function dispatchPanel(c: Ctx, r: Range): void {
   const first = r.k[0] === 0 || c.kSplit !== 0;
   const last = r.k[1] === c.K || c.kSplit !== 0;
   const vecOut = c.opO.ld % 4 === 0 && bO.offset % 4 === 0 && c.opO.stride % 4 === 0;
+  // gemm.wgsl's workgroup shape (the other kernels ignore it).
+  const tile = chooseTile('registers', M, N);
   const u = GEMM_PARAMS.pack({
     M,
     N,
@@ -206,7 +213,18 @@ function dispatchPanel(c: Ctx, r: Range): void {
     biasMode: last ? c.biasMode : BIAS_MODES.none,
     kSplit: c.kSplit,
     vecOut: vecOut ? 1 : 0,
+    transA: c.transA ? 1 : 0,
+    transB: c.transB ? 1 : 0,
+    wgX: tile.wgX,
   });
+  const buffers = [bA.binding, bB.binding, c.biasBuffer, bO.binding];
+  if (c.plan.kernel === 'small') {
+    runtime().dispatch(
+      { files: ['gemm_common', 'gemm_small'], entry: 'main', params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
+      { uniforms: u, buffers, workgroups: [Math.ceil((M * N) / SMALL_WORKGROUP), 1, batches] },
+    );
+    return;
+  }
   const trans = { TRANS_A: c.transA ? 1 : 0, TRANS_B: c.transB ? 1 : 0 };
   const cfg = c.plan.config;
   if (c.plan.kernel === 'workgroup' && cfg) {
@@ -230,9 +248,8 @@ function dispatchPanel(c: Ctx, r: Range): void {
     );
     return;
   }
-  const tile = chooseTile('registers', M, N);
   runtime().dispatch(
-    { files: ['gemm_common', 'gemm_operands', 'gemm'], entry: 'main', overrides: { ...trans, WG_X: tile.wgX, WG_Y: tile.wgY }, params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
+    { files: ['gemm_common', 'gemm_operands', 'gemm'], entry: 'main', overrides: trans, params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
     {
       uniforms: u,
       buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],
@@ -242,7 +259,7 @@ function dispatchPanel(c: Ctx, r: Range): void {
 }
 
 function bindRange(op: Operand, r: Range): { binding: { buffer: GPUBuffer; offset: number; size: number }; offset: number } {
-  if (r.k[0] === r.k[1] && op.vec4) {
+  if (r.k[0] === r.k[1] && (op.outer === 'k' || op.inner === 'k')) {
     // K = 0: the kernel reads nothing, but a binding may not be empty.
     return { binding: { buffer: op.buffer, offset: 0, size: 16 }, offset: 0 };
   }

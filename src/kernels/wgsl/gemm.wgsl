@@ -15,9 +15,9 @@
 // needs; the contiguous-k operands are zero there by padding.
 override TRANS_A: bool;
 override TRANS_B: bool;
-// Invocations along n and m: the dispatcher's tile (gemm-plan.ts's chooseTile) sets them and sizes its grid by them.
-override WG_X: u32;
-override WG_Y: u32;
+// Invocations per workgroup (TILE_INVOCATIONS in gemm-plan.ts), p.wgX along n and INVOCATIONS / p.wgX along m:
+// the dispatcher's tile (gemm-plan.ts's chooseTile) sets the shape and sizes its grid by it.
+const INVOCATIONS = 64u;
 
 // Outputs per invocation: TM rows × TN columns (NV vec4s). Keep in step with gemm/gemm-plan.ts.
 const TM = 8u;
@@ -96,10 +96,11 @@ fn step(kc: u32, tail: bool) {
   }
 }
 
-@compute @workgroup_size(WG_X, WG_Y)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let n0 = (wid.x * WG_X + lid.x) * TN;
-  let m0 = (wid.y * WG_Y + lid.y) * TM;
+@compute @workgroup_size(INVOCATIONS)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let lid = vec2<u32>(li % p.wgX, li / p.wgX);
+  let n0 = (wid.x * p.wgX + lid.x) * TN;
+  let m0 = (wid.y * (INVOCATIONS / p.wgX) + lid.y) * TM;
   if (m0 >= p.M || n0 >= p.N) { return; }
   let batch = wid.z;
   K = kExtent(batch);

@@ -1,4 +1,4 @@
-// What the GEMM kernels (gemm.wgsl, gemm_workgroup.wgsl, gemm_texture.wgsl) share: their parameters, bindings and the
+// What the GEMM kernels (gemm.wgsl, gemm_small.wgsl, gemm_workgroup.wgsl, gemm_texture.wgsl) share: their parameters, bindings and the
 // store of one row of 4 outputs. out[b] = op(A[b]) · op(B[b]) (+ bias) (relu).
 struct Params {
   M: u32, N: u32, K: u32, accumulate: u32,
@@ -8,8 +8,12 @@ struct Params {
   // Batch strides in elements (0 where an operand broadcasts); biasMode one of BIAS_*.
   strideA: u32, strideB: u32, strideO: u32, biasMode: u32,
   // Split-K: when not 0, workgroup z takes k from z·kSplit to (z+1)·kSplit (the batch strides step
-  // along k) and writes its partial sums for gemm_sum to add.
-  kSplit: u32, vecOut: u32, _p1: u32, _p2: u32,
+  // along k) and writes its partial sums for gemm_sum to add. transA, transB (not 0: A stored
+  // [K, M], B stored [N, K]) are gemm_small.wgsl's; the other kernels take theirs as overrides.
+  kSplit: u32, vecOut: u32, transA: u32, transB: u32,
+  // gemm.wgsl's and gemm_texture.wgsl's workgroup shape: 64 invocations, wgX along n (a power of 2),
+  // 64 / wgX along m; a uniform, so that every shape runs on one pipeline.
+  wgX: u32, _p0: u32, _p1: u32, _p2: u32,
 }
 // The bias modes, as BIAS_MODES in kernels/gemm/gemm-params.ts (checked when the pipeline is created).
 const BIAS_NONE: u32 = 0u;

@@ -16,19 +16,20 @@
 @group(0) @binding(1) var tA: texture_2d<f32>;
 @group(0) @binding(2) var tB: texture_2d<f32>;
 override TRANSPOSE_OUT: bool = false;
-// Invocations along n and m: the dispatcher's tile (gemm-plan.ts's chooseTile) sets them and sizes its grid by them.
-override WG_X: u32;
-override WG_Y: u32;
+// Invocations per workgroup (TILE_INVOCATIONS in gemm-plan.ts), p.wgX along n and INVOCATIONS / p.wgX along m:
+// the dispatcher's tile (gemm-plan.ts's chooseTile) sets the shape and sizes its grid by it.
+const INVOCATIONS = 64u;
 
 // Keep in step with TEXTURE_TILE_M and TEXTURE_TILE_N in gemm/gemm-plan.ts.
 const TM = 32u;
 const TN = 16u;
 const NV = TN / 4u;
 
-@compute @workgroup_size(WG_X, WG_Y)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let n0 = (wid.x * WG_X + lid.x) * TN;
-  let m0 = (wid.y * WG_Y + lid.y) * TM;
+@compute @workgroup_size(INVOCATIONS)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let lid = vec2<u32>(li % p.wgX, li / p.wgX);
+  let n0 = (wid.x * p.wgX + lid.x) * TN;
+  let m0 = (wid.y * (INVOCATIONS / p.wgX) + lid.y) * TM;
   if (m0 >= p.M || n0 >= p.N) { return; }
   var rows: array<u32, TM>;
   for (var i = 0u; i < TM; i++) { rows[i] = min(m0 + i, p.M - 1u); }
