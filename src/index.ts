@@ -6,7 +6,7 @@ export type { KernelProfile, KernelTime } from './runtime/profiler.js';
 export type { WaitMode } from './runtime/runtime.js';
 export type { ConvVariant, GemmVariant, KernelPolicy, PolicyChanges, TextureGemmTuning } from './runtime/policy.js';
 export type { AdapterSummary } from './device/gpu.js';
-export { WebgradError, NoAdapterError, DeviceError } from './device/errors.js';
+export { WebgradError, NoAdapterError, DeviceError } from './errors.js';
 export { Tensor, type DType } from './tensor/tensor.js';
 export { tidy, keep } from './tensor/scope.js';
 export type { Shape } from './tensor/shape.js';

@@ -4,7 +4,7 @@ import {
   type GemmLimits, type GemmProblem, type Range,
 } from '../src/kernels/gemm/gemm-plan.js';
 import { bestOf } from '../src/kernels/gemm/gemm-autotune.js';
-import { WebgradError } from '../src/device/errors.js';
+import { WebgradError } from '../src/errors.js';
 
 // The planner is pure: these tests need no device.
 

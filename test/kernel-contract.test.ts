@@ -7,7 +7,7 @@ import {
 } from '../src/runtime/wgsl-struct.js';
 import { checkKernelContract } from '../src/runtime/kernel-contract.js';
 import { KERNEL_FILES, registerKernelSources } from '../src/runtime/sources.js';
-import { WebgradError } from '../src/device/errors.js';
+import { WebgradError } from '../src/errors.js';
 
 // No GPU needed: the declarations are compared with the WGSL files' text.
 const WGSL_DIR = join(__dirname, '../src/kernels/wgsl');

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { fmt } from '../tensor/shape.js';
 import { allOrNothing, keep } from '../tensor/scope.js';
 import { noGrad } from './record.js';

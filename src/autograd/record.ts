@@ -1,7 +1,7 @@
 // Recording the graph: what every op calls. The backward pass that walks it is engine.ts, which
 // needs ops of its own (adding gradients) and so sits above them; this module sits below them and
 // below the Tensor class, which records its reshapes.
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { keep, refuseAsync } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { GradNode } from './node.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { indexSelect } from '../ops/index-select.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, describe, Tensor } from '../tensor/tensor.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from './errors.js';
+import { WebgradError } from '../errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 /**

@@ -1,4 +1,4 @@
-import { DeviceError, NoAdapterError } from './errors.js';
+import { DeviceError, NoAdapterError } from '../errors.js';
 
 /** What the library needs to know about the adapter it runs on. */
 export interface AdapterSummary {

@@ -2,7 +2,7 @@ import { Gpu, type AdapterSummary } from './gpu.js';
 import { hasRuntime, runtime, setRuntime } from './current.js';
 import { Runtime, type WaitMode } from '../runtime/runtime.js';
 import { CONV_VARIANTS, applyPolicy, defaultPolicy, type ConvVariant, type GemmVariant, type KernelPolicy, type PolicyChanges, type TextureGemmTuning } from '../runtime/policy.js';
-import { NoAdapterError, WebgradError } from './errors.js';
+import { NoAdapterError, WebgradError } from '../errors.js';
 import { loadKernelSources, missingKernelSources, registerKernelSources } from '../runtime/sources.js';
 import { WGSL_TEXTS } from '../runtime/wgsl-texts.js';
 import { configureGemmAutotune, type GemmAutotuneOptions } from '../kernels/gemm/gemm-autotune.js';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { checkInitOptions, currentDevice, start, type InitOptions } from './init.js';
 import type { AdapterSummary } from './gpu.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
-import { WebgradError } from './errors.js';
+import { WebgradError } from '../errors.js';
 
 /**
  * Acquires the adapter and device and loads the kernels. Calling it again returns the same device

@@ -11,7 +11,7 @@
  * The decoder checks every claim the header makes, as the reference does: the data must be covered
  * exactly, without gaps or overlaps, and each tensor's byte count must match its shape.
  */
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 
 export type SafetensorsDType = 'F32' | 'I32';
 

@@ -1,7 +1,7 @@
 // Node-only: safetensors checkpoints on disk. The format itself is in safetensors-format.ts.
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { writeFileAtomic } from './atomic-file.js';

@@ -9,7 +9,7 @@ import { uniformLayout } from '../runtime/wgsl-struct.js';
 import type { Binding } from '../runtime/runtime.js';
 import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';
 import type { WindowGeometry } from './window-geometry.js';
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { bindingLimitText, fmt } from '../tensor/shape.js';
 
 /** conv2d's geometry (checked by the op): x [n, c, h, w], weight [cout, c, kh, kw], out [n, cout, oh, ow]. */

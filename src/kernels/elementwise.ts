@@ -1,6 +1,6 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { bindingLimitText, broadcastStrides, fmt, sizeOf, type Shape } from '../tensor/shape.js';
 import { constantNames, uniformLayout, type KernelConstants } from '../runtime/wgsl-struct.js';
 import { FILL_PARAMS, type Binding, type KernelSpec } from '../runtime/runtime.js';

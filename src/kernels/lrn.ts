@@ -2,7 +2,7 @@ import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 import type { KernelSpec } from '../runtime/runtime.js';
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { bindingLimitText, fmt } from '../tensor/shape.js';
 import { blockBinding, blockRuns } from './ranges.js';
 

@@ -1,5 +1,5 @@
 import { runtime } from '../device/current.js';
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { bindingLimitText } from '../tensor/shape.js';
 import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';

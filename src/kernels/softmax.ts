@@ -1,7 +1,7 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { bindingLimitText, fmt } from '../tensor/shape.js';
 import type { Binding } from '../runtime/runtime.js';
 import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';

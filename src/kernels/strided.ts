@@ -1,6 +1,6 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { bindingLimitText, fmt, type Shape } from '../tensor/shape.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 import type { Binding } from '../runtime/runtime.js';

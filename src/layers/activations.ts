@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { sigmoid, tanh } from '../ops/elementwise.js';
 import { softmax } from '../ops/softmax.js';
 import type { Tensor } from '../tensor/tensor.js';

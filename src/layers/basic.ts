@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { relu } from '../ops/elementwise.js';
 import { reshape } from '../ops/layout.js';
 import { localResponseNorm } from '../ops/lrn.js';

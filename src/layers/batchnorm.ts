@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { runtime } from '../device/current.js';
 import { batchNormCounting } from '../ops/batchnorm.js';
 import { fmt } from '../tensor/shape.js';

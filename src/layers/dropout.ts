@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { dropout } from '../ops/dropout.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { deriveSeed, layerSeed, type InitScheme } from './init.js';

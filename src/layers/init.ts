@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { runtime } from '../device/current.js';
 import { full, rand, randn } from '../ops/creation.js';
 import { checkSeed, deriveSeed } from '../runtime/generator.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { runtime } from '../device/current.js';
 import { fmt, type Shape } from '../tensor/shape.js';
 import { keep } from '../tensor/scope.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ReLU } from './basic.js';
 import { Conv2d } from './conv.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { avgPoolBackwardKernel, avgPoolKernel, checkAvgPoolBindable, type AvgPoolGeometry } from '../kernels/avgpool.js';
 import { fmt } from '../tensor/shape.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { batchNormalizeKernel, batchNormInputGradKernel, batchNormSumsKernel, batchStatsKernel, checkBatchNormBindable, type BatchNormDims } from '../kernels/batchnorm.js';
 import { fmt, sizeOf } from '../tensor/shape.js';

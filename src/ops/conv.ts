@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { reluBackwardKernel } from '../kernels/relu.js';
 import { checkConvBindable, conv2dBackwardKernel, conv2dKernel, type ConvGeometry } from '../kernels/conv.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { runtime } from '../device/current.js';
 import { fillKernel, randomKernel } from '../kernels/elementwise.js';
 import { checkSeed } from '../runtime/generator.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { runtime } from '../device/current.js';
 import { record } from '../autograd/record.js';
 import { checkSeed } from '../runtime/generator.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { castKernel } from '../kernels/cast.js';
 import { binaryKernel, checkBroadcastBindable, intCompareKernel, unaryKernel, type BinaryOp, type IntCompareOp, type UnaryOp } from '../kernels/elementwise.js';

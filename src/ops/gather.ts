@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { gatherBackwardKernel, gatherKernel } from '../kernels/gather.js';
 import { checkBindable, fmt } from '../tensor/shape.js';

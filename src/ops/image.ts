@@ -19,7 +19,7 @@
  *      offsets Σ αⱼ λⱼ pⱼ (see `rgbPca` and the data helpers of the AlexNet example).
  * Without `crop` the whole image is used; without `outSize` the output has the crop's size.
  */
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { prepareImagesKernel } from '../kernels/image.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 import { checkBindable } from '../tensor/shape.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { indexSelectBackwardKernel, indexSelectKernel, indexSelectRuns, type IndexSelectGeometry } from '../kernels/index-select.js';
 import { bindingLimitText, checkBindable, fmt, sizeOf } from '../tensor/shape.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { fillKernel } from '../kernels/elementwise.js';
 import { checkStrided, gatherKernel, scatterKernel, type View } from '../kernels/strided.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { gatherKernel } from '../kernels/strided.js';
 import { broadcastShapes, broadcastStrides, checkShape, fmt, normaliseAxes, stridesOf, type Shape } from '../tensor/shape.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { countCorrectKernel, crossEntropyBackwardKernel, nllMeanKernel, rowLseKernel } from '../kernels/loss.js';
 import { checkBindable, fmt } from '../tensor/shape.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { nllBackwardKernel, nllKernel } from '../kernels/nll.js';
 import { checkBindable, fmt } from '../tensor/shape.js';

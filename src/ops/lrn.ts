@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { checkLrnBindable, lrnBackwardKernel, lrnKernel, type LrnParams } from '../kernels/lrn.js';
 import { fmt } from '../tensor/shape.js';

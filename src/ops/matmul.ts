@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { gemmKernel } from '../kernels/gemm/gemm.js';
 import { fmt, sizeOf } from '../tensor/shape.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { isGradEnabled, record } from '../autograd/record.js';
 import { checkMaxPoolBindable, maxPoolBackwardKernel, maxPoolKernel, maxPoolValuesKernel, type MaxPoolGeometry } from '../kernels/maxpool.js';
 import { fmt } from '../tensor/shape.js';

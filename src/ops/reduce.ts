@@ -1,7 +1,7 @@
 import { record } from '../autograd/record.js';
 import { argmaxKernel, checkArgmaxable, checkReducible, checkReducibleRuns, reduceKernel, reduceRuns, type ReduceOp } from '../kernels/reduce.js';
 import { fitsOneBinding } from '../kernels/ranges.js';
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';
 import { tidy } from '../tensor/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { noGrad, record } from '../autograd/record.js';
 import { whereKernel } from '../kernels/where.js';
 import { broadcastShapes, checkBindable, fmt } from '../tensor/shape.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { checkSoftmaxBindable, softmaxBackwardKernel, softmaxKernel } from '../kernels/softmax.js';
 import { fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { fmt, type Shape } from '../tensor/shape.js';
 
 /** A number or [height, width] pair of integers >= `min`; `what` names the argument in errors. */

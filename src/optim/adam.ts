@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { runtime } from '../device/current.js';
 import { adamKernel, type AdamBuffers, type AdamHyper } from '../kernels/adam.js';
 import { fmt } from '../tensor/shape.js';

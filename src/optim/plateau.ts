@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import type { HasLr } from './step-lr.js';
 
 export interface ReduceLROnPlateauOptions {

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { runtime } from '../device/current.js';
 import { sgdKernel, type SgdHyper } from '../kernels/sgd.js';
 import { fmt } from '../tensor/shape.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 
 /** What a schedule needs of an optimizer: a learning rate it may set. */
 export interface HasLr {

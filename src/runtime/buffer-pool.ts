@@ -1,5 +1,5 @@
 import { FreeList } from './free-list.js';
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 
 /**
  * Reuses GPU buffers by size class. Creating a buffer is costly (the driver allocates and Dawn

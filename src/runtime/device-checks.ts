@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 
 /**
  * Checks of values that only the GPU sees (labels held in a tensor): a kernel that finds a bad

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 
 /** The seed a device's generator starts from (a fixed one, so that a fresh run repeats, as PyTorch's default generator). */
 export const DEFAULT_SEED = 0x5eed;

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { kernelSource, type KernelFile } from './sources.js';
 import { checkConstantsAgainstWgsl, checkLayoutAgainstWgsl, uniformStructName, type KernelConstants, type UniformLayout } from './wgsl-struct.js';
 

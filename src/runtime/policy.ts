@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 
 /**
  * The GEMM kernel products run on, named as its WGSL file:

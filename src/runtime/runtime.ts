@@ -9,7 +9,7 @@ import { kernelSource, type KernelFile } from './sources.js';
 import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
 import { PipelineStats, kernelName, type KernelPipelines } from './pipeline-stats.js';
 import { CompileNotice } from './compile-notice.js';
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { Waiter, type WaitMode } from './waiter.js';
 import { CHECKS_BYTES, DeviceChecks } from './device-checks.js';
 import { applyPolicy, defaultPolicy, type KernelPolicy, type PolicyChanges } from './policy.js';

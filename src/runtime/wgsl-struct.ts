@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 
 /**
  * The TypeScript side of the contract between a dispatcher and its WGSL: a kernel's uniform block

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { graphTensorsIn, hold } from '../autograd/lifetime.js';
 import type { Tensor } from './tensor.js';
 

@@ -1,4 +1,4 @@
-import { WebgradError } from '../device/errors.js';
+import { WebgradError } from '../errors.js';
 import { hasRuntime, runtime } from '../device/current.js';
 
 export type Shape = readonly number[];

@@ -1,4 +1,4 @@
-import { DeviceError, WebgradError } from '../device/errors.js';
+import { DeviceError, WebgradError } from '../errors.js';
 import { hasRuntime, runtime } from '../device/current.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { checkAllocation, checkShape, fmt, sizeOf, type Shape } from './shape.js';

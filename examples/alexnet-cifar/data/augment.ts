@@ -6,7 +6,7 @@
  * αⱼ ~ N(0, 0.1) is drawn once per image. For 32×32 CIFAR images the crop is the common
  * "pad by 4, take a random 32×32 window" form.
  */
-import { WebgradError } from '../../../src/device/errors.js';
+import { WebgradError } from '../../../src/errors.js';
 import { mulberry32 } from './batches.js';
 
 export interface Pca {

@@ -1,5 +1,5 @@
 import { runtime } from '../../device/current.js';
-import { WebgradError } from '../../device/errors.js';
+import { WebgradError } from '../../errors.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { KernelProfiler } from '../../runtime/profiler.js';
 import type { Tensor } from '../../tensor/tensor.js';

@@ -1,4 +1,4 @@
-import { WebgradError } from '../../device/errors.js';
+import { WebgradError } from '../../errors.js';
 import type { GemmVariant } from '../../runtime/policy.js';
 
 /**
