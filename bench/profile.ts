@@ -8,7 +8,7 @@ export async function profileCase(c: BenchCase): Promise<KernelProfile> {
   const side = await c.webgrad();
   try {
     // Warm-ups outside the profile: pipelines compile on the first run, and the pool holds every
-    // buffer a training step needs from its second (test/buffer-churn.test.ts).
+    // buffer a training step needs from its second (test/examples/buffer-churn.test.ts).
     for (let i = 0; i < 2; i++) {
       side.run();
       await runtime().sync();

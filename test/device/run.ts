@@ -2,7 +2,7 @@
 // one after another in this process, test/browser/vitest-shim.ts standing in for 'vitest'. It is
 // how the GPU kit (tools/gpu-kit/pack.sh: .gpu-kit/verify.mjs) checks the kernels on a machine without
 // Node's tools before anything there is timed.
-//   npx tsx test/device/run.ts [--quick | --files a.test.ts,b.test.ts] [--policy gpu] [--json FILE]
+//   npx tsx test/device/run.ts [--quick | --files kernels/a.test.ts,nn/b.test.ts] [--policy gpu] [--json FILE]
 // One line per test, a closing `N passed, N failed, N skipped`; exits 1 when a test failed.
 import { register } from 'node:module';
 
