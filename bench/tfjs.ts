@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { nodeGpu } from '../src/device/node.js';
+import { nodeGpu } from '../src/session/node.js';
 
 /** tfjs with its WebGPU backend on the same Dawn instance (and so the same adapter) as webgrad. */
 export interface TfjsPeer {

@@ -1,14 +1,14 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // The browser entry (and the core of the Node one, node.ts): no module it reaches uses a Node API.
-import './ops/methods.js';
-export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, kernelPolicy, manualSeed, withPolicy, type InitOptions, type MemoryStats } from './device/init.js';
+import './methods.js';
+export { init, release, adapterInfo, deviceLimits, memory, sync, flush, profileKernels, kernelPolicy, manualSeed, withPolicy, type InitOptions, type MemoryStats } from './session/init.js';
 export type { KernelProfile, KernelTime } from './runtime/profiler.js';
 export type { WaitMode } from './runtime/runtime.js';
 export type { ConvVariant, GemmVariant, KernelPolicy, PolicyChanges, TextureGemmTuning } from './runtime/policy.js';
-export type { AdapterSummary } from './device/gpu.js';
+export type { AdapterSummary } from './runtime/gpu.js';
 export { WebgradError, NoAdapterError, DeviceError } from './errors.js';
 export { Tensor, type DType } from './tensor/tensor.js';
-export { tidy, keep } from './tensor/scope.js';
+export { tidy, keep } from './graph/scope.js';
 export type { Shape } from './tensor/shape.js';
 export { tensor, zeros, ones, full, arange, rand, randn, zerosLike, onesLike } from './ops/creation.js';
 export {
@@ -19,7 +19,7 @@ export {
 export { sum, mean, max, argmax } from './ops/reduce.js';
 export { toDtype, float, int } from './ops/cast.js';
 export { reshape, permute, transpose, expand } from './ops/layout.js';
-export { noGrad } from './autograd/record.js';
+export { noGrad } from './graph/record.js';
 export * as optim from './optim/index.js';
 export { gradCheck, type GradCheckOptions, type GradCheckResult, type GradCheckInput } from './autograd/gradcheck.js';
 export { conv2d, type Conv2dOptions } from './ops/conv.js';

@@ -1,9 +1,9 @@
 import { WebgradError } from '../errors.js';
 import { fmt } from '../tensor/shape.js';
-import { allOrNothing, keep } from '../tensor/scope.js';
-import { noGrad } from './record.js';
+import { allOrNothing, keep } from '../graph/scope.js';
+import { noGrad } from '../graph/record.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { graphFreed, releaseNode } from './lifetime.js';
+import { graphFreed, releaseNode } from '../graph/lifetime.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike } from '../ops/creation.js';
 

@@ -1,9 +1,9 @@
 import { WebgradError } from '../errors.js';
 import { runtime } from '../device/current.js';
 import { fmt } from '../tensor/shape.js';
-import { tidy } from '../tensor/scope.js';
+import { tidy } from '../graph/scope.js';
 import { checkTensor, Storage, Tensor } from '../tensor/tensor.js';
-import { noGrad } from './record.js';
+import { noGrad } from '../graph/record.js';
 
 export interface GradCheckOptions {
   /** Central-difference step, added to and subtracted from each element (in float64, then rounded to float32). */

@@ -4,17 +4,9 @@ import { full, rand, randn } from '../ops/creation.js';
 import { checkSeed, deriveSeed } from '../runtime/generator.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Module } from './module.js';
+import { INIT_SCHEMES, type InitScheme } from './init-scheme.js';
 
-/**
- * - 'torch': PyTorch's defaults for Conv2d and Linear: kaiming_uniform(a=√5) weights, which is
- *   U(−1/√fan_in, 1/√fan_in), and biases from the same range.
- * - 'kaiming': He et al.: weights N(0, 2/fan_in) (fan-in mode, ReLU gain √2), biases 0.
- * - 'paper': AlexNet (Krizhevsky et al. 2012): weights N(0, 0.01²), biases 0, or the layer's
- *   `paperBias` (1 for conv2, conv4, conv5 and the hidden fully connected layers).
- */
-export type InitScheme = 'torch' | 'kaiming' | 'paper';
-
-export const INIT_SCHEMES: readonly InitScheme[] = ['torch', 'kaiming', 'paper'];
+export { INIT_SCHEMES, type InitScheme } from './init-scheme.js';
 
 export function checkScheme(scheme: unknown, what: string): InitScheme {
   if (!INIT_SCHEMES.includes(scheme as InitScheme)) {

@@ -1,9 +1,9 @@
 import { WebgradError } from '../errors.js';
 import { runtime } from '../device/current.js';
 import { fmt, type Shape } from '../tensor/shape.js';
-import { keep } from '../tensor/scope.js';
+import { keep } from '../graph/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
-import type { InitScheme } from './init.js';
+import type { InitScheme } from './init-scheme.js';
 
 export interface LoadStateDictOptions {
   /** Refuse missing and unexpected keys (default true, as PyTorch). */

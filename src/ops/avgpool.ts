@@ -1,5 +1,5 @@
 import { WebgradError } from '../errors.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { avgPoolBackwardKernel, avgPoolKernel, checkAvgPoolBindable, type AvgPoolGeometry } from '../kernels/avgpool.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';

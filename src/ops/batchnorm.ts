@@ -1,9 +1,9 @@
 import { WebgradError } from '../errors.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { batchNormalizeKernel, batchNormInputGradKernel, batchNormSumsKernel, batchStatsKernel, checkBatchNormBindable, type BatchNormDims } from '../kernels/batchnorm.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
-import { allOrNothing } from '../tensor/scope.js';
+import { allOrNothing } from '../graph/scope.js';
 import { full } from './creation.js';
 
 export interface BatchNormOptions {

@@ -1,5 +1,5 @@
 import { WebgradError } from '../errors.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { castKernel } from '../kernels/cast.js';
 import { checkTensor, view, type DType, type Tensor } from '../tensor/tensor.js';
 

@@ -1,9 +1,9 @@
 import { WebgradError } from '../errors.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { reluBackwardKernel } from '../kernels/relu.js';
 import { checkConvBindable, conv2dBackwardKernel, conv2dKernel, type ConvGeometry } from '../kernels/conv.js';
 import { fmt } from '../tensor/shape.js';
-import { allOrNothing } from '../tensor/scope.js';
+import { allOrNothing } from '../graph/scope.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 import { pairOf, windowOutput } from './window.js';
 

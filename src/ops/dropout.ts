@@ -1,6 +1,6 @@
 import { WebgradError } from '../errors.js';
 import { runtime } from '../device/current.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { checkSeed } from '../runtime/generator.js';
 import { dropoutKernel } from '../kernels/dropout.js';
 import { fmt } from '../tensor/shape.js';

@@ -1,10 +1,10 @@
 import { WebgradError } from '../errors.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { castKernel } from '../kernels/cast.js';
 import { binaryKernel, checkBroadcastBindable, intCompareKernel, unaryKernel, type BinaryOp, type IntCompareOp, type UnaryOp } from '../kernels/elementwise.js';
 import { reluBackwardKernel } from '../kernels/relu.js';
 import { broadcastShapes } from '../tensor/shape.js';
-import { allOrNothing, tidy } from '../tensor/scope.js';
+import { allOrNothing, tidy } from '../graph/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { full, tensor } from './creation.js';
 import { sumTo } from './sum-to.js';

@@ -1,5 +1,5 @@
 import { WebgradError } from '../errors.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { gatherBackwardKernel, gatherKernel } from '../kernels/gather.js';
 import { checkBindable, fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';

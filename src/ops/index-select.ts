@@ -1,9 +1,9 @@
 import { WebgradError } from '../errors.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { indexSelectBackwardKernel, indexSelectKernel, indexSelectRuns, type IndexSelectGeometry } from '../kernels/index-select.js';
 import { bindingLimitText, checkBindable, fmt, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
-import { allOrNothing } from '../tensor/scope.js';
+import { allOrNothing } from '../graph/scope.js';
 import { tensor } from './creation.js';
 
 /** Indices for indexSelect: an int32 tensor [K] (checked on the GPU), or numbers (checked here). */

@@ -1,5 +1,5 @@
 import { WebgradError } from '../errors.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { fillKernel } from '../kernels/elementwise.js';
 import { checkStrided, gatherKernel, scatterKernel, type View } from '../kernels/strided.js';
 import { fmt, stridesOf } from '../tensor/shape.js';

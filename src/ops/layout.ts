@@ -1,5 +1,5 @@
 import { WebgradError } from '../errors.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { gatherKernel } from '../kernels/strided.js';
 import { broadcastShapes, broadcastStrides, checkShape, fmt, normaliseAxes, stridesOf, type Shape } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';

@@ -1,9 +1,9 @@
 import { WebgradError } from '../errors.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { countCorrectKernel, crossEntropyBackwardKernel, nllMeanKernel, rowLseKernel } from '../kernels/loss.js';
 import { checkBindable, fmt } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
-import { allOrNothing } from '../tensor/scope.js';
+import { allOrNothing } from '../graph/scope.js';
 import { tensor } from './creation.js';
 
 /**

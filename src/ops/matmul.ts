@@ -1,8 +1,8 @@
 import { WebgradError } from '../errors.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { gemmKernel } from '../kernels/gemm/gemm.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
-import { allOrNothing, tidy } from '../tensor/scope.js';
+import { allOrNothing, tidy } from '../graph/scope.js';
 import { checkTensor, Tensor, view } from '../tensor/tensor.js';
 import { sum } from './reduce.js';
 import { zerosLike } from './creation.js';

@@ -1,5 +1,5 @@
 import { WebgradError } from '../errors.js';
-import { isGradEnabled, record } from '../autograd/record.js';
+import { isGradEnabled, record } from '../graph/record.js';
 import { checkMaxPoolBindable, maxPoolBackwardKernel, maxPoolKernel, maxPoolValuesKernel, type MaxPoolGeometry } from '../kernels/maxpool.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';

@@ -1,9 +1,9 @@
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { argmaxKernel, checkArgmaxable, checkReducible, checkReducibleRuns, reduceKernel, reduceRuns, type ReduceOp } from '../kernels/reduce.js';
 import { fitsOneBinding } from '../kernels/ranges.js';
 import { WebgradError } from '../errors.js';
 import { fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';
-import { tidy } from '../tensor/scope.js';
+import { tidy } from '../graph/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { div, eq, mul } from './elementwise.js';
 import { expand, permute } from './layout.js';

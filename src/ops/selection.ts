@@ -1,8 +1,8 @@
 import { WebgradError } from '../errors.js';
-import { noGrad, record } from '../autograd/record.js';
+import { noGrad, record } from '../graph/record.js';
 import { whereKernel } from '../kernels/where.js';
 import { broadcastShapes, checkBindable, fmt } from '../tensor/shape.js';
-import { allOrNothing, tidy } from '../tensor/scope.js';
+import { allOrNothing, tidy } from '../graph/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { full } from './creation.js';
 import { checkComparison, eq, ge, gt, maximum, minimum, mul, sub, type Operand } from './elementwise.js';

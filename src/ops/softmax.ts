@@ -1,5 +1,5 @@
 import { WebgradError } from '../errors.js';
-import { record } from '../autograd/record.js';
+import { record } from '../graph/record.js';
 import { checkSoftmaxBindable, softmaxBackwardKernel, softmaxKernel } from '../kernels/softmax.js';
 import { fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';

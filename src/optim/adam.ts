@@ -2,7 +2,7 @@ import { WebgradError } from '../errors.js';
 import { runtime } from '../device/current.js';
 import { adamKernel, type AdamBuffers, type AdamHyper } from '../kernels/adam.js';
 import { fmt } from '../tensor/shape.js';
-import { allOrNothing, keep } from '../tensor/scope.js';
+import { allOrNothing, keep } from '../graph/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { makeStateFirst } from './fresh-state.js';
 

@@ -2,7 +2,7 @@ import { WebgradError } from '../errors.js';
 import { runtime } from '../device/current.js';
 import { sgdKernel, type SgdHyper } from '../kernels/sgd.js';
 import { fmt } from '../tensor/shape.js';
-import { keep } from '../tensor/scope.js';
+import { keep } from '../graph/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { makeStateFirst } from './fresh-state.js';
 

@@ -1,7 +1,6 @@
 // The opt-in leak check (`init({ debug: true })`, or WEBGRAD_DEBUG=1 in Node): it names the op that
 // made each tensor, counts live buffers at each optimizer step, and warns once when they grew at each
 // of the last few steps, saying which ops made the tensors that outlived their step.
-import type { Tensor } from '../tensor/tensor.js';
 
 /** Consecutive steps of growth that make a leak (a first step that creates optimizer state grows once). */
 export const LEAK_STEPS = 3;
@@ -31,21 +30,21 @@ export function callerOp(): string {
     const [, fn, file] = m;
     // Native frames (Array.prototype.forEach's) sit between webgrad's own: look through them.
     if (file === '<anonymous>' || file === 'native') continue;
-    const ours = /[/\\](?:src|dist)[/\\](?:ops|layers|optim|data|autograd|io|tensor|kernels|runtime|device)[/\\]/.test(file);
+    const ours = /[/\\](?:src|dist)[/\\](?:(?:ops|layers|optim|data|autograd|graph|io|tensor|kernels|runtime|device|session)[/\\]|methods\.)/.test(file);
     if (!ours) {
       if (inside) break;
       continue;
     }
     inside = true;
     // Below the ops, and the Tensor methods' wrappers (named by the op they call).
-    const kernel = /[/\\](?:tensor|kernels|runtime|device)[/\\]|[/\\]ops[/\\]methods\./.test(file);
+    const kernel = /[/\\](?:tensor|graph|kernels|runtime|device)[/\\]|[/\\](?:src|dist)[/\\]methods\./.test(file);
     if (!kernel && fn && fn !== '<anonymous>') name = fn === 'runBackward' ? 'backward' : fn.replace(/^(?:Module|Object)\./, '');
   }
   return name;
 }
 
 export class LeakCheck {
-  private readonly origins = new Map<Tensor, Origin>();
+  private readonly origins = new Map<object, Origin>();
   private readonly history: number[] = [];
   private steps = 0;
   private warned = false;
@@ -56,13 +55,13 @@ export class LeakCheck {
   ) {}
 
   /** The op that made `t` (see callerOp), recorded while it lives. */
-  created(t: Tensor): string {
+  created(t: object): string {
     const op = callerOp();
     this.origins.set(t, { op, step: this.steps });
     return op;
   }
 
-  disposed(t: Tensor): void {
+  disposed(t: object): void {
     this.origins.delete(t);
   }
 

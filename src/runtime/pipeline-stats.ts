@@ -1,4 +1,4 @@
-import type { KernelSpec } from './runtime.js';
+import type { KernelSpec } from './kernel-spec.js';
 import type { KernelTime } from './profiler.js';
 
 /** What creating and first using the pipelines of one kernel (WGSL file and entry point) cost. */

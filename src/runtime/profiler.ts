@@ -1,4 +1,4 @@
-import type { KernelSpec } from './runtime.js';
+import type { KernelSpec } from './kernel-spec.js';
 
 /** GPU time spent in one kernel (one pipeline), or in one kind of copy, while profiling. */
 export interface KernelTime {

@@ -1,6 +1,6 @@
 import { Generator } from './generator.js';
 import { callerOp, LeakCheck } from './leak-check.js';
-import type { Gpu } from '../device/gpu.js';
+import type { Gpu } from './gpu.js';
 import { BufferPool, sizeClass } from './buffer-pool.js';
 import { FreeList } from './free-list.js';
 import { TEXEL_BYTES, TexturePool } from './texture-pool.js';
@@ -13,35 +13,13 @@ import { WebgradError } from '../errors.js';
 import { Waiter, type WaitMode } from './waiter.js';
 import { CHECKS_BYTES, DeviceChecks } from './device-checks.js';
 import { applyPolicy, defaultPolicy, type KernelPolicy, type PolicyChanges } from './policy.js';
-import { checkKernelContract } from '../runtime/kernel-contract.js';
-import { uniformLayout, type KernelConstants, type UniformLayout } from '../runtime/wgsl-struct.js';
+import { checkKernelContract } from './kernel-contract.js';
+import { uniformLayout } from './wgsl-struct.js';
+import type { Binding, DispatchArgs, KernelSpec } from './kernel-spec.js';
 
 export type { WaitMode };
 
-/** Identifies one compute pipeline: the files its module is made of, the entry point, override constants. */
-export interface KernelSpec {
-  files: readonly KernelFile[];
-  entry: string;
-  overrides?: Readonly<Record<string, number>>;
-  /** What the kernel profiler calls it where the rest says too little (an op code's name). */
-  label?: string;
-  /** The uniform block by field name, checked against the WGSL struct when the pipeline is created. */
-  params?: UniformLayout;
-  /** Named integer constants (op codes) the WGSL must declare with these values, checked likewise. */
-  constants?: KernelConstants;
-}
-
-/** A storage binding (a whole buffer, or a range of one for panels of operands larger than a binding), or a texture. */
-export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number } | { view: GPUTextureView };
-
-export interface DispatchArgs {
-  /** Bound at @binding(1), @binding(2), … in the order given. */
-  buffers: readonly Binding[];
-  /** Bound at @binding(0) as a uniform block; at most 256 bytes. */
-  uniforms?: ArrayBufferView;
-  /** A total count of workgroups (folded into a 2-D grid when needed) or an explicit grid. */
-  workgroups: number | readonly [number, number, number];
-}
+export type { Binding, DispatchArgs, KernelSpec } from './kernel-spec.js';
 
 /** fill.wgsl's uniforms: element i becomes start + step·i. */
 export const FILL_PARAMS = uniformLayout('fill', { n: 'u32', start: 'f32', step: 'f32', _pad: 'u32' });

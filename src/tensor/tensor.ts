@@ -2,10 +2,10 @@ import { DeviceError, WebgradError } from '../errors.js';
 import { hasRuntime, runtime } from '../device/current.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { checkAllocation, checkShape, fmt, sizeOf, type Shape } from './shape.js';
-import { track } from './scope.js';
-import type { GradNode } from '../autograd/node.js';
-import { record } from '../autograd/record.js';
-import { releaseNode } from '../autograd/lifetime.js';
+import { track } from '../graph/scope.js';
+import type { GradNode } from '../graph/node.js';
+import { record } from '../graph/record.js';
+import { releaseNode } from '../graph/lifetime.js';
 
 export type DType = 'float32' | 'int32';
 
@@ -55,7 +55,7 @@ export class Tensor {
   /** The gradient accumulated by `backward()` (leaf tensors that require it). */
   grad: Tensor | null = null;
   /** How this tensor was computed, when autograd recorded it. */
-  node: GradNode | null = null;
+  node: GradNode<Tensor> | null = null;
   /** In debug mode (init({ debug: true })), the op whose call made this tensor (`add`, `Linear.forward`); else null. */
   readonly createdBy: string | null = null;
   private storageRef: Storage | null;

@@ -3,7 +3,7 @@ import {
   abs, add, div, exp, expand, gradCheck, log, max, maximum, mean, minimum, mul, neg, noGrad, permute, pow, relu, reshape,
   rsqrt, sigmoid, sqrt, sub, sum, tanh, tensor, transpose, type Tensor,
 } from '../../src/index.js';
-import { record } from '../../src/autograd/record.js';
+import { record } from '../../src/graph/record.js';
 import { randomValues, setupDevice } from '../helpers.js';
 
 beforeAll(setupDevice);

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { add, linear, matmul, relu, sum, tensor, Tensor } from '../../src/index.js';
-import { TENSOR_METHODS } from '../../src/ops/methods.js';
+import { TENSOR_METHODS } from '../../src/methods.js';
 import { runtime } from '../../src/device/current.js';
 import { asF32, randomValues, setupDevice } from '../helpers.js';
 

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { adapterInfo, init, kernelPolicy, release, type InitOptions } from '../../src/node.js';
 import { hasRuntime } from '../../src/device/current.js';
 import { describePolicy, type PolicyChanges } from '../../src/runtime/policy.js';
-import type { AdapterSummary } from '../../src/device/gpu.js';
+import type { AdapterSummary } from '../../src/runtime/gpu.js';
 import { resetRegistered, runRegistered, type Result } from '../browser/vitest-shim.js';
 import { setInitDefaults } from '../helpers.js';
 import { DEVICE_TEST_FILES, DEVICE_TEST_LOADERS, QUICK_TEST_FILES } from './files.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomic } from '../../src/io/atomic-file.js';
-import { defaultTuningFile, readTextIfExists } from '../../src/device/node.js';
+import { defaultTuningFile, readTextIfExists } from '../../src/session/node.js';
 
 const nodeFiles = { read: readTextIfExists, write: writeFileAtomic };
 import { memory, tensor, withPolicy } from '../../src/index.js';

@@ -136,7 +136,7 @@ describe('no adapter', () => {
 
 describe('portability', () => {
   it('only the Node-only modules import Node APIs, so the core can run in a browser', () => {
-    const nodeOnly = ['device/node.ts', 'io/safetensors.ts', 'io/atomic-file.ts'];
+    const nodeOnly = ['session/node.ts', 'io/safetensors.ts', 'io/atomic-file.ts'];
     const offenders: string[] = [];
     const walk = (dir: URL, rel: string) => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {

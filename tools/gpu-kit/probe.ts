@@ -2,14 +2,14 @@
 // sizes, subgroup-matrix configurations), its features and limits, and whether a device with all
 // of them is granted. Dawn's toggles are one instance flag (a second `enable-dawn-features=` would
 // replace the first); by default the ones that expose the experimental subgroup matrices and f16 on
-// NVIDIA's Vulkan driver, beside webgrad's own flags (src/device/node.ts).
+// NVIDIA's Vulkan driver, beside webgrad's own flags (src/session/node.ts).
 //   node probe.mjs [--toggles LIST] [--json FILE] [--jsonl FILE] [--require-gpu]
 // --toggles '' probes the instance as webgrad's init() makes it. Exits 1 with --require-gpu where the
 // adapter is a software one.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DAWN_FLAGS, nodeGpu } from '../../src/device/node.js';
-import { summarise } from '../../src/device/gpu.js';
+import { DAWN_FLAGS, nodeGpu } from '../../src/session/node.js';
+import { summarise } from '../../src/runtime/gpu.js';
 
 const DEFAULT_TOGGLES = 'allow_unsafe_apis,vulkan_enable_f16_on_nvidia';
 

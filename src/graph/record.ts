@@ -2,9 +2,8 @@
 // needs ops of its own (adding gradients) and so sits above them; this module sits below them and
 // below the Tensor class, which records its reshapes.
 import { WebgradError } from '../errors.js';
-import { keep, refuseAsync } from '../tensor/scope.js';
-import type { Tensor } from '../tensor/tensor.js';
-import type { GradNode } from './node.js';
+import { keep, refuseAsync } from './scope.js';
+import type { GradNode, GraphTensor } from './node.js';
 
 let enabled = true;
 
@@ -31,7 +30,7 @@ export function noGrad<T>(fn: () => T): T {
  * gradient. `saved` are tensors the rule reads besides its inputs and output: the node owns them
  * (they leave every tidy scope) and frees them with itself; when nothing is recorded they are freed now.
  */
-export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward'], saved: readonly Tensor[] = []): Tensor {
+export function record<T extends GraphTensor>(out: T, op: string, inputs: readonly T[], backward: GradNode<T>['backward'], saved: readonly T[] = []): T {
   if (enabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
     for (const t of saved) keep(t);

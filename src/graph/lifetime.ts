@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor/tensor.js';
+import type { GraphTensor } from './node.js';
 
 /**
  * How long the tensors of an autograd graph live. A `tidy()` that returns a tensor with a graph
@@ -10,20 +10,20 @@ import type { Tensor } from '../tensor/tensor.js';
  * Tensors a backward rule reads besides its inputs and output (log-sum-exps, argmax indices) are
  * the node's `saved` tensors, owned by the node and freed with it.
  */
-const holdings = new WeakMap<Tensor, Tensor[]>();
-const holders = new WeakMap<Tensor, number>();
+const holdings = new WeakMap<GraphTensor, GraphTensor[]>();
+const holders = new WeakMap<GraphTensor, number>();
 /** Tensors whose graph a backward() already ran through and freed. */
-const freed = new WeakSet<Tensor>();
+const freed = new WeakSet<GraphTensor>();
 
 /** Makes `root` hold `tensors` (taken out of their scope by the caller) until it releases them. */
-export function hold(root: Tensor, tensors: readonly Tensor[]): void {
+export function hold(root: GraphTensor, tensors: readonly GraphTensor[]): void {
   if (tensors.length === 0) return;
   for (const t of tensors) holders.set(t, (holders.get(t) ?? 0) + 1);
   holdings.set(root, [...(holdings.get(root) ?? []), ...tensors]);
 }
 
 /** Lets go of what `root` holds; a tensor no root holds any more is disposed. */
-export function releaseHoldings(root: Tensor): void {
+export function releaseHoldings(root: GraphTensor): void {
   const list = holdings.get(root);
   if (!list) return;
   holdings.delete(root);
@@ -43,7 +43,7 @@ export function releaseHoldings(root: Tensor): void {
  * graph as spent, so that a second backward() through it is refused rather than silently treating
  * `t` as a leaf.
  */
-export function releaseNode(t: Tensor, afterBackward: boolean): void {
+export function releaseNode(t: GraphTensor, afterBackward: boolean): void {
   const node = t.node;
   if (node) {
     t.node = null;
@@ -54,7 +54,7 @@ export function releaseNode(t: Tensor, afterBackward: boolean): void {
 }
 
 /** True when a backward() already ran through the graph that computed `t` and freed it. */
-export function graphFreed(t: Tensor): boolean {
+export function graphFreed(t: GraphTensor): boolean {
   return freed.has(t);
 }
 
@@ -62,13 +62,13 @@ export function graphFreed(t: Tensor): boolean {
  * The tensors of `scope` that the graphs of `roots` read in backward (inputs of their nodes, at
  * any depth), per root. The caller keeps them out of the scope's disposal and has each root hold them.
  */
-export function graphTensorsIn(roots: Iterable<Tensor>, scope: ReadonlySet<Tensor>, returned: ReadonlySet<Tensor>): Map<Tensor, Tensor[]> {
-  const out = new Map<Tensor, Tensor[]>();
+export function graphTensorsIn(roots: Iterable<GraphTensor>, scope: ReadonlySet<GraphTensor>, returned: ReadonlySet<GraphTensor>): Map<GraphTensor, GraphTensor[]> {
+  const out = new Map<GraphTensor, GraphTensor[]>();
   for (const root of roots) {
     if (!root.node) continue;
-    const found: Tensor[] = [];
-    const seen = new Set<Tensor>([root]);
-    const stack: Tensor[] = [root];
+    const found: GraphTensor[] = [];
+    const seen = new Set<GraphTensor>([root]);
+    const stack: GraphTensor[] = [root];
     while (stack.length) {
       const t = stack.pop()!;
       for (const u of t.node?.inputs ?? []) {

@@ -1,30 +1,30 @@
 import { WebgradError } from '../errors.js';
-import { graphTensorsIn, hold } from '../autograd/lifetime.js';
-import type { Tensor } from './tensor.js';
+import { graphTensorsIn, hold } from './lifetime.js';
+import type { GraphTensor } from './node.js';
 
 /**
  * Deterministic release of intermediates, as tfjs's `tidy`: every tensor created while `fn` runs
  * is disposed when it returns, except the tensors it returns (found in arrays and plain objects)
  * and those passed to `keep`. Scopes nest; a tensor belongs to the innermost one. The
  * intermediates that a returned tensor's backward needs are not disposed but held by it until
- * `backward()` has run or it is disposed (see autograd/lifetime.ts), so that
+ * `backward()` has run or it is disposed (see lifetime.ts), so that
  * `tidy(() => crossEntropy(model.forward(x), y)).backward()` works.
  */
-const scopes: Set<Tensor>[] = [];
+const scopes: Set<GraphTensor>[] = [];
 
-export function track(t: Tensor): void {
+export function track(t: GraphTensor): void {
   scopes[scopes.length - 1]?.add(t);
 }
 
 /** Takes a tensor out of every scope: it lives until disposed by hand. */
-export function keep<T extends Tensor>(t: T): T {
+export function keep<T extends GraphTensor>(t: T): T {
   for (const s of scopes) s.delete(t);
   return t;
 }
 
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new WebgradError(`webgrad: tidy() takes a function, got ${typeof fn}`);
-  const scope = new Set<Tensor>();
+  const scope = new Set<GraphTensor>();
   scopes.push(scope);
   let result: T;
   try {
@@ -36,11 +36,11 @@ export function tidy<T>(fn: () => T): T {
     throw error;
   }
   scopes.pop();
-  const returned = new Set<Tensor>();
+  const returned = new Set<GraphTensor>();
   collect(result, returned);
   const parent = scopes[scopes.length - 1];
   const graphs = graphTensorsIn(returned, scope, returned);
-  const held = new Set<Tensor>();
+  const held = new Set<GraphTensor>();
   for (const [root, tensors] of graphs) {
     hold(root, tensors);
     for (const t of tensors) held.add(t);
@@ -58,7 +58,7 @@ export function tidy<T>(fn: () => T): T {
  * it returns, they belong to the enclosing scope as if made there.
  */
 export function allOrNothing<T>(fn: () => T): T {
-  const made = new Set<Tensor>();
+  const made = new Set<GraphTensor>();
   scopes.push(made);
   try {
     const result = fn();
@@ -84,10 +84,10 @@ export function refuseAsync(result: unknown, what: string): void {
   }
 }
 
-function collect(value: unknown, into: Set<Tensor>): void {
+function collect(value: unknown, into: Set<GraphTensor>): void {
   if (value === null || typeof value !== 'object') return;
   if ('isTensor' in value && (value as { isTensor: unknown }).isTensor === true) {
-    into.add(value as Tensor);
+    into.add(value as GraphTensor);
   } else if (Array.isArray(value)) {
     for (const v of value) collect(v, into);
   } else if (Object.getPrototypeOf(value) === Object.prototype) {

@@ -1,5 +1,5 @@
-import { Gpu, type AdapterSummary } from './gpu.js';
-import { hasRuntime, runtime, setRuntime } from './current.js';
+import { Gpu, type AdapterSummary } from '../runtime/gpu.js';
+import { hasRuntime, runtime, setRuntime } from '../device/current.js';
 import { Runtime, type WaitMode } from '../runtime/runtime.js';
 import { CONV_VARIANTS, applyPolicy, defaultPolicy, type ConvVariant, type GemmVariant, type KernelPolicy, type PolicyChanges, type TextureGemmTuning } from '../runtime/policy.js';
 import { NoAdapterError, WebgradError } from '../errors.js';

@@ -2,28 +2,28 @@
 // table: each method calls its function with the tensor as first argument, and its type is derived
 // from the function's. tensor.ts cannot import the ops nor the backward pass (which adds gradients
 // with ops): they import it. So index.ts imports this module for its effect.
-import { Tensor } from '../tensor/tensor.js';
-import { runBackward } from '../autograd/engine.js';
-import { adaptiveAvgPool2d, avgPool2d } from './avgpool.js';
-import { batchNorm } from './batchnorm.js';
-import { float, int, toDtype } from './cast.js';
-import { conv2d } from './conv.js';
-import { dropout } from './dropout.js';
+import { Tensor } from './tensor/tensor.js';
+import { runBackward } from './autograd/engine.js';
+import { adaptiveAvgPool2d, avgPool2d } from './ops/avgpool.js';
+import { batchNorm } from './ops/batchnorm.js';
+import { float, int, toDtype } from './ops/cast.js';
+import { conv2d } from './ops/conv.js';
+import { dropout } from './ops/dropout.js';
 import {
   abs, add, div, eq, exp, ge, gt, log, maximum, minimum, mul, neg, pow, relu, rsqrt, sigmoid, sqrt, sub, tanh,
-} from './elementwise.js';
-import { flatten, narrow, slice, split, squeeze, unsqueeze } from './indexing.js';
-import { gather } from './gather.js';
-import { indexSelect } from './index-select.js';
-import { expand, permute, transpose } from './layout.js';
-import { crossEntropy, countCorrect } from './loss.js';
-import { mseLoss, nllLoss } from './losses.js';
-import { localResponseNorm } from './lrn.js';
-import { linear, matmul } from './matmul.js';
-import { maxPool2d } from './maxpool.js';
-import { argmax, max, mean, sum } from './reduce.js';
-import { clamp, le, lt, min, ne, where } from './selection.js';
-import { logSoftmax, softmax } from './softmax.js';
+} from './ops/elementwise.js';
+import { flatten, narrow, slice, split, squeeze, unsqueeze } from './ops/indexing.js';
+import { gather } from './ops/gather.js';
+import { indexSelect } from './ops/index-select.js';
+import { expand, permute, transpose } from './ops/layout.js';
+import { crossEntropy, countCorrect } from './ops/loss.js';
+import { mseLoss, nllLoss } from './ops/losses.js';
+import { localResponseNorm } from './ops/lrn.js';
+import { linear, matmul } from './ops/matmul.js';
+import { maxPool2d } from './ops/maxpool.js';
+import { argmax, max, mean, sum } from './ops/reduce.js';
+import { clamp, le, lt, min, ne, where } from './ops/selection.js';
+import { logSoftmax, softmax } from './ops/softmax.js';
 
 /** x.where(cond, other) is where(cond, x, other), as PyTorch's Tensor.where. */
 const whereMethod = (x: Tensor, cond: Tensor, other: Tensor | number): Tensor => where(cond, x, other);
@@ -46,7 +46,7 @@ type Table = typeof TENSOR_METHODS;
 type Rest<F> = F extends (x: Tensor, ...rest: infer R) => infer Out ? (...rest: R) => Out : never;
 export type TensorMethods = { [K in keyof Table]: Rest<Table[K]> };
 
-declare module '../tensor/tensor.js' {
+declare module './tensor/tensor.js' {
   // Declaration merging: the methods installed below, typed from the table.
   interface Tensor extends TensorMethods {}
 }

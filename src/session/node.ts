@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkInitOptions, currentDevice, start, type InitOptions } from './init.js';
-import type { AdapterSummary } from './gpu.js';
+import type { AdapterSummary } from '../runtime/gpu.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { WebgradError } from '../errors.js';
 
