@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects, run one after the other (sequence.groupOrder): `unit` (test/unit/: no device, no
+// Two projects, run one after the other (sequence.groupOrder; 0 would mean "with the last group"
+// for a project whose files run one at a time): `unit` (test/unit/: no device, no
 // WebGPU adapter, seconds) first, so a broken build fails fast, then `device` (test/kernels,
 // autograd, nn, examples: every file initialises a WebGPU device). lavapipe runs every kernel on
 // the CPU's two cores: test files run one at a time so they do not fight over them, and timeouts
@@ -13,10 +14,10 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 1 } } },
       {
         extends: true,
-        test: { name: 'device', include: ['test/{kernels,autograd,nn,examples}/**/*.test.ts'], sequence: { groupOrder: 1 } },
+        test: { name: 'device', include: ['test/{kernels,autograd,nn,examples}/**/*.test.ts'], sequence: { groupOrder: 2 } },
       },
     ],
   },

@@ -1,61 +1,46 @@
 import { Generator } from './generator.js';
 import { callerOp, LeakCheck } from './leak-check.js';
 import type { Gpu } from './gpu.js';
-import { BufferPool, sizeClass } from './buffer-pool.js';
-import { FreeList } from './free-list.js';
+import { BufferPool } from './buffer-pool.js';
 import { TEXEL_BYTES, TexturePool } from './texture-pool.js';
 import { foldWorkgroups } from './grid.js';
-import { kernelSource, type KernelFile } from './sources.js';
-import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
-import { PipelineStats, kernelName, type KernelPipelines } from './pipeline-stats.js';
+import type { KernelProfile } from './profiler.js';
+import { PipelineStats, type KernelPipelines } from './pipeline-stats.js';
 import { CompileNotice } from './compile-notice.js';
 import { WebgradError } from '../errors.js';
 import { Waiter, type WaitMode } from './waiter.js';
-import { CHECKS_BYTES, DeviceChecks } from './device-checks.js';
+import { DeviceChecks } from './device-checks.js';
 import { applyPolicy, defaultPolicy, type KernelPolicy, type PolicyChanges } from './policy.js';
-import { checkKernelContract } from './kernel-contract.js';
 import { uniformLayout } from './wgsl-struct.js';
 import type { Binding, DispatchArgs, KernelSpec } from './kernel-spec.js';
+import { PipelineCache } from './pipeline-cache.js';
+import { Recorder } from './recorder.js';
+import { Transfers } from './transfers.js';
+import { Timestamps } from './timestamps.js';
 
 export type { WaitMode };
-
 export type { Binding, DispatchArgs, KernelSpec } from './kernel-spec.js';
 
 /** fill.wgsl's uniforms: element i becomes start + step·i. */
 export const FILL_PARAMS = uniformLayout('fill', { n: 'u32', start: 'f32', step: 'f32', _pad: 'u32' });
 
-const UNIFORM_SLOT = 256;
-/** Free bytes kept of each kind of staging buffer (uploads, readbacks). */
-const MAX_STAGING_BYTES = 256 * 2 ** 20;
-
-const UNIFORM_SLOTS = 1024;
-// GPUBufferUsage
-const MAP_READ = 0x0001;
-const COPY_DST = 0x0008;
-const COPY_SRC = 0x0004;
-const UNIFORM = 0x0040;
-
 /**
- * Records dispatches into one command encoder (inside one compute pass while possible) and submits
- * them together when a readback, an upload limit or the uniform arena asks for it.
- *
- * Uniform blocks go into one arena buffer, each dispatch its own 256-byte slot; the arena is written
- * with `queue.writeBuffer` just before the submit that uses it, which the queue orders after every
- * earlier submit, so the next batch may reuse the slots at once.
+ * One device's runtime: what every kernel runs through. It owns the kernel policy, the buffer and
+ * texture pools, the seed generator and the profiler hookup, and delegates the rest: the pipeline
+ * cache (pipeline-cache.ts), recording commands and the uniform arena (recorder.ts), uploads and
+ * readbacks (transfers.ts), GPU timestamps (timestamps.ts). Recorded work is submitted together
+ * when a readback, an upload limit or the uniform arena asks for it.
  */
 export class Runtime {
   readonly bufferPool: BufferPool;
   /** The rgba32float textures that GEMM operands are readied into (texture GEMM). */
   readonly textures: TexturePool;
-  private readonly device: GPUDevice;
-  private readonly modules = new Map<string, GPUShaderModule>();
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private encoder: GPUCommandEncoder | null = null;
-  private pass: GPUComputePassEncoder | null = null;
-  private readonly arena: GPUBuffer;
-  private readonly arenaData = new Uint8Array(UNIFORM_SLOT * UNIFORM_SLOTS);
-  private arenaUsed = 0;
-  private pendingDispatches = 0;
+  /** The GPU device (transfers and timestamps create on it). */
+  readonly device: GPUDevice;
+  private readonly pipelines: PipelineCache;
+  private readonly recorder: Recorder;
+  private readonly transfers: Transfers;
+  private readonly timestamps: Timestamps;
   private doomed: { destroy(): void }[] = [];
   /**
    * Counters that tests and the bench read; `compileMs`: CPU milliseconds spent creating shader
@@ -68,28 +53,15 @@ export class Runtime {
    * GPU driver milliseconds, and clearing it more on the GPU).
    */
   readonly created = { buffers: 0, bytes: 0, textures: 0, textureBytes: 0, ms: 0 };
-  /**
-   * Buffers that uploads are staged in while commands are recorded: written at once by
-   * `queue.writeBuffer`, copied in order with the recorded work. One in use waits in
-   * `stagedUploads` until the submit that copies from it; the next writes to it come after that
-   * submit in queue order, so it is reused from then on.
-   */
-  private readonly uploadStaging: FreeList<number, GPUBuffer>;
-  private stagedUploads: GPUBuffer[] = [];
-  /** Mappable buffers that readbacks copy into, kept for the next readback of their size class. */
-  private readonly readbackStaging: FreeList<number, GPUBuffer>;
   private readonly waiter: Waiter;
   /** Values only the GPU sees that kernels found wrong (labels out of range), reported at readbacks. */
   readonly checks: DeviceChecks;
-  /** Where random ops given no seed draw one (manualSeed restarts it). */
+  /** Where random ops, dropout and layer initialisation given no seed draw one (manualSeed restarts it). */
   readonly generator = new Generator();
   /** The leak check of debug mode (init({ debug: true })), else null. */
   readonly leakCheck: LeakCheck | null;
-  private profiler: KernelProfiler | null = null;
   /** Pipelines created per kernel and what they cost (the bench's --warm-up reports it). */
   readonly pipelineStats = new PipelineStats();
-  /** Timestamps around each new pipeline's first dispatch, while timeFirstUses() is on. */
-  private firstUses: KernelProfiler | null = null;
   private readonly compileNotice: CompileNotice;
 
   private currentPolicy: KernelPolicy;
@@ -105,12 +77,30 @@ export class Runtime {
     const counted = { createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d), createTexture: (d: GPUTextureDescriptor) => this.createTexture(d) };
     this.bufferPool = new BufferPool(counted, (b) => this.doomed.push(b), gpu.limits.maxStorageBufferBindingSize, () => this.currentPolicy.memoryLimit);
     this.textures = new TexturePool(counted, (t) => this.doomed.push(t));
-    // Neither kind is named by recorded commands once back in its list: dropped ones go at once.
-    this.uploadStaging = new FreeList((b) => b.size, (b) => b.destroy());
-    this.readbackStaging = new FreeList((b) => b.size, (b) => b.destroy());
-    this.arena = this.createBuffer({ size: this.arenaData.byteLength, usage: UNIFORM | COPY_DST });
+    this.pipelines = new PipelineCache(
+      this.device,
+      (message) => this.gpu.fail(message),
+      (spec, ms) => {
+        this.counters.compileMs += ms;
+        this.counters.pipelinesCompiled++;
+        this.pipelineStats.created(spec, ms);
+        this.compileNotice.pipelineCreated();
+      },
+    );
+    this.recorder = new Recorder(this.device, (d) => this.createBuffer(d));
     this.waiter = new Waiter(options.wait ?? 'adaptive');
     this.checks = new DeviceChecks(this.device);
+    this.transfers = new Transfers({
+      device: this.device,
+      checks: this.checks,
+      recording: () => this.recorder.recording,
+      touch: (b) => this.recorder.touch(b),
+      createBuffer: (d) => this.createBuffer(d),
+      copy: (src, srcOffset, dst, dstOffset, bytes) => this.copy(src, srcOffset, dst, dstOffset, bytes),
+      flush: () => this.flush(),
+      waitFor: (work) => this.waitFor(work),
+    });
+    this.timestamps = new Timestamps(this);
     this.leakCheck = options.debug ? new LeakCheck(() => this.bufferPool.stats().liveBuffers) : null;
     this.compileNotice = new CompileNotice(options.compileNotice ?? true);
   }
@@ -158,38 +148,9 @@ export class Runtime {
     return Math.min(this.currentPolicy.bindingLimit ?? Infinity, this.gpu.limits.maxStorageBufferBindingSize);
   }
 
+  /** The pipeline of `spec`, created (and its declarations checked) on first use. */
   pipeline(spec: KernelSpec): GPUComputePipeline {
-    const key = `${spec.files.join('+')}:${spec.entry}:${spec.overrides ? JSON.stringify(spec.overrides) : ''}`;
-    let pipeline = this.pipelines.get(key);
-    if (pipeline) return pipeline;
-    const t0 = performance.now();
-    const code = kernelSource(spec.files);
-    checkKernelContract(spec);
-    // Created synchronously, when first dispatched, inside an error scope whose failures go through
-    // the device's error path. dawn.node once crashed in createComputePipelineAsync and
-    // getCompilationInfo; webgpu 0.6.2 runs both (checked on lavapipe), but dispatches are recorded
-    // synchronously, and lavapipe compiles a pipeline when it first runs it whichever call made it.
-    this.device.pushErrorScope('validation');
-    let module = this.modules.get(code);
-    if (!module) {
-      module = this.device.createShaderModule({ code, label: spec.files.join('+') });
-      this.modules.set(code, module);
-    }
-    pipeline = this.device.createComputePipeline({
-      label: key,
-      layout: 'auto',
-      compute: { module, entryPoint: spec.entry, constants: spec.overrides as Record<string, number> | undefined },
-    });
-    this.device.popErrorScope().then((error) => {
-      if (error) this.gpu.fail(`webgrad: kernel ${key} failed to compile: ${error.message}`);
-    });
-    const ms = performance.now() - t0;
-    this.counters.compileMs += ms;
-    this.counters.pipelinesCompiled++;
-    this.pipelineStats.created(spec, ms);
-    this.compileNotice.pipelineCreated();
-    this.pipelines.set(key, pipeline);
-    return pipeline;
+    return this.pipelines.get(spec);
   }
 
   /**
@@ -197,33 +158,23 @@ export class Runtime {
    * that binds it, a copy into it): values read back stay current while it is unchanged.
    */
   touchStamp(buffer: GPUBuffer): number {
-    return this.touches.get(buffer) ?? 0;
-  }
-
-  private readonly touches = new WeakMap<GPUBuffer, number>();
-  private touchClock = 0;
-
-  private touch(buffer: GPUBuffer): void {
-    this.touches.set(buffer, ++this.touchClock);
+    return this.recorder.touchStamp(buffer);
   }
 
   dispatch(spec: KernelSpec, args: DispatchArgs): void {
     this.checkBindings(spec, args.buffers);
     const compiled = this.counters.pipelinesCompiled;
     const pipeline = this.pipeline(spec);
-    const firstUse = this.firstUses && !this.profiler && this.counters.pipelinesCompiled !== compiled ? this.firstUses : null;
-    for (const b of args.buffers) if (!('view' in b)) this.touch('buffer' in b ? b.buffer : b);
+    const slot = this.timestamps.dispatchSlot(spec, this.counters.pipelinesCompiled !== compiled);
+    for (const b of args.buffers) if (!('view' in b)) this.recorder.touch('buffer' in b ? b.buffer : b);
     const entries: GPUBindGroupEntry[] = [];
     if (args.uniforms) {
       if (args.uniforms.byteLength !== spec.params?.size) {
         throw new WebgradError(`webgrad: kernel ${spec.files.join('+')} got a uniform block of ${args.uniforms.byteLength} bytes; its declared layout has ${spec.params?.size ?? 'none'}`);
       }
-      if (this.arenaUsed === UNIFORM_SLOTS) this.flush();
+      if (this.recorder.arenaFull) this.flush();
       const bytes = new Uint8Array(args.uniforms.buffer, args.uniforms.byteOffset, args.uniforms.byteLength);
-      if (bytes.byteLength > UNIFORM_SLOT) throw new Error(`webgrad: uniform block of ${bytes.byteLength} bytes exceeds ${UNIFORM_SLOT}`);
-      const offset = this.arenaUsed++ * UNIFORM_SLOT;
-      this.arenaData.set(bytes, offset);
-      entries.push({ binding: 0, resource: { buffer: this.arena, offset, size: UNIFORM_SLOT } });
+      entries.push({ binding: 0, resource: this.recorder.uniformSlot(bytes) });
     }
     args.buffers.forEach((b, i) => {
       const resource = 'view' in b ? b.view : 'buffer' in b ? b : { buffer: b };
@@ -234,17 +185,14 @@ export class Runtime {
       typeof args.workgroups === 'number'
         ? foldWorkgroups(args.workgroups, this.gpu.limits.maxComputeWorkgroupsPerDimension)
         : args.workgroups;
-    const pass = this.profiler
-      ? this.timedPass(this.profiler.slot(kernelLabel(spec)))
-      : firstUse
-        ? this.timedPass(firstUse.slot(kernelName(spec)))
-        : this.computePass();
+    const pass = slot ? this.recorder.timedPass(slot) : this.recorder.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
-    if (this.profiler || firstUse) this.endPass();
+    if (slot) this.recorder.endPass();
     this.counters.dispatches++;
-    if (++this.pendingDispatches >= 4096) this.flush();
+    this.recorder.dispatched();
+    if (this.recorder.due) this.flush();
   }
 
   /**
@@ -303,20 +251,21 @@ export class Runtime {
 
   /** Copies bytes between buffers, in order with the recorded dispatches. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
-    this.touch(dst);
+    this.recorder.touch(dst);
     this.encodeCopy('copyBufferToBuffer', (e) => e.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes));
   }
 
   /** Records a copy; while profiling, between timestamps (empty passes that write them), as a dispatch is. */
   private encodeCopy(label: string, record: (encoder: GPUCommandEncoder) => void): void {
-    this.endPass();
+    this.recorder.endPass();
     this.counters.copies++;
-    const encoder = this.commandEncoder();
-    if (!this.profiler) {
+    const encoder = this.recorder.commandEncoder();
+    const slot = this.timestamps.copySlot(label);
+    if (!slot) {
       record(encoder);
       return;
     }
-    const { querySet, index } = this.profiler.slot(label);
+    const { querySet, index } = slot;
     encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: index } }).end();
     record(encoder);
     encoder.beginComputePass({ timestampWrites: { querySet, endOfPassWriteIndex: index + 1 } }).end();
@@ -352,34 +301,15 @@ export class Runtime {
     return texture;
   }
 
-  /**
-   * Uploads data into `dst`, in order with the recorded dispatches. With nothing recorded since the
-   * last submit, `queue.writeBuffer` into `dst` is in order already; otherwise the data goes
-   * through a staging buffer (kept for reuse) and a copy recorded with the rest.
-   */
+  /** Uploads data into `dst`, in order with the recorded dispatches (see Transfers.upload). */
   upload(dst: GPUBuffer, data: ArrayBufferView, dstOffset = 0): void {
-    const bytes = Math.ceil(data.byteLength / 4) * 4;
-    let source = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
-    if (bytes !== data.byteLength) {
-      source = new Uint8Array(bytes);
-      source.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    }
-    if (!this.encoder) {
-      this.touch(dst);
-      this.device.queue.writeBuffer(dst, dstOffset, source, 0, bytes);
-      return;
-    }
-    const size = sizeClass(bytes);
-    const staging = this.uploadStaging.take(size) ?? this.createBuffer({ size, usage: COPY_SRC | COPY_DST });
-    this.device.queue.writeBuffer(staging, 0, source, 0, bytes);
-    this.copy(staging, 0, dst, dstOffset, bytes);
-    this.stagedUploads.push(staging);
+    this.transfers.upload(dst, data, dstOffset);
   }
 
   /** Writes a GPU timestamp between everything recorded so far and everything recorded after. */
   writeTimestamp(querySet: GPUQuerySet, index: number): void {
-    this.endPass();
-    const pass = this.commandEncoder().beginComputePass({
+    this.recorder.endPass();
+    const pass = this.recorder.commandEncoder().beginComputePass({
       timestampWrites: { querySet, beginningOfPassWriteIndex: index },
     });
     pass.end();
@@ -387,68 +317,30 @@ export class Runtime {
 
   /** Encodes arbitrary commands in order with the recorded dispatches (for query resolution). */
   encode(fn: (encoder: GPUCommandEncoder) => void): void {
-    this.endPass();
-    fn(this.commandEncoder());
+    this.recorder.endPass();
+    fn(this.recorder.commandEncoder());
   }
 
   /** Submits everything recorded. Does not wait. */
   flush(): void {
     this.gpu.throwIfFailed();
-    if (this.encoder) this.submit();
+    if (this.recorder.submit()) {
+      this.transfers.submitted();
+      this.counters.submits++;
+      this.waiter.submitted();
+    }
     // Buffers and textures retired since the last submit are named by no unsubmitted command any more.
     for (const b of this.doomed) b.destroy();
     this.doomed = [];
   }
 
-  private submit(): void {
-    if (!this.encoder) return;
-    this.endPass();
-    if (this.arenaUsed > 0) {
-      this.device.queue.writeBuffer(this.arena, 0, this.arenaData, 0, this.arenaUsed * UNIFORM_SLOT);
-      this.arenaUsed = 0;
-    }
-    this.device.queue.submit([this.encoder.finish()]);
-    this.encoder = null;
-    for (const b of this.stagedUploads) this.uploadStaging.put(b.size, b, MAX_STAGING_BYTES);
-    this.stagedUploads = [];
-    this.pendingDispatches = 0;
-    this.counters.submits++;
-    this.waiter.submitted();
-  }
-
   /**
-   * Reads bytes back from a buffer: flushes, then waits for the GPU as the wait mode says. Only a
-   * read of the user's values asks for `deviceChecks` (throwing, then clearing, what a kernel found):
-   * the library's own readbacks (timings) leave them for the user's next one.
+   * Reads bytes back from a buffer: flushes, then waits for the GPU as the wait mode says (see
+   * Transfers.read; `deviceChecks` for a read of the user's values).
    */
-  async read(src: GPUBuffer, bytes: number, srcOffset = 0, options: { deviceChecks?: boolean } = {}): Promise<ArrayBuffer> {
-    const size = Math.ceil(bytes / 4) * 4;
-    // The device checks ride along at the end of the staging buffer (at a 256-byte boundary).
-    const checksAt = Math.ceil(size / 256) * 256;
-    const kept = sizeClass(checksAt + CHECKS_BYTES);
-    const staging = this.readbackStaging.take(kept) ?? this.createBuffer({ size: kept, usage: MAP_READ | COPY_DST });
-    this.copy(src, srcOffset, staging, 0, size);
-    if (options.deviceChecks) this.copy(this.checks.buffer, 0, staging, checksAt, CHECKS_BYTES);
-    const covered = options.deviceChecks ? this.checks.copied() : null;
-    this.flush();
+  read(src: GPUBuffer, bytes: number, srcOffset = 0, options: { deviceChecks?: boolean } = {}): Promise<ArrayBuffer> {
     this.counters.readbacks++;
-    let reusable = false;
-    try {
-      const compiling = this.compilingSinceLastWait();
-      await this.compileNotice.during(() => this.waiter.wait(() => this.gpu.whileAlive(staging.mapAsync(MAP_READ)), compiling));
-      this.gpu.throwIfFailed();
-      const mapped = staging.getMappedRange();
-      try {
-        if (covered) this.checks.throwIfFailed(mapped.slice(checksAt), covered);
-        return mapped.slice(0, bytes);
-      } finally {
-        staging.unmap();
-        reusable = true;
-      }
-    } finally {
-      if (reusable) this.readbackStaging.put(kept, staging, MAX_STAGING_BYTES);
-      else staging.destroy();
-    }
+    return this.transfers.read(src, bytes, srcOffset, options);
   }
 
   private pipelinesAtLastWait = 0;
@@ -460,98 +352,37 @@ export class Runtime {
     return compiling;
   }
 
-  /** Waits until the GPU has finished everything submitted so far. */
-  async sync(): Promise<void> {
-    this.flush();
+  /** Waits for GPU work as the wait mode says (with the compile notice), then throws if the device failed. */
+  private async waitFor(work: () => Promise<unknown>): Promise<void> {
     const compiling = this.compilingSinceLastWait();
-    await this.compileNotice.during(() => this.waiter.wait(() => this.gpu.whileAlive(this.device.queue.onSubmittedWorkDone()), compiling));
+    await this.compileNotice.during(() => this.waiter.wait(() => this.gpu.whileAlive(work()), compiling));
     this.gpu.throwIfFailed();
   }
 
-  /**
-   * Runs `fn` with a GPU timestamp around each of its dispatches and sums them per kernel (see
-   * KernelProfiler). Work recorded before is finished first, so that only fn's is measured.
-   */
-  async profile(fn: () => unknown): Promise<KernelProfile> {
-    if (!this.gpu.features.has('timestamp-query')) throw new WebgradError('webgrad: profileKernels: the adapter has no timestamp-query feature');
-    if (this.profiler) throw new WebgradError('webgrad: profileKernels: already profiling (calls do not nest)');
-    await this.sync();
-    const profiler = new KernelProfiler({
-      createQuerySet: (d: GPUQuerySetDescriptor) => this.device.createQuerySet(d),
-      createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d),
-    });
-    const { dispatches, copies } = this.counters;
-    const created = { ...this.created };
-    const t0 = performance.now();
-    let recordMs: number;
-    this.profiler = profiler;
-    try {
-      await fn();
-      recordMs = performance.now() - t0;
-      await this.sync();
-    } finally {
-      this.profiler = null;
-    }
-    const wallMs = performance.now() - t0;
-    const counts = { dispatches: this.counters.dispatches - dispatches, copies: this.counters.copies - copies };
-    const made = {
-      buffersCreated: this.created.buffers - created.buffers,
-      bytesCreated: this.created.bytes - created.bytes,
-      texturesCreated: this.created.textures - created.textures,
-      createMs: this.created.ms - created.ms,
-    };
-    const kernels = [...(await profiler.collect((f) => this.encode(f), (b, n) => this.read(b, n))).values()];
-    kernels.sort((a, b) => b.ms - a.ms);
-    return { kernels, gpuMs: kernels.reduce((s, k) => s + k.ms, 0), wallMs, recordMs, ...counts, ...made };
+  /** Waits until the GPU has finished everything submitted so far. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.waitFor(() => this.device.queue.onSubmittedWorkDone());
   }
 
-  /**
-   * From now on, puts GPU timestamps around the first dispatch of each new pipeline, where a driver
-   * that compiles pipelines at first use (lavapipe) compiles them (needs timestamp-query).
-   */
+  /** Runs `fn` with a GPU timestamp around each of its dispatches and sums them per kernel (see Timestamps.profile). */
+  profile(fn: () => unknown): Promise<KernelProfile> {
+    return this.timestamps.profile(fn);
+  }
+
+  /** From now on, puts GPU timestamps around the first dispatch of each new pipeline (needs timestamp-query). */
   timeFirstUses(): void {
-    if (!this.gpu.features.has('timestamp-query')) throw new WebgradError('webgrad: timeFirstUses: the adapter has no timestamp-query feature');
-    this.firstUses ??= new KernelProfiler({
-      createQuerySet: (d: GPUQuerySetDescriptor) => this.device.createQuerySet(d),
-      createBuffer: (d: GPUBufferDescriptor) => this.createBuffer(d),
-    });
+    this.timestamps.timeFirstUses();
   }
 
   /** Pipelines created per kernel, with the first uses timed since timeFirstUses(), costliest first. */
-  async pipelineReport(): Promise<KernelPipelines[]> {
-    const timer = this.firstUses;
-    this.firstUses = null;
-    const times = timer ? await timer.collect((f) => this.encode(f), (b, n) => this.read(b, n)) : new Map();
-    return this.pipelineStats.report(times.values());
+  pipelineReport(): Promise<KernelPipelines[]> {
+    return this.timestamps.pipelineReport();
   }
 
   /** Drops cached pipelines (tests use it to count compiles). */
   clearPipelines(): void {
     this.pipelines.clear();
-    this.modules.clear();
-  }
-
-  private commandEncoder(): GPUCommandEncoder {
-    return (this.encoder ??= this.device.createCommandEncoder());
-  }
-
-  private computePass(): GPUComputePassEncoder {
-    return (this.pass ??= this.commandEncoder().beginComputePass());
-  }
-
-  private timedPass(slot: { querySet: GPUQuerySet; index: number }): GPUComputePassEncoder {
-    this.endPass();
-    this.pass = this.commandEncoder().beginComputePass({
-      timestampWrites: { querySet: slot.querySet, beginningOfPassWriteIndex: slot.index, endOfPassWriteIndex: slot.index + 1 },
-    });
-    return this.pass;
-  }
-
-  private endPass(): void {
-    if (this.pass) {
-      this.pass.end();
-      this.pass = null;
-    }
   }
 }
 
