@@ -2,6 +2,7 @@ import { conv2d, conv2dRelu } from '../ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkPaperBias, checkScheme, initWeightAndBias, layerSeed, type InitScheme, type LayerInitOptions } from './init.js';
 import { Module } from './module.js';
+import { ReLU } from './basic.js';
 import { checkPair, checkPositiveInt, type Pair } from './checks.js';
 
 export interface Conv2dLayerOptions extends LayerInitOptions {
@@ -47,7 +48,15 @@ export class Conv2d extends Module {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
   }
 
-  /** relu(forward(x)) with the ReLU fused into the convolution (Sequential uses it for Conv2d then ReLU). */
+  /**
+   * Conv2d then ReLU runs as one kernel (see Module.fuseWith). Only the plain classes fuse: a
+   * subclass of either may have replaced its forward, which the fused step would skip.
+   */
+  override fuseWith(next: Module): ((x: Tensor) => Tensor) | null {
+    return this.constructor === Conv2d && next.constructor === ReLU ? (x) => this.forwardRelu(x) : null;
+  }
+
+  /** relu(forward(x)) with the ReLU fused into the convolution's epilogue. */
   forwardRelu(x: Tensor): Tensor {
     return conv2dRelu(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
   }

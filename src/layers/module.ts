@@ -35,6 +35,16 @@ export abstract class Module {
    */
   resetParameters(_scheme: InitScheme, _seed: number): void {}
 
+  /**
+   * The fusion hook: when this module followed by `next` can run as one step with the same values
+   * and gradients (Conv2d then ReLU: the ReLU in the convolution's epilogue), the step's forward;
+   * else null (the default). Containers ask it of each module and its successor (`fuse()` in
+   * sequential.ts); a subclass that replaces `forward` should not inherit a fusion that skips it.
+   */
+  fuseWith(_next: Module): ((x: Tensor) => Tensor) | null {
+    return null;
+  }
+
   /** Creates a parameter: a leaf that requires grad, kept out of every tidy scope. Values are set by resetParameters. */
   protected addParameter(name: string, shape: Shape): Tensor {
     this.checkName(name);

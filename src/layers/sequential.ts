@@ -1,8 +1,34 @@
 import { WebgradError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ReLU } from './basic.js';
-import { Conv2d } from './conv.js';
 import { Module } from './module.js';
+
+/** One step of a container's forward: a module, or a module fused with those after it. */
+export interface Step {
+  /** The modules the step runs, in order. */
+  readonly modules: readonly Module[];
+  forward(x: Tensor): Tensor;
+}
+
+/**
+ * The fusion pass: the steps that run `modules` in order, each module fused with its successor
+ * where the module's `fuseWith` hook offers a fused forward (Conv2d then ReLU), else alone. Pure:
+ * it runs nothing, so a test can see what fuses. Sequential runs its modules through it.
+ */
+export function fuse(modules: readonly Module[]): Step[] {
+  const steps: Step[] = [];
+  for (let i = 0; i < modules.length; i++) {
+    const m = modules[i];
+    const next = modules[i + 1];
+    const fused = next ? m.fuseWith(next) : null;
+    if (fused) {
+      steps.push({ modules: [m, next], forward: fused });
+      i++;
+    } else {
+      steps.push({ modules: [m], forward: (x) => m.forward(x) });
+    }
+  }
+  return steps;
+}
 
 /** torch.nn.Sequential: applies its modules in order; they are named '0', '1', … */
 export class Sequential extends Module {
@@ -28,19 +54,10 @@ export class Sequential extends Module {
     return m;
   }
 
+  /** Runs the modules in order, fused where they allow it (see fuse): the same values and gradients. */
   forward(x: Tensor): Tensor {
     let y = x;
-    for (let i = 0; i < this.layers.length; i++) {
-      const m = this.layers[i];
-      // A Conv2d followed by a ReLU (neither subclassed, so neither forward is replaced) runs as
-      // one kernel, the ReLU in the convolution's epilogue: the same values and gradients.
-      if (m.constructor === Conv2d && this.layers[i + 1]?.constructor === ReLU) {
-        y = (m as Conv2d).forwardRelu(y);
-        i++;
-      } else {
-        y = m.forward(y);
-      }
-    }
+    for (const step of fuse(this.layers)) y = step.forward(y);
     return y;
   }
 }
