@@ -2,6 +2,8 @@
 export const BROWSER_TEST_FILES = [
   'kernels/elementwise.test.ts',
   'kernels/reduce.test.ts',
+  'kernels/gemm-kernel.test.ts',
+  'kernels/gemm-texture.test.ts',
   'kernels/matmul.test.ts',
   'kernels/conv.test.ts',
   'kernels/maxpool.test.ts',

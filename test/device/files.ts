@@ -6,6 +6,8 @@ import { BROWSER_TEST_FILES } from '../browser/files.js';
 export const DEVICE_TEST_LOADERS: Record<string, () => Promise<unknown>> = {
   'kernels/elementwise.test.ts': () => import('../kernels/elementwise.test.js'),
   'kernels/reduce.test.ts': () => import('../kernels/reduce.test.js'),
+  'kernels/gemm-kernel.test.ts': () => import('../kernels/gemm-kernel.test.js'),
+  'kernels/gemm-texture.test.ts': () => import('../kernels/gemm-texture.test.js'),
   'kernels/matmul.test.ts': () => import('../kernels/matmul.test.js'),
   'kernels/conv.test.ts': () => import('../kernels/conv.test.js'),
   'kernels/conv-implicit.test.ts': () => import('../kernels/conv-implicit.test.js'),
@@ -40,10 +42,10 @@ export const DEVICE_TEST_LOADERS: Record<string, () => Promise<unknown>> = {
 };
 
 /**
- * A smoke set, seconds on a GPU: every GEMM configuration (matmul's GEMM_CONFIGS loop) and the
+ * A smoke set, seconds on a GPU: every GEMM configuration (gemm-kernel's GEMM_CONFIGS loop) and the
  * implicit convolution, the kernels only lavapipe had run, and a small op file.
  */
-export const QUICK_TEST_FILES = ['kernels/matmul.test.ts', 'kernels/conv-implicit.test.ts', 'kernels/selection.test.ts'];
+export const QUICK_TEST_FILES = ['kernels/gemm-kernel.test.ts', 'kernels/conv-implicit.test.ts', 'kernels/selection.test.ts'];
 
 /**
  * Every file: the quick set first (what a budget cut short still covers), then the browser's

@@ -7,7 +7,7 @@ import { asF32, expectClose, itWithPolicy, randomValues, setupDevice } from '../
 
 // The workgroup GEMM's candidates that change more than its blocks (double-buffered slices, a
 // swizzled workgroup order, named accumulators), which only the autotuner picks, forced here on
-// lavapipe against float64 with poisoned outputs. Node only (matmul.test.ts, which the browser
+// lavapipe against float64 with poisoned outputs. Node only (gemm-kernel.test.ts, which the browser
 // runs too, keeps to the block shapes). Each is two pipelines: one form with bounds checks, another
 // without (FIT).
 beforeAll(setupDevice);
