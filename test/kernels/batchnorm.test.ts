@@ -2,9 +2,11 @@
 // float64, on channels that do not divide the chunk, far from zero (no cancellation allowed).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
+import { tensor } from '../../src/index.js';
 import { runtime } from '../../src/device/current.js';
 import { BATCHNORM_CHUNK } from '../../src/kernels/batchnorm.js';
 import { asF32, expectClose, randomValues, setupDevice } from '../helpers.js';
+import { rejects } from './rejects.js';
 
 beforeAll(setupDevice);
 
@@ -129,5 +131,24 @@ describe('batchNorm over a tensor larger than one binding', () => {
     expectClose(split[4], ref.dw, 0, 1e-3);
     expectClose(split[5], ref.db, 0, 1e-3);
     for (const t of [x, w, b, g]) t.dispose();
+  });
+});
+
+// Misuse: a WebgradError naming the argument and shapes, before any GPU work.
+describe('batchNorm and average pooling', () => {
+  it('rejects bad statistics, sizes and options', () => {
+    const x = tensor(randomValues(24, 3), [2, 3, 2, 2]);
+    const c3 = tensor([0, 0, 0]);
+    const c4 = tensor([1, 1, 1, 1]);
+    const one = tensor(randomValues(3, 5), [1, 3]);
+    rejects(() => wg.batchNorm(x, c3, c4), /batchNorm: runningVar must be float32 \[3\] for x \[2, 3, 2, 2\], got \[4\]/);
+    rejects(() => wg.batchNorm(x, null, null), /evaluation \(training: false\) needs runningMean and runningVar/);
+    rejects(() => wg.batchNorm(x, c3, null, null, null, { training: true }), /give both runningMean and runningVar, or neither/);
+    rejects(() => wg.batchNorm(one, null, null, null, null, { training: true }), /training needs more than one value per channel, got x \[1, 3\]/);
+    rejects(() => wg.batchNorm(x, c3, c3, null, null, { momentum: 2 }), /batchNorm: momentum must be in \[0, 1\], got 2/);
+    rejects(() => wg.avgPool2d(x, { kernelSize: 3 }), /avgPool2d: kernelSize \(height\) of 3 is larger than the padded input/);
+    rejects(() => wg.avgPool2d(x, { kernelSize: 2, padding: 2 }), /avgPool2d: padding \[2, 2\] must be at most half of kernelSize \[2, 2\]/);
+    rejects(() => wg.adaptiveAvgPool2d(one, 2), /adaptiveAvgPool2d: x must be \[N, C, H, W\], got \[1, 3\]/);
+    rejects(() => wg.adaptiveAvgPool2d(x, 0), /adaptiveAvgPool2d: outputSize must be an integer >= 1/);
   });
 });

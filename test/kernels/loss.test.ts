@@ -3,6 +3,8 @@ import { countCorrect, crossEntropy, mul, tensor, WebgradError, type Tensor } fr
 import { runtime } from '../../src/device/current.js';
 import { asF32, expectClose, randomValues, setupDevice } from '../helpers.js';
 import { loadFixtures } from '../fixtures/load.js';
+import * as wg from '../../src/index.js';
+import { rejects } from './rejects.js';
 
 beforeAll(setupDevice);
 
@@ -88,5 +90,21 @@ describe('crossEntropy input checks', () => {
     expect(() => crossEntropy(logits.reshape([12]), [0])).toThrow(/logits must be \[N, C\], got \[12\]/);
     expect(() => countCorrect(logits, labels3)).toThrow(/countCorrect: labels must be \[4\]/);
     expect(runtime().counters.dispatches).toBe(before);
+  });
+});
+
+// Misuse: a WebgradError naming the argument and shapes, before any GPU work.
+describe('softmax, losses', () => {
+  it('rejects bad axes, dtypes, labels and shapes', () => {
+    const x = tensor(randomValues(12, 1), [4, 3]);
+    const ints = tensor([1, 2], [2], { dtype: 'int32' });
+    const v3 = tensor([1, 2, 3]);
+    const x41 = tensor(randomValues(4, 2), [4, 1]);
+    rejects(() => wg.softmax(x, 2), /softmax: axis 2 is out of range for a tensor of rank 2/);
+    rejects(() => wg.logSoftmax(ints, 0), /logSoftmax: x must be float32, got int32/);
+    rejects(() => wg.nllLoss(x, [0, 1, 3, 0]), /nllLoss: labels\[2\] = 3 is not a class index in \[0, 3\)/);
+    rejects(() => wg.nllLoss(x, [0, 1]), /nllLoss: labels has 2 entries but logProbs \[4, 3\] has 4 rows/);
+    rejects(() => wg.nllLoss(v3, [0, 1, 2]), /nllLoss: logProbs must be \[N, C\], got \[3\]/);
+    rejects(() => wg.mseLoss(x, x41), /mseLoss: a \[4, 3\] and b \[4, 1\] must have the same shape/);
   });
 });

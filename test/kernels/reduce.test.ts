@@ -82,3 +82,30 @@ describe('layout', () => {
     expect(v[23]).toBe(3);
   });
 });
+
+describe('min', () => {
+  it('has its own reduction: float64, the former -max(-x), ±inf and NaN', async () => {
+    const shape = [3, 5, 7];
+    const data = asF32(randomValues(105, 6));
+    const x = wg.tensor(data, shape);
+    for (const axes of [[0], [1], [2], [0, 2], [0, 1, 2]]) {
+      const got = await wg.min(x, axes).toArray();
+      expectClose(got, refReduce(data, shape, axes, Math.min, Infinity), 0, 0);
+      expectClose(got, await wg.neg(wg.max(wg.neg(x), axes)).toArray(), 0, 0);
+    }
+    // The identities are ±inf, so that a row of infinities keeps them (not ∓FLT_MAX).
+    const inf = wg.tensor([Infinity, Infinity, -Infinity, -Infinity], [2, 2]);
+    expect(Array.from(await wg.min(inf, 1).toArray())).toEqual([Infinity, -Infinity]);
+    expect(Array.from(await wg.max(inf, 1).toArray())).toEqual([Infinity, -Infinity]);
+    const nan = await wg.min(wg.tensor([1, Number.NaN, -3, 2, 0.5, 4], [2, 3]), 1).toArray();
+    expect(Number.isNaN(nan[0])).toBe(true);
+    expect(nan[1]).toBe(0.5);
+    expect(() => wg.min(wg.zeros([2, 0]), 1)).toThrow(/min: x \[2, 0\] has no elements along axis 1, so there is no minimum/);
+  });
+
+  it("shares the gradient equally among tied minima, as torch.amin", async () => {
+    const x = wg.tensor([3, 1, 1, 2, 5, 4, 4, 4], [2, 4], { requiresGrad: true });
+    wg.sum(wg.mul(wg.min(x, 1), wg.tensor([2, 3]))).backward();
+    expectClose(await x.grad!.toArray(), [0, 1, 1, 0, 0, 1, 1, 1], 1e-7, 0);
+  });
+});

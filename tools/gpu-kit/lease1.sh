@@ -55,7 +55,7 @@ on_finish headline_out
 if [ -n "$smoke" ]; then
   gemms='^gemm/square 256$'; steps='^training/mlp step'; layers='^alexnet/conv3 forward \(batch 1\)'
   convs='^conv/conv3 .* forward \(batch 1\)'; profiled='^training/mlp step'; robust='^gemm/square 256$'
-  torchargs=(--device cpu --reps 3 --filter '^gemm/square 256$|small step b16'); py=/usr/bin/python3; gpu=(); verify=(--files kernels/ops-checks.test.ts)
+  torchargs=(--device cpu --reps 3 --filter '^gemm/square 256$|small step b16'); py=/usr/bin/python3; gpu=(); verify=(--files kernels/selection.test.ts)
   tune=(--quick); cold='^gemm/square 256$'
 else
   gemms='^gemm/'; steps='^training/'; layers='^alexnet/.*batch 128\)'; convs='^conv/.*batch 128\)'
