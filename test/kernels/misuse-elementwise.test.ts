@@ -1,0 +1,38 @@
+import * as wg from '../../src/index.js';
+import { describeMisuse, limited } from './misuse.js';
+
+describeMisuse('element-wise ops', (t) => [
+  // element-wise
+  ['add: shapes that do not broadcast', () => wg.add(t.a23, t.b34), /add: shapes a \[2, 3\] and b \[3, 4\] cannot be broadcast/],
+  ['mul: int32 operand', () => wg.mul(t.a23, t.i23), /mul: b must be float32, got int32 \(shape \[2, 3\]\)/],
+  ['add: a string operand', () => wg.add(t.a23, '1' as never), /add: b must be a Tensor, got the string "1"/],
+  ['sub: undefined operand', () => wg.sub(undefined as never, t.a23), /sub: a must be a Tensor, got undefined/],
+  ['div: an array operand', () => wg.div(t.a23, [1, 2, 3] as never), /div: b must be a Tensor, got an array/],
+  ['exp: int32', () => wg.exp(t.i3), /exp: x must be float32, got int32 \(shape \[3\]\)/],
+  ['relu: disposed', () => wg.relu(t.dead), /relu: x \(shape \[2, 2\]\) was used after dispose\(\)/],
+  ['pow: null exponent', () => wg.pow(t.a23, null as never), /pow: b must be a Tensor, got null/],
+  ['maximum: disposed b', () => wg.maximum(t.a23, t.dead), /maximum: b \(shape \[2, 2\]\) was used after dispose/],
+  ['gt: a string against int32', () => wg.gt(t.i3, '1' as never), /gt: b must be a Tensor, got the string "1"/],
+  ['eq: int32 against float32 that do not broadcast', () => wg.eq(t.i3, t.b34), /eq: shapes a \[3\] and b \[3, 4\] cannot be broadcast together/],
+  ['indexSelect: float32 index', () => wg.indexSelect(t.a23, 0, t.v3), /indexSelect: index must be int32, got float32 \(shape \[3\]\)/],
+  ['indexSelect: two-dimensional index', () => wg.indexSelect(t.a23, 0, t.i23), /indexSelect: index must be one-dimensional \[K\], got \[2, 3\]/],
+  ['indexSelect: a number out of range', () => wg.indexSelect(t.a23, 1, [0, 3]), /indexSelect: index\[1\] = 3 is out of range \[0, 3\)/],
+  ['indexSelect: a dim out of range', () => wg.indexSelect(t.a23, 2, [0]), /indexSelect: dim 2 is out of range for a tensor of rank 2/],
+  ['indexSelect: a string index', () => wg.indexSelect(t.a23, 0, 'x' as never), /indexSelect: index must be an int32 Tensor or an array of indices, got string/],
+  ['gather: float32 index', () => wg.gather(t.a23, 0, t.a23), /gather: index must be int32, got float32/],
+  ['gather: index of another rank', () => wg.gather(t.a23, 0, t.i3), /gather: index \[3\] must have x's rank \(x \[2, 3\]\)/],
+  ['gather: index larger off dim', () => wg.gather(t.a23, 0, wg.tensor(new Int32Array(8), [2, 4], { dtype: 'int32' })), /gather: index \[2, 4\] is larger than x \[2, 3\] along dimension 1/],
+  ['gather: disposed x', () => wg.gather(t.dead, 0, t.i23), /gather: x \(shape \[2, 2\]\) was used after dispose\(\)/],
+  ['manualSeed: a negative seed', () => wg.manualSeed(-3), /manualSeed: seed must be a non-negative safe integer, got -3/],
+  ['TensorDataset: a scalar', () => new wg.data.TensorDataset(t.a23, wg.tensor(1)), /TensorDataset: tensors\[1\] must have a first dimension indexing the samples, got shape \[\]/],
+  ['TensorDataset: a disposed tensor', () => new wg.data.TensorDataset(t.dead), /TensorDataset: tensors\[0\] \(shape \[2, 2\]\) was used after dispose\(\)/],
+  ['DataLoader: no dataset', () => new wg.data.DataLoader(undefined as never), /DataLoader: dataset must be a Dataset \(length and get or getBatch\), got undefined/],
+  ['DataLoader: a fractional batch size', () => new wg.data.DataLoader(new wg.data.TensorDataset(t.a23), { batchSize: 2.5 }), /DataLoader: batchSize must be a positive integer, got 2.5/],
+  ['DataLoader: a bad seed', () => new wg.data.DataLoader(new wg.data.TensorDataset(t.a23), { shuffle: true, seed: -1 }), /DataLoader: seed must be a non-negative safe integer, got -1/],
+  ['gather: x over the binding limit', limited(() => wg.gather(t.big, 0, wg.tensor(new Int32Array(40), [1, 40], { dtype: 'int32' }))), /gather: x \[40, 40\] needs 6400 bytes .* this op does not split it/],
+  ['indexSelect: x over the binding limit along dim 1', limited(() => wg.indexSelect(t.big, 1, [0])), /indexSelect: x \[40, 40\] is larger than one storage binding .* select along dim 0/],
+  ['toDtype: an unknown dtype', () => wg.toDtype(t.a23, 'float64' as never), /toDtype: dtype must be 'float32' or 'int32', got "float64"/],
+  ['float: a disposed tensor', () => t.dead.float(), /toDtype: x \(shape \[2, 2\]\) was used after dispose\(\)/],
+  ['maxPool2d: options twice', () => wg.maxPool2d(t.img, { kernelSize: 2 }, { stride: 1 }), /maxPool2d: give the options once/],
+  ['avgPool2d: a string kernel size', () => wg.avgPool2d(t.img, '2' as never), /avgPool2d: kernelSize is required/],
+]);
