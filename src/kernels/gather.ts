@@ -1,4 +1,5 @@
 import { runtime } from '../device/current.js';
+import { declareKernel } from '../runtime/kernel.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -9,13 +10,14 @@ export const GATHER_PARAMS = uniformLayout('gather', {
   indexShape: 'array<vec4<u32>, 2>',
   xShape: 'array<vec4<u32>, 2>',
 });
+const GATHER = declareKernel({ file: 'gather', entries: ['forward', 'backward'], params: GATHER_PARAMS, workgroup: WORKGROUP });
 
 /** out (index's shape) = x at index along `dim`; shapes checked (and bindable) by the caller. */
 export function gatherKernel(x: Tensor, dim: number, index: Tensor): Tensor {
   const out = Tensor.empty(index.shape, x.dtype);
   if (out.size === 0) return out;
   runtime().dispatch(
-    { files: ['grid', 'index_check', 'gather'], entry: 'forward', overrides: { WG: WORKGROUP }, params: GATHER_PARAMS },
+    GATHER.spec('forward'),
     {
       uniforms: GATHER_PARAMS.pack({ n: out.size, rank: x.rank, dim, indexShape: index.shape, xShape: x.shape }),
       buffers: [x.buffer, index.buffer, out.buffer, runtime().checks.binding('gatherIndex')],
@@ -30,7 +32,7 @@ export function gatherBackwardKernel(grad: Tensor, dim: number, index: Tensor, x
   const gx = Tensor.empty(xShape);
   if (gx.size === 0) return gx;
   runtime().dispatch(
-    { files: ['grid', 'index_check', 'gather'], entry: 'backward', overrides: { WG: WORKGROUP }, params: GATHER_PARAMS },
+    GATHER.spec('backward'),
     {
       uniforms: GATHER_PARAMS.pack({ n: gx.size, rank: xShape.length, dim, indexShape: index.shape, xShape }),
       buffers: [grad.buffer, index.buffer, gx.buffer],

@@ -5,7 +5,8 @@ import { BufferPool, sizeClass } from './buffer-pool.js';
 import { FreeList } from './free-list.js';
 import { TEXEL_BYTES, TexturePool } from './texture-pool.js';
 import { foldWorkgroups } from './grid.js';
-import { kernelSource, type KernelFile } from './sources.js';
+import { kernelSource } from './sources.js';
+import { declareKernel, type KernelSpec } from './kernel.js';
 import { KernelProfiler, kernelLabel, type KernelProfile } from './profiler.js';
 import { PipelineStats, kernelName, type KernelPipelines } from './pipeline-stats.js';
 import { CompileNotice } from './compile-notice.js';
@@ -14,22 +15,9 @@ import { Waiter, type WaitMode } from './waiter.js';
 import { CHECKS_BYTES, DeviceChecks } from './device-checks.js';
 import { applyPolicy, defaultPolicy, type KernelPolicy, type PolicyChanges } from './policy.js';
 import { checkKernelContract } from '../runtime/kernel-contract.js';
-import { uniformLayout, type KernelConstants, type UniformLayout } from '../runtime/wgsl-struct.js';
+import { uniformLayout } from '../runtime/wgsl-struct.js';
 
-export type { WaitMode };
-
-/** Identifies one compute pipeline: the files its module is made of, the entry point, override constants. */
-export interface KernelSpec {
-  files: readonly KernelFile[];
-  entry: string;
-  overrides?: Readonly<Record<string, number>>;
-  /** What the kernel profiler calls it where the rest says too little (an op code's name). */
-  label?: string;
-  /** The uniform block by field name, checked against the WGSL struct when the pipeline is created. */
-  params?: UniformLayout;
-  /** Named integer constants (op codes) the WGSL must declare with these values, checked likewise. */
-  constants?: KernelConstants;
-}
+export type { WaitMode, KernelSpec };
 
 /** A storage binding (a whole buffer, or a range of one for panels of operands larger than a binding), or a texture. */
 export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number } | { view: GPUTextureView };
@@ -45,6 +33,8 @@ export interface DispatchArgs {
 
 /** fill.wgsl's uniforms: element i becomes start + step·i. */
 export const FILL_PARAMS = uniformLayout('fill', { n: 'u32', start: 'f32', step: 'f32', _pad: 'u32' });
+/** fill.wgsl, which poisons new buffers here and fills tensors (kernels/elementwise.ts). */
+export const FILL = declareKernel({ file: 'fill', entries: ['fill'], params: FILL_PARAMS, workgroup: 256 });
 
 const UNIFORM_SLOT = 256;
 /** Free bytes kept of each kind of staging buffer (uploads, readbacks). */
@@ -169,8 +159,7 @@ export class Runtime {
     const buffer = this.bufferPool.acquire(bytes, () => `${callerOp()}: ${what()}`);
     if (this.currentPolicy.poison) {
       const poison = (_: number, count: number) => FILL_PARAMS.pack({ n: count, start: Number.NaN, step: 0 });
-      const wg = 256;
-      this.dispatchRanges({ files: ['grid', 'fill'], entry: 'fill', overrides: { WG: wg }, params: FILL_PARAMS }, [buffer], buffer.size / 4, poison, wg);
+      this.dispatchRanges(FILL.spec('fill'), [buffer], buffer.size / 4, poison, FILL.workgroup!);
     }
     return buffer;
   }

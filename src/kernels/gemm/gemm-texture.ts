@@ -1,4 +1,5 @@
 import { runtime } from '../../device/current.js';
+import { declareKernel } from '../../runtime/kernel.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Binding } from '../../runtime/runtime.js';
 import { uniformLayout } from '../../runtime/wgsl-struct.js';
@@ -9,6 +10,8 @@ import { chooseTile, TEXTURE_TILE_M, TEXTURE_TILE_N } from './gemm-plan.js';
 const PACK_WG_X = 64;
 const PACK_WG_Y = 4;
 export const GEMM_PACK_PARAMS = uniformLayout('gemm_pack', { R: 'u32', C: 'u32', ld: 'u32', off: 'u32', transposed: 'u32', width: 'u32', height: 'u32', _p: 'u32' });
+const GEMM_TEXTURE = declareKernel({ file: 'gemm_texture', entries: ['main'], params: GEMM_PARAMS, constants: GEMM_BIAS_CODES });
+const GEMM_PACK = declareKernel({ file: 'gemm_pack', entries: ['main'], params: GEMM_PACK_PARAMS });
 
 /** A 2-D product for gemm_texture.wgsl: out [M, N] = op(a) · op(b) (+ bias) (relu). */
 export interface TextureProduct {
@@ -171,7 +174,7 @@ function panel(p: TexturePlan, k0: number, kLen: number): void {
     wgX: tile.wgX,
   });
   rt.dispatch(
-    { files: ['gemm_common', 'gemm_texture'], entry: 'main', overrides: { TRANSPOSE_OUT: p.transposeOut ? 1 : 0 }, params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
+    GEMM_TEXTURE.spec('main', { TRANSPOSE_OUT: p.transposeOut ? 1 : 0 }),
     {
       uniforms: u,
       buffers: [{ view: texA.createView() }, { view: texB.createView() }, p.biasBuffer, p.out.buffer],
@@ -192,7 +195,7 @@ function ready(k: Packing): GPUTexture {
   }
   const u = GEMM_PACK_PARAMS.pack({ R: k.R, C: k.C, ld: k.ld, off: k.off, transposed: k.transposed ? 1 : 0, width: k.width, height: k.height });
   rt.dispatch(
-    { files: ['gemm_pack'], entry: 'main', overrides: { WG_X: PACK_WG_X, WG_Y: PACK_WG_Y }, params: GEMM_PACK_PARAMS },
+    GEMM_PACK.spec('main', { WG_X: PACK_WG_X, WG_Y: PACK_WG_Y }),
     { uniforms: u, buffers: [k.x.buffer, { view: texture.createView() }], workgroups: [Math.ceil(k.width / PACK_WG_X), Math.ceil(k.height / PACK_WG_Y), 1] },
   );
   return texture;

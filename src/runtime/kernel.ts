@@ -1,0 +1,55 @@
+import { kernelModule, type KernelFile } from './sources.js';
+import type { KernelConstants, UniformLayout } from './wgsl-struct.js';
+
+/** Identifies one compute pipeline: the files its module is made of, the entry point, override constants. */
+export interface KernelSpec {
+  files: readonly KernelFile[];
+  entry: string;
+  overrides?: Readonly<Record<string, number>>;
+  /** What the kernel profiler calls it where the rest says too little (an op code's name). */
+  label?: string;
+  /** The uniform block by field name, checked against the WGSL struct when the pipeline is created. */
+  params?: UniformLayout;
+  /** Named integer constants (op codes) the WGSL must declare with these values, checked likewise. */
+  constants?: KernelConstants;
+}
+
+/**
+ * One WGSL kernel file as its dispatcher declares it, once, beside the dispatcher: the file (its
+ * preludes come from its `// requires:` line), its entry points, its uniform block, its named
+ * constants and, where every entry runs the same, its workgroup size (the override `WG`).
+ */
+export interface KernelDeclaration<E extends string> {
+  readonly file: KernelFile;
+  readonly entries: readonly E[];
+  readonly params?: UniformLayout;
+  readonly constants?: KernelConstants;
+  readonly workgroup?: number;
+}
+
+export interface Kernel<E extends string> extends KernelDeclaration<E> {
+  /**
+   * The pipeline that runs `entry` with these override constants (and `WG` from the declaration);
+   * `label` names it in profiles where file and entry say too little.
+   */
+  spec(entry: E, overrides?: Readonly<Record<string, number>>, label?: string): KernelSpec;
+}
+
+/** Declares a kernel: `declareKernel({ file: 'relu', entries: ['reluBackward'], params: RELU_PARAMS, workgroup: 256 })`. */
+export function declareKernel<const E extends string>(declaration: KernelDeclaration<E>): Kernel<E> {
+  const { file, params, constants, workgroup } = declaration;
+  return {
+    ...declaration,
+    spec(entry, overrides, label) {
+      const all = workgroup === undefined ? overrides : { ...overrides, WG: workgroup };
+      return {
+        files: kernelModule(file),
+        entry,
+        ...(all && { overrides: all }),
+        ...(label !== undefined && { label }),
+        ...(params && { params }),
+        ...(constants && { constants }),
+      };
+    },
+  };
+}
