@@ -5,7 +5,7 @@ import { conv2dBiasGradKernel, conv2dImplicitKernel, conv2dInputGradKernel, conv
 import type { KernelPolicy } from '../runtime/policy.js';
 import { binaryKernel, planBroadcast, unaryKernel } from './elementwise.js';
 import { gemmKernel } from './gemm/gemm.js';
-import { copyableRowLength } from './gemm/gemm-texture.js';
+import { copyableRowLength } from './gemm/gemm-texture-plan.js';
 import { reduceKernel } from './reduce.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 import type { Binding } from '../runtime/runtime.js';
@@ -31,7 +31,7 @@ const chunkLimit = (): number => chunkLimitOf(bindingLimits(), runtime().policy)
  */
 function wideStride(g: ConvGeometry, nb: number): number {
   const width = nb * g.oh * g.ow;
-  const padded = copyableRowLength(width);
+  const padded = copyableRowLength(width, runtime().policy.gemm);
   return 4 * Math.max(g.c * g.kh * g.kw, g.cout) * padded <= chunkLimit() ? padded : width;
 }
 

@@ -94,6 +94,22 @@ function runsOf(count: number, per: number): [number, number][] {
   return runs;
 }
 
+/**
+ * The plan of a kernel that binds each tensor whole (one dispatch, no split: gather, where, the
+ * losses, prepareImages): refuses, naming the first of `tensors` ([what, shape]: `what` names the
+ * op and the tensor) larger than one binding, which would fail on the GPU and poison every later op.
+ */
+export function requireWhole(limits: BindingLimits, ...tensors: [what: string, shape: readonly number[]][]): void {
+  for (const [what, shape] of tensors) {
+    const bytes = shape.reduce((a, b) => a * b, 1) * 4;
+    if (bytes <= limits.maxBinding) continue;
+    throw new BindingLimitError(
+      `webgrad: ${what} [${shape.join(', ')}] needs ${bytes} bytes (${(bytes / 2 ** 20).toFixed(1)} MiB) in one storage binding, more than ` +
+        `${limitText(limits)}; this op does not split it: use smaller tensors (batches)`,
+    );
+  }
+}
+
 /** Whether each tensor (of `size` float32 or int32 elements) can be bound whole, under the current limits. */
 export const fitsOneBinding = (...sizes: number[]): boolean => fitsOne(bindingLimits(), ...sizes);
 

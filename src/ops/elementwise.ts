@@ -1,4 +1,3 @@
-import { WebgradError } from '../errors.js';
 import { record } from '../autograd/record.js';
 import { castKernel } from '../kernels/cast.js';
 import { binaryKernel, intCompareKernel, planBroadcast, unaryKernel, type BinaryOp, type IntCompareOp, type UnaryOp } from '../kernels/elementwise.js';

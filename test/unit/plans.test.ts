@@ -11,6 +11,7 @@ import { planBroadcast } from '../../src/kernels/elementwise.js';
 import { planIndexSelect } from '../../src/kernels/index-select.js';
 import { planConv2d, samplesPerChunk } from '../../src/kernels/conv.js';
 import type { ConvGeometry, WindowGeometry } from '../../src/kernels/window-geometry.js';
+import { copyableRowLength, planTextureGemm } from '../../src/kernels/gemm/gemm-texture-plan.js';
 
 // The planners are pure: shapes, binding limits and policy in, the runs of dispatches (or a
 // BindingLimitError naming the tensor and the limit) out. No device: the limits are given.
@@ -170,5 +171,33 @@ describe('conv2d: the form decided once', () => {
     );
     // Under the implicit form, only a wanted input gradient that does not pay runs on columns.
     expect(() => planConv2d('conv2d', g, false, { ...LIMITS, maxBinding: 8192 }, implicit)).not.toThrow();
+  });
+});
+
+describe('the texture GEMM (gemm-texture-plan.ts)', () => {
+  const tuning = { costScale: 1, orientation: null };
+  const limits = { bindingLimit: 2 ** 27, maxTextureDimension2D: 8192, tuning };
+  const shape = (M: number, N: number, K: number, transA = false, transB = false) => ({
+    M, N, K, transA, transB, lda: transA ? M : K, ldb: transB ? K : N, bytes: { a: 4 * M * K, b: 4 * K * N, out: 4 * M * N },
+  });
+
+  it('runs a large product on textures, in the orientation that costs less to ready', () => {
+    expect(planTextureGemm(shape(512, 512, 512), limits)).toEqual({ transposeOut: false });
+    // A stored transposed packs at a higher cost than Cᵀ's copies: the product runs transposed.
+    expect(planTextureGemm(shape(512, 512, 512, true, true), limits)).toEqual({ transposeOut: true });
+    expect(planTextureGemm(shape(512, 512, 512), { ...limits, tuning: { costScale: 1, orientation: 'transposed' } })).toEqual({ transposeOut: true });
+  });
+
+  it('declines where readying costs more than it saves, where K is 0, a buffer exceeds a binding or a texture the device', () => {
+    expect(planTextureGemm(shape(4, 4, 4), limits)).toBeNull();
+    expect(planTextureGemm(shape(512, 512, 0), limits)).toBeNull();
+    expect(planTextureGemm(shape(512, 512, 512), { ...limits, bindingLimit: 2 ** 19 })).toBeNull();
+    expect(planTextureGemm(shape(512, 512, 512), { ...limits, maxTextureDimension2D: 100 })).toBeNull();
+  });
+
+  it('pads rows to a copyable length only for the texture variant', () => {
+    expect(copyableRowLength(100, 'texture')).toBe(128);
+    expect(copyableRowLength(128, 'texture')).toBe(128);
+    expect(copyableRowLength(100, 'workgroup')).toBe(100);
   });
 });

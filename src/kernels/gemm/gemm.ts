@@ -8,7 +8,8 @@ import {
   chooseTile, extent, fitsExactly, planGemm, OFFSET_ALIGN, TILE_M, TILE_N,
   type GemmLimits, type GemmPlan, type GemmProblem, type OperandLayout, type Range,
 } from './gemm-plan.js';
-import { planTextureGemm, textureGemm } from './gemm-texture.js';
+import { oriented, textureGemm, textureLimits, textureShape, type TextureProduct } from './gemm-texture.js';
+import { planTextureGemm } from './gemm-texture-plan.js';
 import { gemmAutotuner } from './gemm-autotune.js';
 import { bindableElements, fitsOneBinding, rangeBinding } from '../ranges.js';
 
@@ -104,7 +105,7 @@ export function describeGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): s
   const { M, N, K, transA, transB } = problem;
   if (plan.texture) {
     const out = Tensor.empty([M, N]);
-    const tp = planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode: BIAS_MODES.none, biasBuffer: a.buffer, relu: false }, limits.bindingLimit);
+    const tp = planTextureGemm(textureShape({ a, b, out, transA, transB, M, N, K, biasMode: BIAS_MODES.none, biasBuffer: a.buffer, relu: false }), textureLimits(limits.bindingLimit));
     out.dispose();
     if (tp) return `gemm_texture${tp.transposeOut ? ' (transposed)' : ''}`;
   }
@@ -123,9 +124,10 @@ function runPlan(a: Tensor, b: Tensor, out: Tensor, problem: GemmProblem, plan: 
   // Without a bias, binding 3 gets the head of a (read-only, like the bias): the kernel never reads it.
   const biasBuffer: Binding = options.bias?.buffer ?? { buffer: a.buffer, offset: 0, size: 16 };
   if (plan.texture) {
-    const tp = planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode, biasBuffer, relu: !!options.relu }, limits.bindingLimit);
+    const product: TextureProduct = { a, b, out, transA, transB, M, N, K, biasMode, biasBuffer, relu: !!options.relu };
+    const tp = planTextureGemm(textureShape(product), textureLimits(limits.bindingLimit));
     if (tp) {
-      textureGemm(tp);
+      textureGemm(oriented(product, tp));
       return;
     }
   }
