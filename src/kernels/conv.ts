@@ -219,22 +219,17 @@ export function conv2dBackwardKernel(
 ): ConvGrads {
   if (plan.implicit) {
     return {
-      gx: !want.x ? null : plan.implicitInputGrad ? conv2dInputGradKernel(weight, grad, g) : im2colBackward(x, weight, grad, g, { x: true, weight: false, bias: false }, plan).gx,
+      gx: !want.x ? null : plan.implicitInputGrad ? conv2dInputGradKernel(weight, grad, g) : im2colBackward({ x, weight, grad }, g, { x: true, weight: false, bias: false }, plan).gx,
       gw: want.weight ? conv2dWeightGradKernel(x, grad, g) : null,
       gb: want.bias ? conv2dBiasGradKernel(grad, g) : null,
     };
   }
-  return im2colBackward(x, weight, grad, g, want, plan);
+  return im2colBackward({ x, weight, grad }, g, want, plan);
 }
 
-function im2colBackward(
-  x: Tensor,
-  weight: Tensor,
-  grad: Tensor,
-  g: ConvGeometry,
-  want: ConvGradsWanted,
-  plan: ConvPlan,
-): ConvGrads {
+/** The gradients on column matrices, chunk by chunk: `t` holds x, the weight and the output gradient. */
+function im2colBackward(t: { x: Tensor; weight: Tensor; grad: Tensor }, g: ConvGeometry, want: ConvGradsWanted, plan: ConvPlan): ConvGrads {
+  const { x, weight, grad } = t;
   const ckk = g.c * g.kh * g.kw;
   const w2 = weight.reshape([g.cout, ckk]);
   const gx = want.x ? Tensor.empty([g.n, g.c, g.h, g.w]) : null;

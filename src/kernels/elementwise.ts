@@ -171,7 +171,7 @@ export function fillKernel(shape: Shape, start: number, step: number): Tensor {
     [out.buffer],
     out.size,
     (first, count) => FILL_PARAMS.pack({ n: count, start: start + step * first, step }),
-    FILL.workgroup!,
+    FILL.workgroup,
   );
   return out;
 }

@@ -27,7 +27,9 @@ export interface KernelDeclaration<E extends string> {
   readonly workgroup?: number;
 }
 
-export interface Kernel<E extends string> extends KernelDeclaration<E> {
+export interface Kernel<E extends string, W extends number | undefined = number | undefined> extends KernelDeclaration<E> {
+  /** The declared workgroup size (the override `WG`), typed as declared: a number where one was given. */
+  readonly workgroup: W;
   /**
    * The pipeline that runs `entry` with these override constants (and `WG` from the declaration);
    * `label` names it in profiles where file and entry say too little.
@@ -36,10 +38,11 @@ export interface Kernel<E extends string> extends KernelDeclaration<E> {
 }
 
 /** Declares a kernel: `declareKernel({ file: 'relu', entries: ['reluBackward'], params: RELU_PARAMS, workgroup: 256 })`. */
-export function declareKernel<const E extends string>(declaration: KernelDeclaration<E>): Kernel<E> {
+export function declareKernel<const E extends string, W extends number | undefined = undefined>(declaration: KernelDeclaration<E> & { workgroup?: W }): Kernel<E, W> {
   const { file, params, constants, workgroup } = declaration;
   return {
     ...declaration,
+    workgroup: workgroup as W,
     spec(entry, overrides, label) {
       const all = workgroup === undefined ? overrides : { ...overrides, WG: workgroup };
       return {

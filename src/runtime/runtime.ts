@@ -159,7 +159,7 @@ export class Runtime {
     const buffer = this.bufferPool.acquire(bytes, () => `${callerOp()}: ${what()}`);
     if (this.currentPolicy.poison) {
       const poison = (_: number, count: number) => FILL_PARAMS.pack({ n: count, start: Number.NaN, step: 0 });
-      this.dispatchRanges(FILL.spec('fill'), [buffer], buffer.size / 4, poison, FILL.workgroup!);
+      this.dispatchRanges(FILL.spec('fill'), [buffer], buffer.size / 4, poison, FILL.workgroup);
     }
     return buffer;
   }
