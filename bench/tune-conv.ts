@@ -6,7 +6,8 @@
 // gemmTolerance(K) is WRONG: printed so, kept in the JSON, never the best.
 import { tensor, withPolicy } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
-import { conv2dBackwardKernel, conv2dKernel, type ConvGeometry } from '../src/kernels/conv.js';
+import { conv2dBackwardKernel, conv2dKernel, planConv2d, type ConvGeometry } from '../src/kernels/conv.js';
+import { bindingLimits } from '../src/kernels/ranges.js';
 import { implicitInputGradPays } from '../src/kernels/conv-implicit.js';
 import { convCandidates, convProduct, convShapeClass, type ConvMode } from '../src/kernels/conv-implicit-plan.js';
 import { gemmTolerance, relativeDifference } from '../src/kernels/gemm/gemm-autotune.js';
@@ -52,9 +53,10 @@ function shapes(quick: boolean): ConvShape[] {
 
 /** The product of one mode, on the forms and configuration the policy says. */
 function product(s: ConvShape, x: Tensor, w: Tensor, b: Tensor, gy: Tensor): Tensor {
-  if (s.mode === 'forward') return conv2dKernel(x, w, b, s.g);
+  const plan = planConv2d('conv2d', s.g, s.mode === 'inputGrad', bindingLimits(), runtime().policy);
+  if (s.mode === 'forward') return conv2dKernel(x, w, b, s.g, plan);
   const want = { x: s.mode === 'inputGrad', weight: s.mode === 'weightGrad', bias: false };
-  const r = conv2dBackwardKernel(x, w, gy, s.g, want);
+  const r = conv2dBackwardKernel(x, w, gy, s.g, want, plan);
   return (s.mode === 'inputGrad' ? r.gx : r.gw)!;
 }
 

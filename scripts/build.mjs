@@ -3,10 +3,11 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { wgslTextsModule } from './wgsl-texts.mjs';
+import { wgslTextsModule, writeKernelFiles } from './wgsl-texts.mjs';
 
 process.chdir(new URL('..', import.meta.url).pathname);
 rmSync('dist', { recursive: true, force: true });
+writeKernelFiles();
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 writeFileSync('dist/runtime/wgsl-texts.js', wgslTextsModule());

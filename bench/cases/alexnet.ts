@@ -1,9 +1,11 @@
 import type * as tfjs from '@tensorflow/tfjs';
+import { runtime } from '../../src/device/current.js';
 import type { BenchCase, Side } from '../case.js';
 import { conv2d, localResponseNorm, maxPool2d, noGrad, tensor, type Tensor } from '../../src/index.js';
-import { conv2dBackwardKernel, im2colKernel, type ConvGeometry } from '../../src/kernels/conv.js';
-import { lrnBackwardKernel, type LrnParams } from '../../src/kernels/lrn.js';
-import { maxPoolBackwardKernel, maxPoolKernel, type MaxPoolGeometry } from '../../src/kernels/maxpool.js';
+import { conv2dBackwardKernel, im2colKernel, planConv2d, type ConvGeometry } from '../../src/kernels/conv.js';
+import { lrnBackwardKernel, planLrn, type LrnParams } from '../../src/kernels/lrn.js';
+import { maxPoolBackwardKernel, maxPoolKernel, planMaxPool, type MaxPoolGeometry } from '../../src/kernels/maxpool.js';
+import { bindingLimits } from '../../src/kernels/ranges.js';
 import { values } from './gemm.js';
 
 /** NCHW data as NHWC (tfjs's native layout), on the CPU, so that both sides see the same numbers. */
@@ -149,7 +151,7 @@ function convCases(l: ConvLayer, batch: number): BenchCase[] {
         const d = inputs();
         const [x, w, gy] = [tensor(d.x, xs), tensor(d.w, ws), tensor(d.gy, ys)];
         return side(
-          () => conv2dBackwardKernel(x, w, gy, g, { x: true, weight: true, bias: true }),
+          () => conv2dBackwardKernel(x, w, gy, g, { x: true, weight: true, bias: true }, planConv2d('conv2d', g, true, bindingLimits(), runtime().policy)),
           (r) => [r.gx!, r.gw!, r.gb!],
           [x, w, gy],
         );
@@ -203,7 +205,7 @@ function poolLrnCases(batch: number): BenchCase[] {
         group: 'alexnet', name: `lrn${label} backward (batch ${batch})`, shape, bytes: 3 * 4 * size, rtol: 1e-3,
         async webgrad() {
           const [x, g] = [tensor(inputs().x, xs), tensor(inputs().g, xs)];
-          return side(() => lrnBackwardKernel(x, g, lrn), (y) => [y], [x, g]);
+          return side(() => lrnBackwardKernel(x, g, lrn, planLrn(x.shape, bindingLimits())), (y) => [y], [x, g]);
         },
         tfjs: !tfLrn ? undefined : async (tf) => {
           const x = tf.tensor4d(toNhwc(inputs().x, xs), nhwc);
@@ -234,10 +236,10 @@ function poolLrnCases(batch: number): BenchCase[] {
       group: 'alexnet', name: `maxPool 3/2 backward (batch ${batch})`, shape, bytes: 4 * (size + 2 * (size / 4)), rtol: 1e-6,
       async webgrad() {
         const x = tensor(inputs().x, xs);
-        const { out, indices } = maxPoolKernel(x, pg);
+        const { out, indices } = maxPoolKernel(x, pg, planMaxPool(pg, bindingLimits()));
         out.dispose();
         const gy = tensor(inputs().gp, ys);
-        return side(() => maxPoolBackwardKernel(gy, indices, pg), (y) => [y], [x, indices, gy]);
+        return side(() => maxPoolBackwardKernel(gy, indices, pg, planMaxPool(pg, bindingLimits())), (y) => [y], [x, indices, gy]);
       },
       async tfjs(tf) {
         const x = tf.tensor4d(toNhwc(inputs().x, xs), nhwc);

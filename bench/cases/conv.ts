@@ -1,7 +1,9 @@
 import type { BenchCase } from '../case.js';
+import { runtime } from '../../src/device/current.js';
 import { conv2d, tensor } from '../../src/index.js';
 import { withPolicy } from '../../src/index.js';
-import { conv2dBackwardKernel } from '../../src/kernels/conv.js';
+import { conv2dBackwardKernel, planConv2d } from '../../src/kernels/conv.js';
+import { bindingLimits } from '../../src/kernels/ranges.js';
 import { CONV_VARIANTS, type ConvVariant } from '../../src/runtime/policy.js';
 import { LAYERS, layerAt, side, type ConvLayer } from './alexnet.js';
 import { values } from './gemm.js';
@@ -31,7 +33,7 @@ function formCases(l: ConvLayer, batch: number, variant: ConvVariant): BenchCase
       group: 'conv', name: `${l.name} ${variant} backward (batch ${batch})`, shape, flops: 2 * flops,
       async webgrad() {
         const [x, w, gy] = [tensor(values(count(xs), 1), xs), tensor(values(count(ws), 2).map((v) => v * 0.1), ws), tensor(values(count(ys), 4), ys)];
-        const run = using(variant, () => conv2dBackwardKernel(x, w, gy, g, { x: true, weight: true, bias: true }));
+        const run = using(variant, () => conv2dBackwardKernel(x, w, gy, g, { x: true, weight: true, bias: true }, planConv2d('conv2d', g, true, bindingLimits(), runtime().policy)));
         return side(run, (r) => [r.gx!, r.gw!, r.gb!], [x, w, gy]);
       },
     },

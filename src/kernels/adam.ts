@@ -1,4 +1,5 @@
 import { runtime } from '../device/current.js';
+import { declareKernel } from '../runtime/kernel.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 
@@ -28,6 +29,7 @@ export const ADAM_PARAMS = uniformLayout('adam', {
   stepSize: 'f32', sqrtBc2: 'f32', oneMinusBeta1: 'f32', oneMinusBeta2: 'f32',
   decay: 'f32', _p2: 'f32', _p3: 'f32', _p4: 'f32',
 });
+const ADAM = declareKernel({ file: 'adam', entries: ['step', 'stepAmsgrad'], params: ADAM_PARAMS, workgroup: LANES });
 
 /**
  * One Adam/AdamW step of `param` in place from `grad`, updating its moment buffers; `step` counts
@@ -41,13 +43,7 @@ export function adamKernel(param: Tensor, grad: Tensor, state: AdamBuffers, hype
   const buffers = [param.buffer, grad.buffer, state.expAvg.buffer, state.expAvgSq.buffer];
   if (state.maxExpAvgSq) buffers.push(state.maxExpAvgSq.buffer);
   runtime().dispatchRanges(
-    {
-      files: ['grid', 'adam'],
-      entry: state.maxExpAvgSq ? 'stepAmsgrad' : 'step',
-      overrides: { DECOUPLED: hyper.decoupled ? 1 : 0, WG: LANES },
-      label: hyper.decoupled ? 'adamw' : 'adam',
-      params: ADAM_PARAMS,
-    },
+    ADAM.spec(state.maxExpAvgSq ? 'stepAmsgrad' : 'step', { DECOUPLED: hyper.decoupled ? 1 : 0 }, hyper.decoupled ? 'adamw' : 'adam'),
     buffers,
     param.size,
     (_, count) =>

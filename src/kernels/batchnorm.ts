@@ -1,10 +1,10 @@
 import { runtime } from '../device/current.js';
-import { WebgradError } from '../errors.js';
+import { declareKernel } from '../runtime/kernel.js';
 import { Tensor } from '../tensor/tensor.js';
-import { bindingLimitText, fmt } from '../tensor/shape.js';
+import { fmt } from '../tensor/shape.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 import type { Binding } from '../runtime/runtime.js';
-import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';
+import { planSlabs, rangeBinding, type BindingLimits, type BlockPlan } from './ranges.js';
 
 /** x viewed as [n, c, s]; the running statistics' momentum and eps. */
 export interface BatchNormDims {
@@ -19,6 +19,11 @@ export const BATCHNORM_PARAMS = uniformLayout('batchnorm', {
   n: 'u32', c: 'u32', s: 'u32', update: 'u32',
   momentum: 'f32', eps: 'f32', invM: 'f32', unbias: 'f32',
   base: 'u32', chunk0: 'u32', chunksAll: 'u32', _p0: 'u32',
+});
+const BATCHNORM = declareKernel({
+  file: 'batchnorm',
+  entries: ['statsPartial', 'statsFinish', 'sumsPartial', 'sumsFinish', 'normalize', 'backwardInput'],
+  params: BATCHNORM_PARAMS,
 });
 
 /** Samples [first, first + n) of the batch. */
@@ -38,24 +43,17 @@ function params(d: BatchNormDims, update: boolean, run: { n: number; base: numbe
 }
 
 /**
- * Runs of samples that each fit one storage binding (one run, the whole batch, when it fits): a
- * tensor larger than a binding is normalised a range of samples at a time. Empty when not even one
- * sample fits (checkBatchNormBindable refuses that first).
+ * Plans a batch normalisation: runs of samples that each fit one storage binding (one run, the
+ * whole batch, when it fits), so a tensor larger than a binding is normalised a range of samples
+ * at a time. Refuses an x larger than one binding one of whose samples is too.
  */
-function sampleRuns(d: BatchNormDims): SampleRun[] {
-  const sample = d.c * d.s;
-  const per = fitsOneBinding(d.n * sample) ? d.n : Math.floor(bindableElements() / sample);
-  const runs: SampleRun[] = [];
-  if (per === 0) return runs;
-  for (let first = 0; first < d.n; first += per) runs.push({ first, n: Math.min(per, d.n - first) });
-  return runs;
+export function planBatchNorm(shape: readonly number[], d: BatchNormDims, limits: BindingLimits): BlockPlan {
+  return planSlabs(limits, d.n, d.c * d.s, (limit) =>
+    `webgrad: batchNorm: x ${fmt(shape)} is larger than one storage binding (${limit}), and so is each of its samples; use smaller samples`,
+  );
 }
 
-/** Refuses, before any GPU work, an x larger than one binding one of whose samples is too. */
-export function checkBatchNormBindable(what: string, shape: readonly number[], d: BatchNormDims): void {
-  if (d.n === 0 || sampleRuns(d).length > 0) return;
-  throw new WebgradError(`webgrad: ${what} ${fmt(shape)} is larger than one storage binding (${bindingLimitText()}), and so is each of its samples; use smaller samples`);
-}
+const sampleRuns = (plan: BlockPlan): SampleRun[] => plan.runs.map(([first, n]) => ({ first, n }));
 
 /** The binding of the run's samples of t (x and the tensors of its shape): the whole buffer when there is one run. */
 function bindRun(t: Tensor, d: BatchNormDims, run: SampleRun, whole: boolean): { binding: Binding; base: number } {
@@ -72,7 +70,8 @@ const ELEMENT_WORKGROUP = 256;
  */
 export const BATCHNORM_CHUNK = 4096;
 const chunksIn = (run: SampleRun, d: BatchNormDims): number => Math.ceil((run.n * d.s) / BATCHNORM_CHUNK);
-const twoPass = (entry: string) => ({ files: ['grid', 'batchnorm'], entry, overrides: { TRAINING: 1, CHUNK: BATCHNORM_CHUNK }, params: BATCHNORM_PARAMS });
+type BatchNormEntry = (typeof BATCHNORM.entries)[number];
+const twoPass = (entry: BatchNormEntry) => BATCHNORM.spec(entry, { TRAINING: 1, CHUNK: BATCHNORM_CHUNK });
 
 /**
  * The reductions' first pass, over every run of samples in batch order: each run's chunks
@@ -80,7 +79,7 @@ const twoPass = (entry: string) => ({ files: ['grid', 'batchnorm'], entry, overr
  * bindings (partial last) and where its samples start in them.
  */
 function partialPasses(
-  entry: string, d: BatchNormDims, runs: SampleRun[], width: number,
+  entry: BatchNormEntry, d: BatchNormDims, runs: SampleRun[], width: number,
   bind: (run: SampleRun, whole: boolean, partial: Tensor) => { buffers: Binding[]; base: number },
 ): { partial: Tensor; chunksAll: number } {
   const chunksAll = runs.reduce((n, run) => n + chunksIn(run, d), 0);
@@ -97,7 +96,7 @@ function partialPasses(
 
 /** Per-channel mean and biased variance of the batch; blends them into the running statistics when given. */
 export function batchStatsKernel(
-  x: Tensor, d: BatchNormDims, running: { mean: Tensor; var: Tensor; batchesTracked: Tensor | null } | null,
+  x: Tensor, d: BatchNormDims, plan: BlockPlan, running: { mean: Tensor; var: Tensor; batchesTracked: Tensor | null } | null,
 ): { mean: Tensor; var: Tensor } {
   const mean = Tensor.empty([d.c]);
   const variance = Tensor.empty([d.c]);
@@ -106,7 +105,7 @@ export function batchStatsKernel(
   const runVar = running?.var ?? Tensor.empty([d.c]);
   const counter = running?.batchesTracked ?? Tensor.empty([1], 'int32');
   const update = running !== null;
-  const runs = sampleRuns(d);
+  const runs = sampleRuns(plan);
   const { partial, chunksAll } = partialPasses('statsPartial', d, runs, 4, (run, whole, out) => {
     const xs = bindRun(x, d, run, whole);
     return { buffers: [xs.binding, out.buffer], base: xs.base };
@@ -125,15 +124,15 @@ export function batchStatsKernel(
   return { mean, var: variance };
 }
 
-export function batchNormalizeKernel(x: Tensor, mean: Tensor, variance: Tensor, weight: Tensor, bias: Tensor, d: BatchNormDims): Tensor {
+export function batchNormalizeKernel(x: Tensor, mean: Tensor, variance: Tensor, weight: Tensor, bias: Tensor, d: BatchNormDims, plan: BlockPlan): Tensor {
   const y = Tensor.empty(x.shape);
   if (y.size === 0) return y;
-  const runs = sampleRuns(d);
+  const runs = sampleRuns(plan);
   for (const run of runs) {
     const xs = bindRun(x, d, run, runs.length === 1);
     const ys = bindRun(y, d, run, runs.length === 1);
     runtime().dispatch(
-      { files: ['grid', 'batchnorm'], entry: 'normalize', overrides: { TRAINING: 1, WG: ELEMENT_WORKGROUP }, params: BATCHNORM_PARAMS },
+      BATCHNORM.spec('normalize', { TRAINING: 1, WG: ELEMENT_WORKGROUP }),
       {
         uniforms: params(d, false, { n: run.n, base: xs.base }),
         buffers: [xs.binding, mean.buffer, variance.buffer, weight.buffer, bias.buffer, ys.binding],
@@ -145,10 +144,10 @@ export function batchNormalizeKernel(x: Tensor, mean: Tensor, variance: Tensor, 
 }
 
 /** Per channel Σ g (the bias gradient) and Σ g·x̂ (the weight gradient). */
-export function batchNormSumsKernel(x: Tensor, mean: Tensor, variance: Tensor, g: Tensor, d: BatchNormDims): { sumG: Tensor; sumGX: Tensor } {
+export function batchNormSumsKernel(x: Tensor, mean: Tensor, variance: Tensor, g: Tensor, d: BatchNormDims, plan: BlockPlan): { sumG: Tensor; sumGX: Tensor } {
   const sumG = Tensor.empty([d.c]);
   const sumGX = Tensor.empty([d.c]);
-  const runs = sampleRuns(d);
+  const runs = sampleRuns(plan);
   const { partial, chunksAll } = partialPasses('sumsPartial', d, runs, 2, (run, whole, out) => {
     const xs = bindRun(x, d, run, whole);
     return { buffers: [xs.binding, mean.buffer, variance.buffer, bindRun(g, d, run, whole).binding, out.buffer], base: xs.base };
@@ -163,16 +162,16 @@ export function batchNormSumsKernel(x: Tensor, mean: Tensor, variance: Tensor, g
 }
 
 export function batchNormInputGradKernel(
-  x: Tensor, mean: Tensor, variance: Tensor, g: Tensor, weight: Tensor, sums: { sumG: Tensor; sumGX: Tensor }, d: BatchNormDims, training: boolean,
+  x: Tensor, mean: Tensor, variance: Tensor, g: Tensor, weight: Tensor, sums: { sumG: Tensor; sumGX: Tensor }, d: BatchNormDims, plan: BlockPlan, training: boolean,
 ): Tensor {
   const dx = Tensor.empty(x.shape);
   if (dx.size === 0) return dx;
-  const runs = sampleRuns(d);
+  const runs = sampleRuns(plan);
   for (const run of runs) {
     const whole = runs.length === 1;
     const xs = bindRun(x, d, run, whole);
     runtime().dispatch(
-      { files: ['grid', 'batchnorm'], entry: 'backwardInput', overrides: { TRAINING: training ? 1 : 0, WG: ELEMENT_WORKGROUP }, params: BATCHNORM_PARAMS },
+      BATCHNORM.spec('backwardInput', { TRAINING: training ? 1 : 0, WG: ELEMENT_WORKGROUP }),
       {
         uniforms: params(d, false, { n: run.n, base: xs.base }),
         buffers: [xs.binding, mean.buffer, variance.buffer, bindRun(g, d, run, whole).binding, weight.buffer, sums.sumG.buffer, sums.sumGX.buffer, bindRun(dx, d, run, whole).binding],

@@ -1,5 +1,5 @@
 import { WebgradError } from '../errors.js';
-import type { ConvGeometry } from './conv.js';
+import type { ConvGeometry } from './window-geometry.js';
 
 /**
  * The candidates of conv_implicit.wgsl and how one is chosen for a product: pure (no device), as

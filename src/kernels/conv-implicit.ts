@@ -1,6 +1,7 @@
 import { runtime } from '../device/current.js';
+import { declareKernel } from '../runtime/kernel.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { ConvGeometry } from './conv.js';
+import type { ConvGeometry } from './window-geometry.js';
 import { foldWorkgroups } from '../runtime/grid.js';
 import { reduceKernel } from './reduce.js';
 import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';
@@ -20,6 +21,8 @@ export const CONV_IMPLICIT_PARAMS = uniformLayout('conv_implicit', {
 /** Invocations per workgroup of the sum of the weight gradient's parts. */
 const SUM_WORKGROUP = 64;
 export const CONV_IMPLICIT_SUM_PARAMS = uniformLayout('conv_implicit_sum', { count: 'u32', parts: 'u32', _p0: 'u32', _p1: 'u32' });
+const CONV_IMPLICIT = declareKernel({ file: 'conv_implicit', entries: ['main'], params: CONV_IMPLICIT_PARAMS, constants: MODE_CODES });
+const CONV_IMPLICIT_SUM = declareKernel({ file: 'conv_implicit_sum', entries: ['main'], params: CONV_IMPLICIT_SUM_PARAMS, workgroup: SUM_WORKGROUP });
 /** The output tile's row and column groups, and the depth of one k-slice. */
 const TILE = 64;
 const SLICE = 16;
@@ -34,13 +37,12 @@ const MIN_PART_K = 256;
 
 /**
  * Whether the implicit kernels can take this convolution: every tensor they bind (x, the output
- * or its gradient, the weight gradient's parts) fits one storage binding. The im2col path chunks
- * the batch instead.
+ * or its gradient, the weight gradient's parts) fits one storage binding of `maxBinding` bytes.
+ * The im2col path chunks the batch instead.
  */
-export function implicitConvFits(g: ConvGeometry): boolean {
-  const limit = runtime().maxStorageBinding;
+export function implicitConvFits(g: ConvGeometry, maxBinding: number): boolean {
   const biggest = Math.max(g.n * g.c * g.h * g.w, g.n * g.cout * g.oh * g.ow, g.cout * g.c * g.kh * g.kw);
-  return 4 * biggest <= limit;
+  return 4 * biggest <= maxBinding;
 }
 
 function dispatch(mode: ConvMode, cfg: ConvConfig, splits: number, g: ConvGeometry, a: Tensor, b: Tensor, dst: Tensor, bias: Tensor | null, relu: boolean): void {
@@ -63,14 +65,7 @@ function dispatch(mode: ConvMode, cfg: ConvConfig, splits: number, g: ConvGeomet
     VEC_A: cfg.vec4 && vec4Applies(mode, g) ? 1 : 0,
   };
   rt.dispatch(
-    {
-      files: ['grid', 'conv_implicit'],
-      entry: 'main',
-      overrides,
-      label: `convImplicit:${{ forward: 'forward', inputGrad: 'dx', weightGrad: 'dW' }[mode]}`,
-      params: CONV_IMPLICIT_PARAMS,
-      constants: MODE_CODES,
-    },
+    CONV_IMPLICIT.spec('main', overrides, `convImplicit:${{ forward: 'forward', inputGrad: 'dx', weightGrad: 'dW' }[mode]}`),
     // Binding 4 is only read with a bias; any buffer fills it otherwise. Binding 5 is A again, read as vec4s.
     { uniforms: u, buffers: [a.buffer, b.buffer, dst.buffer, (bias ?? a).buffer, a.buffer], workgroups: [x, y, splits] },
   );
@@ -163,7 +158,7 @@ function weightGrad(x: Tensor, grad: Tensor, g: ConvGeometry, cfg: ConvConfig, s
   dispatch('weightGrad', cfg, parts, g, grad, x, partial, null, false);
   const u = CONV_IMPLICIT_SUM_PARAMS.pack({ count: M * N, parts });
   rt.dispatch(
-    { files: ['grid', 'conv_implicit_sum'], entry: 'main', label: 'convImplicit:dW sum', overrides: { WG: SUM_WORKGROUP }, params: CONV_IMPLICIT_SUM_PARAMS },
+    CONV_IMPLICIT_SUM.spec('main', {}, 'convImplicit:dW sum'),
     { uniforms: u, buffers: [partial.buffer, gw.buffer], workgroups: Math.ceil((M * N) / SUM_WORKGROUP) },
   );
   partial.dispose();

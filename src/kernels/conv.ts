@@ -1,21 +1,19 @@
 import { runtime } from '../device/current.js';
+import { declareKernel } from '../runtime/kernel.js';
 import { Tensor, view } from '../tensor/tensor.js';
 import { conv2dBiasGradKernel, conv2dImplicitKernel, conv2dInputGradKernel, conv2dWeightGradKernel, implicitConvFits, implicitInputGradPays } from './conv-implicit.js';
-import { binaryKernel, unaryKernel } from './elementwise.js';
+import type { KernelPolicy } from '../runtime/policy.js';
+import { binaryKernel, planBroadcast, unaryKernel } from './elementwise.js';
 import { gemmKernel } from './gemm/gemm.js';
-import { copyableRowLength } from './gemm/gemm-texture.js';
+import { copyableRowLength } from './gemm/gemm-texture-plan.js';
 import { reduceKernel } from './reduce.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 import type { Binding } from '../runtime/runtime.js';
-import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';
-import type { WindowGeometry } from './window-geometry.js';
-import { WebgradError } from '../errors.js';
-import { bindingLimitText, fmt } from '../tensor/shape.js';
+import { bindableIn, bindingLimits, BindingLimitError, fitsOneBinding, limitText, rangeBinding, type BindingLimits } from './ranges.js';
+import type { ConvGeometry } from './window-geometry.js';
+import { fmt } from '../tensor/shape.js';
 
-/** conv2d's geometry (checked by the op): x [n, c, h, w], weight [cout, c, kh, kw], out [n, cout, oh, ow]. */
-export interface ConvGeometry extends WindowGeometry {
-  cout: number;
-}
+export type { ConvGeometry };
 
 /** im2col and col2im run one invocation per row of OW (or W) elements. */
 const WORKGROUP = 64;
@@ -24,7 +22,8 @@ const WORKGROUP = 64;
 const wideGrid = (g: ConvGeometry, nb: number): [number, number, number] => [Math.ceil((g.oh * g.ow) / WORKGROUP), g.cout, nb];
 
 /** The most bytes of one chunk's column matrix: a storage binding, or less where the policy says (convChunkBytes). */
-const chunkLimit = (): number => Math.min(runtime().maxStorageBinding, runtime().policy.convChunkBytes ?? Infinity);
+const chunkLimitOf = (limits: BindingLimits, policy: ConvPolicy): number => Math.min(limits.maxBinding, policy.convChunkBytes ?? Infinity);
+const chunkLimit = (): number => chunkLimitOf(bindingLimits(), runtime().policy);
 
 /**
  * How far apart the rows of a chunk's wide matrices are, for nb samples: nb·L, padded to the row
@@ -32,7 +31,7 @@ const chunkLimit = (): number => Math.min(runtime().maxStorageBinding, runtime()
  */
 function wideStride(g: ConvGeometry, nb: number): number {
   const width = nb * g.oh * g.ow;
-  const padded = copyableRowLength(width);
+  const padded = copyableRowLength(width, runtime().policy.gemm);
   return 4 * Math.max(g.c * g.kh * g.kw, g.cout) * padded <= chunkLimit() ? padded : width;
 }
 
@@ -41,11 +40,11 @@ function wideStride(g: ConvGeometry, nb: number): number {
  * fit one storage binding (conv1 of AlexNet at batch 128 would need 562 MB of columns), and so must
  * the chunk's samples of x and of the output, which are bound alone when the whole is larger.
  */
-export function samplesPerChunk(g: ConvGeometry): number {
+export function samplesPerChunk(g: ConvGeometry, limits: BindingLimits = bindingLimits(), policy: ConvPolicy = runtime().policy): number {
   const perSample = 4 * Math.max(g.c * g.kh * g.kw, g.cout) * g.oh * g.ow;
   const nchw = Math.max(g.c * g.h * g.w, g.cout * g.oh * g.ow);
   // The sample index is the z of a dispatch grid, at most 65,535.
-  return Math.max(1, Math.min(g.n, 65_535, Math.floor(chunkLimit() / perSample), Math.floor(bindableElements() / nchw)));
+  return Math.max(1, Math.min(g.n, 65_535, Math.floor(chunkLimitOf(limits, policy) / perSample), Math.floor(bindableIn(limits) / nchw)));
 }
 
 /**
@@ -63,6 +62,8 @@ export const CONV_PARAMS = uniformLayout('conv', {
   nb: 'u32', base: 'u32', ld: 'u32', _p1: 'u32',
 });
 
+const CONV = declareKernel({ file: 'conv', entries: ['im2col', 'im2colElements', 'col2im', 'fromWide', 'toWide'], params: CONV_PARAMS, workgroup: WORKGROUP });
+
 function params(g: ConvGeometry, total: number, c: number, h: number, w: number, base: number, nb: number): Uint8Array {
   const { oh, ow, kh, kw, sh, sw, ph, pw } = g;
   return CONV_PARAMS.pack({ total, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, nb, base, ld: wideStride(g, nb) });
@@ -77,7 +78,7 @@ export function im2colKernel(x: Tensor, g: ConvGeometry, n0: number, nb: number)
   const total = runtime().policy.sizing === 'cpu' ? rows : rows * g.ow;
   const xs = samples(x, g.c * g.h * g.w, n0, nb);
   runtime().dispatch(
-    { files: ['grid', 'window', 'conv'], entry: total === rows ? 'im2col' : 'im2colElements', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
+    CONV.spec(total === rows ? 'im2col' : 'im2colElements'),
     { uniforms: params(g, total, g.c, g.h, g.w, xs.base, nb), buffers: [xs.binding, cols.buffer], workgroups: Math.ceil(total / WORKGROUP) },
   );
   return cols;
@@ -89,7 +90,7 @@ function col2imKernel(gcols: Tensor, gx: Tensor, g: ConvGeometry, n0: number, nb
   if (total === 0 || g.w === 0) return;
   const gxs = samples(gx, g.c * g.h * g.w, n0, nb);
   runtime().dispatch(
-    { files: ['grid', 'window', 'conv'], entry: 'col2im', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
+    CONV.spec('col2im'),
     { uniforms: params(g, total, g.c, g.h, g.w, gxs.base, nb), buffers: [gcols.buffer, gxs.binding], workgroups: Math.ceil(total / WORKGROUP) },
   );
 }
@@ -99,7 +100,7 @@ function fromWideKernel(wide: Tensor, out: Tensor, g: ConvGeometry, n0: number, 
   if (wide.size === 0) return;
   const outs = samples(out, g.cout * g.oh * g.ow, n0, nb);
   runtime().dispatch(
-    { files: ['grid', 'window', 'conv'], entry: 'fromWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
+    CONV.spec('fromWide'),
     { uniforms: params(g, 0, g.cout, g.oh, g.ow, outs.base, nb), buffers: [wide.buffer, outs.binding], workgroups: wideGrid(g, nb) },
   );
 }
@@ -110,44 +111,56 @@ function toWideKernel(grad: Tensor, g: ConvGeometry, n0: number, nb: number): Te
   if (wide.size === 0) return wide;
   const grads = samples(grad, g.cout * g.oh * g.ow, n0, nb);
   runtime().dispatch(
-    { files: ['grid', 'window', 'conv'], entry: 'toWide', overrides: { WG: WORKGROUP }, params: CONV_PARAMS },
+    CONV.spec('toWide'),
     { uniforms: params(g, 0, g.cout, g.oh, g.ow, grads.base, nb), buffers: [grads.binding, wide.buffer], workgroups: wideGrid(g, nb) },
   );
   return wide;
 }
 
-function chunks(g: ConvGeometry): [number, number][] {
-  const per = samplesPerChunk(g);
-  const list: [number, number][] = [];
-  for (let n0 = 0; n0 < g.n; n0 += per) list.push([n0, Math.min(per, g.n - n0)]);
-  return list;
-}
-
-/** Whether this convolution runs on the implicit-GEMM kernels (the runtime's choice, where they fit). */
-const implicit = (g: ConvGeometry): boolean => runtime().policy.conv === 'implicit' && implicitConvFits(g);
+/** What of the policy a conv2d plan reads. */
+export type ConvPolicy = Pick<KernelPolicy, 'conv' | 'convChunkBytes'>;
 
 /**
- * Refuses, before any GPU work, a convolution whose column path cannot fit one sample in a storage
- * binding: chunks hold whole samples, so one sample's column matrix [c·kh·kw, oh·ow] (and its wide
- * output) must fit, and so must one sample of x and of the output where the whole does not.
- * `inputGrad`: the backward will want x's gradient (under the implicit kernels, its dense form
- * for strided or narrow convolutions runs on columns too).
+ * How one conv2d runs, decided once: the forward (and the weight and bias gradients) as implicit
+ * GEMMs, or on column matrices chunk by chunk; the input gradient likewise, or on columns where its
+ * implicit GEMM would not pay (strided or narrow convolutions); the column form's chunks of samples.
  */
-export function checkConvBindable(what: string, xShape: readonly number[], wShape: readonly number[], g: ConvGeometry, inputGrad: boolean): void {
-  const columns = !implicit(g) || (inputGrad && !implicitInputGradPays(g));
-  if (!columns || g.n === 0) return;
-  const shapes = `x ${fmt(xShape)}, weight ${fmt(wShape)}`;
-  const perSample = 4 * Math.max(g.c * g.kh * g.kw, g.cout) * g.oh * g.ow;
-  if (perSample > chunkLimit()) {
-    throw new WebgradError(
-      `webgrad: ${what}: one sample's column matrix (${Math.max(g.c * g.kh * g.kw, g.cout)} × ${g.oh * g.ow} floats, ${perSample} bytes; ${shapes}) ` +
-        `is larger than one storage binding (${bindingLimitText()}) or the policy's convChunkBytes; use smaller images or fewer channels`,
-    );
+export interface ConvPlan {
+  implicit: boolean;
+  implicitInputGrad: boolean;
+  /** Chunks [n0, nb] of samples for what runs on columns. */
+  chunks: [n0: number, nb: number][];
+}
+
+/**
+ * Plans conv2d: implicit GEMMs where the policy says and their tensors fit one binding each, else
+ * columns. `inputGrad`: the backward will want x's gradient. Refuses, before any GPU work, a
+ * convolution whose column path cannot fit one sample in a storage binding: chunks hold whole
+ * samples, so one sample's column matrix [c·kh·kw, oh·ow] (and its wide output) must fit, and so
+ * must one sample of x and of the output where the whole does not. `what` names the op.
+ */
+export function planConv2d(what: string, g: ConvGeometry, inputGrad: boolean, limits: BindingLimits, policy: ConvPolicy): ConvPlan {
+  const implicit = policy.conv === 'implicit' && implicitConvFits(g, limits.maxBinding);
+  const implicitInputGrad = implicit && implicitInputGradPays(g);
+  const columns = !implicit || (inputGrad && !implicitInputGrad);
+  if (columns && g.n > 0) {
+    const shapes = `x ${fmt([g.n, g.c, g.h, g.w])}, weight ${fmt([g.cout, g.c, g.kh, g.kw])}`;
+    const perSample = 4 * Math.max(g.c * g.kh * g.kw, g.cout) * g.oh * g.ow;
+    if (perSample > chunkLimitOf(limits, policy)) {
+      throw new BindingLimitError(
+        `webgrad: ${what}: one sample's column matrix (${Math.max(g.c * g.kh * g.kw, g.cout)} × ${g.oh * g.ow} floats, ${perSample} bytes; ${shapes}) ` +
+          `is larger than one storage binding (${limitText(limits)}) or the policy's convChunkBytes; use smaller images or fewer channels`,
+      );
+    }
+    const nchw = Math.max(g.c * g.h * g.w, g.cout * g.oh * g.ow);
+    if (nchw > bindableIn(limits) && Math.max(g.n * g.c * g.h * g.w, g.n * g.cout * g.oh * g.ow) > bindableIn(limits)) {
+      throw new BindingLimitError(`webgrad: ${what}: one sample of x or of the output (${4 * nchw} bytes; ${shapes}) is larger than one storage binding (${limitText(limits)}); use smaller images`);
+    }
   }
-  const nchw = Math.max(g.c * g.h * g.w, g.cout * g.oh * g.ow);
-  if (nchw > bindableElements() && Math.max(g.n * g.c * g.h * g.w, g.n * g.cout * g.oh * g.ow) > bindableElements()) {
-    throw new WebgradError(`webgrad: ${what}: one sample of x or of the output (${4 * nchw} bytes; ${shapes}) is larger than one storage binding (${bindingLimitText()}); use smaller images`);
-  }
+  const per = samplesPerChunk(g, limits, policy);
+  const chunks: [number, number][] = [];
+  for (let n0 = 0; n0 < g.n; n0 += per) chunks.push([n0, Math.min(per, g.n - n0)]);
+  return { implicit, implicitInputGrad, chunks };
 }
 
 /**
@@ -155,20 +168,20 @@ export function checkConvBindable(what: string, xShape: readonly number[], wShap
  * ReLU when `relu`: one implicit GEMM (ReLU in its epilogue), or column matrices and the GEMM
  * chunk by chunk (ReLU a pass of its own).
  */
-export function conv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false): Tensor {
-  if (implicit(g)) return conv2dImplicitKernel(x, weight, bias, g, relu);
-  const linear = im2colConv(x, weight, bias, g);
+export function conv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, plan: ConvPlan, relu = false): Tensor {
+  if (plan.implicit) return conv2dImplicitKernel(x, weight, bias, g, relu);
+  const linear = im2colConv(x, weight, bias, g, plan);
   if (!relu) return linear;
   const out = unaryKernel('relu', linear);
   linear.dispose();
   return out;
 }
 
-function im2colConv(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+function im2colConv(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, plan: ConvPlan): Tensor {
   const out = Tensor.empty([g.n, g.cout, g.oh, g.ow]);
   if (out.size === 0) return out;
   const w2 = view(weight, [g.cout, g.c * g.kh * g.kw]);
-  for (const [n0, nb] of chunks(g)) {
+  for (const [n0, nb] of plan.chunks) {
     const cols = im2colKernel(x, g, n0, nb);
     const wide = gemmKernel(w2, cols, bias ? { bias, biasAxis: 'row' } : {});
     cols.dispose();
@@ -202,25 +215,21 @@ export function conv2dBackwardKernel(
   grad: Tensor,
   g: ConvGeometry,
   want: ConvGradsWanted,
+  plan: ConvPlan,
 ): ConvGrads {
-  if (implicit(g)) {
-    const dense = want.x && !implicitInputGradPays(g);
+  if (plan.implicit) {
     return {
-      gx: !want.x ? null : dense ? im2colBackward(x, weight, grad, g, { x: true, weight: false, bias: false }).gx : conv2dInputGradKernel(weight, grad, g),
+      gx: !want.x ? null : plan.implicitInputGrad ? conv2dInputGradKernel(weight, grad, g) : im2colBackward({ x, weight, grad }, g, { x: true, weight: false, bias: false }, plan).gx,
       gw: want.weight ? conv2dWeightGradKernel(x, grad, g) : null,
       gb: want.bias ? conv2dBiasGradKernel(grad, g) : null,
     };
   }
-  return im2colBackward(x, weight, grad, g, want);
+  return im2colBackward({ x, weight, grad }, g, want, plan);
 }
 
-function im2colBackward(
-  x: Tensor,
-  weight: Tensor,
-  grad: Tensor,
-  g: ConvGeometry,
-  want: ConvGradsWanted,
-): ConvGrads {
+/** The gradients on column matrices, chunk by chunk: `t` holds x, the weight and the output gradient. */
+function im2colBackward(t: { x: Tensor; weight: Tensor; grad: Tensor }, g: ConvGeometry, want: ConvGradsWanted, plan: ConvPlan): ConvGrads {
+  const { x, weight, grad } = t;
   const ckk = g.c * g.kh * g.kw;
   const w2 = weight.reshape([g.cout, ckk]);
   const gx = want.x ? Tensor.empty([g.n, g.c, g.h, g.w]) : null;
@@ -228,12 +237,12 @@ function im2colBackward(
   let gb: Tensor | null = null;
   const accumulate = (sum: Tensor | null, part: Tensor): Tensor => {
     if (!sum) return part;
-    const next = binaryKernel('add', sum, part, sum.shape);
+    const next = binaryKernel('add', sum, part, planBroadcast('add', sum.shape, part.shape, sum.shape, bindingLimits()));
     sum.dispose();
     part.dispose();
     return next;
   };
-  for (const [n0, nb] of chunks(g)) {
+  for (const [n0, nb] of plan.chunks) {
     const gWide = toWideKernel(grad, g, n0, nb);
     if (want.weight) {
       const cols = im2colKernel(x, g, n0, nb);

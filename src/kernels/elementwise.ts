@@ -1,10 +1,10 @@
 import { runtime } from '../device/current.js';
+import { declareKernel } from '../runtime/kernel.js';
 import { Tensor } from '../tensor/tensor.js';
-import { WebgradError } from '../errors.js';
-import { bindingLimitText, broadcastStrides, fmt, sizeOf, type Shape } from '../tensor/shape.js';
-import { constantNames, uniformLayout, type KernelConstants } from '../runtime/wgsl-struct.js';
-import { FILL_PARAMS, type Binding, type KernelSpec } from '../runtime/runtime.js';
-import { fitsOneBinding } from './ranges.js';
+import { broadcastStrides, fmt, sizeOf, type Shape } from '../tensor/shape.js';
+import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';
+import { FILL, FILL_PARAMS, type Binding } from '../runtime/runtime.js';
+import { BindingLimitError, fitsOne, limitText, type BindingLimits } from './ranges.js';
 
 export const UNARY_OPS = { neg: 0, abs: 1, exp: 2, log: 3, sqrt: 4, rsqrt: 5, relu: 6, sigmoid: 7, tanh: 8, sign: 9 } as const;
 export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, ge: 8, eq: 9 } as const;
@@ -34,12 +34,18 @@ export const RANDOM_PARAMS = uniformLayout('random', { n: 'u32', seedLo: 'u32', 
 export const UNARY_CODES = constantNames('unary', 'OP_', UNARY_OPS);
 export const BINARY_CODES = constantNames('binary', 'OP_', BINARY_OPS);
 export const INT_COMPARE_CODES = constantNames('int_compare', 'OP_', INT_COMPARE_OPS);
+const UNARY = declareKernel({ file: 'unary', entries: ['main'], params: UNARY_PARAMS, constants: UNARY_CODES, workgroup: WORKGROUP });
+const BROADCASTING = {
+  binary: declareKernel({ file: 'binary', entries: ['main'], params: BROADCAST_PARAMS, constants: BINARY_CODES, workgroup: WORKGROUP }),
+  int_compare: declareKernel({ file: 'int_compare', entries: ['main'], params: BROADCAST_PARAMS, constants: INT_COMPARE_CODES, workgroup: WORKGROUP }),
+};
+const RANDOM = declareKernel({ file: 'random', entries: ['sampleUniform', 'sampleNormal'], params: RANDOM_PARAMS, workgroup: WORKGROUP });
 
 export function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
   const out = Tensor.empty(x.shape);
   if (x.size === 0) return out;
   runtime().dispatchRanges(
-    { files: ['grid', 'unary'], entry: 'main', overrides: { OP: UNARY_OPS[op], WG: WORKGROUP }, label: `unary:${op}`, params: UNARY_PARAMS, constants: UNARY_CODES },
+    UNARY.spec('main', { OP: UNARY_OPS[op] }, `unary:${op}`),
     [x.buffer, out.buffer],
     x.size,
     (_, count) => UNARY_PARAMS.pack({ n: count }),
@@ -48,24 +54,62 @@ export function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
   return out;
 }
 
-/** Shapes are already checked and broadcast by the caller. */
-export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, shape: Shape): Tensor {
-  return broadcastKernel('binary', BINARY_CODES, BINARY_OPS[op], op, a, b, shape);
+/**
+ * How a broadcasting element-wise kernel (binary.wgsl, int_compare.wgsl) runs over `shape`:
+ * same-shape operands in ranges of elements (`same`); all bound whole (`whole`); or, for tensors
+ * larger than one binding, along the first axis of the coalesced result, `rows` at a time (a
+ * multiple that keeps every binding's start aligned), `width` result elements per row (`rows`).
+ */
+export type BroadcastPlan =
+  | { kind: 'same'; shape: Shape; a: Shape; b: Shape }
+  | { kind: 'whole'; shape: Shape; a: Shape; b: Shape }
+  | { kind: 'rows'; shape: Shape; a: Shape; b: Shape; dims: number[]; sa: number[]; sb: number[]; rows: number; width: number };
+
+/**
+ * Plans op(a, b) broadcast to `shape`. Refused when the tensors are larger than one binding and
+ * cannot be split along the first axis: an operand that does not vary along it is bound whole,
+ * and a row of each must fit a binding. Same-shape operands always split.
+ */
+export function planBroadcast(op: string, a: Shape, b: Shape, shape: Shape, limits: BindingLimits): BroadcastPlan {
+  const n = sizeOf(shape);
+  if (sizeOf(a) === n && sizeOf(b) === n) return { kind: 'same', shape, a, b };
+  if (fitsOne(limits, sizeOf(a), sizeOf(b), n)) return { kind: 'whole', shape, a, b };
+  const { dims, sa, sb } = coalesce(shape, broadcastStrides(a, shape), broadcastStrides(b, shape));
+  const width = sizeOf(dims.slice(1));
+  const wholeOperandFits = !(sa[0] === 0 && !fitsOne(limits, sizeOf(a))) && !(sb[0] === 0 && !fitsOne(limits, sizeOf(b)));
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  const step = [width, sa[0], sb[0]].filter((v) => v > 0).reduce((q, v) => {
+    const need = limits.align / gcd(v, limits.align);
+    return (q * need) / gcd(q, need);
+  }, 1);
+  const rows = Math.floor(Math.floor(limits.maxBinding / 16) * 4 / Math.max(width, sa[0], sb[0]) / step) * step;
+  if (!wholeOperandFits || rows === 0) {
+    throw new BindingLimitError(
+      `webgrad: ${op}: a ${fmt(a)} and b ${fmt(b)} broadcast to ${fmt(shape)} (${n * 4} bytes), more than one storage binding (${limitText(limits)}), ` +
+        `and cannot be split along its first axis (size-1 and mergeable axes aside): an operand that does not vary along it, or one row of the result, is larger than a binding; use smaller tensors (batches)`,
+    );
+  }
+  return { kind: 'rows', shape, a, b, dims, sa, sb, rows, width };
 }
 
-/** 1.0 where the comparison of int32 a and b holds, else 0.0 (float32); shapes checked and broadcast by the caller. */
-export function intCompareKernel(op: IntCompareOp, a: Tensor, b: Tensor, shape: Shape): Tensor {
-  return broadcastKernel('int_compare', INT_COMPARE_CODES, INT_COMPARE_OPS[op], op, a, b, shape);
+/** op(a, b) as the plan says (planBroadcast). */
+export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, plan: BroadcastPlan): Tensor {
+  return broadcastKernel('binary', BINARY_OPS[op], op, a, b, plan);
+}
+
+/** 1.0 where the comparison of int32 a and b holds, else 0.0 (float32), as the plan says (planBroadcast). */
+export function intCompareKernel(op: IntCompareOp, a: Tensor, b: Tensor, plan: BroadcastPlan): Tensor {
+  return broadcastKernel('int_compare', INT_COMPARE_OPS[op], op, a, b, plan);
 }
 
 /** A broadcasting element-wise kernel (binary.wgsl or int_compare.wgsl) over float32 out = f(a, b). */
-function broadcastKernel(file: 'binary' | 'int_compare', codes: KernelConstants, code: number, op: string, a: Tensor, b: Tensor, shape: Shape): Tensor {
+function broadcastKernel(file: 'binary' | 'int_compare', code: number, op: string, a: Tensor, b: Tensor, plan: BroadcastPlan): Tensor {
+  const { shape } = plan;
   const out = Tensor.empty(shape);
   if (out.size === 0) return out;
-  const same = a.size === out.size && b.size === out.size;
-  if (same) {
+  if (plan.kind === 'same') {
     runtime().dispatchRanges(
-      { files: ['grid', 'broadcast', file], entry: 'main', overrides: { OP: code, SAME_SHAPE: 1, WG: WORKGROUP }, label: `${file}:${op}`, params: BROADCAST_PARAMS, constants: codes },
+      BROADCASTING[file].spec('main', { OP: code, SAME_SHAPE: 1 }, `${file}:${op}`),
       [a.buffer, b.buffer, out.buffer],
       out.size,
       (_, count) => BROADCAST_PARAMS.pack({ n: count, rank: shape.length, shape: [], aStrides: [], bStrides: [], cStrides: [] }),
@@ -73,14 +117,12 @@ function broadcastKernel(file: 'binary' | 'int_compare', codes: KernelConstants,
     );
     return out;
   }
-  const spec: KernelSpec = { files: ['grid', 'broadcast', file], entry: 'main', overrides: { OP: code, SAME_SHAPE: 0, WG: WORKGROUP }, label: `${file}:${op} broadcast`, params: BROADCAST_PARAMS, constants: codes };
-  if (fitsOneBinding(a.size, b.size, out.size)) {
+  const spec = BROADCASTING[file].spec('main', { OP: code, SAME_SHAPE: 0 }, `${file}:${op} broadcast`);
+  if (plan.kind === 'whole') {
     runtime().dispatch(spec, { uniforms: broadcastParams(shape, a.shape, b.shape), buffers: [a.buffer, b.buffer, out.buffer], workgroups: Math.ceil(out.size / WORKGROUP) });
     return out;
   }
-  const split = broadcastSplit(a.shape, b.shape, shape);
-  if (!split) throw new Error(`webgrad: internal: ${file} ${op} of ${fmt(a.shape)} and ${fmt(b.shape)} cannot be split (checkBroadcastBindable was skipped)`);
-  const { dims, sa, sb, rows, width } = split;
+  const { dims, sa, sb, rows, width } = plan;
   // Rows [r0, r0 + k) along the first axis of the result, and of each operand that varies along it
   // (one that does not is bound whole); every start is a multiple of the alignment, as `rows` is chosen.
   const part = (t: Tensor, stride: number, r0: number, k: number): Binding => {
@@ -121,48 +163,15 @@ function coalesce(shape: Shape, sa: readonly number[], sb: readonly number[]): {
   return dims.length > 0 ? { dims, sa: ca, sb: cb } : { dims: [1], sa: [0], sb: [0] };
 }
 
-/**
- * How a broadcast binary op over tensors larger than one binding is split: along the first axis of
- * the coalesced result, `rows` at a time (a multiple that keeps every binding's start aligned),
- * `width` result elements per row. Null when that cannot fit: an operand that does not vary along
- * the axis is bound whole, and a row of each must fit a binding.
- */
-function broadcastSplit(a: Shape, b: Shape, shape: Shape): { dims: number[]; sa: number[]; sb: number[]; rows: number; width: number } | null {
-  const { dims, sa, sb } = coalesce(shape, broadcastStrides(a, shape), broadcastStrides(b, shape));
-  const width = sizeOf(dims.slice(1));
-  if ((sa[0] === 0 && !fitsOneBinding(sizeOf(a))) || (sb[0] === 0 && !fitsOneBinding(sizeOf(b)))) return null;
-  const align = runtime().gpu.limits.minStorageBufferOffsetAlignment / 4;
-  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
-  const step = [width, sa[0], sb[0]].filter((v) => v > 0).reduce((q, v) => {
-    const need = align / gcd(v, align);
-    return (q * need) / gcd(q, need);
-  }, 1);
-  const rows = Math.floor(Math.floor(runtime().maxStorageBinding / 16) * 4 / Math.max(width, sa[0], sb[0]) / step) * step;
-  return rows > 0 ? { dims, sa, sb, rows, width } : null;
-}
-
-/**
- * Refuses, before any GPU work, a broadcast binary op whose tensors are larger than one storage
- * binding and cannot be split (broadcastSplit). Same-shape operands always split.
- */
-export function checkBroadcastBindable(op: string, a: Shape, b: Shape, shape: Shape): void {
-  const same = sizeOf(a) === sizeOf(shape) && sizeOf(b) === sizeOf(shape);
-  if (same || fitsOneBinding(sizeOf(a), sizeOf(b), sizeOf(shape)) || broadcastSplit(a, b, shape)) return;
-  throw new WebgradError(
-    `webgrad: ${op}: a ${fmt(a)} and b ${fmt(b)} broadcast to ${fmt(shape)} (${sizeOf(shape) * 4} bytes), more than one storage binding (${bindingLimitText()}), ` +
-      `and cannot be split along its first axis (size-1 and mergeable axes aside): an operand that does not vary along it, or one row of the result, is larger than a binding; use smaller tensors (batches)`,
-  );
-}
-
 export function fillKernel(shape: Shape, start: number, step: number): Tensor {
   const out = Tensor.empty(shape);
   if (out.size === 0) return out;
   runtime().dispatchRanges(
-    { files: ['grid', 'fill'], entry: 'fill', overrides: { WG: WORKGROUP }, params: FILL_PARAMS },
+    FILL.spec('fill'),
     [out.buffer],
     out.size,
     (first, count) => FILL_PARAMS.pack({ n: count, start: start + step * first, step }),
-    WORKGROUP,
+    FILL.workgroup,
   );
   return out;
 }
@@ -174,7 +183,7 @@ export function randomKernel(dist: 'uniform' | 'normal', shape: Shape, seed: num
   const lo = seed >>> 0;
   const hi = Math.floor(seed / 2 ** 32) >>> 0;
   runtime().dispatchRanges(
-    { files: ['grid', 'philox', 'random'], entry: dist === 'uniform' ? 'sampleUniform' : 'sampleNormal', overrides: { WG: WORKGROUP }, params: RANDOM_PARAMS },
+    RANDOM.spec(dist === 'uniform' ? 'sampleUniform' : 'sampleNormal'),
     [out.buffer],
     out.size,
     // Element i of the tensor always uses counter i, however the work is split.

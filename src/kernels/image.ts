@@ -1,4 +1,5 @@
 import { runtime } from '../device/current.js';
+import { declareKernel } from '../runtime/kernel.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 
@@ -11,6 +12,7 @@ export const IMAGE_PARAMS = uniformLayout('image', {
   mean: 'vec4<f32>',
   invStd: 'vec4<f32>',
 });
+const IMAGE = declareKernel({ file: 'image', entries: ['main'], params: IMAGE_PARAMS, workgroup: WORKGROUP });
 
 export interface ImageKernelArgs {
   n: number;
@@ -43,7 +45,7 @@ export function prepareImagesKernel(pixels: Tensor, perImage: Tensor, a: ImageKe
     invStd: [1 / a.std[0], 1 / a.std[1], 1 / a.std[2], 1],
   });
   runtime().dispatch(
-    { files: ['grid', 'image'], entry: 'main', overrides: { WG: WORKGROUP }, params: IMAGE_PARAMS },
+    IMAGE.spec('main'),
     { uniforms: u, buffers: [pixels.buffer, perImage.buffer, out.buffer], workgroups: Math.ceil(invocations / WORKGROUP) },
   );
   return out;

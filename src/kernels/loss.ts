@@ -1,4 +1,5 @@
 import { runtime } from '../device/current.js';
+import { declareKernel } from '../runtime/kernel.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 
@@ -8,13 +9,15 @@ export const WORKGROUP = 256;
 /** labels.wgsl's uniform block, shared with nll.wgsl. */
 export const LABEL_PARAMS = uniformLayout('labels', { n: 'u32', c: 'u32', _p0: 'u32', _p1: 'u32', invN: 'f32', _p2: 'u32', _p3: 'u32', _p4: 'u32' });
 // The mean over no rows is NaN, as PyTorch's (0 · NaN in the kernel).
+/** loss.wgsl: the log-sum-exp, the mean loss, its gradient, and the count of correct rows. */
+const LOSS = declareKernel({ file: 'loss', entries: ['rowLse', 'mean', 'backward', 'countCorrect'], params: LABEL_PARAMS });
 export const labelParams = (n: number, c: number): Uint8Array => LABEL_PARAMS.pack({ n, c, invN: n > 0 ? 1 / n : Number.NaN });
 
 /** Per-row log-sum-exp of logits [n, c]: the log-softmax normaliser. */
 export function rowLseKernel(logits: Tensor, n: number, c: number): Tensor {
   const lse = Tensor.empty([n]);
   if (n === 0) return lse;
-  runtime().dispatch({ files: ['grid', 'row_reduce', 'labels', 'loss'], entry: 'rowLse', params: LABEL_PARAMS }, { uniforms: labelParams(n, c), buffers: [logits.buffer, lse.buffer], workgroups: n });
+  runtime().dispatch(LOSS.spec('rowLse'), { uniforms: labelParams(n, c), buffers: [logits.buffer, lse.buffer], workgroups: n });
   return lse;
 }
 
@@ -22,7 +25,7 @@ export function rowLseKernel(logits: Tensor, n: number, c: number): Tensor {
 export function nllMeanKernel(logits: Tensor, labels: Tensor, lse: Tensor, n: number, c: number): Tensor {
   const loss = Tensor.empty([]);
   runtime().dispatch(
-    { files: ['grid', 'row_reduce', 'labels', 'loss'], entry: 'mean', params: LABEL_PARAMS },
+    LOSS.spec('mean'),
     { uniforms: labelParams(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, runtime().checks.binding('crossEntropyLabels'), loss.buffer], workgroups: 1 },
   );
   return loss;
@@ -33,7 +36,7 @@ export function crossEntropyBackwardKernel(logits: Tensor, labels: Tensor, lse: 
   const dx = Tensor.empty([n, c]);
   if (dx.size === 0) return dx;
   runtime().dispatch(
-    { files: ['grid', 'row_reduce', 'labels', 'loss'], entry: 'backward', overrides: { WG: WORKGROUP }, params: LABEL_PARAMS },
+    LOSS.spec('backward', { WG: WORKGROUP }),
     { uniforms: labelParams(n, c), buffers: [logits.buffer, labels.buffer, lse.buffer, g.buffer, dx.buffer], workgroups: Math.ceil(dx.size / WORKGROUP) },
   );
   return dx;
@@ -43,7 +46,7 @@ export function crossEntropyBackwardKernel(logits: Tensor, labels: Tensor, lse: 
 export function countCorrectKernel(logits: Tensor, labels: Tensor, n: number, c: number): Tensor {
   const out = Tensor.empty([1]);
   runtime().dispatch(
-    { files: ['grid', 'row_reduce', 'labels', 'loss'], entry: 'countCorrect', params: LABEL_PARAMS },
+    LOSS.spec('countCorrect'),
     { uniforms: labelParams(n, c), buffers: [logits.buffer, labels.buffer, out.buffer, runtime().checks.binding('countCorrectLabels')], workgroups: 1 },
   );
   return out;

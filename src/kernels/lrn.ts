@@ -1,10 +1,10 @@
 import { runtime } from '../device/current.js';
+import { declareKernel } from '../runtime/kernel.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 import type { KernelSpec } from '../runtime/runtime.js';
-import { WebgradError } from '../errors.js';
-import { bindingLimitText, fmt } from '../tensor/shape.js';
-import { blockBinding, blockRuns } from './ranges.js';
+import { fmt } from '../tensor/shape.js';
+import { blockBinding, planBlocks, type BindingLimits, type BlockPlan } from './ranges.js';
 
 export interface LrnParams {
   size: number;
@@ -46,49 +46,45 @@ function params(x: Tensor, o: LrnParams, samples: number): Uint8Array {
   });
 }
 
-const spec = (entry: string, o: LrnParams): KernelSpec =>
-  o.size > LRN_REGISTER_SIZE
-    ? { files: ['grid', 'lrn_common', 'lrn_wide'], entry, overrides: { WG: WORKGROUP }, params: LRN_PARAMS }
-    : { files: ['grid', 'lrn_common', 'lrn'], entry, overrides: { SIZE: o.size, BEFORE: before(o), WG: WORKGROUP }, params: LRN_PARAMS };
+const LRN = declareKernel({ file: 'lrn', entries: ['forward', 'backward'], params: LRN_PARAMS, workgroup: WORKGROUP });
+const LRN_WIDE = declareKernel({ file: 'lrn_wide', entries: ['forward', 'backward'], params: LRN_PARAMS, workgroup: WORKGROUP });
+
+const spec = (entry: 'forward' | 'backward', o: LrnParams): KernelSpec =>
+  o.size > LRN_REGISTER_SIZE ? LRN_WIDE.spec(entry) : LRN.spec(entry, { SIZE: o.size, BEFORE: before(o) });
 
 /**
- * Samples are normalised independently, so tensors larger than one storage binding run a range of
- * samples at a time, each bound from an aligned offset (the kernels index from their bindings' starts).
+ * Plans a normalisation: samples are normalised independently, so tensors larger than one storage
+ * binding run a range of samples at a time, each bound from an aligned offset (the kernels index
+ * from their bindings' starts). Refuses samples that cannot be split so.
  */
-function dispatchSamples(x: Tensor, o: LrnParams, entry: string, tensors: Tensor[]): void {
-  const runs = sampleRuns(x.shape);
-  if (!runs) throw new Error('webgrad: internal: localResponseNorm samples cannot be split (checkLrnBindable was skipped)');
+export function planLrn(shape: readonly number[], limits: BindingLimits): BlockPlan {
+  return planBlocks(limits, shape[0], [shape.slice(1).reduce((a, b) => a * b, 1)], (limit) =>
+    `webgrad: localResponseNorm: x ${fmt(shape)} is larger than one storage binding (${limit}), and so are the fewest samples it can be split into; use smaller samples`,
+  );
+}
+
+function dispatchSamples(x: Tensor, o: LrnParams, plan: BlockPlan, entry: 'forward' | 'backward', tensors: Tensor[]): void {
   const sample = x.size / x.shape[0];
-  for (const run of runs) {
-    const buffers = tensors.map((t) => blockBinding(t.buffer, sample, run, runs.length === 1));
+  for (const run of plan.runs) {
+    const buffers = tensors.map((t) => blockBinding(t.buffer, sample, run, plan.whole));
     runtime().dispatch(spec(entry, o), { uniforms: params(x, o, run[1]), buffers, workgroups: Math.ceil((run[1] * pixels(x)) / x.shape[0] / WORKGROUP) });
   }
 }
 
-const sampleRuns = (shape: readonly number[]) => blockRuns(shape[0], [shape.slice(1).reduce((a, b) => a * b, 1)]);
-
-/** Refuses, before any GPU work, an x whose samples cannot be split into ranges that fit a binding. */
-export function checkLrnBindable(what: string, shape: readonly number[]): void {
-  if (sampleRuns(shape)) return;
-  throw new WebgradError(
-    `webgrad: ${what} ${fmt(shape)} is larger than one storage binding (${bindingLimitText()}), and so are the fewest samples it can be split into; use smaller samples`,
-  );
-}
-
 /** Local response normalisation across dimension 1 of x [N, C, ...], for any window size. */
-export function lrnKernel(x: Tensor, o: LrnParams): Tensor {
+export function lrnKernel(x: Tensor, o: LrnParams, plan: BlockPlan): Tensor {
   const out = Tensor.empty(x.shape);
   if (out.size === 0) return out;
-  dispatchSamples(x, o, 'forward', [x, out]);
+  dispatchSamples(x, o, plan, 'forward', [x, out]);
   return out;
 }
 
 /** The input gradient of lrnKernel for the output gradient g (one dispatch per range of samples, see lrn.wgsl). */
-export function lrnBackwardKernel(x: Tensor, g: Tensor, o: LrnParams): Tensor {
+export function lrnBackwardKernel(x: Tensor, g: Tensor, o: LrnParams, plan: BlockPlan): Tensor {
   const gx = Tensor.empty(x.shape);
   if (gx.size === 0) return gx;
   const t = Tensor.empty(x.shape);
-  dispatchSamples(x, o, 'backward', [x, g, t, gx]);
+  dispatchSamples(x, o, plan, 'backward', [x, g, t, gx]);
   t.dispose();
   return gx;
 }

@@ -1,15 +1,17 @@
 import { runtime } from '../device/current.js';
+import { declareKernel } from '../runtime/kernel.js';
 import { Tensor } from '../tensor/tensor.js';
 import { LABEL_PARAMS, labelParams } from './loss.js';
 
 /** Invocations per workgroup of the backward, one per element. */
 const WORKGROUP = 256;
+const NLL = declareKernel({ file: 'nll', entries: ['forward', 'backward'], params: LABEL_PARAMS });
 
 /** −mean over rows of logProbs[n, label_n]: a scalar (NaN where a label is out of range, which the next readback reports). */
 export function nllKernel(logProbs: Tensor, labels: Tensor, n: number, c: number): Tensor {
   const loss = Tensor.empty([]);
   runtime().dispatch(
-    { files: ['grid', 'row_reduce', 'labels', 'nll'], entry: 'forward', params: LABEL_PARAMS },
+    NLL.spec('forward'),
     { uniforms: labelParams(n, c), buffers: [logProbs.buffer, labels.buffer, loss.buffer, runtime().checks.binding('nllLossLabels')], workgroups: 1 },
   );
   return loss;
@@ -20,7 +22,7 @@ export function nllBackwardKernel(labels: Tensor, g: Tensor, n: number, c: numbe
   const dx = Tensor.empty([n, c]);
   if (dx.size === 0) return dx;
   runtime().dispatch(
-    { files: ['grid', 'row_reduce', 'labels', 'nll'], entry: 'backward', overrides: { WG: WORKGROUP }, params: LABEL_PARAMS },
+    NLL.spec('backward', { WG: WORKGROUP }),
     { uniforms: labelParams(n, c), buffers: [g.buffer, labels.buffer, dx.buffer], workgroups: Math.ceil(dx.size / WORKGROUP) },
   );
   return dx;

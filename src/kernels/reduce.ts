@@ -1,10 +1,9 @@
 import { runtime } from '../device/current.js';
-import { WebgradError } from '../errors.js';
+import { declareKernel } from '../runtime/kernel.js';
 import { Tensor } from '../tensor/tensor.js';
-import { bindingLimitText } from '../tensor/shape.js';
 import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';
 import type { KernelSpec } from '../runtime/runtime.js';
-import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';
+import { bindableElements, bindableIn, BindingLimitError, fitsOne, fitsOneBinding, limitText, planSlabs, rangeBinding, type BindingLimits } from './ranges.js';
 
 const WORKGROUP = 64;
 /** Below this many outputs, a long reduction is split into chunks to give the GPU more threads. */
@@ -20,19 +19,7 @@ export const REDUCE_PARAMS = uniformLayout('reduce', {
   chunks: 'u32', scale: 'f32', xBase: 'u32', outBase: 'u32',
   accumulate: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32',
 });
-
-/**
- * Refuses, before any GPU work, a reduction that no split of reduceKernel can bind: one whose kept
- * inner block (the elements after the reduced axes) alone is larger than a binding. `what` names
- * the op and its argument.
- */
-export function checkReducible(what: string, shape: readonly number[], inner: number): void {
-  if (fitsOneBinding(shape.reduce((a, b) => a * b, 1)) || inner <= bindableElements()) return;
-  throw new WebgradError(
-    `webgrad: ${what} [${shape.join(', ')}] keeps blocks of ${inner} contiguous elements (${inner * 4} bytes) after the reduced axes, ` +
-      `more than one storage binding holds (${bindingLimitText()}); reduce over the last axes, or use smaller tensors`,
-  );
-}
+const REDUCE = declareKernel({ file: 'reduce', entries: ['reduce', 'argmax'], params: REDUCE_PARAMS, constants: REDUCE_CODES, workgroup: WORKGROUP });
 
 /** Runs of adjacent axes in sorted `axes`, last run first, each as [first, last]. */
 function runsOf(axes: readonly number[]): [number, number][] {
@@ -45,35 +32,66 @@ function runsOf(axes: readonly number[]): [number, number][] {
   return runs.reverse();
 }
 
-/**
- * Refuses, before any GPU work, a reduction of x over sorted `axes`, run by run (reduceRuns), that
- * does not fit the bindings: see checkReducible.
- */
-export function checkReducibleRuns(what: string, shape: readonly number[], axes: readonly number[]): void {
-  const left = [...shape];
-  for (const [a0, a1] of runsOf(axes)) {
-    checkReducible(what, shape, left.slice(a1 + 1).reduce((n, d) => n * d, 1));
-    left.splice(a0, a1 - a0 + 1);
-  }
+/** One pass of a reduction: x viewed as [outer, r, inner], reduced over r. */
+export interface ReducePass {
+  outer: number;
+  r: number;
+  inner: number;
 }
 
 /**
- * Reduces x over sorted `axes` one run of adjacent axes at a time, the last first, without
- * permuting x (a copy that binds it whole): for tensors larger than one binding. Returns the kept
- * elements in order, times `scale`.
+ * How a reduction of x over sorted `axes` runs: one pass over [outer, r, inner], the reduced axes
+ * first moved together by a permuted copy where they are apart (`permute`); or, for an x too
+ * large to copy in one piece, one pass per run of adjacent axes, the last first (`runs`).
  */
-export function reduceRuns(op: ReduceOp, x: Tensor, axes: readonly number[], scale = 1): Tensor {
-  const runs = runsOf(axes);
-  const left = [...x.shape];
+export type ReducePlan = { route: 'one'; permute: boolean; pass: ReducePass } | { route: 'runs'; passes: ReducePass[] };
+
+/**
+ * Plans a reduction of x (of `shape`) over sorted `axes`. reduceKernel splits an x larger than one
+ * binding as long as the block kept after the reduced axes (inner) fits one: refused otherwise,
+ * naming `what` (the op and its argument) and the limit.
+ */
+export function planReduce(what: string, shape: readonly number[], axes: readonly number[], limits: BindingLimits): ReducePlan {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const fits = fitsOne(limits, size);
+  const check = (inner: number): void => {
+    if (fits || inner <= bindableIn(limits)) return;
+    throw new BindingLimitError(
+      `webgrad: ${what} [${shape.join(', ')}] keeps blocks of ${inner} contiguous elements (${inner * 4} bytes) after the reduced axes, ` +
+        `more than one storage binding holds (${limitText(limits)}); reduce over the last axes, or use smaller tensors`,
+    );
+  };
+  const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+  if (adjacent || fits) {
+    const first = axes[0] ?? 0;
+    const kept = [...shape.keys()].filter((d) => !axes.includes(d));
+    const moved = adjacent ? shape.map((_, d) => d) : [...kept, ...axes];
+    const at = adjacent ? first : kept.length;
+    const prod = (ds: number[]): number => ds.reduce((n, d) => n * shape[d], 1);
+    const pass = { outer: prod(moved.slice(0, at)), r: prod([...axes]), inner: prod(moved.slice(at + axes.length)) };
+    check(pass.inner);
+    return { route: 'one', permute: !adjacent, pass };
+  }
+  const left = [...shape];
+  const passes = runsOf(axes).map(([a0, a1]) => {
+    const pass = { outer: left.slice(0, a0).reduce((n, d) => n * d, 1), r: left.slice(a0, a1 + 1).reduce((n, d) => n * d, 1), inner: left.slice(a1 + 1).reduce((n, d) => n * d, 1) };
+    check(pass.inner);
+    left.splice(a0, a1 - a0 + 1);
+    return pass;
+  });
+  return { route: 'runs', passes };
+}
+
+/**
+ * Reduces x one pass of the plan at a time (the last run of axes first), without permuting x:
+ * for tensors larger than one binding. Returns the kept elements in order, times `scale`.
+ */
+export function reduceRuns(op: ReduceOp, x: Tensor, passes: readonly ReducePass[], scale = 1): Tensor {
   let current = x;
-  runs.forEach(([a0, a1], k) => {
-    const outer = left.slice(0, a0).reduce((n, d) => n * d, 1);
-    const r = left.slice(a0, a1 + 1).reduce((n, d) => n * d, 1);
-    const inner = left.slice(a1 + 1).reduce((n, d) => n * d, 1);
-    const next = reduceKernel(op, current, outer, r, inner, k === runs.length - 1 ? scale : 1);
+  passes.forEach((p, k) => {
+    const next = reduceKernel(op, current, p.outer, p.r, p.inner, k === passes.length - 1 ? scale : 1);
     if (current !== x) current.dispose();
     current = next;
-    left.splice(a0, a1 - a0 + 1);
   });
   return current;
 }
@@ -81,7 +99,7 @@ export function reduceRuns(op: ReduceOp, x: Tensor, axes: readonly number[], sca
 /**
  * Reduces x, viewed as [outer, r, inner], over r; returns outer·inner values (the caller reshapes).
  * `scale` multiplies the result (mean = sum · 1/r). x may be larger than one storage binding as
- * long as `inner` elements fit one (checkReducible).
+ * long as `inner` elements fit one (planReduce).
  */
 export function reduceKernel(op: ReduceOp, x: Tensor, outer: number, r: number, inner: number, scale = 1): Tensor {
   const outputs = outer * inner;
@@ -107,7 +125,7 @@ interface PassParams {
 function pass(op: ReduceOp, x: Tensor, outer: number, r: number, inner: number, chunk: number, chunks: number, scale: number): Tensor {
   const out = Tensor.empty([outer * chunks * inner]);
   if (out.size === 0) return out;
-  const spec: KernelSpec = { files: ['grid', 'reduce'], entry: 'reduce', overrides: { OP: REDUCE_OPS[op], WG: WORKGROUP }, label: `reduce:${op}`, params: REDUCE_PARAMS, constants: REDUCE_CODES };
+  const spec = REDUCE.spec('reduce', { OP: REDUCE_OPS[op] }, `reduce:${op}`);
   const whole = { outer, r, inner, chunk, chunks, scale };
   if (fitsOneBinding(x.size, out.size)) {
     dispatchRange(spec, x, out, whole, [0, x.size], [0, out.size], false);
@@ -117,7 +135,7 @@ function pass(op: ReduceOp, x: Tensor, outer: number, r: number, inner: number, 
   const slab = r * inner;
   if (slab <= cap) {
     // Whole [r, inner] slabs, as many as fit a binding (the outputs of a slab are no more than its
-    // inputs, unless r = 0; checkReducible keeps inner within a binding).
+    // inputs, unless r = 0; planReduce keeps inner within a binding).
     const per = Math.max(1, Math.floor(cap / Math.max(slab, chunks * inner)));
     for (let o = 0; o < outer; o += per) {
       const g = Math.min(per, outer - o);
@@ -128,7 +146,7 @@ function pass(op: ReduceOp, x: Tensor, outer: number, r: number, inner: number, 
   // One slab at a time, in ranges of rows: chunked, whole chunks per range (each writes its own
   // partial results); else each range adds to (or takes the max with) the ranges before it, in order.
   const rows = chunks > 1 ? Math.floor(cap / inner / chunk) * chunk : Math.floor(cap / inner);
-  if (rows === 0) throw new Error(`webgrad: internal: reduce of [${outer}, ${r}, ${inner}] in chunks of ${chunk} cannot be split (checkReducible was skipped)`);
+  if (rows === 0) throw new Error(`webgrad: internal: reduce of [${outer}, ${r}, ${inner}] in chunks of ${chunk} cannot be split (planReduce was skipped)`);
   for (let o = 0; o < outer; o++) {
     for (let r0 = 0; r0 < r; r0 += rows) {
       const count = Math.min(rows, r - r0);
@@ -153,30 +171,31 @@ function dispatchRange(spec: KernelSpec, x: Tensor, out: Tensor, p: PassParams, 
   runtime().dispatch(spec, { uniforms: u, buffers: [xb.binding, ob.binding], workgroups: Math.ceil(outr[1] / WORKGROUP) });
 }
 
-/**
- * Index along r of the first maximum of x viewed as [outer, r, inner], as int32. x may be larger
- * than one binding as long as one [r, inner] slab fits one (checkArgmaxable).
- */
-export function argmaxKernel(x: Tensor, outer: number, r: number, inner: number): Tensor {
+/** An argmax of x viewed as [outer, r, inner] along r, in runs of whole [r, inner] slabs. */
+export interface ArgmaxPlan extends ReducePass {
+  runs: [first: number, k: number][];
+}
+
+/** Plans an argmax: refused where an [r, inner] slab (one set of candidates per output block) is larger than a binding and x too. */
+export function planArgmax(what: string, shape: readonly number[], pass: ReducePass, limits: BindingLimits): ArgmaxPlan {
+  const { outer, r, inner } = pass;
+  const { runs } = planSlabs(limits, outer, r * inner, (limit) =>
+    `webgrad: ${what} [${shape.join(', ')}] compares ${r} × ${inner} elements (${r * inner * 4} bytes) per output block, ` +
+      `more than one storage binding holds (${limit}); use smaller tensors`,
+    Math.max(outer * r * inner, outer * inner),
+  );
+  return { ...pass, runs };
+}
+
+/** Index along r of the first maximum of x viewed as the plan's [outer, r, inner], as int32. */
+export function argmaxKernel(x: Tensor, plan: ArgmaxPlan): Tensor {
+  const { outer, r, inner } = plan;
   const out = Tensor.empty([outer * inner], 'int32');
   if (out.size === 0) return out;
-  const spec: KernelSpec = { files: ['grid', 'reduce'], entry: 'argmax', overrides: { WG: WORKGROUP }, params: REDUCE_PARAMS };
+  const spec = REDUCE.spec('argmax');
   const slab = r * inner;
-  const per = fitsOneBinding(x.size, out.size) ? outer : Math.floor(bindableElements() / slab);
-  if (per === 0) throw new Error(`webgrad: internal: argmax of [${outer}, ${r}, ${inner}] cannot be split (checkArgmaxable was skipped)`);
-  for (let o = 0; o < outer; o += per) {
-    const g = Math.min(per, outer - o);
+  for (const [o, g] of plan.runs) {
     dispatchRange(spec, x, out, { outer: g, r, inner, chunk: r, chunks: 1, scale: 1 }, [o * slab, g * slab], [o * inner, g * inner], false);
   }
   return out;
-}
-
-/** Refuses, before any GPU work, an argmax whose [r, inner] slab (one set of candidates per output block) is larger than a binding. */
-export function checkArgmaxable(what: string, shape: readonly number[], r: number, inner: number): void {
-  if (!fitsOneBinding(shape.reduce((a, b) => a * b, 1)) && r * inner > bindableElements()) {
-    throw new WebgradError(
-      `webgrad: ${what} [${shape.join(', ')}] compares ${r} × ${inner} elements (${r * inner * 4} bytes) per output block, ` +
-        `more than one storage binding holds (${bindingLimitText()}); use smaller tensors`,
-    );
-  }
 }

@@ -1,4 +1,5 @@
 import { runtime } from '../device/current.js';
+import { declareKernel } from '../runtime/kernel.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 
@@ -17,6 +18,7 @@ export const SGD_PARAMS = uniformLayout('sgd', {
   n: 'u32', first: 'u32', nesterov: 'u32', _p0: 'u32',
   lr: 'f32', momentum: 'f32', dampening: 'f32', weightDecay: 'f32',
 });
+const SGD = declareKernel({ file: 'sgd', entries: ['plain', 'withMomentum'], params: SGD_PARAMS, workgroup: LANES });
 
 /**
  * Updates `param` (and `momentumBuffer`, when given) in place from `grad`, all of one size.
@@ -26,7 +28,7 @@ export function sgdKernel(param: Tensor, grad: Tensor, momentumBuffer: Tensor | 
   if (param.size === 0) return;
   const buffers = momentumBuffer ? [param.buffer, grad.buffer, momentumBuffer.buffer] : [param.buffer, grad.buffer];
   runtime().dispatchRanges(
-    { files: ['grid', 'sgd'], entry: momentumBuffer ? 'withMomentum' : 'plain', overrides: { WG: LANES }, params: SGD_PARAMS },
+    SGD.spec(momentumBuffer ? 'withMomentum' : 'plain'),
     buffers,
     param.size,
     (_, count) =>

@@ -1,57 +1,56 @@
 import { runtime } from '../device/current.js';
+import { declareKernel } from '../runtime/kernel.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
-import { WebgradError } from '../errors.js';
-import { bindingLimitText, fmt } from '../tensor/shape.js';
+import { fmt } from '../tensor/shape.js';
 import type { Binding } from '../runtime/runtime.js';
-import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';
+import { planSlabs, rangeBinding, type BindingLimits, type BlockPlan } from './ranges.js';
 
 export const SOFTMAX_PARAMS = uniformLayout('softmax', { outer: 'u32', r: 'u32', inner: 'u32', base: 'u32' });
+const SOFTMAX = declareKernel({ file: 'softmax', entries: ['forward', 'backward'], params: SOFTMAX_PARAMS });
 const params = (outer: number, r: number, inner: number, base: number): Uint8Array => SOFTMAX_PARAMS.pack({ outer, r, inner, base });
 
-/** Outer slabs per dispatch: all when the tensor fits one binding, else as many as fit one (0: not even one). */
-const slabsPerRun = (outer: number, slab: number): number => (fitsOneBinding(outer * slab) ? outer : Math.floor(bindableElements() / slab));
+/** x viewed as [outer, r, inner], softmax taken along r; the plan's runs are of outer slabs. */
+export interface SoftmaxPlan extends BlockPlan {
+  outer: number;
+  r: number;
+  inner: number;
+}
 
 /**
- * Runs `entry` over x viewed as [outer, r, inner]: the outer slabs are independent, so tensors
- * larger than one storage binding run a range of slabs at a time, every tensor bound from the
- * aligned offset before the range (all have the same shape, so the same `base`).
+ * Plans a softmax of x viewed as [outer, r, inner] along r: the outer slabs are independent, so
+ * tensors larger than one storage binding run a range of slabs at a time, every tensor bound from
+ * the aligned offset before the range (all have the same shape, so the same `base`). Refuses an x
+ * whose slabs [r, inner] are each larger than a binding; `what` names the op.
  */
-function dispatchSlabs(entry: 'forward' | 'backward', log: boolean, tensors: Tensor[], outer: number, r: number, inner: number): void {
-  const slab = r * inner;
-  const per = slabsPerRun(outer, slab);
-  if (per === 0) throw new Error('webgrad: internal: softmax slabs cannot be split (checkSoftmaxBindable was skipped)');
+export function planSoftmax(what: string, shape: readonly number[], outer: number, r: number, inner: number, limits: BindingLimits): SoftmaxPlan {
+  const plan = planSlabs(limits, outer, r * inner, (limit) =>
+    `webgrad: ${what}: x ${fmt(shape)} is larger than one storage binding (${limit}), and so is each of its slabs along the axis ([${r}, ${inner}]); use smaller tensors`,
+  );
+  return { ...plan, outer, r, inner };
+}
+
+function dispatchSlabs(entry: 'forward' | 'backward', log: boolean, tensors: Tensor[], p: SoftmaxPlan): void {
+  const slab = p.r * p.inner;
   const label = `${log ? 'logSoftmax' : 'softmax'}${entry === 'backward' ? ' backward' : ''}`;
-  for (let o = 0; o < outer; o += per) {
-    const k = Math.min(per, outer - o);
-    const parts = tensors.map((t) => (per === outer ? { binding: t.buffer as Binding, base: 0 } : rangeBinding(t.buffer, o * slab, k * slab)));
-    runtime().dispatch(
-      { files: ['grid', 'row_reduce', 'softmax'], entry, overrides: { LOG: log ? 1 : 0 }, label, params: SOFTMAX_PARAMS },
-      { uniforms: params(k, r, inner, parts[0].base), buffers: parts.map((q) => q.binding), workgroups: k * inner },
-    );
+  for (const [o, k] of p.runs) {
+    const parts = tensors.map((t) => (p.whole ? { binding: t.buffer as Binding, base: 0 } : rangeBinding(t.buffer, o * slab, k * slab)));
+    runtime().dispatch(SOFTMAX.spec(entry, { LOG: log ? 1 : 0 }, label), { uniforms: params(k, p.r, p.inner, parts[0].base), buffers: parts.map((q) => q.binding), workgroups: k * p.inner });
   }
 }
 
-/** Refuses, before any GPU work, an x whose slabs [r, inner] along the axis are each larger than a binding. */
-export function checkSoftmaxBindable(what: string, shape: readonly number[], outer: number, r: number, inner: number): void {
-  if (slabsPerRun(outer, r * inner) > 0) return;
-  throw new WebgradError(
-    `webgrad: ${what} ${fmt(shape)} is larger than one storage binding (${bindingLimitText()}), and so is each of its slabs along the axis ([${r}, ${inner}]); use smaller tensors`,
-  );
-}
-
-/** Softmax (or log-softmax when `log`) of x viewed as [outer, r, inner], along r. */
-export function softmaxKernel(x: Tensor, outer: number, r: number, inner: number, log: boolean): Tensor {
+/** Softmax (or log-softmax when `log`) of x along the plan's axis. */
+export function softmaxKernel(x: Tensor, plan: SoftmaxPlan, log: boolean): Tensor {
   const y = Tensor.empty(x.shape);
   if (y.size === 0) return y;
-  dispatchSlabs('forward', log, [x, y], outer, r, inner);
+  dispatchSlabs('forward', log, [x, y], plan);
   return y;
 }
 
 /** The input gradient of softmax (or log-softmax) from its output y and the output gradient g. */
-export function softmaxBackwardKernel(y: Tensor, g: Tensor, outer: number, r: number, inner: number, log: boolean): Tensor {
+export function softmaxBackwardKernel(y: Tensor, g: Tensor, plan: SoftmaxPlan, log: boolean): Tensor {
   const dx = Tensor.empty(y.shape);
   if (dx.size === 0) return dx;
-  dispatchSlabs('backward', log, [y, g, dx], outer, r, inner);
+  dispatchSlabs('backward', log, [y, g, dx], plan);
   return dx;
 }

@@ -17,3 +17,12 @@ export interface WindowGeometry {
   ph: number;
   pw: number;
 }
+
+/**
+ * conv2d's geometry (checked by the op): x [n, c, h, w], weight [cout, c, kh, kw], out [n, cout,
+ * oh, ow]. Here, not in conv.ts, so that the column and implicit forms (conv.ts, conv-implicit.ts,
+ * conv-implicit-plan.ts) import it from below rather than from each other.
+ */
+export interface ConvGeometry extends WindowGeometry {
+  cout: number;
+}

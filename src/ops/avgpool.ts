@@ -1,6 +1,7 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
-import { avgPoolBackwardKernel, avgPoolKernel, checkAvgPoolBindable, type AvgPoolGeometry } from '../kernels/avgpool.js';
+import { avgPoolBackwardKernel, avgPoolKernel, planAvgPool, type AvgPoolGeometry } from '../kernels/avgpool.js';
+import { bindingLimits } from '../kernels/ranges.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 import { pairOf, poolOptions, windowOutput } from './window.js';
@@ -22,9 +23,9 @@ function checkInput(x: Tensor, what: string): void {
 }
 
 function pool(x: Tensor, g: AvgPoolGeometry, op: string): Tensor {
-  checkAvgPoolBindable(`${op}: x`, x.shape, g);
-  const out = avgPoolKernel(x, g);
-  return record(out, op, [x], (grad) => [avgPoolBackwardKernel(grad, g)]);
+  const out = avgPoolKernel(x, g, planAvgPool(`${op}: x`, g, bindingLimits()));
+  // The backward plans again: it may run under another policy's binding limit.
+  return record(out, op, [x], (grad) => [avgPoolBackwardKernel(grad, g, planAvgPool(`${op}: x`, g, bindingLimits()))]);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
-import { batchNormalizeKernel, batchNormInputGradKernel, batchNormSumsKernel, batchStatsKernel, checkBatchNormBindable, type BatchNormDims } from '../kernels/batchnorm.js';
+import { batchNormalizeKernel, batchNormInputGradKernel, batchNormSumsKernel, batchStatsKernel, planBatchNorm, type BatchNormDims } from '../kernels/batchnorm.js';
+import { bindingLimits } from '../kernels/ranges.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { allOrNothing } from '../graph/scope.js';
@@ -81,13 +82,13 @@ function batchNormOf(
   if (!training && runningMean === null) throw new WebgradError(`webgrad: batchNorm: evaluation (training: false) needs runningMean and runningVar (x ${fmt(x.shape)})`);
   if (training && n * s <= 1) throw new WebgradError(`webgrad: batchNorm: training needs more than one value per channel, got x ${fmt(x.shape)}`);
   const d: BatchNormDims = { n, c, s, momentum, eps };
-  checkBatchNormBindable('batchNorm: x', x.shape, d);
+  const plan = planBatchNorm(x.shape, d, bindingLimits());
   const w = weight ?? full([c], 1);
   const b = bias ?? full([c], 0);
   const stats = training
-    ? batchStatsKernel(x, d, runningMean && runningVar ? { mean: runningMean, var: runningVar, batchesTracked } : null)
+    ? batchStatsKernel(x, d, plan, runningMean && runningVar ? { mean: runningMean, var: runningVar, batchesTracked } : null)
     : { mean: runningMean!, var: runningVar! };
-  const y = batchNormalizeKernel(x, stats.mean, stats.var, w, b, d);
+  const y = batchNormalizeKernel(x, stats.mean, stats.var, w, b, d, plan);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   // What the backward reads that is made here (the batch's statistics, the default weight and bias)
   // is saved: the node frees it with itself, and it is freed now when nothing is recorded.
@@ -98,8 +99,10 @@ function batchNormOf(
     'batchNorm',
     inputs,
     (g) => {
-      const sums = batchNormSumsKernel(x, stats.mean, stats.var, g, d);
-      const dx = x.requiresGrad ? batchNormInputGradKernel(x, stats.mean, stats.var, g, w, sums, d, training) : null;
+      // The backward plans again: it may run under another policy's binding limit.
+      const again = planBatchNorm(x.shape, d, bindingLimits());
+      const sums = batchNormSumsKernel(x, stats.mean, stats.var, g, d, again);
+      const dx = x.requiresGrad ? batchNormInputGradKernel(x, stats.mean, stats.var, g, w, sums, d, again, training) : null;
       const grads: (Tensor | null)[] = [dx];
       if (weight) grads.push(sums.sumGX);
       else sums.sumGX.dispose();

@@ -1,7 +1,9 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
 import { reluBackwardKernel } from '../kernels/relu.js';
-import { checkConvBindable, conv2dBackwardKernel, conv2dKernel, type ConvGeometry } from '../kernels/conv.js';
+import { conv2dBackwardKernel, conv2dKernel, planConv2d, type ConvGeometry } from '../kernels/conv.js';
+import { bindingLimits } from '../kernels/ranges.js';
+import { runtime } from '../device/current.js';
 import { fmt } from '../tensor/shape.js';
 import { allOrNothing } from '../graph/scope.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
@@ -60,16 +62,15 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2
   const oh = windowOutput(h, kh, sh, ph, `${op}: kernel ${fmt(weight.shape)} (height)`, x.shape);
   const ow = windowOutput(w, kw, sw, pw, `${op}: kernel ${fmt(weight.shape)} (width)`, x.shape);
   const g: ConvGeometry = { n, c, h, w, cout, kh, kw, sh, sw, ph, pw, oh, ow };
-  checkConvBindable(op, x.shape, weight.shape, g, x.requiresGrad);
-  const out = allOrNothing(() => conv2dKernel(x, weight, bias, g, relu));
+  const plan = (): ReturnType<typeof planConv2d> => planConv2d(op, g, x.requiresGrad, bindingLimits(), runtime().policy);
+  const forward = plan();
+  const out = allOrNothing(() => conv2dKernel(x, weight, bias, g, forward, relu));
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, op, inputs, (grad) => {
     const masked = relu ? reluBackwardKernel(grad, out) : grad;
-    const { gx, gw, gb } = conv2dBackwardKernel(x, weight, masked, g, {
-      x: x.requiresGrad,
-      weight: weight.requiresGrad,
-      bias: !!bias?.requiresGrad,
-    });
+    // The backward plans again: it may run under another policy (a binding limit, the conv form).
+    const want = { x: x.requiresGrad, weight: weight.requiresGrad, bias: !!bias?.requiresGrad };
+    const { gx, gw, gb } = conv2dBackwardKernel(x, weight, masked, g, want, plan());
     if (masked !== grad) masked.dispose();
     return bias ? [gx, gw, gb] : [gx, gw];
   });

@@ -1,7 +1,8 @@
-import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
+import { WebgradError } from '../errors.js';
 import { castKernel } from '../kernels/cast.js';
-import { binaryKernel, checkBroadcastBindable, intCompareKernel, unaryKernel, type BinaryOp, type IntCompareOp, type UnaryOp } from '../kernels/elementwise.js';
+import { binaryKernel, intCompareKernel, planBroadcast, unaryKernel, type BinaryOp, type IntCompareOp, type UnaryOp } from '../kernels/elementwise.js';
+import { bindingLimits } from '../kernels/ranges.js';
 import { reluBackwardKernel } from '../kernels/relu.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { allOrNothing, tidy } from '../graph/scope.js';
@@ -45,8 +46,7 @@ function binary(op: BinaryOp, a: Operand, b: Operand, rule: BinaryRule | null): 
     const ta = operand(a, `${op}: a`);
     const tb = operand(b, `${op}: b`);
     const shape = broadcastShapes(ta.shape, tb.shape, op);
-    checkBroadcastBindable(op, ta.shape, tb.shape, shape);
-    return [ta, tb, binaryKernel(op, ta, tb, shape)] as const;
+    return [ta, tb, binaryKernel(op, ta, tb, planBroadcast(op, ta.shape, tb.shape, shape, bindingLimits()))] as const;
   });
   // Operands made here from numbers are saved as well as inputs, so that the node frees them (or
   // record() now, when nothing is recorded): outside a tidy() nobody else would.
@@ -120,8 +120,7 @@ function compare(op: IntCompareOp, a: Operand, b: Operand): Tensor {
     const tb = typeof b === 'number' ? tensor([b], [], { dtype: 'int32' }) : b;
     const shape = broadcastShapes(ta.shape, tb.shape, op);
     try {
-      checkBroadcastBindable(op, ta.shape, tb.shape, shape);
-      return intCompareKernel(op, ta, tb, shape);
+      return intCompareKernel(op, ta, tb, planBroadcast(op, ta.shape, tb.shape, shape, bindingLimits()));
     } finally {
       if (ta !== a) ta.dispose();
       if (tb !== b) tb.dispose();

@@ -1,7 +1,8 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
 import { gatherBackwardKernel, gatherKernel } from '../kernels/gather.js';
-import { checkBindable, fmt } from '../tensor/shape.js';
+import { fmt } from '../tensor/shape.js';
+import { bindingLimits, requireWhole } from '../kernels/ranges.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 import { checkDim } from './index-select.js';
 
@@ -29,8 +30,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
       throw new WebgradError(`webgrad: gather: index ${fmt(index.shape)} is larger than x ${fmt(x.shape)} along dimension ${j} (only dim ${d} may differ)`);
     }
   });
-  checkBindable('gather: x', x.shape);
-  checkBindable('gather: index', index.shape);
+  requireWhole(bindingLimits(), ['gather: x', x.shape], ['gather: index', index.shape]);
   const out = gatherKernel(x, d, index);
   return record(out, 'gather', [x, index], (grad) => [gatherBackwardKernel(grad, d, index, x.shape), null]);
 }

@@ -22,7 +22,7 @@
 import { WebgradError } from '../errors.js';
 import { prepareImagesKernel } from '../kernels/image.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
-import { checkBindable } from '../tensor/shape.js';
+import { bindingLimits, requireWhole } from '../kernels/ranges.js';
 import { tensor } from './creation.js';
 
 export interface PrepareImagesOptions {
@@ -115,8 +115,7 @@ export function prepareImages(pixels: Tensor, options: PrepareImagesOptions): Te
     }
   }
   // image.wgsl binds the pixels and the result whole.
-  checkBindable('prepareImages: pixels', pixels.shape);
-  checkBindable('prepareImages: the result', [n, 3, outSize, outSize]);
+  requireWhole(bindingLimits(), ['prepareImages: pixels', pixels.shape], ['prepareImages: the result', [n, 3, outSize, outSize]]);
   const params = tensor(perImage, [n, 8]);
   try {
     return prepareImagesKernel(pixels, params, { n, inSize, cropSize, outSize, padding, mean, std });

@@ -1,7 +1,8 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
-import { indexSelectBackwardKernel, indexSelectKernel, indexSelectRuns, type IndexSelectGeometry } from '../kernels/index-select.js';
-import { bindingLimitText, checkBindable, fmt, sizeOf } from '../tensor/shape.js';
+import { indexSelectBackwardKernel, indexSelectKernel, planIndexSelect, type IndexSelectGeometry } from '../kernels/index-select.js';
+import { bindingLimits } from '../kernels/ranges.js';
+import { fmt, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { allOrNothing } from '../graph/scope.js';
 import { tensor } from './creation.js';
@@ -36,21 +37,18 @@ export function indexSelect(x: Tensor, dim: number, index: Indices): Tensor {
     const k = idx.size;
     const g: IndexSelectGeometry = { outer: sizeOf(x.shape.slice(0, d)), d: size, inner: sizeOf(x.shape.slice(d + 1)), k };
     const shape = x.shape.map((s, j) => (j === d ? k : s));
-    checkBindable('indexSelect: the result', shape);
-    if (!indexSelectRuns(g)) {
-      throw new WebgradError(
-        `webgrad: indexSelect: x ${fmt(x.shape)} is larger than one storage binding (${bindingLimitText()}) and can be split only along its first axis: ` +
-          'select along dim 0, or use smaller tensors',
-      );
-    }
-    return [idx, g, indexSelectKernel(x, idx, g, shape)] as const;
+    return [idx, g, indexSelectKernel(x, idx, g, shape, planIndexSelect(x.shape, shape, g, bindingLimits()))] as const;
   });
   const own = idx !== index;
   return record(
     out,
     'indexSelect',
     own ? [x] : [x, idx],
-    (grad) => (own ? [indexSelectBackwardKernel(grad, idx, g, x.shape)] : [indexSelectBackwardKernel(grad, idx, g, x.shape), null]),
+    (grad) => {
+      // The backward plans again: it may run under another policy's binding limit.
+      const gx = indexSelectBackwardKernel(grad, idx, g, x.shape, planIndexSelect(x.shape, grad.shape, g, bindingLimits()));
+      return own ? [gx] : [gx, null];
+    },
     own ? [idx] : [],
   );
 }

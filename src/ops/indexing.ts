@@ -1,7 +1,8 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
 import { fillKernel } from '../kernels/elementwise.js';
-import { checkStrided, gatherKernel, scatterKernel, type View } from '../kernels/strided.js';
+import { gatherKernel, planStrided, scatterKernel, type StridedPlan, type View } from '../kernels/strided.js';
+import { bindingLimits } from '../kernels/ranges.js';
 import { fmt, stridesOf } from '../tensor/shape.js';
 import { checkTensor, Tensor, view } from '../tensor/tensor.js';
 
@@ -33,11 +34,13 @@ function sliceIndices(range: SliceRange, length: number, what: string): { start:
 }
 
 /** Dense copy of a view of x; its gradient scatters back into zeros of x's shape. */
-function viewCopy(x: Tensor, v: View, op: string): Tensor {
-  const out = gatherKernel(x, v, `${op}: x`);
+function viewCopy(x: Tensor, v: View | StridedPlan, op: string): Tensor {
+  const plan = 'view' in v ? v : planStrided(`${op}: x`, x.shape, v, bindingLimits());
+  const out = gatherKernel(x, plan);
   return record(out, op, [x], (g) => {
+    const back = planStrided(`${op}: the gradient of x`, x.shape, plan.view, bindingLimits());
     const dx = fillKernel(x.shape, 0, 0);
-    scatterKernel(g, dx, v, `${op}: the gradient of x`);
+    scatterKernel(g, dx, back);
     return [dx];
   });
 }
@@ -112,19 +115,16 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
     if (total !== size) throw new WebgradError(`webgrad: split: sizes [${sizes.join(', ')}] sum to ${total}, not to axis ${axis} of size ${size} (x ${fmt(x.shape)})`);
     parts = [...sizes];
   }
-  // Every piece is checked before the first is made, so that a refusal leaves nothing behind.
+  // Every piece is planned before the first is made, so that a refusal leaves nothing behind; each
+  // is narrow(x, axis, start, n).
   const strides = stridesOf(x.shape);
   let start = 0;
-  for (const n of parts) {
-    checkStrided('split: x', x.shape, { shape: x.shape.map((d, i) => (i === a ? n : d)), offset: n > 0 ? start * strides[a] : 0, strides });
+  const plans = parts.map((n) => {
+    const plan = planStrided('split: x', x.shape, { shape: x.shape.map((d, i) => (i === a ? n : d)), offset: n > 0 ? start * strides[a] : 0, strides }, bindingLimits());
     start += n;
-  }
-  let at = 0;
-  return parts.map((n) => {
-    const piece = narrow(x, a, at, n);
-    at += n;
-    return piece;
+    return plan;
   });
+  return plans.map((plan) => viewCopy(x, plan, 'narrow'));
 }
 
 /** Joins tensors of equal shape but along `axis` (torch.cat). A copy. */
@@ -148,10 +148,10 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
     views.push({ shape: t.shape, offset: t.size > 0 ? at * strides[a] : 0, strides });
     at += t.shape[a];
   }
-  for (const v of views) checkStrided('cat: the result', shape, v);
+  const plans = views.map((v) => planStrided('cat: the result', shape, v, bindingLimits()));
   const out = Tensor.empty(shape, first.dtype);
-  tensors.forEach((t, i) => scatterKernel(t, out, views[i], 'cat: the result'));
-  return record(out, 'cat', tensors, (g) => views.map((v) => gatherKernel(g, v, 'cat: the gradient')));
+  tensors.forEach((t, i) => scatterKernel(t, out, plans[i]));
+  return record(out, 'cat', tensors, (g) => views.map((v) => gatherKernel(g, planStrided('cat: the gradient', shape, v, bindingLimits()))));
 }
 
 /** Joins tensors of one shape along a new axis (torch.stack). A copy. */
@@ -173,10 +173,10 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   const strides = stridesOf(shape);
   const within = strides.filter((_, k) => k !== a);
   const views: View[] = tensors.map((t, i) => ({ shape: t.shape, offset: t.size > 0 ? i * strides[a] : 0, strides: within }));
-  for (const v of views) checkStrided('stack: the result', shape, v);
+  const plans = views.map((v) => planStrided('stack: the result', shape, v, bindingLimits()));
   const out = Tensor.empty(shape, first.dtype);
-  tensors.forEach((t, i) => scatterKernel(t, out, views[i], 'stack: the result'));
-  return record(out, 'stack', tensors, (g) => views.map((v) => gatherKernel(g, v, 'stack: the gradient')));
+  tensors.forEach((t, i) => scatterKernel(t, out, plans[i]));
+  return record(out, 'stack', tensors, (g) => views.map((v) => gatherKernel(g, planStrided('stack: the gradient', shape, v, bindingLimits()))));
 }
 
 /** A view of x with one more axis of size 1 at `axis` (in [-rank-1, rank]), as torch.unsqueeze. */

@@ -1,6 +1,7 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
-import { gatherKernel } from '../kernels/strided.js';
+import { gatherKernel, planStrided } from '../kernels/strided.js';
+import { bindingLimits } from '../kernels/ranges.js';
 import { broadcastShapes, broadcastStrides, checkShape, fmt, normaliseAxes, stridesOf, type Shape } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { sumTo } from './sum-to.js';
@@ -20,7 +21,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   }
   const norm = axes.map((a) => (a < 0 ? a + x.rank : a));
   const strides = stridesOf(x.shape);
-  const out = gatherKernel(x, { shape: norm.map((a) => x.shape[a]), offset: 0, strides: norm.map((a) => strides[a]) }, 'permute: x');
+  const out = gatherKernel(x, planStrided('permute: x', x.shape, { shape: norm.map((a) => x.shape[a]), offset: 0, strides: norm.map((a) => strides[a]) }, bindingLimits()));
   const inverse = new Array<number>(norm.length);
   norm.forEach((a, i) => (inverse[a] = i));
   return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
@@ -41,6 +42,6 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   checkShape(shape, 'expand: shape');
   const target = broadcastShapes(x.shape, shape, 'expand');
   if (target.join() !== shape.join()) throw new WebgradError(`webgrad: expand: x ${fmt(x.shape)} cannot be expanded to ${fmt(shape)}`);
-  const out = gatherKernel(x, { shape, offset: 0, strides: broadcastStrides(x.shape, shape) }, 'expand: x');
+  const out = gatherKernel(x, planStrided('expand: x', x.shape, { shape, offset: 0, strides: broadcastStrides(x.shape, shape) }, bindingLimits()));
   return record(out, 'expand', [x], (g) => [sumTo(g, x.shape)]);
 }

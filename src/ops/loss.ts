@@ -1,7 +1,8 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
 import { countCorrectKernel, crossEntropyBackwardKernel, nllMeanKernel, rowLseKernel } from '../kernels/loss.js';
-import { checkBindable, fmt } from '../tensor/shape.js';
+import { fmt } from '../tensor/shape.js';
+import { bindingLimits, requireWhole } from '../kernels/ranges.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { allOrNothing } from '../graph/scope.js';
 import { tensor } from './creation.js';
@@ -24,7 +25,7 @@ export function checkInputs(what: string, logits: Tensor, labels: Labels, name =
   const [n, c] = logits.shape;
   if (c === 0) throw new WebgradError(`webgrad: ${what}: ${name} ${fmt(logits.shape)} have no classes`);
   // The loss kernels bind the scores whole (their mean and count run in one workgroup).
-  checkBindable(`${what}: ${name}`, logits.shape);
+  requireWhole(bindingLimits(), [`${what}: ${name}`, logits.shape]);
   if (labels instanceof Tensor) {
     checkTensor(labels, `${what}: labels`);
     if (labels.dtype !== 'int32') throw new WebgradError(`webgrad: ${what}: labels must be int32, got ${labels.dtype} (shape ${fmt(labels.shape)})`);

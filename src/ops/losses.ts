@@ -1,7 +1,8 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
 import { nllBackwardKernel, nllKernel } from '../kernels/nll.js';
-import { checkBindable, fmt } from '../tensor/shape.js';
+import { fmt } from '../tensor/shape.js';
+import { bindingLimits, requireWhole } from '../kernels/ranges.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { allOrNothing } from '../graph/scope.js';
 import { mul, sub } from './elementwise.js';
@@ -14,7 +15,7 @@ import { checkInputs, type Labels } from './loss.js';
  */
 export function nllLoss(logProbs: Tensor, labels: Labels): Tensor {
   checkTensor(logProbs, 'nllLoss: logProbs');
-  checkBindable('nllLoss: logProbs', logProbs.shape);
+  requireWhole(bindingLimits(), ['nllLoss: logProbs', logProbs.shape]);
   // All or nothing: labels made here are freed if the loss's allocation is refused for memory.
   return allOrNothing(() => {
     const { n, c, labels: y } = checkInputs('nllLoss', logProbs, labels, 'logProbs');

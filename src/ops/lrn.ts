@@ -1,6 +1,7 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
-import { checkLrnBindable, lrnBackwardKernel, lrnKernel, type LrnParams } from '../kernels/lrn.js';
+import { lrnBackwardKernel, lrnKernel, planLrn, type LrnParams } from '../kernels/lrn.js';
+import { bindingLimits } from '../kernels/ranges.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 
@@ -32,7 +33,7 @@ export function localResponseNorm(x: Tensor, options: LocalResponseNormOptions =
   for (const key of ['alpha', 'beta', 'k'] as const) {
     if (!Number.isFinite(o[key])) throw new WebgradError(`webgrad: localResponseNorm: ${key} must be a finite number, got ${o[key]}`);
   }
-  checkLrnBindable('localResponseNorm: x', x.shape);
-  const out = lrnKernel(x, o);
-  return record(out, 'localResponseNorm', [x], (g) => [lrnBackwardKernel(x, g, o)]);
+  const out = lrnKernel(x, o, planLrn(x.shape, bindingLimits()));
+  // The backward plans again: it may run under another policy's binding limit.
+  return record(out, 'localResponseNorm', [x], (g) => [lrnBackwardKernel(x, g, o, planLrn(x.shape, bindingLimits()))]);
 }

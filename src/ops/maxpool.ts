@@ -1,6 +1,7 @@
 import { WebgradError } from '../errors.js';
 import { isGradEnabled, record } from '../graph/record.js';
-import { checkMaxPoolBindable, maxPoolBackwardKernel, maxPoolKernel, maxPoolValuesKernel, type MaxPoolGeometry } from '../kernels/maxpool.js';
+import { maxPoolBackwardKernel, maxPoolKernel, maxPoolValuesKernel, planMaxPool, type MaxPoolGeometry } from '../kernels/maxpool.js';
+import { bindingLimits } from '../kernels/ranges.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 import { pairOf, poolOptions, windowOutput } from './window.js';
@@ -33,9 +34,10 @@ export function maxPool2d(x: Tensor, kernelSize: number | [number, number] | Max
   const oh = windowOutput(h, kh, sh, ph, 'maxPool2d: kernelSize (height)', x.shape);
   const ow = windowOutput(w, kw, sw, pw, 'maxPool2d: kernelSize (width)', x.shape);
   const g: MaxPoolGeometry = { n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw };
-  checkMaxPoolBindable('maxPool2d: x', x.shape, g);
+  const plan = planMaxPool(g, bindingLimits());
   // Without a backward to record, nothing needs the argmax indices.
-  if (!isGradEnabled() || !x.requiresGrad) return maxPoolValuesKernel(x, g);
-  const { out, indices } = maxPoolKernel(x, g);
-  return record(out, 'maxPool2d', [x], (grad) => [maxPoolBackwardKernel(grad, indices, g)], [indices]);
+  if (!isGradEnabled() || !x.requiresGrad) return maxPoolValuesKernel(x, g, plan);
+  const { out, indices } = maxPoolKernel(x, g, plan);
+  // The backward plans again: it may run under another policy's binding limit.
+  return record(out, 'maxPool2d', [x], (grad) => [maxPoolBackwardKernel(grad, indices, g, planMaxPool(g, bindingLimits()))], [indices]);
 }

@@ -1,6 +1,6 @@
 import { record } from '../graph/record.js';
-import { argmaxKernel, checkArgmaxable, checkReducible, checkReducibleRuns, reduceKernel, reduceRuns, type ReduceOp } from '../kernels/reduce.js';
-import { fitsOneBinding } from '../kernels/ranges.js';
+import { argmaxKernel, planArgmax, planReduce, reduceKernel, reduceRuns, type ReduceOp, type ReducePlan } from '../kernels/reduce.js';
+import { bindingLimits } from '../kernels/ranges.js';
 import { WebgradError } from '../errors.js';
 import { fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';
 import { tidy } from '../graph/scope.js';
@@ -11,35 +11,13 @@ import { expand, permute } from './layout.js';
 export type Axes = number | readonly number[];
 
 /**
- * Views x as [outer, r, inner] with the reduced axes in the middle, moving them together first
- * (a permuted copy) when they are not adjacent. Returns the view and the kept shape.
+ * x as the plan's one pass sees it, [outer, r, inner] with the reduced axes in the middle: x, or a
+ * permuted copy that moves them together when they are apart.
  */
-const adjacentAxes = (axes: number[]): boolean => axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
-
-/**
- * Refuses, before any GPU work, a reduction of x over `axes` that does not fit the device's storage
- * bindings: its permuted copy (axes not adjacent) binds x whole; otherwise the kernel splits x as
- * long as the block kept after the reduced axes fits one binding.
- */
-function checkBindings(x: Tensor, axes: number[], what: string): void {
-  if (adjacentAxes(axes)) checkReducible(`${what}: x`, x.shape, axes.length === 0 ? 1 : sizeOf(x.shape.slice(axes[axes.length - 1] + 1)));
-  else checkReducibleRuns(`${what}: x`, x.shape, axes);
-}
-
-function asOuterRInner(x: Tensor, axes: number[]): { src: Tensor; outer: number; r: number; inner: number; copied: boolean } {
-  const adjacent = adjacentAxes(axes);
-  let src = x;
-  let first = axes[0] ?? 0;
-  if (!adjacent) {
-    const kept = [...Array(x.rank).keys()].filter((d) => !axes.includes(d));
-    src = permute(x, [...kept, ...axes]);
-    first = kept.length;
-  }
-  const shape = src.shape;
-  const outer = sizeOf(shape.slice(0, first));
-  const r = sizeOf(axes.map((a) => x.shape[a]));
-  const inner = sizeOf(shape.slice(first + axes.length));
-  return { src, outer, r, inner, copied: src !== x };
+function asOuterRInner(x: Tensor, axes: number[], plan: Extract<ReducePlan, { route: 'one' }>): Tensor {
+  if (!plan.permute) return x;
+  const kept = [...Array(x.rank).keys()].filter((d) => !axes.includes(d));
+  return permute(x, [...kept, ...axes]);
 }
 
 function checkKeepDims(keepDims: unknown, what: string): void {
@@ -69,18 +47,18 @@ function reduce(op: ReduceOp, what: string, x: Tensor, axisArg: Axes | undefined
   checkKeepDims(keepDims, what);
   const axes = normaliseAxes(axisArg, x.rank, what);
   if (op !== 'sum') checkNotEmpty(x, axes, what);
-  checkBindings(x, axes, what);
+  const plan = planReduce(`${what}: x`, x.shape, axes, bindingLimits());
   const count = sizeOf(axes.map((a) => x.shape[a]));
   // The mean of nothing is NaN, as in PyTorch (0 · NaN).
   const scale = scaleByCount ? (count > 0 ? 1 / count : Number.NaN) : 1;
   let flat: Tensor;
-  if (!adjacentAxes(axes) && !fitsOneBinding(x.size)) {
+  if (plan.route === 'runs') {
     // Too large to permute in one piece: one run of adjacent axes at a time.
-    flat = reduceRuns(op, x, axes, scale);
+    flat = reduceRuns(op, x, plan.passes, scale);
   } else {
-    const { src, outer, r, inner, copied } = asOuterRInner(x, axes);
-    flat = reduceKernel(op, src, outer, r, inner, scale);
-    if (copied) src.dispose();
+    const src = asOuterRInner(x, axes, plan);
+    flat = reduceKernel(op, src, plan.pass.outer, plan.pass.r, plan.pass.inner, scale);
+    if (src !== x) src.dispose();
   }
   const out = flat.reshape(reducedShape(x, axes, keepDims));
   flat.dispose();
@@ -126,9 +104,9 @@ export function argmax(x: Tensor, axis = -1, keepDims = false): Tensor {
   if (Array.isArray(axis)) throw new WebgradError(`webgrad: argmax: axis must be one integer, got [${axis.join(', ')}]`);
   const axes = normaliseAxes(axis, x.rank, 'argmax');
   checkNotEmpty(x, axes, 'argmax');
-  if (x.rank > 0) checkArgmaxable('argmax: x', x.shape, x.shape[axes[0]], sizeOf(x.shape.slice(axes[0] + 1)));
-  const { src, outer, r, inner } = asOuterRInner(x, axes);
-  const flat = argmaxKernel(src, outer, r, inner);
+  // One axis: adjacent, never permuted.
+  const pass = { outer: sizeOf(x.shape.slice(0, axes[0] ?? 0)), r: sizeOf(axes.map((a) => x.shape[a])), inner: sizeOf(x.shape.slice((axes[0] ?? 0) + axes.length)) };
+  const flat = argmaxKernel(x, planArgmax('argmax: x', x.shape, pass, bindingLimits()));
   const out = flat.reshape(reducedShape(x, axes, keepDims));
   flat.dispose();
   return out;

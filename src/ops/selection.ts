@@ -1,7 +1,8 @@
 import { WebgradError } from '../errors.js';
 import { noGrad, record } from '../graph/record.js';
 import { whereKernel } from '../kernels/where.js';
-import { broadcastShapes, checkBindable, fmt } from '../tensor/shape.js';
+import { broadcastShapes, fmt } from '../tensor/shape.js';
+import { bindingLimits, requireWhole } from '../kernels/ranges.js';
 import { allOrNothing, tidy } from '../graph/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 import { full } from './creation.js';
@@ -26,7 +27,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
     const ta = operand(a, 'where: a');
     const tb = operand(b, 'where: b');
     const shape = broadcastShapes(cond.shape, broadcastShapes(ta.shape, tb.shape, 'where'), 'where (cond against a and b)');
-    checkBindable('where: the result', shape);
+    requireWhole(bindingLimits(), ['where: the result', shape]);
     return [ta, tb, shape, whereKernel(cond, ta, tb, shape)] as const;
   });
   // cond is an input (with no gradient), so that a graph returned from a tidy() keeps it; the

@@ -1,6 +1,7 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
-import { checkSoftmaxBindable, softmaxBackwardKernel, softmaxKernel } from '../kernels/softmax.js';
+import { planSoftmax, softmaxBackwardKernel, softmaxKernel } from '../kernels/softmax.js';
+import { bindingLimits } from '../kernels/ranges.js';
 import { fmt, normaliseAxes, sizeOf } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
 
@@ -13,9 +14,10 @@ function along(what: string, x: Tensor, axis: number, log: boolean): Tensor {
   const outer = sizeOf(x.shape.slice(0, a));
   const r = x.shape[a];
   const inner = sizeOf(x.shape.slice(a + 1));
-  checkSoftmaxBindable(`${what}: x`, x.shape, outer, r, inner);
-  const y = softmaxKernel(x, outer, r, inner, log);
-  return record(y, what, [x], (g) => [softmaxBackwardKernel(y, g, outer, r, inner, log)]);
+  const plan = (): ReturnType<typeof planSoftmax> => planSoftmax(what, x.shape, outer, r, inner, bindingLimits());
+  const y = softmaxKernel(x, plan(), log);
+  // The backward plans again: it may run under another policy's binding limit.
+  return record(y, what, [x], (g) => [softmaxBackwardKernel(y, g, plan(), log)]);
 }
 
 /** exp(x) / Σ exp(x) along `axis` (PyTorch's softmax(x, dim)), computed stably in one pass. */

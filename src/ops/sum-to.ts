@@ -1,7 +1,7 @@
-import { gatherKernel } from '../kernels/strided.js';
-import { checkReducibleRuns, reduceKernel, reduceRuns } from '../kernels/reduce.js';
-import { fitsOneBinding } from '../kernels/ranges.js';
-import { sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
+import { gatherKernel, planStrided } from '../kernels/strided.js';
+import { planReduce, reduceKernel, reduceRuns } from '../kernels/reduce.js';
+import { bindingLimits } from '../kernels/ranges.js';
+import { stridesOf, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -18,28 +18,20 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (axes.length === 0) return g.reshape(shape);
   // As [outer, r, inner] with the summed axes in the middle, moved together (a permuted copy) when
   // apart; a g too large to copy in one piece is summed one run of adjacent axes at a time.
-  const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
-  checkReducibleRuns('sumTo: the gradient', g.shape, axes);
-  if (!adjacent && !fitsOneBinding(g.size)) {
-    const flat = reduceRuns('sum', g, axes);
-    const out = flat.reshape(shape);
-    flat.dispose();
-    return out;
+  const plan = planReduce('sumTo: the gradient', g.shape, axes, bindingLimits());
+  let flat: Tensor;
+  if (plan.route === 'runs') flat = reduceRuns('sum', g, plan.passes);
+  else {
+    let src = g;
+    if (plan.permute) {
+      const kept = [...Array(g.rank).keys()].filter((d) => !axes.includes(d));
+      const order = [...kept, ...axes];
+      const strides = stridesOf(g.shape);
+      src = gatherKernel(g, planStrided('sumTo: the gradient', g.shape, { shape: order.map((a) => g.shape[a]), offset: 0, strides: order.map((a) => strides[a]) }, bindingLimits()));
+    }
+    flat = reduceKernel('sum', src, plan.pass.outer, plan.pass.r, plan.pass.inner, 1);
+    if (src !== g) src.dispose();
   }
-  let src = g;
-  let first = axes[0];
-  if (!adjacent) {
-    const kept = [...Array(g.rank).keys()].filter((d) => !axes.includes(d));
-    const order = [...kept, ...axes];
-    const strides = stridesOf(g.shape);
-    src = gatherKernel(g, { shape: order.map((a) => g.shape[a]), offset: 0, strides: order.map((a) => strides[a]) });
-    first = kept.length;
-  }
-  const outer = sizeOf(src.shape.slice(0, first));
-  const r = sizeOf(axes.map((a) => g.shape[a]));
-  const inner = sizeOf(src.shape.slice(first + axes.length));
-  const flat = reduceKernel('sum', src, outer, r, inner, 1);
-  if (src !== g) src.dispose();
   const out = flat.reshape(shape);
   flat.dispose();
   return out;

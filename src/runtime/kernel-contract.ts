@@ -17,7 +17,7 @@ export interface KernelContract {
  */
 export function checkKernelContract(spec: KernelContract): void {
   const kernel = spec.files.join('+');
-  const declared = [spec.params?.file, spec.constants?.file].filter((f): f is string => f !== undefined);
+  const declared = [spec.params?.file, spec.constants?.file].filter((f) => f !== undefined);
   for (const file of declared) {
     if (!spec.files.includes(file)) throw new WebgradError(`webgrad: kernel ${kernel} is checked against ${file}.wgsl, which it is not made of`);
   }

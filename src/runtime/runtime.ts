@@ -6,6 +6,7 @@ import { TEXEL_BYTES, TexturePool } from './texture-pool.js';
 import { foldWorkgroups } from './grid.js';
 import type { KernelProfile } from './profiler.js';
 import { PipelineStats, type KernelPipelines } from './pipeline-stats.js';
+import { declareKernel } from './kernel.js';
 import { CompileNotice } from './compile-notice.js';
 import { WebgradError } from '../errors.js';
 import { Waiter, type WaitMode } from './waiter.js';
@@ -23,6 +24,8 @@ export type { Binding, DispatchArgs, KernelSpec } from './kernel-spec.js';
 
 /** fill.wgsl's uniforms: element i becomes start + step·i. */
 export const FILL_PARAMS = uniformLayout('fill', { n: 'u32', start: 'f32', step: 'f32', _pad: 'u32' });
+/** fill.wgsl, which poisons new buffers here and fills tensors (kernels/elementwise.ts). */
+export const FILL = declareKernel({ file: 'fill', entries: ['fill'], params: FILL_PARAMS, workgroup: 256 });
 
 /**
  * One device's runtime: what every kernel runs through. It owns the kernel policy, the buffer and
@@ -137,8 +140,7 @@ export class Runtime {
     const buffer = this.bufferPool.acquire(bytes, () => `${callerOp()}: ${what()}`);
     if (this.currentPolicy.poison) {
       const poison = (_: number, count: number) => FILL_PARAMS.pack({ n: count, start: Number.NaN, step: 0 });
-      const wg = 256;
-      this.dispatchRanges({ files: ['grid', 'fill'], entry: 'fill', overrides: { WG: wg }, params: FILL_PARAMS }, [buffer], buffer.size / 4, poison, wg);
+      this.dispatchRanges(FILL.spec('fill'), [buffer], buffer.size / 4, poison, FILL.workgroup);
     }
     return buffer;
   }

@@ -1,3 +1,4 @@
+import type { KernelFile } from './kernel-files.js';
 import { WebgradError } from '../errors.js';
 
 /**
@@ -36,7 +37,7 @@ export class UniformLayout<F extends Record<string, UniformType> = Record<string
   readonly size: number;
 
   /** `file`: the kernel file (wgsl/NAME.wgsl) that declares the struct. */
-  constructor(readonly file: string, readonly fields: Readonly<F>) {
+  constructor(readonly file: KernelFile, readonly fields: Readonly<F>) {
     const slots: FieldSlot[] = [];
     let offset = 0;
     for (const [name, type] of Object.entries(fields) as [string, UniformType][]) {
@@ -78,7 +79,7 @@ export class UniformLayout<F extends Record<string, UniformType> = Record<string
  * Declares the uniform block of the struct in wgsl/`file`.wgsl, by name:
  * `uniformLayout('fill', { n: 'u32', start: 'f32', step: 'f32', _pad: 'u32' })`.
  */
-export const uniformLayout = <F extends Record<string, UniformType>>(file: string, fields: F): UniformLayout<F> =>
+export const uniformLayout = <F extends Record<string, UniformType>>(file: KernelFile, fields: F): UniformLayout<F> =>
   new UniformLayout<F>(file, fields);
 
 function shapeOf(type: string): { kind: Scalar; align: number; count: number } | null {
@@ -198,7 +199,7 @@ export function checkConstants(file: string, wgsl: ReadonlyMap<string, number>, 
 /** Integer constants (op codes) that a kernel file declares by name, as TypeScript gives them. */
 export interface KernelConstants {
   /** The kernel file (wgsl/NAME.wgsl) that declares them. */
-  file: string;
+  file: KernelFile;
   values: Readonly<Record<string, number>>;
 }
 
@@ -206,7 +207,7 @@ export interface KernelConstants {
  * The WGSL constants that name a TypeScript map of codes: `constantNames('binary', 'OP_', { add: 0,
  * maximum: 5 })` expects `const OP_ADD: u32 = 0u;` and `const OP_MAXIMUM: u32 = 5u;` in binary.wgsl.
  */
-export function constantNames(file: string, prefix: string, codes: Readonly<Record<string, number>>): KernelConstants {
+export function constantNames(file: KernelFile, prefix: string, codes: Readonly<Record<string, number>>): KernelConstants {
   const values: Record<string, number> = {};
   for (const [name, code] of Object.entries(codes)) values[`${prefix}${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`] = code;
   return { file, values };

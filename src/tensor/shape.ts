@@ -41,31 +41,6 @@ export function checkAllocation(bytes: number, what: string): void {
   }
 }
 
-/**
- * Refuses, before any GPU work, a tensor that `what`'s kernel binds whole but that is larger than one
- * storage binding (the device's maxStorageBufferBindingSize, or the policy's lower bindingLimit): the
- * binding would fail on the GPU and poison every later op. (Element-wise ops, reductions, the GEMM and
- * the convolutions split such tensors.)
- */
-export function checkBindable(what: string, shape: Shape): void {
-  if (!hasRuntime()) return;
-  const bytes = sizeOf(shape) * 4;
-  if (bytes > runtime().maxStorageBinding) {
-    throw new WebgradError(
-      `webgrad: ${what} ${fmt(shape)} needs ${bytes} bytes (${(bytes / 2 ** 20).toFixed(1)} MiB) in one storage binding, more than ` +
-        `${bindingLimitText()}; this op does not split it: use smaller tensors (batches)`,
-    );
-  }
-}
-
-/** The binding limit in force, for messages: the device's, or the policy's lower one. */
-export function bindingLimitText(): string {
-  const rt = runtime();
-  const limit = rt.maxStorageBinding;
-  const source = limit === rt.gpu.limits.maxStorageBufferBindingSize ? "the device's maxStorageBufferBindingSize" : "the policy's bindingLimit";
-  return `${source} of ${limit} bytes (${(limit / 2 ** 20).toFixed(1)} MiB)`;
-}
-
 /** Contiguous (row-major) strides. */
 export function stridesOf(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);

@@ -52,7 +52,7 @@ describe('parseStruct', () => {
 
 describe('uniformLayout', () => {
   it('places fields by WGSL alignment and packs them by name, padding and array tails zero', () => {
-    const layout = uniformLayout('test', {
+    const layout = uniformLayout('cast', {
       n: 'u32', k: 'i32', _p0: 'u32', _p1: 'u32',
       scale: 'f32', _p2: 'f32', _p3: 'f32', _p4: 'f32',
       mean: 'vec4<f32>',
@@ -70,13 +70,13 @@ describe('uniformLayout', () => {
   });
 
   it('aligns a vec4 after scalars to 16 bytes, and rounds the block to 16', () => {
-    const layout = uniformLayout('test', { a: 'u32', v: 'vec4<u32>', b: 'f32' });
+    const layout = uniformLayout('cast', { a: 'u32', v: 'vec4<u32>', b: 'f32' });
     expect(layout.slots.map((s) => s.offset)).toEqual([0, 16, 32]);
     expect(layout.size).toBe(48);
   });
 
   it('refuses more values than a field holds, and a missing value, naming the field', () => {
-    const layout = uniformLayout('test', { n: 'u32', shape: 'array<vec4<u32>, 2>', _p: 'u32' });
+    const layout = uniformLayout('cast', { n: 'u32', shape: 'array<vec4<u32>, 2>', _p: 'u32' });
     expect(() => layout.pack({ n: 1, shape: new Array(9).fill(1) })).toThrow(/'shape'.*at most 8 values, got 9/);
     expect(() => layout.pack({ n: 1 } as never)).toThrow(/'shape' was not given a value/);
   });

@@ -1,4 +1,5 @@
 import { runtime } from '../../device/current.js';
+import { declareKernel } from '../../runtime/kernel.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Binding } from '../../runtime/runtime.js';
 import { uniformLayout } from '../../runtime/wgsl-struct.js';
@@ -7,7 +8,8 @@ import {
   chooseTile, extent, fitsExactly, planGemm, OFFSET_ALIGN, TILE_M, TILE_N,
   type GemmLimits, type GemmPlan, type GemmProblem, type OperandLayout, type Range,
 } from './gemm-plan.js';
-import { planTextureGemm, textureGemm } from './gemm-texture.js';
+import { oriented, textureGemm, textureLimits, textureShape, type TextureProduct } from './gemm-texture.js';
+import { planTextureGemm } from './gemm-texture-plan.js';
 import { gemmAutotuner } from './gemm-autotune.js';
 import { bindableElements, fitsOneBinding, rangeBinding } from '../ranges.js';
 
@@ -17,6 +19,14 @@ const SMALL_WORKGROUP = 64;
 const ELEMENT_WORKGROUP = 256;
 export const GEMM_SUM_PARAMS = uniformLayout('gemm_sum', { n: 'u32', splits: 'u32', N: 'u32', M: 'u32', biasMode: 'u32', relu: 'u32', _p0: 'u32', _p1: 'u32' });
 export const GEMM_PAD_PARAMS = uniformLayout('gemm_pad', { rows: 'u32', C: 'u32', CP4: 'u32', base: 'u32', dstBase: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
+/** The storage-buffer GEMMs, by the plan's kernel; their parts' sum (split over K); the row padding of operands. */
+const GEMMS = {
+  registers: declareKernel({ file: 'gemm', entries: ['main'], params: GEMM_PARAMS, constants: GEMM_BIAS_CODES }),
+  small: declareKernel({ file: 'gemm_small', entries: ['main'], params: GEMM_PARAMS, constants: GEMM_BIAS_CODES }),
+  workgroup: declareKernel({ file: 'gemm_workgroup', entries: ['main'], params: GEMM_PARAMS, constants: GEMM_BIAS_CODES }),
+};
+const GEMM_SUM = declareKernel({ file: 'gemm_sum', entries: ['main'], params: GEMM_SUM_PARAMS, constants: GEMM_SUM_BIAS_CODES, workgroup: ELEMENT_WORKGROUP });
+const GEMM_PAD = declareKernel({ file: 'gemm_pad', entries: ['main'], params: GEMM_PAD_PARAMS, workgroup: ELEMENT_WORKGROUP });
 
 export interface GemmOptions {
   /** a is stored [.., K, M] and used as its transpose. */
@@ -95,7 +105,7 @@ export function describeGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): s
   const { M, N, K, transA, transB } = problem;
   if (plan.texture) {
     const out = Tensor.empty([M, N]);
-    const tp = planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode: BIAS_MODES.none, biasBuffer: a.buffer, relu: false }, limits.bindingLimit);
+    const tp = planTextureGemm(textureShape({ a, b, out, transA, transB, M, N, K, biasMode: BIAS_MODES.none, biasBuffer: a.buffer, relu: false }), textureLimits(limits.bindingLimit));
     out.dispose();
     if (tp) return `gemm_texture${tp.transposeOut ? ' (transposed)' : ''}`;
   }
@@ -114,9 +124,10 @@ function runPlan(a: Tensor, b: Tensor, out: Tensor, problem: GemmProblem, plan: 
   // Without a bias, binding 3 gets the head of a (read-only, like the bias): the kernel never reads it.
   const biasBuffer: Binding = options.bias?.buffer ?? { buffer: a.buffer, offset: 0, size: 16 };
   if (plan.texture) {
-    const tp = planTextureGemm({ a, b, out, transA, transB, M, N, K, biasMode, biasBuffer, relu: !!options.relu }, limits.bindingLimit);
+    const product: TextureProduct = { a, b, out, transA, transB, M, N, K, biasMode, biasBuffer, relu: !!options.relu };
+    const tp = planTextureGemm(textureShape(product), textureLimits(limits.bindingLimit));
     if (tp) {
-      textureGemm(tp);
+      textureGemm(oriented(product, tp));
       return;
     }
   }
@@ -175,7 +186,7 @@ function splitK(c: Ctx, out: Tensor, M: number, N: number): void {
   dispatchPanel(split, { b: [0, s], m: [0, M], n: [0, N], k: [0, kc] });
   const u = GEMM_SUM_PARAMS.pack({ n: M * N, splits: s, N, M, biasMode: c.biasMode, relu: c.relu ? 1 : 0 });
   runtime().dispatch(
-    { files: ['grid', 'gemm_sum'], entry: 'main', overrides: { WG: ELEMENT_WORKGROUP }, params: GEMM_SUM_PARAMS, constants: GEMM_SUM_BIAS_CODES },
+    GEMM_SUM.spec('main'),
     { uniforms: u, buffers: [part.buffer, c.biasBuffer, out.buffer], workgroups: Math.ceil((M * N) / ELEMENT_WORKGROUP) },
   );
   part.dispose();
@@ -220,7 +231,7 @@ function dispatchPanel(c: Ctx, r: Range): void {
   const buffers = [bA.binding, bB.binding, c.biasBuffer, bO.binding];
   if (c.plan.kernel === 'small') {
     runtime().dispatch(
-      { files: ['gemm_common', 'gemm_small'], entry: 'main', params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
+      GEMMS.small.spec('main'),
       { uniforms: u, buffers, workgroups: [Math.ceil((M * N) / SMALL_WORKGROUP), 1, batches] },
     );
     return;
@@ -230,16 +241,10 @@ function dispatchPanel(c: Ctx, r: Range): void {
   if (c.plan.kernel === 'workgroup' && cfg) {
     const fit = fitsExactly(cfg, M, N, c.kSplit ? c.K : K, c.kSplit);
     runtime().dispatch(
-      {
-        files: ['grid', 'gemm_common', 'gemm_operands', 'gemm_workgroup'],
-        entry: 'main',
-        overrides: {
-          ...trans, BM: cfg.bm, BN: cfg.bn, BK: cfg.bk, TM: cfg.tm, TN: cfg.tn, FIT: fit ? 1 : 0,
-          BUFFERS: cfg.buffers, SWIZZLE: cfg.swizzle, NAMED: cfg.named ? 1 : 0,
-        },
-        params: GEMM_PARAMS,
-        constants: GEMM_BIAS_CODES,
-      },
+      GEMMS.workgroup.spec('main', {
+        ...trans, BM: cfg.bm, BN: cfg.bn, BK: cfg.bk, TM: cfg.tm, TN: cfg.tn, FIT: fit ? 1 : 0,
+        BUFFERS: cfg.buffers, SWIZZLE: cfg.swizzle, NAMED: cfg.named ? 1 : 0,
+      }),
       {
         uniforms: u,
         buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],
@@ -249,7 +254,7 @@ function dispatchPanel(c: Ctx, r: Range): void {
     return;
   }
   runtime().dispatch(
-    { files: ['gemm_common', 'gemm_operands', 'gemm'], entry: 'main', overrides: trans, params: GEMM_PARAMS, constants: GEMM_BIAS_CODES },
+    GEMMS.registers.spec('main', trans),
     {
       uniforms: u,
       buffers: [bA.binding, bB.binding, c.biasBuffer, bO.binding],
@@ -282,7 +287,7 @@ function padRows(x: Tensor, rows: number, cols: number): Tensor | null {
     const src = rangeBinding(x.buffer, r0 * cols, n * cols);
     const dst = rangeBinding(out.buffer, r0 * cp, n * cp);
     runtime().dispatch(
-      { files: ['grid', 'gemm_pad'], entry: 'main', overrides: { WG: ELEMENT_WORKGROUP }, params: GEMM_PAD_PARAMS },
+      GEMM_PAD.spec('main'),
       {
         uniforms: GEMM_PAD_PARAMS.pack({ rows: n, C: cols, CP4: cp / 4, base: src.base, dstBase: dst.base / 4 }),
         buffers: [src.binding, dst.binding],

@@ -1,3 +1,4 @@
+// requires: grid
 // One Adam or AdamW step of one parameter, in place, with PyTorch's rule (torch.optim.Adam/AdamW,
 // single-tensor path):
 //   AdamW: p = p·(1 − lr·weightDecay)          (decoupled decay, before the update)

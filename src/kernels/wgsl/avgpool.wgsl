@@ -1,3 +1,4 @@
+// requires: grid
 // 2-D average pooling of x [N, C, H, W], as PyTorch's avg_pool2d (floor mode) and adaptive_avg_pool2d.
 // Along each axis, output o averages the input span [start, end):
 //   fixed windows:  start = o·stride − pad, end = min(start + kernel, size + pad), then clamped to the

@@ -1,3 +1,4 @@
+// requires: grid
 // Batch normalisation of x viewed as [N, C, S] (S = the spatial size), per channel c.
 // Statistics: the mean and then the biased variance as the mean of squared deviations (no
 //   cancellation of E[x²] − E[x]²), and when UPDATE blends them into the running statistics, the

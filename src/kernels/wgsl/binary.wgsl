@@ -1,3 +1,4 @@
+// requires: grid broadcast
 // out[i] = f(a[ia], b[ib]) with NumPy broadcasting (uniforms and offsets: broadcast.wgsl).
 // SAME_SHAPE skips the index arithmetic when no dimension broadcasts.
 override OP: u32;

@@ -1,3 +1,4 @@
+// requires: grid
 // Dtype casts, element-wise: int32 → float32 (to nearest, as PyTorch's .float()) and float32 → int32
 // (toward zero, as PyTorch's .int()). PyTorch leaves NaN and values beyond int32 undefined; here NaN
 // gives 0 and values beyond the range saturate at its ends.

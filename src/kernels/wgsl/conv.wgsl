@@ -1,3 +1,4 @@
+// requires: grid window
 // The data movement around conv2d's GEMMs, for a chunk of `nb` samples starting at sample n0.
 // The NCHW tensor on the other side (x, the output, their gradients) is indexed from `base`, the
 // index of sample n0's first element in its binding: the whole tensor, or only the chunk's samples

@@ -1,3 +1,4 @@
+// requires: grid
 // Implicit-GEMM convolution: one tiled GEMM C[M, N] = A[M, K] · B[K, N] whose operand loads compute
 // the im2col addresses themselves (no column matrix in memory) and whose epilogue writes NCHW.
 // MODE selects the product (x [n, c, h, w], weight [cout, c, kh, kw], grad/out [n, cout, oh, ow]):

@@ -1,3 +1,4 @@
+// requires: grid
 // Sums the weight gradient's split-k parts: out[i] = Σ_s part[s·count + i], in a fixed order
 // (deterministic, no atomics).
 struct Params { count: u32, parts: u32, _p0: u32, _p1: u32 }

@@ -1,3 +1,4 @@
+// requires: grid philox
 // Inverted dropout; needs philox.wgsl. One Philox call yields four words, so each invocation
 // handles four consecutive elements: element 4t+k keeps when the k-th word of counter
 // (t, STREAM, 0, 0) maps to a float >= p. The mask depends only on (seed, index): backward

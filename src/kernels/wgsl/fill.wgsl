@@ -1,3 +1,4 @@
+// requires: grid
 // out[i] = start + step * i: `full` (step 0) and `arange`.
 struct Params { n: u32, start: f32, step: f32, _pad: u32 }
 // Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.

@@ -1,3 +1,4 @@
+// requires: grid index_check
 // gather (torch.gather) along axis `dim`: out has index's shape, and
 // out[c] = x[c with c_dim replaced by index[c]] for every coordinate c of index (whose sizes are at
 // most x's off the axis). Its gradient, one invocation per element of gx (no atomics: the same inputs

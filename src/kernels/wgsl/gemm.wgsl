@@ -1,3 +1,4 @@
+// requires: gemm_common gemm_operands
 // The default GEMM (gemm_common.wgsl has its parameters): one TM×TN (8×8) block of outputs per
 // invocation held in registers. Both operands are read as vec4 along their contiguous direction:
 //   A (TRANS_A false) [M, K]: vec4 along k;  A (TRANS_A true) [K, M]: vec4 along m.

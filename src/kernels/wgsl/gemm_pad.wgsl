@@ -1,3 +1,4 @@
+// requires: grid
 // Copies rows of C floats into rows of CP floats (CP: C rounded up to 4), zero-filled, so that the
 // GEMM can read the rows as vec4s. One invocation writes one vec4 of the output. A panel of rows
 // binds both sides from the aligned offsets before it: its rows start at src[base] and dst[dstBase].

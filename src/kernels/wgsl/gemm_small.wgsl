@@ -1,3 +1,4 @@
+// requires: gemm_common
 // The GEMM for products too small to gain from gemm.wgsl's 8×8 register blocks (policy.smallGemmMacs,
 // gemm-plan.ts): one output per invocation, both transposes read from the uniforms (p.transA, p.transB),
 // no loop unrolled and one workgroup shape, so that a single small pipeline runs every such product.

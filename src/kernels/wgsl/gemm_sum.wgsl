@@ -1,3 +1,4 @@
+// requires: grid
 // The end of a split-K GEMM: out[i] = Σ_s part[s·n + i] (+ bias) (relu), for outputs [M, N].
 struct Params { n: u32, splits: u32, N: u32, M: u32, biasMode: u32, relu: u32, _p0: u32, _p1: u32 }
 // Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.

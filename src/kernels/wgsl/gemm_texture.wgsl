@@ -1,3 +1,4 @@
+// requires: gemm_common
 // The GEMM for CPU adapters (gemm_common.wgsl has its parameters and epilogue). Both operands are
 // first packed into rgba32float textures (gemm_pack.wgsl) and read here with textureLoad: on
 // lavapipe a storage-buffer load is a loop over the SIMD lanes with a bounds check, a branch and an

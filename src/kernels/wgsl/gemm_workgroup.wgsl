@@ -1,3 +1,4 @@
+// requires: grid gemm_common gemm_operands
 // The GEMM for GPUs (gemm_common.wgsl has its parameters and epilogue): a workgroup computes a BM×BN
 // block of outputs, staging BK-deep slices of both operands in workgroup memory, and each of its
 // (BM/TM)×(BN/TN) invocations keeps a TM×TN block of outputs in registers. The configuration comes

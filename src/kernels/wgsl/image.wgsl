@@ -1,3 +1,4 @@
+// requires: grid
 // The input pipeline of image classifiers (XS outputs of one row per invocation): a byte image (CHW
 // planes, packed four bytes per u32 word, images back to back) is zero-padded, cropped, flipped
 // horizontally, resized (bilinear, half-pixel centres, PyTorch's align_corners=False rule) and

@@ -1,3 +1,4 @@
+// requires: grid index_check
 // indexSelect (torch.index_select) of x viewed as [outer, D, inner] along D at int32 index [K]:
 // out[o, k, i] = x[o, index[k], i], and its gradient, gx[o, d, i] = Σ_{k: index[k] = d} g[o, k, i]
 // summed in order of k by one invocation per element of gx (no atomics: the same inputs give the

@@ -1,3 +1,4 @@
+// requires: grid broadcast
 // out[i] = 1.0 where the comparison of int32 a[ia] and b[ib] holds, else 0.0 (float32, as the float
 // comparisons in binary.wgsl), with NumPy broadcasting (uniforms and offsets: broadcast.wgsl).
 // Compared as integers: exact over the whole int32 range. SAME_SHAPE skips the index arithmetic.

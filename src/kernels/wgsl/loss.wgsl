@@ -1,3 +1,4 @@
+// requires: grid row_reduce labels
 // Cross-entropy of logits x [N, C] against int32 labels [N], and the count of correct argmaxes.
 // rowLse: one workgroup per row finds max and Σ exp(x - max) with shared-memory reductions and
 // keeps lse = max + log Σ (the log-softmax normaliser, reused by backward).

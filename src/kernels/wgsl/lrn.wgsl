@@ -1,3 +1,4 @@
+// requires: grid lrn_common
 // Local response normalisation with the window in registers (formulas, uniforms and bindings:
 // lrn_common.wgsl). The window slides through a private array of SIZE values (SIZE and BEFORE are
 // override constants, so the loops over it unroll and it lives in registers): every element is

@@ -1,3 +1,4 @@
+// requires: grid lrn_common
 // Local response normalisation for windows of any size (formulas, uniforms and bindings:
 // lrn_common.wgsl). lrn.wgsl keeps the window in registers, which bounds its size. Here each
 // invocation walks the channels of its pixel with a running sum: the channel entering the window is

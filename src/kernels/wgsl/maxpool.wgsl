@@ -1,3 +1,4 @@
+// requires: grid window
 // 2-D max pooling over NCHW planes. Forward keeps, for each window, the flat index (y·W + x) in
 // its plane of the maximum (the first in row-major order among ties, as PyTorch; NaN wins);
 // padding is -inf, so it is never chosen. Backward is a gather: each input element sums the

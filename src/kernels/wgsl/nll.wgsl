@@ -1,3 +1,4 @@
+// requires: grid row_reduce labels
 // Mean negative log-likelihood of log-probabilities x [N, C] at int32 labels [N]: −(1/N) Σ x[n, label_n]
 // (NaN for a label outside [0, C)), and its gradient, −g/N at each row's label and 0 elsewhere.
 // x and the reduction (row_reduce.wgsl), the uniforms, labels and label check (labels.wgsl) are shared.

@@ -1,3 +1,4 @@
+// requires: grid philox
 // Seeded random tensors; needs philox.wgsl. Element i uses counter (i, stream, 0, 0).
 // `base` is the index of this dispatch's first element (large tensors run in ranges).
 struct Params { n: u32, seedLo: u32, seedHi: u32, stream: u32, a: f32, b: f32, base: u32, _p1: u32 }

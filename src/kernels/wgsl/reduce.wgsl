@@ -1,3 +1,4 @@
+// requires: grid
 // Reductions of x viewed as [outer, R, inner] over R. Each invocation reduces one chunk
 // [c*chunk, min((c+1)*chunk, R)) for one (outer, inner) pair into out[(o*chunks + c)*inner + i];
 // a long R with few outputs runs as two passes (chunks, then their results) to keep the GPU busy.

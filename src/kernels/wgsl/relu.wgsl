@@ -1,3 +1,4 @@
+// requires: grid
 // ReLU's gradient in one pass: out[i] = g[i] where x[i] > 0, else 0 (instead of gt then mul).
 struct Params { n: u32, _p0: u32, _p1: u32, _p2: u32 }
 // Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.

@@ -1,3 +1,4 @@
+// requires: grid
 // One SGD step of one parameter, in place, with PyTorch's rule (torch.optim.SGD):
 //   d = g + weightDecay·p
 //   momentum: buf = d on the parameter's first step, else momentum·buf + (1 − dampening)·d;

@@ -1,3 +1,4 @@
+// requires: grid row_reduce
 // Softmax and log-softmax of x viewed as [outer, r, inner] along r: one workgroup per (outer, inner)
 // row, whose elements lie `inner` apart. The row maximum is subtracted before exp (no overflow), and
 // LOG writes x - max - log Σ exp(x - max) directly rather than the log of a rounded softmax.

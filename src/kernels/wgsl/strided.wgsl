@@ -1,3 +1,4 @@
+// requires: grid
 // Copies through a strided view of a buffer: element i of the dense side, at coordinates c over
 // `shape`, pairs with element offset + Σ c_d · strides_d of the strided side. Strides are signed
 // (a slice with a negative step walks backwards). gather reads the view into a dense tensor (slices,

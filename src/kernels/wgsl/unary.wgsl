@@ -1,3 +1,4 @@
+// requires: grid
 // out[i] = f(x[i]) for the element-wise functions, chosen by the OP override.
 override OP: u32;
 struct Params { n: u32, _p0: u32, _p1: u32, _p2: u32 }

@@ -1,3 +1,4 @@
+// requires: grid broadcast
 // out[i] = cond ? a : b, element-wise with NumPy broadcasting (uniforms and offsets: broadcast.wgsl).
 // cond is read as bits so that a float32 or an int32 condition needs no conversion: true where it is
 // not zero (for float32, -0.0 is zero too). A select, not cond·a + (1−cond)·b, so that an infinite or
