@@ -34,7 +34,8 @@ function dispatchSlabs(entry: 'forward' | 'backward', log: boolean, tensors: Ten
 
 /** Refuses, before any GPU work, an x whose slabs [r, inner] along the axis are each larger than a binding. */
 export function checkSoftmaxBindable(what: string, shape: readonly number[], outer: number, r: number, inner: number): void {
-  if (slabsPerRun(outer, r * inner) > 0) return;
+  // An empty x has nothing to bind (and slabsPerRun counts no slab of it).
+  if (outer * r * inner === 0 || slabsPerRun(outer, r * inner) > 0) return;
   throw new WebgradError(
     `webgrad: ${what} ${fmt(shape)} is larger than one storage binding (${bindingLimitText()}), and so is each of its slabs along the axis ([${r}, ${inner}]); use smaller tensors`,
   );

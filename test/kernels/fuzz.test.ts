@@ -1,0 +1,18 @@
+// Every public op on generated samples (empty and size-1 dimensions, broadcasting, inputs through
+// permute/slice/expand, ±inf, NaN, denormals, large magnitudes) against a float64 reference with
+// PyTorch 1.13's semantics. WEBGRAD_FUZZ_RUNS sets the cases per op (4), WEBGRAD_FUZZ_SEED the seed
+// (26), WEBGRAD_FUZZ_OPS a regular expression of the ops to run; a failure prints the shrunk sample.
+import { beforeAll, describe, it } from 'vitest';
+import { setupDevice } from '../helpers.js';
+import { OP_TABLE } from './fuzz/table.js';
+import { checkForward, fuzz } from './fuzz/run.js';
+
+beforeAll(setupDevice);
+
+const only = new RegExp(process.env.WEBGRAD_FUZZ_OPS ?? '');
+
+describe('every public op against its float64 reference', () => {
+  for (const entry of OP_TABLE.filter((e) => only.test(e.name))) {
+    it(entry.name, () => fuzz(entry.sample, (s) => checkForward(entry, s)));
+  }
+});
