@@ -1,6 +1,6 @@
 // Every public op on generated samples (empty and size-1 dimensions, broadcasting, inputs through
 // permute/slice/expand, ±inf, NaN, denormals, large magnitudes) against a float64 reference with
-// PyTorch 1.13's semantics. WEBGRAD_FUZZ_RUNS sets the cases per op (4), WEBGRAD_FUZZ_SEED the seed
+// PyTorch 1.13's semantics. WEBGRAD_FUZZ_RUNS sets the cases per op (12; gradients half as many), WEBGRAD_FUZZ_SEED the seed
 // (26), WEBGRAD_FUZZ_OPS a regular expression of the ops to run; a failure prints the shrunk sample.
 import { beforeAll, describe, it } from 'vitest';
 import { setupDevice } from '../helpers.js';
