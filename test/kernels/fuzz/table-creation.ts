@@ -6,7 +6,7 @@ import { build } from '../../unit/fuzz/nd.js';
 import { ANY, inputArb, shapeArb, type Sample } from '../../unit/fuzz/samples.js';
 import type { Expected, OpEntry } from './entry.js';
 
-const shapeSample = (value = fc.constant(0)): fc.Arbitrary<Sample> => fc.tuple(shapeArb(0, 3), value).map(([shape, v]) => ({ inputs: [], args: { shape, value: v } }));
+const shapeSample = (value: fc.Arbitrary<number> = fc.constant(0)): fc.Arbitrary<Sample> => fc.tuple(shapeArb(0, 3), value).map(([shape, v]) => ({ inputs: [], args: { shape, value: v } }));
 const filled = (shape: unknown, v: number) => build(shape as number[], () => v);
 const ones = (shape: number[]) => build(shape, () => 1);
 
