@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import * as wg from '../../../src/index.js';
 import { matmulNd, zipWith, type Nd } from '../../unit/fuzz/nd.js';
 import { adaptiveAvgNd, batchNormNd, conv2dNd, lrnNd, nllNd, pool2dNd, softmaxNd } from '../../unit/fuzz/nn-reference.js';
-import { ANY, FINITE, broadcastPartnerArb, dimArb, inputArb, shapeArb, type Domain, type Sample } from '../../unit/fuzz/samples.js';
+import { ANY, FINITE, broadcastPartnerArb, dimArb, inputArb, shapeArb, spread, type Domain, type Sample } from '../../unit/fuzz/samples.js';
 import type { Expected, OpEntry } from './entry.js';
 
 /** ±inf, NaN and denormals but no large finite magnitudes: sums of them would depend on the order. */
@@ -35,14 +35,6 @@ const classSample = (domain: Domain, n: fc.Arbitrary<number> = fc.constantFrom(0
 
 const labelsOf = (args: Sample['args']) => Int32Array.from(args.labels as number[]);
 const scalar = (v: number): Nd => ({ shape: [], data: Float64Array.of(v) });
-
-/** The values' ranks, as −1 + 0.13·rank: the same order, no two within 0.13. */
-const spread = (data: Float64Array): Float64Array => {
-  const order = [...data.keys()].sort((i, j) => data[i] - data[j]);
-  const out = new Float64Array(data.length);
-  order.forEach((i, r) => (out[i] = Math.fround(-1 + 0.13 * r)));
-  return out;
-};
 
 const gradWindow = windowSample(FINITE, fc.constant(1), fc.constantFrom(2, 3));
 
