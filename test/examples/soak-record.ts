@@ -59,7 +59,7 @@ const median = (xs: ArrayLike<number>): number => {
 
 /**
  * Runs `step` (one training step that reads its loss) `steps` times, timing each, sampling the
- * counts every `every` steps; the warm-up is the first window of steps (a second optimizer step
+ * counts every `every` steps (and calling `progress` every 10 · every); the warm-up is the first window of steps (a second optimizer step
  * makes momenta, pools fill), after which no count may change.
  */
 export async function soak(name: string, steps: number, step: () => Promise<number>, every = 100, progress?: (line: string) => void): Promise<SoakReport> {
@@ -75,7 +75,11 @@ export async function soak(name: string, steps: number, step: () => Promise<numb
     if (s === 0) firstLoss = loss;
     lastLoss = loss;
     if ((s + 1) % every === 0 || s + 1 === steps) samples.push(sample(s + 1));
-    if (progress && (s + 1) % 1000 === 0) progress(`${name}: step ${s + 1}, median of the last 1000 ${median(times.subarray(s - 999, s + 1)).toFixed(2)} ms, loss ${loss.toFixed(4)}, live ${samples[samples.length - 1].liveBuffers}`);
+    if (progress && (s + 1) % (10 * every) === 0) {
+      const k = samples[samples.length - 1];
+      progress(`${name}: step ${s + 1}, median of the last ${10 * every} ${median(times.subarray(s + 1 - 10 * every, s + 1)).toFixed(2)} ms, loss ${loss.toFixed(4)}, ` +
+        `live ${k.liveBuffers} / ${k.liveBytes} B, pooled ${k.freeBuffers} / ${k.freeBytes} B, created ${k.createdBuffers} buffers, ${k.createdTextures} textures, ${k.pipelines} pipelines`);
+    }
   }
   const warmIndex = samples.findIndex((x) => x.step >= window);
   const warm = samples[warmIndex];

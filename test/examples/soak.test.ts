@@ -68,7 +68,7 @@ describe.skipIf(!(STEPS > 0))(`soak (WEBGRAD_SOAK=${STEPS})`, () => {
     const labels = Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10);
     const model = createModel('alexnet-small', { init: 'kaiming', seed: 3 });
     const opt = new wg.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
-    check(await soak(`alexnet-small b${BATCH}`, STEPS, sgdStep(model, opt, x, labels), 100, log));
+    check(await soak(`alexnet-small b${BATCH}`, STEPS, sgdStep(model, opt, x, labels), 10, log));
     x.dispose();
     opt.dispose();
     model.dispose();
