@@ -161,7 +161,8 @@ export function fillKernel(shape: Shape, start: number, step: number): Tensor {
     { files: ['grid', 'fill'], entry: 'fill', overrides: { WG: WORKGROUP }, params: FILL_PARAMS },
     [out.buffer],
     out.size,
-    (first, count) => FILL_PARAMS.pack({ n: count, start: start + step * first, step }),
+    // A constant fill passes start itself: −0 + 0 would be +0.
+    (first, count) => FILL_PARAMS.pack({ n: count, start: step === 0 ? start : start + step * first, step }),
     WORKGROUP,
   );
   return out;

@@ -40,4 +40,13 @@ describe('fuzz-found bugs', () => {
     loss.dispose();
     logits.dispose();
   });
+
+  it('full(shape, -0) keeps the sign of zero, so x / -0 is -inf as in PyTorch (it was +inf)', async () => {
+    const x = wg.tensor([0.5, -2]);
+    const y = wg.div(x, -0);
+    expect(Array.from(await y.toArray())).toEqual([-Infinity, Infinity]);
+    const z = wg.full([3], -0);
+    expect(Array.from(await z.toArray()).map((v) => Object.is(v, -0))).toEqual([true, true, true]);
+    [x, y, z].forEach((t) => t.dispose());
+  });
 });
