@@ -2,7 +2,7 @@
 // broadcast partners, values with ±inf, NaN, denormals and large magnitudes, and the view each
 // input reaches the op through (contiguous, permuted, a strided slice, an expanded dimension).
 import fc from 'fast-check';
-import { broadcastTo, inversePermutation, permuteNd, sizeOf, type Nd } from './nd.js';
+import { broadcastTo, permuteNd, sizeOf, type Nd } from './nd.js';
 
 /** How an input is made on the device: its logical values are always `data` in `shape`. */
 export type View =
@@ -42,7 +42,6 @@ export interface Domain {
 
 export const ANY: Domain = { min: -3, max: 3, extremes: 2 };
 export const FINITE: Domain = { min: -3, max: 3 };
-export const POSITIVE: Domain = { min: 0.05, max: 4, extremes: 2, allow: (v) => v >= 0 || Number.isNaN(v) };
 
 export function valueArb(domain: Domain): fc.Arbitrary<number> {
   const plain = fc
@@ -140,4 +139,3 @@ export function viewBase(x: HostInput): Nd {
   return x;
 }
 
-export { inversePermutation };
