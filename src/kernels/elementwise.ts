@@ -170,7 +170,8 @@ export function fillKernel(shape: Shape, start: number, step: number): Tensor {
     FILL.spec('fill'),
     [out.buffer],
     out.size,
-    (first, count) => FILL_PARAMS.pack({ n: count, start: start + step * first, step }),
+    // A constant fill passes start itself: −0 + 0 would be +0.
+    (first, count) => FILL_PARAMS.pack({ n: count, start: step === 0 ? start : start + step * first, step }),
     FILL.workgroup,
   );
   return out;

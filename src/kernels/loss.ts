@@ -13,15 +13,15 @@ export const LABEL_PARAMS = uniformLayout('labels', { n: 'u32', c: 'u32', _p0: '
 const LOSS = declareKernel({ file: 'loss', entries: ['rowLse', 'mean', 'backward', 'countCorrect'], params: LABEL_PARAMS });
 export const labelParams = (n: number, c: number): Uint8Array => LABEL_PARAMS.pack({ n, c, invN: n > 0 ? 1 / n : Number.NaN });
 
-/** Per-row log-sum-exp of logits [n, c]: the log-softmax normaliser. */
+/** Per-row log-sum-exp of logits [n, c], the log-softmax normaliser, as [n, 2]: (max, log Σ exp(x − max)). */
 export function rowLseKernel(logits: Tensor, n: number, c: number): Tensor {
-  const lse = Tensor.empty([n]);
+  const lse = Tensor.empty([n, 2]);
   if (n === 0) return lse;
   runtime().dispatch(LOSS.spec('rowLse'), { uniforms: labelParams(n, c), buffers: [logits.buffer, lse.buffer], workgroups: n });
   return lse;
 }
 
-/** Mean over rows of lse_n − logits[n, label_n]: a scalar tensor (NaN where a label is out of range, which the next readback reports). */
+/** Mean over rows of (max_n − logits[n, label_n]) + log Σ_n: a scalar tensor (NaN where a label is out of range, which the next readback reports). */
 export function nllMeanKernel(logits: Tensor, labels: Tensor, lse: Tensor, n: number, c: number): Tensor {
   const loss = Tensor.empty([]);
   runtime().dispatch(

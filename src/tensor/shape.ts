@@ -82,11 +82,14 @@ export function normaliseAxes(axes: number | readonly number[] | undefined, rank
   const list = axes === undefined || axes === null ? [...Array(rank).keys()] : typeof axes === 'number' ? [axes] : [...axes];
   const out = list.map((a) => {
     if (typeof a !== 'number' || !Number.isInteger(a)) throw new WebgradError(`webgrad: ${what}: axis ${typeof a === 'string' ? JSON.stringify(a) : String(a)} is not an integer`);
-    if (a < -rank || a >= Math.max(rank, 1)) {
+    // A scalar takes axis 0 or -1, as PyTorch's dims wrap for 0-d tensors.
+    if (a < -Math.max(rank, 1) || a >= Math.max(rank, 1)) {
       throw new WebgradError(`webgrad: ${what}: axis ${a} is out of range for a tensor of rank ${rank}`);
     }
-    return a < 0 ? a + rank : a;
+    return a < 0 ? a + Math.max(rank, 1) : a;
   });
   if (new Set(out).size !== out.length) throw new WebgradError(`webgrad: ${what}: axes [${list.join(', ')}] repeat`);
+  // A scalar's axis 0 is no dimension of it: reducing over it reduces nothing.
+  if (rank === 0) return [];
   return out.sort((x, y) => x - y);
 }

@@ -10,12 +10,27 @@ override WG: u32;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
+// IEEE pow, as torch.pow: WGSL's pow is undefined for x < 0 (and for NaN, y = 0, x = 1, −0), so
+// its magnitude is pow(|x|, y) and the special cases and the sign are taken here.
 fn signedPow(x: f32, y: f32) -> f32 {
-  // WGSL's pow is undefined for x < 0; follow IEEE pow for integral exponents, NaN otherwise.
-  if (x >= 0.0) { return pow(x, y); }
-  if (fract(y) != 0.0) { return quietNaN(); }
-  let m = pow(-x, y);
-  return select(m, -m, fract(y * 0.5) != 0.0);
+  if (y == 0.0 || x == 1.0) { return 1.0; }
+  if (isNaN(x) || isNaN(y)) { return quietNaN(); }
+  let a = abs(x);
+  // pow(0, y < 0) is inf (lavapipe's pow gives 0); a denormal is scaled by 2^24 first, as lavapipe's
+  // log2 reads any denormal as about 2^-127.
+  var m = select(pow(a, y), exp2(y * (log2(a * 16777216.0) - 24.0)), a < 1.17549435e-38);
+  if (a == 0.0) { m = select(0.0, 1.0 / a, y < 0.0); }
+  // −0 and negative numbers; −0 compares equal to 0, so the sign bit says.
+  if ((bitcast<u32>(x) >> 31u) == 0u) { return m; }
+  let ay = abs(y);
+  // Every float32 of magnitude 2^24 or more (±inf too) is an even integer.
+  let big = ay >= 16777216.0;
+  if (x == -1.0 && big) { return 1.0; }
+  if (!big && fract(y) != 0.0) {
+    // A non-integral power of −0 or −inf is that of +0 or +inf; of a negative number, NaN.
+    return select(quietNaN(), m, x == 0.0 || abs(x) > 3.4028234e38);
+  }
+  return select(m, -m, !big && fract(y * 0.5) != 0.0);
 }
 
 // The op codes, as BINARY_OPS in kernels/elementwise.ts (checked when the pipeline is created).

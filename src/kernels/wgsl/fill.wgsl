@@ -12,5 +12,6 @@ fn fill(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = invocationIndex(wid, nwg, lid, WG);
   if (i >= p.n) { return; }
-  out[i] = p.start + p.step * f32(i);
+  // A constant fill writes start itself: −0 + 0 would be +0 (and x / full(−0) +inf).
+  out[i] = select(p.start + p.step * f32(i), p.start, p.step == 0.0);
 }

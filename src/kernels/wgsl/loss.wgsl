@@ -1,8 +1,9 @@
 // requires: grid row_reduce labels
 // Cross-entropy of logits x [N, C] against int32 labels [N], and the count of correct argmaxes.
 // rowLse: one workgroup per row finds max and Σ exp(x - max) with shared-memory reductions and
-// keeps lse = max + log Σ (the log-softmax normaliser, reused by backward).
-// mean: one workgroup sums lse_n - x[n, label_n] over rows (NaN for a label outside [0, C)).
+// keeps the log-softmax normaliser as the pair (max, log Σ), reused by backward: their sum would
+// lose log Σ beside a large max (logits of 1e20), so each use subtracts the max first.
+// mean: one workgroup sums (max_n - x[n, label_n]) + log Σ_n over rows (NaN for a label outside [0, C)).
 // x and the reductions (row_reduce.wgsl), the uniforms, labels and label check (labels.wgsl) are shared.
 // Invocations per workgroup of the backward: the dispatcher sets it and sizes its grid by the same number.
 override WG: u32;
@@ -19,16 +20,17 @@ fn rowLse(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   if (row >= p.n) { return; }
   let ms = rowMaxSumExp(row * p.c, 1u, p.c, lid, ROW_WG);
   if (lid == 0u) {
-    lse[row] = ms.x + log(ms.y);
+    lse[2u * row] = ms.x;
+    lse[2u * row + 1u] = log(ms.y);
   }
 }
 
 @group(0) @binding(3) var<storage, read> lseIn: array<f32>;
 @group(0) @binding(5) var<storage, read_write> loss: array<f32>;
 
-// Row r's loss at its label, lse_r − x[r, label], for labels.wgsl's meanRowLoss.
+// Row r's loss at its label, (max_r − x[r, label]) + log Σ_r, for labels.wgsl's meanRowLoss.
 fn rowLoss(r: u32, label: u32) -> f32 {
-  return lseIn[r] - x[r * p.c + label];
+  return (lseIn[2u * r] - x[r * p.c + label]) + lseIn[2u * r + 1u];
 }
 
 @compute @workgroup_size(256)
@@ -51,7 +53,7 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
   let row = i / p.c;
   let col = i % p.c;
   let hot = select(0.0, 1.0, labels[row] == i32(col));
-  dx[i] = gLoss[0] * p.invN * (exp(x[i] - lseIn[row]) - hot);
+  dx[i] = gLoss[0] * p.invN * (exp((x[i] - lseIn[2u * row]) - lseIn[2u * row + 1u]) - hot);
 }
 
 // Number of rows whose first maximum is at the label, as a float (so that counts add up on the GPU);

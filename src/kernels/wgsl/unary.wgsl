@@ -26,7 +26,8 @@ fn apply(v: f32) -> f32 {
     case OP_NEG: { return -v; }
     case OP_ABS: { return abs(v); }
     case OP_EXP: { return exp(v); }
-    case OP_LOG: { return log(v); }
+    // A denormal scaled by 2^24 first: lavapipe's log reads any denormal as about 2^-127.
+    case OP_LOG: { return select(log(v), log(v * 16777216.0) - 16.635532, v > 0.0 && v < 1.17549435e-38); }
     case OP_SQRT: { return sqrt(v); }
     case OP_RSQRT: { return inverseSqrt(v); }
     // NaN passes through, as in PyTorch (WGSL's max may return either operand for a NaN).
