@@ -40,4 +40,7 @@ export { gather } from './ops/gather.js';
 export { cat, stack, split, narrow, slice, squeeze, unsqueeze, flatten, type SliceRange } from './ops/indexing.js';
 export { where, clamp, min, lt, le, ne } from './ops/selection.js';
 export { batchNorm, type BatchNormOptions } from './ops/batchnorm.js';
+export { gelu, type GeluOptions } from './ops/gelu.js';
+export { layerNorm } from './ops/layernorm.js';
+export { embedding, type EmbeddingOptions } from './ops/embedding.js';
 export { avgPool2d, adaptiveAvgPool2d, type AvgPool2dOptions } from './ops/avgpool.js';

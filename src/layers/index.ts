@@ -7,4 +7,6 @@ export { Sequential } from './sequential.js';
 export { initialise, deriveSeed, INIT_SCHEMES, type InitScheme, type InitialiseOptions, type LayerInitOptions } from './init.js';
 export { BatchNorm2d, type BatchNormLayerOptions } from './batchnorm.js';
 export { AvgPool2d, AdaptiveAvgPool2d, type AvgPool2dLayerOptions } from './pooling.js';
-export { Sigmoid, Tanh, Softmax } from './activations.js';
+export { Sigmoid, Tanh, Softmax, GELU } from './activations.js';
+export { Embedding, type EmbeddingLayerOptions } from './embedding.js';
+export { LayerNorm, type LayerNormLayerOptions } from './layernorm.js';
