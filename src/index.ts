@@ -41,3 +41,5 @@ export { cat, stack, split, narrow, slice, squeeze, unsqueeze, flatten, type Sli
 export { where, clamp, min, lt, le, ne } from './ops/selection.js';
 export { batchNorm, type BatchNormOptions } from './ops/batchnorm.js';
 export { avgPool2d, adaptiveAvgPool2d, type AvgPool2dOptions } from './ops/avgpool.js';
+export { tril, triu, maskedFill } from './ops/masking.js';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';
