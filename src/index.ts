@@ -44,3 +44,5 @@ export { gelu, type GeluOptions } from './ops/gelu.js';
 export { layerNorm } from './ops/layernorm.js';
 export { embedding, type EmbeddingOptions } from './ops/embedding.js';
 export { avgPool2d, adaptiveAvgPool2d, type AvgPool2dOptions } from './ops/avgpool.js';
+export { tril, triu, maskedFill } from './ops/masking.js';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention.js';
