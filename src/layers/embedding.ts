@@ -3,7 +3,7 @@ import { randn } from '../ops/creation.js';
 import { checkPaddingIdx, embedding } from '../ops/embedding.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkPositiveInt } from './checks.js';
-import { deriveSeed, layerSeed, type InitScheme } from './init.js';
+import { assign, deriveSeed, layerSeed, type InitScheme } from './init.js';
 import { Module } from './module.js';
 
 export interface EmbeddingLayerOptions {
@@ -36,9 +36,7 @@ export class Embedding extends Module {
   }
 
   override resetParameters(_scheme: InitScheme, seed: number): void {
-    const values = randn(this.weight.shape, { seed: deriveSeed(seed, 0) });
-    runtime().copy(values.buffer, 0, this.weight.buffer, 0, this.weight.size * 4);
-    values.dispose();
+    assign(this.weight, randn(this.weight.shape, { seed: deriveSeed(seed, 0) }));
     if (this.paddingIdx !== null) runtime().upload(this.weight.buffer, new Float32Array(this.embeddingDim), this.paddingIdx * this.embeddingDim * 4);
   }
 

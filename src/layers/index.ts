@@ -10,3 +10,5 @@ export { AvgPool2d, AdaptiveAvgPool2d, type AvgPool2dLayerOptions } from './pool
 export { Sigmoid, Tanh, Softmax, GELU } from './activations.js';
 export { Embedding, type EmbeddingLayerOptions } from './embedding.js';
 export { LayerNorm, type LayerNormLayerOptions } from './layernorm.js';
+export { MultiheadAttention, type MultiheadAttentionLayerOptions, type AttentionCallOptions } from './attention.js';
+export { TransformerEncoderLayer, type TransformerEncoderLayerOptions, type TransformerActivation } from './transformer.js';
