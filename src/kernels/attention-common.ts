@@ -43,8 +43,8 @@ export interface AttentionProblem {
   scale: number;
 }
 
-/** Elements per bh of each operand a kernel binds: q, k, v, o (and dO), the stats. */
-const blockSizes = (a: AttentionProblem): number[] => [a.L * a.E, a.S * a.E, a.S * a.Ev, a.L * a.Ev, 2 * a.L];
+/** Elements per bh of each operand a kernel binds: q, k, v, o (and dO), lse, the stats. */
+const blockSizes = (a: AttentionProblem): number[] => [a.L * a.E, a.S * a.E, a.S * a.Ev, a.L * a.Ev, a.L, 2 * a.L];
 
 /** Runs [first, count) of bh that fit one binding each; null when not even one head does. */
 export const attentionRuns = (a: AttentionProblem): [number, number][] | null => blockRuns(a.bh, blockSizes(a));
