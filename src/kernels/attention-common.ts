@@ -68,7 +68,7 @@ function tileRows(head: number): number {
 
 export function attentionOverrides(a: AttentionProblem): Record<string, number> {
   const head = headClass(a);
-  return { HEAD: head, BC: tileRows(head) };
+  return { WG: ATTENTION_ROWS, HEAD: head, BC: tileRows(head) };
 }
 
 export function attentionUniforms(a: AttentionProblem, [first, count]: [number, number]): Uint8Array {

@@ -4,6 +4,9 @@
 // `dq` owns a query row and walks the keys; `dkdv` owns a key row and walks the queries; neither
 // stores P. Needs attention_common.wgsl.
 
+// Rows (one per invocation) per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 // delta: bindings 1..4 are o, dO, lse and the stats it writes (its own, not q, k, v, mask).
 @group(0) @binding(1) var<storage, read> oRows: array<f32>;
 @group(0) @binding(2) var<storage, read> dORows: array<f32>;

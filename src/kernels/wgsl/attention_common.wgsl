@@ -1,5 +1,5 @@
 // Shared by attention_forward.wgsl and attention_backward.wgsl: scaled dot-product attention over
-// [bh, rows, dims] operands, one row per invocation, WG rows per workgroup, the other operand staged
+// [bh, rows, dims] operands, one row per invocation, WG rows per workgroup (their override), the other operand staged
 // in workgroup memory BC rows at a time. q [bh, L, E], k [bh, S, E], v [bh, S, EV] are bound from
 // the first bh of the run (kernels/attention-*.ts split bh into runs that fit one binding); the
 // additive mask is bound whole and indexed by the global bh = bhFirst + bh, split as
@@ -9,7 +9,6 @@
 // E (or Ev) apart.
 override HEAD: u32;    // E and Ev are at most HEAD (and MAX_HEAD)
 override BC: u32;      // rows of the staged operand per tile (at most MAX_BC)
-const WG: u32 = 64u;
 const MAX_HEAD: u32 = 128u;
 const MAX_BC: u32 = 32u;
 // Below every score: the running maximum before any key is seen (finite, so exp(m - m') is 0, not NaN).

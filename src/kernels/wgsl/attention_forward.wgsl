@@ -2,6 +2,9 @@
 // running maximum m, sum l and output accumulator in registers, and sees the keys and values BC at a
 // time from workgroup memory; out = acc / l and lse = m + log l (for backward), so memory grows with
 // L, not L·S. Needs attention_common.wgsl.
+// Rows (one per invocation) per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 @group(0) @binding(6) var<storage, read_write> lse: array<f32>;
 
