@@ -3,7 +3,10 @@ import { runtime } from '../device/current.js';
 import { checkSeed } from '../runtime/generator.js';
 import { broadcastShapes, fmt } from '../tensor/shape.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';
+import { tidy } from '../tensor/scope.js';
 import { attentionComposed, type AttentionArgs } from './attention-composed.js';
+import { attentionFused } from './attention-fused.js';
+import { expand } from './layout.js';
 
 export interface ScaledDotProductAttentionOptions {
   /**
@@ -31,7 +34,16 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   options ??= {};
   if (typeof options !== 'object') throw new WebgradError(`webgrad: scaledDotProductAttention: options must be an object { attnMask, isCausal, dropoutP, scale }, got ${String(options)}`);
   const args = checkAttention(q, k, v, options);
-  return attentionComposed(q, k, v, args);
+  const batch = broadcastShapes(broadcastShapes(q.shape.slice(0, -2), k.shape.slice(0, -2), 'q, k'), v.shape.slice(0, -2), 'q, k, v');
+  const same = [q, k, v].every((t) => t.rank - 2 === batch.length && t.shape.slice(0, -2).every((d, i) => d === batch[i]));
+  if (!same) {
+    // Leading dimensions that broadcast: expanded copies (differentiable) for the fused kernels.
+    return tidy(() => {
+      const full = (t: Tensor): Tensor => expand(t, [...batch, ...t.shape.slice(-2)]);
+      return attentionFused(full(q), full(k), full(v), batch, args) ?? attentionComposed(q, k, v, args);
+    });
+  }
+  return attentionFused(q, k, v, batch, args) ?? attentionComposed(q, k, v, args);
 }
 
 /** The checks at scaledDotProductAttention's entry, before any GPU work; what the forms need. */

@@ -17,6 +17,7 @@ export const KERNEL_FILES = [
   'window', 'conv', 'conv_implicit', 'conv_implicit_sum', 'maxpool', 'lrn_common', 'lrn', 'lrn_wide', 'relu', 'dropout', 'row_reduce', 'labels', 'loss',
   'softmax', 'nll', 'strided', 'where', 'adam', 'batchnorm', 'avgpool',
   'gelu', 'layernorm',
+  'attention_common', 'attention_forward', 'attention_backward',
 ] as const;
 
 export type KernelFile = (typeof KERNEL_FILES)[number] | (string & {});
