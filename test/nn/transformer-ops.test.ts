@@ -77,6 +77,24 @@ describe('layerNorm', () => {
   });
 });
 
+describe('misuse, refused before any GPU work', () => {
+  it('names the argument and the shapes', () => {
+    const x = tensor(new Float32Array(12).fill(1), [3, 4]);
+    const w = tensor([1, 1, 1, 1], [4]);
+    const ints = tensor([1, 2], [2], { dtype: 'int32' });
+    expect(() => layerNorm(x, 4, w, null)).toThrow(/layerNorm: give both weight and bias or neither \(x \[3, 4\]\)/);
+    expect(() => layerNorm(x, [4], tensor([1, 1], [2]), w)).toThrow(/layerNorm: weight \[2\] must have normalizedShape \[4\] \(x \[3, 4\]\)/);
+    expect(() => layerNorm(x, [3, 4, 5])).toThrow(/layerNorm: x \[3, 4\] must end in normalizedShape \[3, 4, 5\]/);
+    expect(() => layerNorm(x, 4, null, null, -1)).toThrow(/eps must be a finite number >= 0, got -1/);
+    expect(() => layerNorm(x, 0)).toThrow(/normalizedShape must be a positive integer or a non-empty array of them, got 0/);
+    expect(() => gelu(ints)).toThrow(/gelu: x must be float32, got int32/);
+    expect(() => embedding(ints, ints)).toThrow(/embedding: weight must be float32, got int32/);
+    expect(() => embedding(ints, w)).toThrow(/embedding: weight must be 2-D \[numEmbeddings, embeddingDim\], got \[4\]/);
+    expect(() => new nn.TransformerEncoderLayer(4, 2, { activation: 'swish' as 'relu' })).toThrow(/activation must be 'relu', 'gelu' or a function, got swish/);
+    for (const t of [x, w, ints]) t.dispose();
+  });
+});
+
 describe('embedding', () => {
   for (const c of fixtures.embedding) {
     it(`matches F.embedding (index ${JSON.stringify(c.index.shape)}, paddingIdx ${c.paddingIdx}) and its gradient over repeated indices`, async () => {
