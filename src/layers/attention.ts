@@ -1,10 +1,9 @@
 import { WebgradError } from '../errors.js';
 import { scaledDotProductAttention } from '../ops/attention.js';
 import { full, rand } from '../ops/creation.js';
-import { split } from '../ops/indexing.js';
+import { narrow, split } from '../ops/indexing.js';
 import { permute, transpose } from '../ops/layout.js';
 import { linear } from '../ops/matmul.js';
-import { narrow } from '../ops/indexing.js';
 import { fmt } from '../tensor/shape.js';
 import { checkTensor, type Tensor } from '../tensor/tensor.js';
 import { checkPositiveInt } from './checks.js';

@@ -1,6 +1,5 @@
 import { WebgradError } from '../errors.js';
-import { relu } from '../ops/elementwise.js';
-import { add } from '../ops/elementwise.js';
+import { add, relu } from '../ops/elementwise.js';
 import { gelu } from '../ops/gelu.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkPositiveInt } from './checks.js';
