@@ -12,7 +12,9 @@ interface Stored {
   data: number[];
 }
 interface Case {
-  name: 'mha' | 'encoder';
+  name: 'mha' | 'mha-cross' | 'encoder';
+  /** mha-cross: the keys (the values are half of them), [S, N, E]. */
+  memory?: Stored;
   causal: boolean;
   normFirst?: boolean;
   activation?: 'relu' | 'gelu-tanh';
@@ -28,6 +30,16 @@ const t = (s: Stored, requiresGrad = false): Tensor => tensor(s.data, s.shape, {
 const values = async (x: Tensor): Promise<number[]> => Array.from((await x.toArray()) as Float32Array);
 
 function build(c: Case): { module: nn.Module; call: (x: Tensor) => Tensor } {
+  if (c.name === 'mha-cross') {
+    const mha = new nn.MultiheadAttention(c.x.shape[2], 3);
+    return {
+      module: mha,
+      call: (x) => {
+        const keys = t(c.memory!);
+        return mha.forward(x, keys, mul(keys, 0.5));
+      },
+    };
+  }
   if (c.name === 'mha') {
     const [, , e] = c.x.shape;
     const mha = new nn.MultiheadAttention(e, 3);
@@ -46,7 +58,7 @@ function build(c: Case): { module: nn.Module; call: (x: Tensor) => Tensor } {
 
 describe('nn.MultiheadAttention and nn.TransformerEncoderLayer against PyTorch', () => {
   for (const c of fixtures.cases) {
-    const label = c.name === 'mha' ? `MultiheadAttention [L, N, E]${c.causal ? ', causal' : ''}` : `TransformerEncoderLayer ${c.normFirst ? 'pre-norm, tanh GELU' : 'post-norm, ReLU'}, batch first, causal`;
+    const label = c.name === 'mha-cross' ? 'MultiheadAttention, cross-attention (S = 6 keys for L = 4 queries)' : c.name === 'mha' ? `MultiheadAttention [L, N, E]${c.causal ? ', causal' : ''}` : `TransformerEncoderLayer ${c.normFirst ? 'pre-norm, tanh GELU' : 'post-norm, ReLU'}, batch first, causal`;
     it(`${label}: PyTorch's state-dict names, output and every gradient`, async () => {
       const { module, call } = build(c);
       expect(Object.keys(module.stateDict())).toEqual(Object.keys(c.state));
