@@ -24,6 +24,7 @@ import { maxPool2d } from './ops/maxpool.js';
 import { argmax, max, mean, sum } from './ops/reduce.js';
 import { clamp, le, lt, min, ne, where } from './ops/selection.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
+import { maskedFill, tril, triu } from './ops/masking.js';
 
 /** x.where(cond, other) is where(cond, x, other), as PyTorch's Tensor.where. */
 const whereMethod = (x: Tensor, cond: Tensor, other: Tensor | number): Tensor => where(cond, x, other);
@@ -35,7 +36,7 @@ export const TENSOR_METHODS = {
   float, int, toDtype,
   permute, transpose, expand,
   flatten, narrow, slice, split, squeeze, unsqueeze, indexSelect, gather,
-  where: whereMethod, clamp,
+  where: whereMethod, clamp, maskedFill, tril, triu,
   softmax, logSoftmax,
   matmul, linear, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, localResponseNorm, dropout, batchNorm,
   crossEntropy, countCorrect, nllLoss, mseLoss,

@@ -20,7 +20,8 @@ Serves the browser example (examples/browser/README.md) on 127.0.0.1.
 /** The page and its script, and the files of `dataDir` under /data/. */
 export async function servePage(dataDir: string | null, port = 0): Promise<{ url: string; close(): Promise<void> }> {
   const code = await bundleForBrowser(`import './examples/browser/main.ts';`);
-  return serve(HERE, { '/main.js': code }, dataDir ? { prefix: '/data/', dir: resolve(dataDir) } : undefined, port);
+  const gpt = await bundleForBrowser(`import './examples/browser/gpt.ts';`);
+  return serve(HERE, { '/main.js': code, '/gpt.js': gpt }, dataDir ? { prefix: '/data/', dir: resolve(dataDir) } : undefined, port);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,7 @@
 import { WebgradError } from '../errors.js';
 import { sigmoid, tanh } from '../ops/elementwise.js';
 import { softmax } from '../ops/softmax.js';
+import { gelu, geluApprox, type GeluOptions } from '../ops/gelu.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
@@ -27,5 +28,19 @@ export class Softmax extends Module {
 
   forward(x: Tensor): Tensor {
     return softmax(x, this.axis);
+  }
+}
+
+/** torch.nn.GELU (approximate 'none', the default, or 'tanh'). */
+export class GELU extends Module {
+  readonly approximate: 'none' | 'tanh';
+
+  constructor(options: GeluOptions = {}) {
+    super();
+    this.approximate = geluApprox(options, 'GELU') ? 'tanh' : 'none';
+  }
+
+  forward(x: Tensor): Tensor {
+    return gelu(x, { approximate: this.approximate });
   }
 }

@@ -38,7 +38,7 @@ export function layerSeed(seed: number | undefined, what: string): number {
 }
 
 /** Overwrites a parameter's values in place (the tensor object stays, optimizers keep it). */
-function assign(target: Tensor, values: Tensor): void {
+export function assign(target: Tensor, values: Tensor): void {
   if (target.size > 0) runtime().copy(values.buffer, 0, target.buffer, 0, target.size * 4);
   values.dispose();
 }

@@ -1,36 +1,57 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
 import { gemmKernel } from '../kernels/gemm/gemm.js';
-import { fmt, sizeOf } from '../tensor/shape.js';
+import { broadcastShapes, fmt, sizeOf } from '../tensor/shape.js';
 import { allOrNothing, tidy } from '../graph/scope.js';
 import { checkTensor, Tensor, view } from '../tensor/tensor.js';
 import { sum } from './reduce.js';
 import { zerosLike } from './creation.js';
+import { expand } from './layout.js';
 
 /** Batch entries of a 2-D or 3-D operand (a 2-D one broadcasts like a batch of 1). */
 const batchOf = (t: Tensor): number => (t.rank === 3 ? t.shape[0] : 1);
 
 /**
- * Matrix product of a [M, K] or [batch, M, K] and b [K, N] or [batch, K, N]; a batch of 1 (or a
- * missing batch dimension) broadcasts over the other's. Returns [M, N] when both are 2-D, else
- * [batch, M, N].
+ * torch.matmul: a [.., M, K] times b [.., K, N] gives [.., M, N], the leading (batch) dimensions
+ * broadcast; a 1-D a is a row [1, K] and a 1-D b a column [K, 1], their added dimension dropped
+ * from the result (1-D by 1-D is the dot product, a 0-D tensor).
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor(a, 'matmul: a', 'float32');
   checkTensor(b, 'matmul: b', 'float32');
   const shapes = `a ${fmt(a.shape)} and b ${fmt(b.shape)}`;
-  if (a.rank < 2 || a.rank > 3 || b.rank < 2 || b.rank > 3) {
-    throw new WebgradError(`webgrad: matmul: a and b must be 2-D or 3-D, got ${shapes}`);
-  }
+  if (a.rank === 0 || b.rank === 0) throw new WebgradError(`webgrad: matmul: a and b must have at least one dimension, got ${shapes}`);
   const K = a.shape[a.rank - 1];
-  if (b.shape[b.rank - 2] !== K) {
-    throw new WebgradError(`webgrad: matmul: inner dimensions differ (${K} vs ${b.shape[b.rank - 2]}) for ${shapes}`);
+  const Kb = b.shape[b.rank === 1 ? 0 : b.rank - 2];
+  if (Kb !== K) throw new WebgradError(`webgrad: matmul: inner dimensions differ (${K} vs ${Kb}) for ${shapes}`);
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  if (a.rank <= 3 && b.rank <= 3 && a.rank >= 2 && b.rank >= 2) {
+    const ba = batchOf(a);
+    const bb = batchOf(b);
+    if (ba !== bb && ba !== 1 && bb !== 1) throw new WebgradError(`webgrad: matmul: batch dimensions ${ba} and ${bb} do not broadcast for ${shapes}`);
+    return matmul3(a, b);
   }
+  const batch = broadcastShapes(batchA, batchB, `matmul (the batch dimensions of ${shapes})`);
+  return tidy(() => {
+    const M = a.rank === 1 ? 1 : a.shape[a.rank - 2];
+    const N = b.rank === 1 ? 1 : b.shape[b.rank - 1];
+    const count = sizeOf(batch);
+    // Each operand as [count, rows, cols] (or [rows, cols] when it has no batch to broadcast over).
+    const as3 = (t: Tensor, own: readonly number[], rows: number, cols: number): Tensor => {
+      if (sizeOf(own) === 1) return t.reshape([rows, cols]);
+      const full = own.length === batch.length && own.every((d, i) => d === batch[i]) ? t : expand(t.reshape([...own, rows, cols]), [...batch, rows, cols]);
+      return full.reshape([count, rows, cols]);
+    };
+    const out = matmul3(as3(a, batchA, M, K), as3(b, batchB, K, N));
+    return out.reshape([...batch, ...(a.rank === 1 ? [] : [M]), ...(b.rank === 1 ? [] : [N])]);
+  });
+}
+
+/** The product of 2-D or 3-D operands whose batches broadcast (checked by matmul). */
+function matmul3(a: Tensor, b: Tensor): Tensor {
   const ba = batchOf(a);
   const bb = batchOf(b);
-  if (ba !== bb && ba !== 1 && bb !== 1) {
-    throw new WebgradError(`webgrad: matmul: batch dimensions ${ba} and ${bb} do not broadcast for ${shapes}`);
-  }
   if ((a.rank === 3 || b.rank === 3) && (ba === 0 || bb === 0)) {
     // An empty batch: an empty product, and zero gradients.
     const out = Tensor.empty([0, a.shape[a.rank - 2], b.shape[b.rank - 1]]);

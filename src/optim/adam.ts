@@ -35,6 +35,16 @@ export interface AdamState {
   tensors: Record<string, Tensor>;
 }
 
+/** Parameters with a weight decay of their own (PyTorch's param groups, for the one option that differs between them in practice). */
+export interface AdamParamGroup {
+  params: Iterable<Tensor>;
+  /** Default: the optimizer's weightDecay. */
+  weightDecay?: number;
+}
+
+const isGroupList = (v: unknown): v is readonly AdamParamGroup[] =>
+  Array.isArray(v) && v.length > 0 && !(v[0] instanceof Tensor) && typeof v[0] === 'object' && v[0] !== null && 'params' in v[0];
+
 const OPTION_NAMES: readonly string[] = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'];
 
 const KEYS = { expAvg: 'exp_avg', expAvgSq: 'exp_avg_sq', maxExpAvgSq: 'max_exp_avg_sq' } as const;
@@ -53,15 +63,19 @@ export class Adam {
   readonly eps: number;
   readonly weightDecay: number;
   readonly amsgrad: boolean;
+  /** Each parameter's weight decay: its group's, else weightDecay. */
+  readonly weightDecays: readonly number[];
   private readonly decoupled: boolean;
   private readonly name: string;
   private readonly steps: number[];
   private readonly state: (AdamBuffers | null)[];
 
-  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+  /** `params`: tensors, or groups of them with weight decays of their own (decay on weights, none on biases and norms). */
+  constructor(params: Iterable<Tensor> | readonly AdamParamGroup[], options: AdamOptions = {}) {
     this.decoupled = this instanceof AdamW;
     this.name = this.decoupled ? 'AdamW' : 'Adam';
-    const list = [...params];
+    const groups = isGroupList(params) ? params.map((g) => ({ params: [...g.params], weightDecay: g.weightDecay })) : [{ params: [...(params as Iterable<Tensor>)], weightDecay: undefined }];
+    const list = groups.flatMap((g) => g.params);
     if (list.length === 0) throw new WebgradError(`webgrad: ${this.name}: got an empty parameter list`);
     list.forEach((p, i) => {
       checkTensor(p, `${this.name}: params[${i}]`);
@@ -85,6 +99,10 @@ export class Adam {
     this.betas = [betas[0], betas[1]];
     this.eps = this.checkHyper('eps', options.eps ?? 1e-8);
     this.weightDecay = this.checkHyper('weightDecay', options.weightDecay ?? (this.decoupled ? 0.01 : 0));
+    this.weightDecays = groups.flatMap((g, k) => {
+      const decay = g.weightDecay === undefined ? this.weightDecay : this.checkHyper(`params[${k}].weightDecay`, g.weightDecay);
+      return g.params.map(() => decay);
+    });
     if (options.amsgrad !== undefined && typeof options.amsgrad !== 'boolean') {
       throw new WebgradError(`webgrad: ${this.name}: amsgrad must be a boolean, got ${String(options.amsgrad)}`);
     }
@@ -132,7 +150,7 @@ export class Adam {
     );
     this.params.forEach((p, i) => {
       if (!p.grad) return;
-      adamKernel(p, p.grad, this.state[i]!, hyper, ++this.steps[i], fresh.has(i));
+      adamKernel(p, p.grad, this.state[i]!, { ...hyper, weightDecay: this.weightDecays[i] }, ++this.steps[i], fresh.has(i));
     });
     runtime().leakCheck?.step();
   }

@@ -5,6 +5,9 @@
 /** Every WGSL file of src/kernels/wgsl/, by name. */
 export const KERNEL_FILES = [
   'adam',
+  'attention_backward',
+  'attention_common',
+  'attention_forward',
   'avgpool',
   'batchnorm',
   'binary',
@@ -16,6 +19,7 @@ export const KERNEL_FILES = [
   'dropout',
   'fill',
   'gather',
+  'gelu',
   'gemm',
   'gemm_common',
   'gemm_operands',
@@ -31,6 +35,7 @@ export const KERNEL_FILES = [
   'index_select',
   'int_compare',
   'labels',
+  'layernorm',
   'loss',
   'lrn',
   'lrn_common',

@@ -1,0 +1,88 @@
+import { runtime } from '../device/current.js';
+import type { Binding } from '../runtime/runtime.js';
+import { uniformLayout } from '../runtime/wgsl-struct.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { blockBinding, blockRuns, fitsOneBinding } from './ranges.js';
+
+/** Rows per workgroup of attention_forward.wgsl and attention_backward.wgsl (their WG). */
+export const ATTENTION_ROWS = 64;
+/** The largest head size (E and Ev) the fused kernels hold in registers (their MAX_HEAD). */
+export const ATTENTION_MAX_HEAD = 128;
+/** The most staged rows per tile (their MAX_BC). */
+const MAX_TILE = 32;
+
+export const ATTENTION_PARAMS = uniformLayout('attention_common', {
+  L: 'u32', S: 'u32', E: 'u32', Ev: 'u32',
+  bhCount: 'u32', bhFirst: 'u32', causal: 'u32', hasMask: 'u32',
+  inner: 'u32', maskOuter: 'u32', maskInner: 'u32', maskRow: 'u32',
+  maskCol: 'u32', scale: 'f32', _p0: 'u32', _p1: 'u32',
+});
+
+/**
+ * An additive float32 mask read in place: element (g, i, j), for the g-th of the bh heads, at
+ * (g / inner)·outer + (g % inner)·innerStride + i·row + j·col.
+ */
+export interface AttentionMaskLayout {
+  tensor: Tensor;
+  inner: number;
+  outer: number;
+  innerStride: number;
+  row: number;
+  col: number;
+}
+
+/** One attention problem: q [bh, L, E], k [bh, S, E], v [bh, S, Ev]. */
+export interface AttentionProblem {
+  bh: number;
+  L: number;
+  S: number;
+  E: number;
+  Ev: number;
+  mask: AttentionMaskLayout | null;
+  causal: boolean;
+  scale: number;
+}
+
+/** Elements per bh of each operand a kernel binds: q, k, v, o (and dO), lse, the stats. */
+const blockSizes = (a: AttentionProblem): number[] => [a.L * a.E, a.S * a.E, a.S * a.Ev, a.L * a.Ev, a.L, 2 * a.L];
+
+/** Runs [first, count) of bh that fit one binding each; null when not even one head does. */
+export const attentionRuns = (a: AttentionProblem): [number, number][] | null => blockRuns(a.bh, blockSizes(a));
+
+/** Whether the fused kernels take this problem (head sizes, bindings); the op falls back to the composed form when not. */
+export function fusedAttentionApplies(a: AttentionProblem): boolean {
+  return a.E <= ATTENTION_MAX_HEAD && a.Ev <= ATTENTION_MAX_HEAD && a.E > 0 && a.Ev > 0 && a.S > 0 && a.L > 0 && a.bh > 0 &&
+    (a.mask === null || fitsOneBinding(a.mask.tensor.size)) && attentionRuns(a) !== null;
+}
+
+/** The head-size class (the kernels' HEAD): one pipeline for every E and Ev up to it. */
+const headClass = (a: AttentionProblem): number => [32, 64, ATTENTION_MAX_HEAD].find((h) => a.E <= h && a.Ev <= h)!;
+
+/** Staged rows per tile: the most (a power of 2, up to 32) whose two tiles of HEAD floats a row fit the workgroup memory. */
+function tileRows(head: number): number {
+  const bytes = runtime().gpu.limits.maxComputeWorkgroupStorageSize - 2 * MAX_TILE * 4;
+  let bc = MAX_TILE;
+  while (bc > 1 && bc * 2 * head * 4 > bytes) bc /= 2;
+  return bc;
+}
+
+export function attentionOverrides(a: AttentionProblem): Record<string, number> {
+  const head = headClass(a);
+  return { WG: ATTENTION_ROWS, HEAD: head, BC: tileRows(head) };
+}
+
+export function attentionUniforms(a: AttentionProblem, [first, count]: [number, number]): Uint8Array {
+  const m = a.mask;
+  return ATTENTION_PARAMS.pack({
+    L: a.L, S: a.S, E: a.E, Ev: a.Ev,
+    bhCount: count, bhFirst: first, causal: a.causal ? 1 : 0, hasMask: m ? 1 : 0,
+    inner: m?.inner ?? 1, maskOuter: m?.outer ?? 0, maskInner: m?.innerStride ?? 0, maskRow: m?.row ?? 0,
+    maskCol: m?.col ?? 0, scale: a.scale,
+  });
+}
+
+/** Binds a run of `buffer`, `size` elements per bh (whole when there is one run). */
+export const runBinding = (buffer: GPUBuffer, size: number, run: [number, number], whole: boolean): Binding => blockBinding(buffer, size, run, whole);
+
+/** The mask's binding (whole), or a stand-in the kernel never reads when there is none. */
+export const maskBinding = (a: AttentionProblem, standIn: GPUBuffer): Binding => a.mask?.tensor.buffer ?? standIn;

@@ -1,0 +1,35 @@
+import { runtime } from '../device/current.js';
+import { Tensor } from '../tensor/tensor.js';
+import {
+  ATTENTION_PARAMS, ATTENTION_ROWS, attentionOverrides, attentionRuns, attentionUniforms, maskBinding, runBinding, type AttentionProblem,
+} from './attention-common.js';
+
+/**
+ * attention_forward.wgsl: out [bh, L, Ev] and the rows' log-sum-exp lse [bh, L] (for backward),
+ * from q [bh, L, E], k [bh, S, E], v [bh, S, Ev]. No checks here (fusedAttentionApplies said yes).
+ */
+export function attentionForwardKernel(q: Tensor, k: Tensor, v: Tensor, a: AttentionProblem): { out: Tensor; lse: Tensor } {
+  const out = Tensor.empty([a.bh, a.L, a.Ev]);
+  const lse = Tensor.empty([a.bh, a.L]);
+  const runs = attentionRuns(a)!;
+  const whole = runs.length === 1;
+  const blocks = Math.ceil(a.L / ATTENTION_ROWS);
+  for (const run of runs) {
+    runtime().dispatch(
+      { files: ['grid', 'attention_common', 'attention_forward'], entry: 'forward', overrides: attentionOverrides(a), params: ATTENTION_PARAMS, label: 'attention forward' },
+      {
+        uniforms: attentionUniforms(a, run),
+        buffers: [
+          runBinding(q.buffer, a.L * a.E, run, whole),
+          runBinding(k.buffer, a.S * a.E, run, whole),
+          runBinding(v.buffer, a.S * a.Ev, run, whole),
+          maskBinding(a, q.buffer),
+          runBinding(out.buffer, a.L * a.Ev, run, whole),
+          runBinding(lse.buffer, a.L, run, whole),
+        ],
+        workgroups: blocks * run[1],
+      },
+    );
+  }
+  return { out, lse };
+}

@@ -1,0 +1,52 @@
+// Shared by attention_forward.wgsl and attention_backward.wgsl: scaled dot-product attention over
+// [bh, rows, dims] operands, one row per invocation, WG rows per workgroup (their override), the other operand staged
+// in workgroup memory BC rows at a time. q [bh, L, E], k [bh, S, E], v [bh, S, EV] are bound from
+// the first bh of the run (kernels/attention-*.ts split bh into runs that fit one binding); the
+// additive mask is bound whole and indexed by the global bh = bhFirst + bh, split as
+// (bh / inner, bh % inner) with a stride each, and strides along rows and columns (0 where it broadcasts).
+// The head sizes E (q, k) and Ev (v) are uniforms at most HEAD, a class (32, 64 or 128) that sizes
+// the workgroup tiles, so that one pipeline serves every head size of its class; rows of a tile are
+// E (or Ev) apart.
+override HEAD: u32;    // E and Ev are at most HEAD (and MAX_HEAD)
+override BC: u32;      // rows of the staged operand per tile (at most MAX_BC)
+const MAX_HEAD: u32 = 128u;
+const MAX_BC: u32 = 32u;
+// Below every score: the running maximum before any key is seen (finite, so exp(m - m') is 0, not NaN).
+const NO_MAX: f32 = -3.0e38;
+
+// causal: query i sees keys j <= i; hasMask: an additive mask is bound at binding 4.
+struct Params {
+  L: u32, S: u32, E: u32, Ev: u32,
+  bhCount: u32, bhFirst: u32, causal: u32, hasMask: u32,
+  inner: u32, maskOuter: u32, maskInner: u32, maskRow: u32,
+  maskCol: u32, scale: f32, _p0: u32, _p1: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read> mask: array<f32>;
+
+// The mask's term for query i and key j of the run's bh-th head (0 without a mask).
+fn maskAt(bh: u32, i: u32, j: u32) -> f32 {
+  if (p.hasMask == 0u) { return 0.0; }
+  let g = p.bhFirst + bh;
+  return mask[(g / p.inner) * p.maskOuter + (g % p.inner) * p.maskInner + i * p.maskRow + j * p.maskCol];
+}
+
+// Whether query i attends to key j at all (causal masking).
+fn visible(i: u32, j: u32) -> bool {
+  return p.causal == 0u || j <= i;
+}
+
+// The keys a workgroup of queries [row0, row0 + WG) needs: past the last query, causal ones see none.
+fn keyEnd(row0: u32) -> u32 {
+  return select(p.S, min(p.S, row0 + WG), p.causal != 0u);
+}
+
+// NaN, for rows that see no key (as PyTorch's softmax over nothing but -inf gives); from a
+// variable, since WGSL refuses NaN in constant expressions.
+fn nan() -> f32 {
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}
