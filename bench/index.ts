@@ -19,9 +19,10 @@ import { cases as alexnetCases } from './cases/alexnet.js';
 import { cases as convCases } from './cases/conv.js';
 import { cases as gemmCases } from './cases/gemm.js';
 import { cases as trainingCases } from './cases/training.js';
+import { cases as attentionCases } from './cases/attention.js';
 
 // A static list (not a directory scan) so that the bench bundles into one file for GPU machines.
-const ALL_CASES: BenchCase[] = [...gemmCases, ...alexnetCases, ...convCases, ...trainingCases];
+const ALL_CASES: BenchCase[] = [...gemmCases, ...alexnetCases, ...convCases, ...trainingCases, ...attentionCases];
 
 /** max |a − b| / max |b|: a relative error that does not blow up on elements near zero. */
 function relativeError(a: Float32Array, b: Float32Array): number {

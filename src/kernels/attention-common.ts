@@ -6,8 +6,12 @@ import { blockBinding, blockRuns, fitsOneBinding } from './ranges.js';
 
 /** Rows per workgroup of attention_forward.wgsl and attention_backward.wgsl (their WG). */
 export const ATTENTION_ROWS = 64;
-/** The largest head size (E and Ev) the fused kernels hold in registers (their MAX_HEAD). */
-export const ATTENTION_MAX_HEAD = 128;
+/**
+ * The largest head size (E and Ev) the fused kernels hold in registers: their loops over a row are
+ * unrolled, and at 128 lavapipe takes minutes to compile them even rolled (larger heads run the
+ * composed form).
+ */
+export const ATTENTION_MAX_HEAD = 64;
 /** The most staged rows per tile (their MAX_BC). */
 const MAX_TILE = 32;
 
@@ -56,7 +60,7 @@ export function fusedAttentionApplies(a: AttentionProblem): boolean {
 }
 
 /** The head-size class (the kernels' HEAD): one pipeline for every E and Ev up to it. */
-const headClass = (a: AttentionProblem): number => [32, 64, ATTENTION_MAX_HEAD].find((h) => a.E <= h && a.Ev <= h)!;
+const headClass = (a: AttentionProblem): number => [16, 32, ATTENTION_MAX_HEAD].find((h) => a.E <= h && a.Ev <= h)!;
 
 /** Staged rows per tile: the most (a power of 2, up to 32) whose two tiles of HEAD floats a row fit the workgroup memory. */
 function tileRows(head: number): number {
@@ -66,9 +70,13 @@ function tileRows(head: number): number {
   return bc;
 }
 
+/** Head classes whose unrolled loops lavapipe compiles in seconds; larger ones keep their loops on CPU adapters. */
+const UNROLLED_ON_CPU = 32;
+
 export function attentionOverrides(a: AttentionProblem): Record<string, number> {
   const head = headClass(a);
-  return { WG: ATTENTION_ROWS, HEAD: head, BC: tileRows(head) };
+  const unroll = runtime().policy.sizing !== 'cpu' || head <= UNROLLED_ON_CPU;
+  return { WG: ATTENTION_ROWS, HEAD: head, BC: tileRows(head), UNROLL: unroll ? 1 : 0 };
 }
 
 export function attentionUniforms(a: AttentionProblem, [first, count]: [number, number]): Uint8Array {
