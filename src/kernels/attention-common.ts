@@ -7,9 +7,8 @@ import { blockBinding, blockRuns, fitsOneBinding } from './ranges.js';
 /** Rows per workgroup of attention_forward.wgsl and attention_backward.wgsl (their WG). */
 export const ATTENTION_ROWS = 64;
 /**
- * The largest head size (E and Ev) the fused kernels hold in registers: their loops over a row are
- * unrolled, and at 128 lavapipe takes minutes to compile them even rolled (larger heads run the
- * composed form).
+ * The largest head size (E and Ev) the fused kernels hold in registers (larger heads run the
+ * composed form): at 128, lavapipe took minutes to compile their unrolled loops.
  */
 export const ATTENTION_MAX_HEAD = 64;
 /** The most staged rows per tile (their MAX_BC). */
@@ -70,12 +69,18 @@ function tileRows(head: number): number {
   return bc;
 }
 
-/** Head classes whose unrolled loops lavapipe compiles in seconds; larger ones keep their loops on CPU adapters. */
-const UNROLLED_ON_CPU = 32;
+/**
+ * Multiply-adds (bh·L·S·(E + Ev)) above which a CPU adapter runs the unrolled kernels too: lavapipe
+ * compiles them about 4x slower (tens of seconds on a loaded 2-core machine) for 2-2.5x their
+ * speed (bench/RESULTS.md, "Attention"), worth it only where the work repays the compile, as
+ * gemm_small's threshold decides for products.
+ */
+const UNROLL_MACS_ON_CPU = 2 ** 22;
 
+/** The overrides of a problem's pipelines: loops over a row unrolled on GPUs, and on CPU adapters for large problems. */
 export function attentionOverrides(a: AttentionProblem): Record<string, number> {
   const head = headClass(a);
-  const unroll = runtime().policy.sizing !== 'cpu' || head <= UNROLLED_ON_CPU;
+  const unroll = runtime().policy.sizing !== 'cpu' || a.bh * a.L * a.S * (a.E + a.Ev) > UNROLL_MACS_ON_CPU;
   return { WG: ATTENTION_ROWS, HEAD: head, BC: tileRows(head), UNROLL: unroll ? 1 : 0 };
 }
 

@@ -67,11 +67,31 @@ describe('scaledDotProductAttention', () => {
     expect(widest).toBeLessThanOrEqual(limit);
   });
 
+  it('runs the unrolled kernels (GPUs, and large problems on CPU adapters) to the same results as the rolled ones', async () => {
+    const shapes = [[2, 3, 9, 5], [2, 3, 7, 5], [2, 3, 7, 3]];
+    const f = (q: wg.Tensor, k: wg.Tensor, v: wg.Tensor) => wg.scaledDotProductAttention(q, k, v, { isCausal: true });
+    const rolled = await outAndGrads(f, shapes);
+    const unrolled = await wg.withPolicy({ sizing: 'gpu' }, () => outAndGrads(f, shapes));
+    unrolled.forEach((values, i) => expectClose(values, rolled[i], 1e-5, 1e-6));
+  });
+
   it('broadcasts leading dimensions (k and v shared by the heads), gradients summed as the composed form', async () => {
     const shapes = [[2, 3, 6, 5], [1, 1, 7, 5], [2, 1, 7, 4]];
     const fused = await outAndGrads((q, k, v) => wg.scaledDotProductAttention(q, k, v), shapes);
     const reference = await outAndGrads((q, k, v) => composed(q, k, v), shapes);
     fused.forEach((values, i) => expectClose(values, reference[i], 1e-4, 1e-5));
+  });
+
+  it('takes one tensor as q, k and v (self-attention), its gradients summed', async () => {
+    const grads: Float32Array[] = [];
+    for (const form of ['fused', 'composed']) {
+      const x = rand([2, 7, 5], 21);
+      const w = rand([2, 7, 5], 22, false);
+      const out = form === 'fused' ? wg.scaledDotProductAttention(x, x, x, { isCausal: true }) : composed(x, x, x, { causal: true });
+      wg.sum(wg.mul(out, w)).backward();
+      grads.push((await x.grad!.toArray()) as Float32Array);
+    }
+    expectClose(grads[0], grads[1], 1e-4, 1e-5);
   });
 
   it('matches finite differences (causal, a float mask broadcast over heads)', async () => {

@@ -48,8 +48,8 @@ fn vVec(at: u32, c: u32, n: u32) -> vec4<f32> {
 }
 
 // The vec4s a loop over a row visits: HEAD4, a constant, or as few as hold E and Ev where the
-// dispatcher asks for loops that a compiler keeps rolled (lavapipe compiles the unrolled ones of
-// the largest class for a minute).
+// dispatcher asks for loops that a compiler keeps rolled (on CPU adapters, where unrolled ones
+// compile several times slower).
 fn rowVecs() -> u32 {
   if (UNROLL) { return HEAD4; }
   return (max(p.E, p.Ev) + 3u) / 4u;
