@@ -35,7 +35,8 @@ export function attentionBackwardKernel(
       { files: FILES, entry: 'delta', overrides, params: ATTENTION_PARAMS, label: 'attention backward (delta)' },
       { uniforms, buffers: [bind(out, a.L * a.Ev), bind(dO, a.L * a.Ev), bind(lse, a.L), bind(stats, 2 * a.L)], workgroups: Math.ceil((run[1] * a.L) / ATTENTION_ROWS) },
     );
-    const inputs = [bind(q, a.L * a.E), bind(k, a.S * a.E), bind(v, a.S * a.Ev), maskBinding(a, q.buffer), bind(dO, a.L * a.Ev), bind(stats, 2 * a.L)];
+    const qRun = bind(q, a.L * a.E);
+    const inputs = [qRun, bind(k, a.S * a.E), bind(v, a.S * a.Ev), maskBinding(a, qRun), bind(dO, a.L * a.Ev), bind(stats, 2 * a.L)];
     if (dq) {
       rt.dispatch(
         { files: FILES, entry: 'dq', overrides, params: ATTENTION_PARAMS, label: 'attention backward (dq)' },

@@ -97,5 +97,5 @@ export function attentionUniforms(a: AttentionProblem, [first, count]: [number, 
 /** Binds a run of `buffer`, `size` elements per bh (whole when there is one run). */
 export const runBinding = (buffer: GPUBuffer, size: number, run: [number, number], whole: boolean): Binding => blockBinding(buffer, size, run, whole);
 
-/** The mask's binding (whole), or a stand-in the kernel never reads when there is none. */
-export const maskBinding = (a: AttentionProblem, standIn: GPUBuffer): Binding => a.mask?.tensor.buffer ?? standIn;
+/** The mask's binding (whole), or a stand-in the kernel never reads when there is none (another read-only binding of the run). */
+export const maskBinding = (a: AttentionProblem, standIn: Binding): Binding => a.mask?.tensor.buffer ?? standIn;

@@ -15,15 +15,16 @@ export function attentionForwardKernel(q: Tensor, k: Tensor, v: Tensor, a: Atten
   const whole = runs.length === 1;
   const blocks = Math.ceil(a.L / ATTENTION_ROWS);
   for (const run of runs) {
+    const qRun = runBinding(q.buffer, a.L * a.E, run, whole);
     runtime().dispatch(
       { files: ['grid', 'attention_common', 'attention_forward'], entry: 'forward', overrides: attentionOverrides(a), params: ATTENTION_PARAMS, label: 'attention forward' },
       {
         uniforms: attentionUniforms(a, run),
         buffers: [
-          runBinding(q.buffer, a.L * a.E, run, whole),
+          qRun,
           runBinding(k.buffer, a.S * a.E, run, whole),
           runBinding(v.buffer, a.S * a.Ev, run, whole),
-          maskBinding(a, q.buffer),
+          maskBinding(a, qRun),
           runBinding(out.buffer, a.L * a.Ev, run, whole),
           runBinding(lse.buffer, a.L, run, whole),
         ],
