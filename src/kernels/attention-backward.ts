@@ -4,7 +4,7 @@ import {
   ATTENTION_PARAMS, ATTENTION_ROWS, attentionOverrides, attentionRuns, attentionUniforms, maskBinding, runBinding, type AttentionProblem,
 } from './attention-common.js';
 
-const FILES = ['grid', 'attention_common', 'attention_backward'] as const;
+const FILES = ['grid', 'philox', 'attention_common', 'attention_backward'] as const;
 
 export interface AttentionGrads {
   dq: Tensor | null;

@@ -18,7 +18,8 @@ export const ATTENTION_PARAMS = uniformLayout('attention_common', {
   L: 'u32', S: 'u32', E: 'u32', Ev: 'u32',
   bhCount: 'u32', bhFirst: 'u32', causal: 'u32', hasMask: 'u32',
   inner: 'u32', maskOuter: 'u32', maskInner: 'u32', maskRow: 'u32',
-  maskCol: 'u32', scale: 'f32', _p0: 'u32', _p1: 'u32',
+  maskCol: 'u32', scale: 'f32', dropP: 'f32', dropScale: 'f32',
+  seedLo: 'u32', seedHi: 'u32', _p0: 'u32', _p1: 'u32',
 });
 
 /**
@@ -44,6 +45,9 @@ export interface AttentionProblem {
   mask: AttentionMaskLayout | null;
   causal: boolean;
   scale: number;
+  /** Dropout's probability on the weights (0: none) and the mask's seed. */
+  dropoutP: number;
+  seed: number;
 }
 
 /** Elements per bh of each operand a kernel binds: q, k, v, o (and dO), lse, the stats. */
@@ -81,7 +85,7 @@ const UNROLL_MACS_ON_CPU = 2 ** 22;
 export function attentionOverrides(a: AttentionProblem): Record<string, number> {
   const head = headClass(a);
   const unroll = runtime().policy.sizing !== 'cpu' || a.bh * a.L * a.S * (a.E + a.Ev) > UNROLL_MACS_ON_CPU;
-  return { WG: ATTENTION_ROWS, HEAD: head, BC: tileRows(head), UNROLL: unroll ? 1 : 0 };
+  return { WG: ATTENTION_ROWS, HEAD: head, BC: tileRows(head), UNROLL: unroll ? 1 : 0, DROPOUT: a.dropoutP > 0 ? 1 : 0 };
 }
 
 export function attentionUniforms(a: AttentionProblem, [first, count]: [number, number]): Uint8Array {
@@ -90,7 +94,8 @@ export function attentionUniforms(a: AttentionProblem, [first, count]: [number, 
     L: a.L, S: a.S, E: a.E, Ev: a.Ev,
     bhCount: count, bhFirst: first, causal: a.causal ? 1 : 0, hasMask: m ? 1 : 0,
     inner: m?.inner ?? 1, maskOuter: m?.outer ?? 0, maskInner: m?.innerStride ?? 0, maskRow: m?.row ?? 0,
-    maskCol: m?.col ?? 0, scale: a.scale,
+    maskCol: m?.col ?? 0, scale: a.scale, dropP: a.dropoutP, dropScale: a.dropoutP === 1 ? 0 : 1 / (1 - a.dropoutP),
+    seedLo: a.seed >>> 0, seedHi: Math.floor(a.seed / 2 ** 32) >>> 0,
   });
 }
 

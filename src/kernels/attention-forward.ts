@@ -17,7 +17,7 @@ export function attentionForwardKernel(q: Tensor, k: Tensor, v: Tensor, a: Atten
   for (const run of runs) {
     const qRun = runBinding(q.buffer, a.L * a.E, run, whole);
     runtime().dispatch(
-      { files: ['grid', 'attention_common', 'attention_forward'], entry: 'forward', overrides: attentionOverrides(a), params: ATTENTION_PARAMS, label: 'attention forward' },
+      { files: ['grid', 'philox', 'attention_common', 'attention_forward'], entry: 'forward', overrides: attentionOverrides(a), params: ATTENTION_PARAMS, label: 'attention forward' },
       {
         uniforms: attentionUniforms(a, run),
         buffers: [

@@ -29,17 +29,17 @@ function maskLayout(mask: Tensor, batch: readonly number[], L: number, S: number
 
 /**
  * The fused kernels' form of scaledDotProductAttention, for q, k, v with the same leading
- * dimensions `batch`; null when they do not apply (dropout, a mask that needs a gradient or does not
+ * dimensions `batch`; null when they do not apply (a mask that needs a gradient or does not
  * fold, head sizes past the kernels' registers, empty operands), and the composed form runs instead.
  */
 export function attentionFused(q: Tensor, k: Tensor, v: Tensor, batch: readonly number[], args: AttentionArgs): Tensor | null {
-  if (args.dropoutP > 0 || args.mask?.requiresGrad) return null;
+  if (args.mask?.requiresGrad) return null;
   const [L, E] = q.shape.slice(-2);
   const [S, Ev] = v.shape.slice(-2);
   const layout = args.mask ? maskLayout(args.mask, batch, L, S) : null;
   if (args.mask && !layout) return null;
   const bh = sizeOf(batch);
-  const shape: AttentionProblem = { bh, L, S, E, Ev, mask: null, causal: args.causal, scale: args.scale };
+  const shape: AttentionProblem = { bh, L, S, E, Ev, mask: null, causal: args.causal, scale: args.scale, dropoutP: args.dropoutP, seed: args.seed };
   if (!fusedAttentionApplies({ ...shape, mask: args.mask && { tensor: args.mask, ...layout! } })) return null;
   return allOrNothing(() => {
     // PyTorch's boolean mask as an additive one: 0 where taking part, −∞ elsewhere.

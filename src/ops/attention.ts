@@ -17,7 +17,7 @@ export interface ScaledDotProductAttentionOptions {
   attnMask?: Tensor | null;
   /** A query i attends to keys j ≤ i (the mask tril(ones(L, S))); not with attnMask. Default false. */
   isCausal?: boolean;
-  /** Dropout on the attention weights (default 0); each call draws its seed from the device's generator. */
+  /** Dropout on the attention weights (default 0; applied whenever given, as PyTorch's); each call draws its seed from the device's generator. */
   dropoutP?: number;
   /** Multiplies q·kᵀ; default 1/√E. */
   scale?: number | null;
@@ -28,8 +28,9 @@ export interface ScaledDotProductAttentionOptions {
 /**
  * PyTorch's F.scaled_dot_product_attention: softmax(q·kᵀ·scale + mask) · v, with dropout on the
  * weights, for q [.., L, E], k [.., S, E], v [.., S, Ev] (leading dimensions broadcast); returns
- * [.., L, Ev]. Runs the fused kernels (memory linear in L and S) where they apply: no dropout, head
- * sizes up to 64, a mask without a gradient; else matmul, softmax and dropout (attention-composed.ts).
+ * [.., L, Ev]. Runs the fused kernels (memory linear in L and S) where they apply: head sizes up to
+ * 64, a mask without a gradient; else matmul, softmax and dropout (attention-composed.ts), which
+ * draws the same dropout mask from the same seed.
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProductAttentionOptions = {}): Tensor {
   options ??= {};

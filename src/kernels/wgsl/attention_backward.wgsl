@@ -1,6 +1,6 @@
 // Attention backward (FlashAttention-2's scheme), from the forward's lse and the row sums
 // D = rowsum(dO ∘ O) that `delta` writes beside it (stats: [bh, L, 2] pairs (lse, D)): with
-// P = exp(S − lse), dV = Pᵀ dO, dP = dO Vᵀ, dS = P ∘ (dP − D), dQ = dS K · scale, dK = dSᵀ Q · scale.
+// P = exp(S − lse) and Z its dropout factors, dV = (P∘Z)ᵀ dO, dP = Z ∘ (dO Vᵀ), dS = P ∘ (dP − D), dQ = dS K · scale, dK = dSᵀ Q · scale.
 // `dq` owns a query row and walks the keys; `dkdv` owns a key row and walks the queries; neither
 // stores P. Needs attention_common.wgsl.
 
@@ -78,7 +78,7 @@ fn dq(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li
           dp += dot(dor[c], vTile[j * HEAD4 + c]);
         }
         let pj = exp(s + maskAt(bh, i, t0 + j) - lseI);
-        let ds = pj * (dp - dI);
+        let ds = pj * (dp * dropFactor(bh, i, t0 + j) - dI);
         for (var c = 0u; c < rowVecs(); c++) { acc[c] += ds * kTile[j * HEAD4 + c]; }
       }
     }
@@ -143,9 +143,11 @@ fn dkdv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           dp += dot(vr[c], doTile[ii * HEAD4 + c]);
         }
         let pj = exp(s + maskAt(bh, i, j) - statTile[2u * ii]);
-        let ds = pj * (dp - statTile[2u * ii + 1u]);
+        let drop = dropFactor(bh, i, j);
+        let ds = pj * (dp * drop - statTile[2u * ii + 1u]);
+        let kept = pj * drop;
         for (var c = 0u; c < rowVecs(); c++) {
-          dv[c] += pj * doTile[ii * HEAD4 + c];
+          dv[c] += kept * doTile[ii * HEAD4 + c];
           dk[c] += ds * qTile[ii * HEAD4 + c];
         }
       }

@@ -11,18 +11,21 @@
 override HEAD: u32;    // E and Ev are at most HEAD
 override BC: u32;      // rows of the staged operand per tile (at most MAX_BC)
 override HEAD4: u32 = HEAD / 4u;
-override UNROLL: bool; // loops over a row run HEAD4 times (unrolled) rather than to the row's end
+override UNROLL: bool;
+override DROPOUT: bool; // dropout on the weights (needs philox.wgsl) // loops over a row run HEAD4 times (unrolled) rather than to the row's end
 const MAX_HEAD4: u32 = 16u;
 const MAX_BC: u32 = 32u;
 // Below every score: the running maximum before any key is seen (finite, so exp(m - m') is 0, not NaN).
 const NO_MAX: f32 = -3.0e38;
 
-// causal: query i sees keys j <= i; hasMask: an additive mask is bound at binding 4.
+// causal: query i sees keys j <= i; hasMask: an additive mask is bound at binding 4; dropP,
+// dropScale, seedLo, seedHi: dropout's probability, 1/(1 − p) and seed.
 struct Params {
   L: u32, S: u32, E: u32, Ev: u32,
   bhCount: u32, bhFirst: u32, causal: u32, hasMask: u32,
   inner: u32, maskOuter: u32, maskInner: u32, maskRow: u32,
-  maskCol: u32, scale: f32, _p0: u32, _p1: u32,
+  maskCol: u32, scale: f32, dropP: f32, dropScale: f32,
+  seedLo: u32, seedHi: u32, _p0: u32, _p1: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -60,6 +63,16 @@ fn maskAt(bh: u32, i: u32, j: u32) -> f32 {
   if (p.hasMask == 0u) { return 0.0; }
   let g = p.bhFirst + bh;
   return mask[(g / p.inner) * p.maskOuter + (g % p.inner) * p.maskInner + i * p.maskRow + j * p.maskCol];
+}
+
+// What dropout multiplies weight (i, j) of the run's bh-th head by: 0 where dropped, 1/(1 − p) where
+// kept (1 without dropout). The mask is dropout.wgsl's for the weights [.., L, S] with the same seed:
+// word f % 4 of Philox counter (f / 4, DROPOUT_STREAM) for the flat index f.
+fn dropFactor(bh: u32, i: u32, j: u32) -> f32 {
+  if (!DROPOUT) { return 1.0; }
+  let f = ((p.bhFirst + bh) * p.L + i) * p.S + j;
+  let r = philox(vec4<u32>(f / 4u, DROPOUT_STREAM, 0u, 0u), vec2<u32>(p.seedLo, p.seedHi));
+  return select(0.0, p.dropScale, unitFloat(r[f % 4u]) >= p.dropP);
 }
 
 // Whether query i attends to key j at all (causal masking).

@@ -1,7 +1,8 @@
 // Attention forward, online softmax (flash attention): each invocation owns query row i, keeps its
 // running maximum m, sum l and output accumulator in registers, and sees the keys and values BC at a
 // time from workgroup memory; out = acc / l and lse = m + log l (for backward), so memory grows with
-// L, not L·S. Needs attention_common.wgsl.
+// L, not L·S. With dropout, l sums the weights before it (they are normalised first, as in
+// PyTorch). Needs attention_common.wgsl.
 
 // Rows (one per invocation) per workgroup: the dispatcher sets it and sizes its grid by the same number.
 override WG: u32;
@@ -53,7 +54,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
         let alpha = exp(m - mNew);
         let pj = exp(s - mNew);
         l = l * alpha + pj;
-        for (var c = 0u; c < rowVecs(); c++) { acc[c] = acc[c] * alpha + pj * vTile[j * HEAD4 + c]; }
+        let kept = pj * dropFactor(bh, i, t0 + j);
+        for (var c = 0u; c < rowVecs(); c++) { acc[c] = acc[c] * alpha + kept * vTile[j * HEAD4 + c]; }
         m = mNew;
       }
     }
