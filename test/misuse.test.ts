@@ -160,7 +160,7 @@ const cases: () => Case[] = () => [
   ['expand: shape not an array', () => wg.expand(t.v3, 3 as never), /expand: shape must be an array of dimensions, got 3/],
   // linear algebra
   ['matmul: inner dimensions', () => wg.matmul(t.a23, t.b45), /matmul: inner dimensions differ \(3 vs 4\) for a \[2, 3\] and b \[4, 5\]/],
-  ['matmul: 1-D', () => wg.matmul(t.v3, t.b34), /matmul: a and b must be 2-D or 3-D, got a \[3\] and b \[3, 4\]/],
+  ['matmul: a 0-D operand', () => wg.matmul(wg.tensor(2), t.b34), /matmul: a and b must have at least one dimension, got a \[\] and b \[3, 4\]/],
   ['matmul: int32', () => wg.matmul(t.i23, t.b34), /matmul: a must be float32, got int32 \(shape \[2, 3\]\)/],
   ['matmul: not a tensor', () => wg.matmul([[1]] as never, t.b34), /matmul: a must be a Tensor, got an array/],
   ['matmul: disposed b', () => wg.matmul(t.a23, t.dead), /matmul: b \(shape \[2, 2\]\) was used after dispose/],
