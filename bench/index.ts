@@ -20,9 +20,10 @@ import { cases as convCases } from './cases/conv.js';
 import { cases as gemmCases } from './cases/gemm.js';
 import { cases as trainingCases } from './cases/training.js';
 import { cases as gptCases } from './cases/gpt.js';
+import { cases as attentionCases } from './cases/attention.js';
 
 // A static list (not a directory scan) so that the bench bundles into one file for GPU machines.
-const ALL_CASES: BenchCase[] = [...gemmCases, ...alexnetCases, ...convCases, ...trainingCases, ...gptCases];
+const ALL_CASES: BenchCase[] = [...gemmCases, ...alexnetCases, ...convCases, ...trainingCases, ...attentionCases, ...gptCases];
 
 /** max |a − b| / max |b|: a relative error that does not blow up on elements near zero. */
 function relativeError(a: Float32Array, b: Float32Array): number {

@@ -1,10 +1,13 @@
 import { runtime } from '../device/current.js';
+import { declareKernel } from '../runtime/kernel.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { BlockPlan } from './ranges.js';
 import {
-  ATTENTION_PARAMS, ATTENTION_ROWS, attentionOverrides, attentionRuns, attentionUniforms, maskBinding, runBinding, type AttentionProblem,
+  ATTENTION_PARAMS, ATTENTION_ROWS, attentionOverrides, attentionUniforms, maskBinding, runBinding, type AttentionProblem,
 } from './attention-common.js';
 
-const FILES = ['grid', 'attention_common', 'attention_backward'] as const;
+const KERNEL = declareKernel({ file: 'attention_backward', entries: ['delta', 'dq', 'dkdv'], params: ATTENTION_PARAMS, workgroup: ATTENTION_ROWS });
+
 
 export interface AttentionGrads {
   dq: Tensor | null;
@@ -18,33 +21,33 @@ export interface AttentionGrads {
  * with D = rowsum(dO ∘ out). No checks here.
  */
 export function attentionBackwardKernel(
-  q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, dO: Tensor, a: AttentionProblem, wantQ: boolean, wantKV: boolean,
+  q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, dO: Tensor, a: AttentionProblem, plan: BlockPlan, wantQ: boolean, wantKV: boolean,
 ): AttentionGrads {
   const stats = Tensor.empty([a.bh, a.L, 2]);
   const dq = wantQ ? Tensor.empty([a.bh, a.L, a.E]) : null;
   const dk = wantKV ? Tensor.empty([a.bh, a.S, a.E]) : null;
   const dv = wantKV ? Tensor.empty([a.bh, a.S, a.Ev]) : null;
-  const runs = attentionRuns(a)!;
-  const whole = runs.length === 1;
+  const { runs, whole } = plan;
   const overrides = attentionOverrides(a);
   const rt = runtime();
   for (const run of runs) {
     const bind = (t: Tensor, size: number) => runBinding(t.buffer, size, run, whole);
     const uniforms = attentionUniforms(a, run);
     rt.dispatch(
-      { files: FILES, entry: 'delta', overrides, params: ATTENTION_PARAMS, label: 'attention backward (delta)' },
+      KERNEL.spec('delta', overrides, 'attention backward (delta)'),
       { uniforms, buffers: [bind(out, a.L * a.Ev), bind(dO, a.L * a.Ev), bind(lse, a.L), bind(stats, 2 * a.L)], workgroups: Math.ceil((run[1] * a.L) / ATTENTION_ROWS) },
     );
-    const inputs = [bind(q, a.L * a.E), bind(k, a.S * a.E), bind(v, a.S * a.Ev), maskBinding(a, q.buffer), bind(dO, a.L * a.Ev), bind(stats, 2 * a.L)];
+    const qRun = bind(q, a.L * a.E);
+    const inputs = [qRun, bind(k, a.S * a.E), bind(v, a.S * a.Ev), maskBinding(a, qRun), bind(dO, a.L * a.Ev), bind(stats, 2 * a.L)];
     if (dq) {
       rt.dispatch(
-        { files: FILES, entry: 'dq', overrides, params: ATTENTION_PARAMS, label: 'attention backward (dq)' },
+        KERNEL.spec('dq', overrides, 'attention backward (dq)'),
         { uniforms, buffers: [...inputs, bind(dq, a.L * a.E)], workgroups: Math.ceil(a.L / ATTENTION_ROWS) * run[1] },
       );
     }
     if (dk && dv) {
       rt.dispatch(
-        { files: FILES, entry: 'dkdv', overrides, params: ATTENTION_PARAMS, label: 'attention backward (dk, dv)' },
+        KERNEL.spec('dkdv', overrides, 'attention backward (dk, dv)'),
         { uniforms, buffers: [...inputs, bind(dk, a.S * a.E), bind(dv, a.S * a.Ev)], workgroups: Math.ceil(a.S / ATTENTION_ROWS) * run[1] },
       );
     }

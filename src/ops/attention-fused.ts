@@ -1,6 +1,7 @@
 import { record } from '../graph/record.js';
 import { attentionBackwardKernel } from '../kernels/attention-backward.js';
-import { fusedAttentionApplies, type AttentionMaskLayout, type AttentionProblem } from '../kernels/attention-common.js';
+import { planAttention, type AttentionMaskLayout, type AttentionProblem } from '../kernels/attention-common.js';
+import { bindingLimits } from '../kernels/ranges.js';
 import { attentionForwardKernel } from '../kernels/attention-forward.js';
 import { broadcastStrides, sizeOf } from '../tensor/shape.js';
 import { allOrNothing, tidy } from '../graph/scope.js';
@@ -29,30 +30,31 @@ function maskLayout(mask: Tensor, batch: readonly number[], L: number, S: number
 
 /**
  * The fused kernels' form of scaledDotProductAttention, for q, k, v with the same leading
- * dimensions `batch`; null when they do not apply (dropout, a mask that needs a gradient or does not
+ * dimensions `batch`; null when they do not apply (a mask that needs a gradient or does not
  * fold, head sizes past the kernels' registers, empty operands), and the composed form runs instead.
  */
 export function attentionFused(q: Tensor, k: Tensor, v: Tensor, batch: readonly number[], args: AttentionArgs): Tensor | null {
-  if (args.dropoutP > 0 || args.mask?.requiresGrad) return null;
+  if (args.mask?.requiresGrad) return null;
   const [L, E] = q.shape.slice(-2);
   const [S, Ev] = v.shape.slice(-2);
   const layout = args.mask ? maskLayout(args.mask, batch, L, S) : null;
   if (args.mask && !layout) return null;
   const bh = sizeOf(batch);
-  const shape: AttentionProblem = { bh, L, S, E, Ev, mask: null, causal: args.causal, scale: args.scale };
-  if (!fusedAttentionApplies({ ...shape, mask: args.mask && { tensor: args.mask, ...layout! } })) return null;
+  const shape: AttentionProblem = { bh, L, S, E, Ev, mask: null, causal: args.causal, scale: args.scale, dropoutP: args.dropoutP, seed: args.seed };
+  const plan = planAttention({ ...shape, mask: args.mask && { tensor: args.mask, ...layout! } }, bindingLimits());
+  if (!plan) return null;
   return allOrNothing(() => {
     // PyTorch's boolean mask as an additive one: 0 where taking part, −∞ elsewhere.
     const additive = args.mask === null ? null : args.mask.dtype === 'int32' ? tidy(() => where(args.mask!, 0, -Infinity)) : args.mask;
     const a: AttentionProblem = { ...shape, mask: additive && { tensor: additive, ...layout! } };
-    const { out, lse } = attentionForwardKernel(q, k, v, a);
+    const { out, lse } = attentionForwardKernel(q, k, v, a, plan);
     const y = view(out, [...batch, L, Ev]);
     out.dispose();
     const inputs = args.mask ? [q, k, v, args.mask] : [q, k, v];
     const saved = additive && additive !== args.mask ? [lse, additive] : [lse];
     return record(y, 'scaledDotProductAttention', inputs, (g) => {
       const wantKV = k.requiresGrad || v.requiresGrad;
-      const { dq, dk, dv } = attentionBackwardKernel(q, k, v, y, lse, g, a, q.requiresGrad, wantKV);
+      const { dq, dk, dv } = attentionBackwardKernel(q, k, v, y, lse, g, a, plan, q.requiresGrad, wantKV);
       const shaped = (t: Tensor | null, like: Tensor, wanted: boolean): Tensor | null => {
         if (!t) return null;
         const r = wanted ? view(t, like.shape) : null;

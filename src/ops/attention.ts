@@ -17,7 +17,7 @@ export interface ScaledDotProductAttentionOptions {
   attnMask?: Tensor | null;
   /** A query i attends to keys j ≤ i (the mask tril(ones(L, S))); not with attnMask. Default false. */
   isCausal?: boolean;
-  /** Dropout on the attention weights (default 0); each call draws its seed from the device's generator. */
+  /** Dropout on the attention weights (default 0; applied whenever given, as PyTorch's); each call draws its seed from the device's generator. */
   dropoutP?: number;
   /** Multiplies q·kᵀ; default 1/√E. */
   scale?: number | null;
@@ -28,13 +28,14 @@ export interface ScaledDotProductAttentionOptions {
 /**
  * PyTorch's F.scaled_dot_product_attention: softmax(q·kᵀ·scale + mask) · v, with dropout on the
  * weights, for q [.., L, E], k [.., S, E], v [.., S, Ev] (leading dimensions broadcast); returns
- * [.., L, Ev].
+ * [.., L, Ev]. Runs the fused kernels (memory linear in L and S) where they apply: head sizes up to
+ * 64, a mask without a gradient; else matmul, softmax and dropout (attention-composed.ts), which
+ * draws the same dropout mask from the same seed.
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProductAttentionOptions = {}): Tensor {
   options ??= {};
   if (typeof options !== 'object') throw new WebgradError(`webgrad: scaledDotProductAttention: options must be an object { attnMask, isCausal, dropoutP, scale }, got ${String(options)}`);
-  const args = checkAttention(q, k, v, options);
-  const batch = broadcastShapes(broadcastShapes(q.shape.slice(0, -2), k.shape.slice(0, -2), 'q, k'), v.shape.slice(0, -2), 'q, k, v');
+  const { args, batch } = checkAttention(q, k, v, options);
   const same = [q, k, v].every((t) => t.rank - 2 === batch.length && t.shape.slice(0, -2).every((d, i) => d === batch[i]));
   if (!same) {
     // Leading dimensions that broadcast: expanded copies (differentiable) for the fused kernels.
@@ -47,7 +48,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
 }
 
 /** The checks at scaledDotProductAttention's entry, before any GPU work; what the forms need. */
-function checkAttention(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProductAttentionOptions): AttentionArgs {
+function checkAttention(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProductAttentionOptions): { args: AttentionArgs; batch: number[] } {
   const what = 'scaledDotProductAttention';
   checkTensor(q, `${what}: q`, 'float32');
   checkTensor(k, `${what}: k`, 'float32');
@@ -77,5 +78,5 @@ function checkAttention(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProdu
   const scale = options.scale ?? (E > 0 ? 1 / Math.sqrt(E) : 1);
   if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new WebgradError(`webgrad: ${what}: scale must be a finite number, got ${String(scale)}`);
   const seed = dropoutP > 0 ? (options.seed === undefined ? runtime().generator.nextSeed() : checkSeed(options.seed, `${what}: seed`)) : 0;
-  return { mask, causal, dropoutP, seed, scale };
+  return { args: { mask, causal, dropoutP, seed, scale }, batch };
 }

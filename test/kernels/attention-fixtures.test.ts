@@ -45,7 +45,7 @@ async function run(c: Case, form: 'op' | 'composed'): Promise<{ op: string | und
   return result;
 }
 
-const fused = (c: Case): boolean => c.inputs.every((s) => s.shape[s.shape.length - 1] <= 128);
+const fused = (c: Case): boolean => c.inputs.every((s) => s.shape[s.shape.length - 1] <= 64);
 
 describe('scaledDotProductAttention against PyTorch', () => {
   for (const c of fixtures.attention) {

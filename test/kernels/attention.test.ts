@@ -1,6 +1,6 @@
 // scaledDotProductAttention beyond the PyTorch fixtures (attention-fixtures.test.ts): rows that see
 // no key, the fused kernels split over heads under a lowered binding limit, leading dimensions that
-// broadcast, dropout (the composed form), finite differences, memory, and misuse.
+// broadcast, dropout, finite differences, memory, and misuse.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
 import { runtime } from '../../src/device/current.js';
@@ -51,7 +51,8 @@ describe('scaledDotProductAttention', () => {
     rt.dispatch = function (this: typeof rt, spec: KernelSpec, args: DispatchArgs) {
       if (spec.files.includes('attention_common')) {
         attentionDispatches++;
-        for (const b of args.buffers as Binding[]) if ('size' in b && 'offset' in b) widest = Math.max(widest, b.size as number);
+        // Ranges and whole buffers alike (the small int mask's additive form aside: it fits).
+        for (const b of args.buffers as Binding[]) if (!('view' in b)) widest = Math.max(widest, ('buffer' in b ? b.size : (b as GPUBuffer).size) ?? 0);
       }
       return original.call(this, spec, args);
     };
@@ -67,11 +68,31 @@ describe('scaledDotProductAttention', () => {
     expect(widest).toBeLessThanOrEqual(limit);
   });
 
+  it('runs the unrolled kernels (GPUs, and large problems on CPU adapters) to the same results as the rolled ones', async () => {
+    const shapes = [[2, 3, 9, 5], [2, 3, 7, 5], [2, 3, 7, 3]];
+    const f = (q: wg.Tensor, k: wg.Tensor, v: wg.Tensor) => wg.scaledDotProductAttention(q, k, v, { isCausal: true });
+    const rolled = await outAndGrads(f, shapes);
+    const unrolled = await wg.withPolicy({ sizing: 'gpu' }, () => outAndGrads(f, shapes));
+    unrolled.forEach((values, i) => expectClose(values, rolled[i], 1e-5, 1e-6));
+  });
+
   it('broadcasts leading dimensions (k and v shared by the heads), gradients summed as the composed form', async () => {
     const shapes = [[2, 3, 6, 5], [1, 1, 7, 5], [2, 1, 7, 4]];
     const fused = await outAndGrads((q, k, v) => wg.scaledDotProductAttention(q, k, v), shapes);
     const reference = await outAndGrads((q, k, v) => composed(q, k, v), shapes);
     fused.forEach((values, i) => expectClose(values, reference[i], 1e-4, 1e-5));
+  });
+
+  it('takes one tensor as q, k and v (self-attention), its gradients summed', async () => {
+    const grads: Float32Array[] = [];
+    for (const form of ['fused', 'composed']) {
+      const x = rand([2, 7, 5], 21);
+      const w = rand([2, 7, 5], 22, false);
+      const out = form === 'fused' ? wg.scaledDotProductAttention(x, x, x, { isCausal: true }) : composed(x, x, x, { causal: true });
+      wg.sum(wg.mul(out, w)).backward();
+      grads.push((await x.grad!.toArray()) as Float32Array);
+    }
+    expectClose(grads[0], grads[1], 1e-4, 1e-5);
   });
 
   it('matches finite differences (causal, a float mask broadcast over heads)', async () => {
@@ -84,14 +105,20 @@ describe('scaledDotProductAttention', () => {
     expect(causal.maxRelativeError).toBeLessThan(1e-2);
   });
 
-  it('applies dropout to the weights with the seed given (the composed form), and dropoutP 1 drops all', async () => {
-    const [q, k, v] = [rand([2, 4, 3], 1), rand([2, 6, 3], 2), rand([2, 6, 5], 3)];
-    const out = await wg.scaledDotProductAttention(q, k, v, { dropoutP: 0.4, seed: 77 }).toArray();
-    const weights = wg.softmax(wg.mul(wg.matmul(q, wg.transpose(k)), 1 / Math.sqrt(3)), -1);
-    const expected = await wg.matmul(wg.dropout(weights, { p: 0.4, seed: 77 }), v).toArray();
-    expectClose(out, expected, 1e-5, 1e-6);
-    const again = await wg.scaledDotProductAttention(q, k, v, { dropoutP: 0.4, seed: 78 }).toArray();
-    expect(Array.from(again)).not.toEqual(Array.from(out));
+  it('applies dropout to the weights in the fused kernels, with the composed form\'s mask for the same seed', async () => {
+    const shapes = [[2, 2, 9, 3], [2, 2, 70, 3], [2, 2, 70, 5]];
+    const fused = await outAndGrads((q, k, v) => wg.scaledDotProductAttention(q, k, v, { dropoutP: 0.4, seed: 77, isCausal: true }), shapes);
+    const reference = await outAndGrads(
+      (q, k, v) => attentionComposed(q, k, v, { mask: null, causal: true, dropoutP: 0.4, seed: 77, scale: 1 / Math.sqrt(3) }),
+      shapes,
+    );
+    fused.forEach((values, i) => expectClose(values, reference[i], 1e-4, 1e-5));
+    const probe = wg.scaledDotProductAttention(rand([1, 2, 3], 1), rand([1, 4, 3], 2), rand([1, 4, 3], 3), { dropoutP: 0.5 });
+    expect(probe.node?.op).toBe('scaledDotProductAttention');
+    const [q, k, v] = shapes.map((s, i) => rand(s, 30 + i, false));
+    const a = await wg.scaledDotProductAttention(q, k, v, { dropoutP: 0.4, seed: 77 }).toArray();
+    const b = await wg.scaledDotProductAttention(q, k, v, { dropoutP: 0.4, seed: 78 }).toArray();
+    expect(Array.from(a)).not.toEqual(Array.from(b));
     expect(Array.from(await wg.scaledDotProductAttention(q, k, v, { dropoutP: 1 }).toArray()).every((x) => x === 0)).toBe(true);
   });
 

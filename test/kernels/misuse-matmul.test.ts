@@ -5,6 +5,7 @@ describeMisuse('linear algebra', (t) => [
   // linear algebra
   ['matmul: inner dimensions', () => wg.matmul(t.a23, t.b45), /matmul: inner dimensions differ \(3 vs 4\) for a \[2, 3\] and b \[4, 5\]/],
   ['matmul: 1-D of the wrong length', () => wg.matmul(t.v3, t.a23), /matmul: inner dimensions differ \(3 vs 2\) for a \[3\] and b \[2, 3\]/],
+  ['matmul: a 0-D operand', () => wg.matmul(wg.tensor(2), t.b34), /matmul: a and b must have at least one dimension, got a \[\] and b \[3, 4\]/],
   ['matmul: int32', () => wg.matmul(t.i23, t.b34), /matmul: a must be float32, got int32 \(shape \[2, 3\]\)/],
   ['matmul: not a tensor', () => wg.matmul([[1]] as never, t.b34), /matmul: a must be a Tensor, got an array/],
   ['matmul: disposed b', () => wg.matmul(t.a23, t.dead), /matmul: b \(shape \[2, 2\]\) was used after dispose/],

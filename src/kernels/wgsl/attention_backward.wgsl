@@ -1,6 +1,7 @@
+// requires: attention_common
 // Attention backward (FlashAttention-2's scheme), from the forward's lse and the row sums
 // D = rowsum(dO ∘ O) that `delta` writes beside it (stats: [bh, L, 2] pairs (lse, D)): with
-// P = exp(S − lse), dV = Pᵀ dO, dP = dO Vᵀ, dS = P ∘ (dP − D), dQ = dS K · scale, dK = dSᵀ Q · scale.
+// P = exp(S − lse) and Z its dropout factors, dV = (P∘Z)ᵀ dO, dP = Z ∘ (dO Vᵀ), dS = P ∘ (dP − D), dQ = dS K · scale, dK = dSᵀ Q · scale.
 // `dq` owns a query row and walks the keys; `dkdv` owns a key row and walks the queries; neither
 // stores P. Needs attention_common.wgsl.
 
@@ -28,8 +29,14 @@ fn delta(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
 @group(0) @binding(6) var<storage, read> stats: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dQ: array<f32>;
 
-var<workgroup> kTile: array<f32, BC * HEAD>;
-var<workgroup> vTile: array<f32, BC * HEAD>;
+fn dOVec(at: u32, c: u32) -> vec4<f32> {
+  var r = vec4<f32>(0.0);
+  for (var t = 0u; t < 4u; t++) { if (4u * c + t < p.Ev) { r[t] = dO[at + 4u * c + t]; } }
+  return r;
+}
+
+var<workgroup> kTile: array<vec4<f32>, BC * HEAD4>;
+var<workgroup> vTile: array<vec4<f32>, BC * HEAD4>;
 
 @compute @workgroup_size(WG)
 fn dq(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
@@ -42,43 +49,55 @@ fn dq(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li
   let i = row0 + lid;
   let live = i < p.L;
   let r = bh * p.L + min(i, p.L - 1u);
-  var qr: array<f32, MAX_HEAD>;
-  var dor: array<f32, MAX_HEAD>;
-  var acc: array<f32, MAX_HEAD>;
-  for (var d = 0u; d < p.E; d++) { qr[d] = q[r * p.E + d] * p.scale; acc[d] = 0.0; }
-  for (var d = 0u; d < p.Ev; d++) { dor[d] = dO[r * p.Ev + d]; }
+  var qr: array<vec4<f32>, MAX_HEAD4>;
+  var dor: array<vec4<f32>, MAX_HEAD4>;
+  var acc: array<vec4<f32>, MAX_HEAD4>;
+  for (var c = 0u; c < rowVecs(); c++) {
+    qr[c] = qVec(r * p.E, c, p.E) * p.scale;
+    dor[c] = dOVec(r * p.Ev, c);
+    acc[c] = vec4<f32>(0.0);
+  }
   let lseI = stats[2u * r];
   let dI = stats[2u * r + 1u];
   let end = keyEnd(row0);
   for (var t0 = 0u; t0 < end; t0 += BC) {
     let n = min(BC, end - t0);
     workgroupBarrier();
-    for (var x = lid; x < n * p.E; x += WG) { kTile[x] = k[(bh * p.S + t0) * p.E + x]; }
-    for (var x = lid; x < n * p.Ev; x += WG) { vTile[x] = v[(bh * p.S + t0) * p.Ev + x]; }
+    for (var x = lid; x < n * HEAD4; x += WG) {
+      let row = bh * p.S + t0 + x / HEAD4;
+      kTile[x] = kVec(row * p.E, x % HEAD4, p.E);
+      vTile[x] = vVec(row * p.Ev, x % HEAD4, p.Ev);
+    }
     workgroupBarrier();
     if (live) {
       for (var j = 0u; j < n; j++) {
         if (!visible(i, t0 + j)) { continue; }
         var s = 0.0;
-        for (var d = 0u; d < p.E; d++) { s += qr[d] * kTile[j * p.E + d]; }
-        let pj = exp(s + maskAt(bh, i, t0 + j) - lseI);
         var dp = 0.0;
-        for (var d = 0u; d < p.Ev; d++) { dp += dor[d] * vTile[j * p.Ev + d]; }
-        let ds = pj * (dp - dI);
-        for (var d = 0u; d < p.E; d++) { acc[d] += ds * kTile[j * p.E + d]; }
+        for (var c = 0u; c < rowVecs(); c++) {
+          s += dot(qr[c], kTile[j * HEAD4 + c]);
+          dp += dot(dor[c], vTile[j * HEAD4 + c]);
+        }
+        let pj = exp(s + maskAt(bh, i, t0 + j) - lseI);
+        let ds = pj * (dp * dropFactor(bh, i, t0 + j) - dI);
+        for (var c = 0u; c < rowVecs(); c++) { acc[c] += ds * kTile[j * HEAD4 + c]; }
       }
     }
   }
   if (live) {
-    for (var d = 0u; d < p.E; d++) { dQ[r * p.E + d] = acc[d] * p.scale; }
+    for (var c = 0u; c < rowVecs(); c++) {
+      for (var t = 0u; t < 4u; t++) {
+        if (4u * c + t < p.E) { dQ[r * p.E + 4u * c + t] = acc[c][t] * p.scale; }
+      }
+    }
   }
 }
 
 @group(0) @binding(7) var<storage, read_write> dK: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dV: array<f32>;
 
-var<workgroup> qTile: array<f32, BC * HEAD>;
-var<workgroup> doTile: array<f32, BC * HEAD>;
+var<workgroup> qTile: array<vec4<f32>, BC * HEAD4>;
+var<workgroup> doTile: array<vec4<f32>, BC * HEAD4>;
 var<workgroup> statTile: array<f32, 2u * MAX_BC>;
 
 @compute @workgroup_size(WG)
@@ -91,20 +110,27 @@ fn dkdv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let col0 = (w % blocks) * WG;
   let j = col0 + lid;
   let live = j < p.S;
-  let c = bh * p.S + min(j, p.S - 1u);
-  var kr: array<f32, MAX_HEAD>;
-  var vr: array<f32, MAX_HEAD>;
-  var dk: array<f32, MAX_HEAD>;
-  var dv: array<f32, MAX_HEAD>;
-  for (var d = 0u; d < p.E; d++) { kr[d] = k[c * p.E + d] * p.scale; dk[d] = 0.0; }
-  for (var d = 0u; d < p.Ev; d++) { vr[d] = v[c * p.Ev + d]; dv[d] = 0.0; }
+  let c0 = bh * p.S + min(j, p.S - 1u);
+  var kr: array<vec4<f32>, MAX_HEAD4>;
+  var vr: array<vec4<f32>, MAX_HEAD4>;
+  var dk: array<vec4<f32>, MAX_HEAD4>;
+  var dv: array<vec4<f32>, MAX_HEAD4>;
+  for (var c = 0u; c < rowVecs(); c++) {
+    kr[c] = kVec(c0 * p.E, c, p.E) * p.scale;
+    vr[c] = vVec(c0 * p.Ev, c, p.Ev);
+    dk[c] = vec4<f32>(0.0);
+    dv[c] = vec4<f32>(0.0);
+  }
   // Causal: no query before the workgroup's first key sees any of its keys.
   let start = select(0u, min(col0, p.L), p.causal != 0u);
   for (var t0 = start; t0 < p.L; t0 += BC) {
     let n = min(BC, p.L - t0);
     workgroupBarrier();
-    for (var x = lid; x < n * p.E; x += WG) { qTile[x] = q[(bh * p.L + t0) * p.E + x]; }
-    for (var x = lid; x < n * p.Ev; x += WG) { doTile[x] = dO[(bh * p.L + t0) * p.Ev + x]; }
+    for (var x = lid; x < n * HEAD4; x += WG) {
+      let row = bh * p.L + t0 + x / HEAD4;
+      qTile[x] = qVec(row * p.E, x % HEAD4, p.E);
+      doTile[x] = dOVec(row * p.Ev, x % HEAD4);
+    }
     for (var x = lid; x < 2u * n; x += WG) { statTile[x] = stats[2u * (bh * p.L + t0) + x]; }
     workgroupBarrier();
     if (live) {
@@ -112,21 +138,28 @@ fn dkdv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let i = t0 + ii;
         if (!visible(i, j)) { continue; }
         var s = 0.0;
-        for (var d = 0u; d < p.E; d++) { s += kr[d] * qTile[ii * p.E + d]; }
-        let pj = exp(s + maskAt(bh, i, j) - statTile[2u * ii]);
         var dp = 0.0;
-        for (var d = 0u; d < p.Ev; d++) {
-          let g = doTile[ii * p.Ev + d];
-          dv[d] += pj * g;
-          dp += g * vr[d];
+        for (var c = 0u; c < rowVecs(); c++) {
+          s += dot(kr[c], qTile[ii * HEAD4 + c]);
+          dp += dot(vr[c], doTile[ii * HEAD4 + c]);
         }
-        let ds = pj * (dp - statTile[2u * ii + 1u]);
-        for (var d = 0u; d < p.E; d++) { dk[d] += ds * qTile[ii * p.E + d]; }
+        let pj = exp(s + maskAt(bh, i, j) - statTile[2u * ii]);
+        let drop = dropFactor(bh, i, j);
+        let ds = pj * (dp * drop - statTile[2u * ii + 1u]);
+        let kept = pj * drop;
+        for (var c = 0u; c < rowVecs(); c++) {
+          dv[c] += kept * doTile[ii * HEAD4 + c];
+          dk[c] += ds * qTile[ii * HEAD4 + c];
+        }
       }
     }
   }
   if (live) {
-    for (var d = 0u; d < p.E; d++) { dK[c * p.E + d] = dk[d] * p.scale; }
-    for (var d = 0u; d < p.Ev; d++) { dV[c * p.Ev + d] = dv[d]; }
+    for (var c = 0u; c < rowVecs(); c++) {
+      for (var t = 0u; t < 4u; t++) {
+        if (4u * c + t < p.E) { dK[c0 * p.E + 4u * c + t] = dk[c][t] * p.scale; }
+        if (4u * c + t < p.Ev) { dV[c0 * p.Ev + 4u * c + t] = dv[c][t]; }
+      }
+    }
   }
 }

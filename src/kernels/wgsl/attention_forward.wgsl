@@ -1,15 +1,18 @@
+// requires: attention_common
 // Attention forward, online softmax (flash attention): each invocation owns query row i, keeps its
 // running maximum m, sum l and output accumulator in registers, and sees the keys and values BC at a
 // time from workgroup memory; out = acc / l and lse = m + log l (for backward), so memory grows with
-// L, not L·S. Needs attention_common.wgsl.
+// L, not L·S. With dropout, l sums the weights before it (they are normalised first, as in
+// PyTorch). Needs attention_common.wgsl.
+
 // Rows (one per invocation) per workgroup: the dispatcher sets it and sizes its grid by the same number.
 override WG: u32;
 
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 @group(0) @binding(6) var<storage, read_write> lse: array<f32>;
 
-var<workgroup> kTile: array<f32, BC * HEAD>;
-var<workgroup> vTile: array<f32, BC * HEAD>;
+var<workgroup> kTile: array<vec4<f32>, BC * HEAD4>;
+var<workgroup> vTile: array<vec4<f32>, BC * HEAD4>;
 
 @compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
@@ -22,52 +25,50 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   let row0 = (w % blocks) * WG;
   let i = row0 + lid;
   let live = i < p.L;
-  var qr: array<f32, MAX_HEAD>;
-  var acc: array<f32, MAX_HEAD>;
-  var sc: array<f32, MAX_BC>;
-  let qAt = (bh * p.L + min(i, p.L - 1u)) * p.E;
-  for (var d = 0u; d < p.E; d++) { qr[d] = q[qAt + d] * p.scale; }
-  for (var d = 0u; d < p.Ev; d++) { acc[d] = 0.0; }
+  var qr: array<vec4<f32>, MAX_HEAD4>;
+  var acc: array<vec4<f32>, MAX_HEAD4>;
+  let r = bh * p.L + min(i, p.L - 1u);
+  for (var c = 0u; c < rowVecs(); c++) {
+    qr[c] = qVec(r * p.E, c, p.E) * p.scale;
+    acc[c] = vec4<f32>(0.0);
+  }
   var m = NO_MAX;
   var l = 0.0;
   let end = keyEnd(row0);
   for (var t0 = 0u; t0 < end; t0 += BC) {
     let n = min(BC, end - t0);
     workgroupBarrier();
-    for (var x = lid; x < n * p.E; x += WG) { kTile[x] = k[(bh * p.S + t0) * p.E + x]; }
-    for (var x = lid; x < n * p.Ev; x += WG) { vTile[x] = v[(bh * p.S + t0) * p.Ev + x]; }
+    for (var x = lid; x < n * HEAD4; x += WG) {
+      let row = bh * p.S + t0 + x / HEAD4;
+      kTile[x] = kVec(row * p.E, x % HEAD4, p.E);
+      vTile[x] = vVec(row * p.Ev, x % HEAD4, p.Ev);
+    }
     workgroupBarrier();
     if (live) {
-      var mt = m;
       for (var j = 0u; j < n; j++) {
+        if (!visible(i, t0 + j)) { continue; }
         var s = 0.0;
-        for (var d = 0u; d < p.E; d++) { s += qr[d] * kTile[j * p.E + d]; }
+        for (var c = 0u; c < rowVecs(); c++) { s += dot(qr[c], kTile[j * HEAD4 + c]); }
         s += maskAt(bh, i, t0 + j);
-        sc[j] = s;
-        if (visible(i, t0 + j)) { mt = max(mt, s); }
+        // One key at a time: rescale what came before when the maximum grows.
+        let mNew = max(m, s);
+        let alpha = exp(m - mNew);
+        let pj = exp(s - mNew);
+        l = l * alpha + pj;
+        let kept = pj * dropFactor(bh, i, t0 + j);
+        for (var c = 0u; c < rowVecs(); c++) { acc[c] = acc[c] * alpha + kept * vTile[j * HEAD4 + c]; }
+        m = mNew;
       }
-      let alpha = exp(m - mt);
-      l *= alpha;
-      for (var d = 0u; d < p.Ev; d++) { acc[d] *= alpha; }
-      for (var j = 0u; j < n; j++) {
-        if (visible(i, t0 + j)) {
-          let pj = exp(sc[j] - mt);
-          l += pj;
-          for (var d = 0u; d < p.Ev; d++) { acc[d] += pj * vTile[j * p.Ev + d]; }
-        }
-      }
-      m = mt;
     }
   }
   if (live) {
-    let o = (bh * p.L + i) * p.Ev;
-    if (l > 0.0) {
-      let inv = 1.0 / l;
-      for (var d = 0u; d < p.Ev; d++) { out[o + d] = acc[d] * inv; }
-      lse[bh * p.L + i] = m + log(l);
-    } else {
-      for (var d = 0u; d < p.Ev; d++) { out[o + d] = nan(); }
-      lse[bh * p.L + i] = nan();
+    let o = r * p.Ev;
+    let inv = 1.0 / l;
+    for (var c = 0u; c < rowVecs(); c++) {
+      for (var t = 0u; t < 4u; t++) {
+        if (4u * c + t < p.Ev) { out[o + 4u * c + t] = select(nan(), acc[c][t] * inv, l > 0.0); }
+      }
     }
+    lse[r] = select(nan(), m + log(l), l > 0.0);
   }
 }

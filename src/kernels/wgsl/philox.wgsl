@@ -26,6 +26,10 @@ fn philox(counter: vec4<u32>, seed: vec2<u32>) -> vec4<u32> {
   return c;
 }
 
+// The counter's second word of dropout masks (dropout.wgsl, attention_common.wgsl): separates them
+// from rand() with the same seed.
+const DROPOUT_STREAM: u32 = 0x64726f70u;
+
 // A float in [0, 1) from the top 24 bits.
 fn unitFloat(bits: u32) -> f32 {
   return f32(bits >> 8u) * 5.9604644775390625e-8;
