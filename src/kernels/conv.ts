@@ -8,6 +8,7 @@ import { reduceKernel } from './reduce.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 import type { Binding } from '../runtime/runtime.js';
 import { bindableElements, fitsOneBinding, rangeBinding } from './ranges.js';
+import { winogradBackwardKernel, winogradConv2dKernel, winogradRuns } from './winograd.js';
 import type { WindowGeometry } from './window-geometry.js';
 import { WebgradError } from '../errors.js';
 import { bindingLimitText, fmt } from '../tensor/shape.js';
@@ -123,8 +124,14 @@ function chunks(g: ConvGeometry): [number, number][] {
   return list;
 }
 
-/** Whether this convolution runs on the implicit-GEMM kernels (the runtime's choice, where they fit). */
-const implicit = (g: ConvGeometry): boolean => runtime().policy.conv === 'implicit' && implicitConvFits(g);
+/**
+ * Whether this convolution runs on the implicit-GEMM kernels (the runtime's choice, where they fit;
+ * under 'winograd', the GPUs' form for what Winograd does not run).
+ */
+function implicit(g: ConvGeometry): boolean {
+  const { conv, sizing } = runtime().policy;
+  return (conv === 'implicit' || (conv === 'winograd' && sizing === 'gpu')) && implicitConvFits(g);
+}
 
 /**
  * Refuses, before any GPU work, a convolution whose column path cannot fit one sample in a storage
@@ -135,7 +142,7 @@ const implicit = (g: ConvGeometry): boolean => runtime().policy.conv === 'implic
  */
 export function checkConvBindable(what: string, xShape: readonly number[], wShape: readonly number[], g: ConvGeometry, inputGrad: boolean): void {
   const columns = !implicit(g) || (inputGrad && !implicitInputGradPays(g));
-  if (!columns || g.n === 0) return;
+  if (!columns || g.n === 0 || winogradRuns(g)) return;
   const shapes = `x ${fmt(xShape)}, weight ${fmt(wShape)}`;
   const perSample = 4 * Math.max(g.c * g.kh * g.kw, g.cout) * g.oh * g.ow;
   if (perSample > chunkLimit()) {
@@ -156,6 +163,7 @@ export function checkConvBindable(what: string, xShape: readonly number[], wShap
  * chunk by chunk (ReLU a pass of its own).
  */
 export function conv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false): Tensor {
+  if (winogradRuns(g)) return winogradConv2dKernel(x, weight, bias, g, relu);
   if (implicit(g)) return conv2dImplicitKernel(x, weight, bias, g, relu);
   const linear = im2colConv(x, weight, bias, g);
   if (!relu) return linear;
@@ -203,6 +211,7 @@ export function conv2dBackwardKernel(
   g: ConvGeometry,
   want: ConvGradsWanted,
 ): ConvGrads {
+  if (winogradRuns(g)) return winogradBackwardKernel(x, weight, grad, g, want);
   if (implicit(g)) {
     const dense = want.x && !implicitInputGradPays(g);
     return {

@@ -14,7 +14,7 @@ export const KERNEL_FILES = [
   'image',
   'gemm_common', 'gemm_operands', 'gemm', 'gemm_small', 'gemm_workgroup', 'gemm_texture', 'gemm_pack', 'gemm_pad', 'gemm_sum',
   'sgd',
-  'window', 'conv', 'conv_implicit', 'conv_implicit_sum', 'maxpool', 'lrn_common', 'lrn', 'lrn_wide', 'relu', 'dropout', 'row_reduce', 'labels', 'loss',
+  'window', 'conv', 'conv_implicit', 'conv_implicit_sum', 'winograd_common', 'winograd_data', 'winograd_filter', 'winograd_output', 'maxpool', 'lrn_common', 'lrn', 'lrn_wide', 'relu', 'dropout', 'row_reduce', 'labels', 'loss',
   'softmax', 'nll', 'strided', 'where', 'adam', 'batchnorm', 'avgpool',
 ] as const;
 

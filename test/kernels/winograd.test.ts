@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { conv2d, tensor, withPolicy } from '../../src/index.js';
+import { conv2dRelu } from '../../src/ops/conv.js';
+import { winogradBackwardKernel, winogradConv2dKernel, winogradPlans } from '../../src/kernels/winograd.js';
+import type { WinogradTile } from '../../src/kernels/winograd-plan.js';
+import { asF32, expectClose, randomValues, setupDeviceWith } from '../helpers.js';
+import { loadFixtures } from '../fixtures/load.js';
+import { expectConvMatchesFixture, geometry, reference, values, type ConvFixture } from '../conv-reference.js';
+
+// Winograd is chosen here by the policy, whatever the adapter's default; outputs are poisoned.
+beforeAll(() => setupDeviceWith({ conv: 'winograd' }));
+
+const winogradFixtures = (JSON.parse(readFileSync(new URL('../fixtures/winograd.json', import.meta.url), 'utf8')) as { conv: ConvFixture[] }).conv;
+const threeByThree = loadFixtures().conv.filter((f: ConvFixture & { name: string }) => f.name.startsWith('conv3 3x3'));
+
+describe('Winograd conv2d against PyTorch', () => {
+  for (const f of [...threeByThree, ...winogradFixtures] as (ConvFixture & { name: string })[]) {
+    it(f.name, async () => {
+      const { g } = await expectConvMatchesFixture(f);
+      expect(winogradPlans(g)).not.toBeNull();
+    });
+  }
+});
+
+interface Case { name: string; xs: number[]; ws: number[]; pad: number }
+
+/** Both tiles' forward, input and weight gradients on random inputs, against the float64 reference. */
+async function expectTileMatches(c: Case, tile: WinogradTile, seed: number, tol: number, relu = false): Promise<void> {
+  const g = geometry(c.xs, c.ws, [1, 1], [c.pad, c.pad]);
+  const xv = asF32(randomValues(c.xs.reduce((a, b) => a * b), seed));
+  const wv = asF32(randomValues(c.ws.reduce((a, b) => a * b), seed + 1, 0.5));
+  const bv = asF32(randomValues(g.cout, seed + 2));
+  const gv = asF32(randomValues(g.n * g.cout * g.oh * g.ow, seed + 3));
+  const ref = reference(g, xv, wv, bv, gv);
+  const [x, w, b, gy] = [tensor(xv, c.xs), tensor(wv, c.ws), tensor(bv, [g.cout]), tensor(gv, [g.n, g.cout, g.oh, g.ow])];
+  const out = await values(winogradConv2dKernel(x, w, b, g, relu, tile));
+  expectClose(out, relu ? ref.out.map((v) => Math.max(v, 0)) : ref.out, tol, tol / 10);
+  const grads = winogradBackwardKernel(x, w, gy, g, { x: true, weight: true, bias: true }, tile);
+  expectClose(await values(grads.gx), ref.gx, tol, tol / 10);
+  expectClose(await values(grads.gw), ref.gw, tol, tol / 10);
+  expectClose(await values(grads.gb), ref.gb, 1e-5, 1e-6);
+}
+
+const cases: Case[] = [
+  { name: 'odd 7x9 plane, pad 0', xs: [2, 3, 7, 9], ws: [5, 3, 3, 3], pad: 0 },
+  { name: 'odd 11x5 plane, pad 1, batch 3', xs: [3, 4, 11, 5], ws: [3, 4, 3, 3], pad: 1 },
+  { name: 'pad 2, one channel', xs: [1, 1, 6, 7], ws: [2, 1, 3, 3], pad: 2 },
+  { name: 'pad 3: the input gradient crops', xs: [2, 2, 4, 5], ws: [3, 2, 3, 3], pad: 3 },
+  { name: '3x3 plane, pad 0: one output', xs: [2, 5, 3, 3], ws: [4, 5, 3, 3], pad: 0 },
+];
+
+describe('Winograd F(2x2, 3x3) and F(4x4, 3x3) against a float64 reference', () => {
+  for (const tile of [2, 4] as const) for (const c of cases) {
+    it(`F(${tile}x${tile}): ${c.name}`, () => expectTileMatches(c, tile, 70 + tile, tile === 2 ? 1e-4 : 3e-4));
+  }
+  it('fuses the ReLU into the output transform', () => expectTileMatches(cases[1], 2, 90, 1e-4, true));
+  it('runs the points as one batched GEMM off the texture GEMM', () =>
+    withPolicy({ gemm: 'registers' }, () => expectTileMatches(cases[0], 2, 91, 1e-4)));
+  it('splits by ranges of tiles and images under a lowered binding limit', async () => {
+    // 4096 bytes: 960 floats a binding from any start. 16 points × 4 channels a tile leave 15 tiles
+    // a chunk, fewer than an image's 25: ranges of one image's tiles; with 2 channels, 30 tiles, so
+    // chunks of 3 whole images of 9 tiles. Both inputs are larger than a binding: bound by ranges.
+    const split: Case[] = [
+      { name: 'tiles', xs: [3, 4, 9, 9], ws: [4, 4, 3, 3], pad: 1 },
+      { name: 'images', xs: [16, 2, 6, 6], ws: [2, 2, 3, 3], pad: 1 },
+    ];
+    await withPolicy({ bindingLimit: 4096 }, async () => {
+      const chunks = split.map((c) => winogradPlans(geometry(c.xs, c.ws, [1, 1], [c.pad, c.pad]))!.forward.chunks);
+      expect(chunks.map((list) => [list.length, list[0].count, list[0].nb])).toEqual([[6, 15, 1], [6, 27, 3]]);
+      for (const c of split) await expectTileMatches(c, 2, 92, 1e-4);
+    });
+  });
+  it('runs conv2dRelu and the forms it does not apply to through conv2d', async () => {
+    const xv = asF32(randomValues(2 * 3 * 8 * 8, 93));
+    const wv = asF32(randomValues(4 * 3 * 3 * 3, 94, 0.5));
+    const bv = asF32(randomValues(4, 95));
+    const x = tensor(xv, [2, 3, 8, 8]);
+    const w = tensor(wv, [4, 3, 3, 3]);
+    const b = tensor(bv, [4]);
+    const relu = await values(conv2dRelu(x, w, b, { padding: 1 }));
+    const ref = reference(geometry([2, 3, 8, 8], [4, 3, 3, 3], [1, 1], [1, 1]), xv, wv, bv, new Float64Array(2 * 4 * 64));
+    expectClose(relu, ref.out.map((v) => Math.max(v, 0)), 1e-4, 1e-5);
+    // Stride 2: not Winograd's; conv2d runs the adapter's other form.
+    const strided = await values(conv2d(x, w, b, { stride: 2, padding: 1 }));
+    const gs = geometry([2, 3, 8, 8], [4, 3, 3, 3], [2, 2], [1, 1]);
+    expect(winogradPlans(gs)).toBeNull();
+    expectClose(strided, reference(gs, xv, wv, bv, new Float64Array(2 * 4 * 16)).out, 1e-4, 1e-5);
+  });
+});
