@@ -17,6 +17,20 @@ export type WinogradTile = 2 | 4;
  */
 export const winogradApplies = (g: ConvGeometry): boolean => g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1;
 
+/** Input and output channels below which Winograd's transforms cost more than its products save (lavapipe: a 3-channel stem loses to im2col, 16 channels win; bench/RESULTS.md). */
+export const WINOGRAD_MIN_CHANNELS = 8;
+
+/**
+ * The tile conv2d runs a convolution on, or null where Winograd does not apply or pay: F(2×2, 3×3).
+ * F(4×4, 3×3) does 1.8× fewer multiplications and ran AlexNet's conv3–5 1.3–1.5× faster on
+ * lavapipe, but its fp32 error breaks the conv fixtures' tolerance (1e-4 relative + 1e-5 absolute,
+ * per element) already at 33 input channels, while F(2×2, 3×3)'s is im2col's (bench/RESULTS.md);
+ * it stays a tested kernel (winograd.ts's `tile` argument) for adapters and bounds that allow it.
+ */
+export function chooseWinogradTile(g: ConvGeometry): WinogradTile | null {
+  return winogradApplies(g) && Math.min(g.c, g.cout) >= WINOGRAD_MIN_CHANNELS ? 2 : null;
+}
+
 /**
  * One convolution in the form the transforms take: `ch` channels of h × w planes in, `outC` of
  * oh × ow out, the input padded by ph, pw (negative: cropped, as the input gradient's convolution

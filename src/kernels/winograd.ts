@@ -7,7 +7,7 @@ import { bindableElements } from './ranges.js';
 import type { ConvGeometry, ConvGrads, ConvGradsWanted } from './conv.js';
 import { conv2dBiasGradKernel } from './conv-implicit.js';
 import {
-  forwardProblem, inputGradProblem, planWinograd, winogradApplies,
+  chooseWinogradTile, forwardProblem, inputGradProblem, planWinograd, winogradApplies,
   type WinogradLimits, type WinogradPlan, type WinogradProblem, type WinogradTile,
 } from './winograd-plan.js';
 import { dataTransform, filterGradTransform, filterTransform, outputTransform } from './winograd-transforms.js';
@@ -20,17 +20,20 @@ import { dataTransform, filterGradTransform, filterTransform, outputTransform } 
  * (the transposed chain: Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ d B)] G) all run so.
  */
 
-/** The tile conv2d uses: F(2×2, 3×3), whose fp32 error stays within the project's parity bounds (bench/RESULTS.md). */
-export const WINOGRAD_TILE: WinogradTile = 2;
-
 /** The adapter's limits as the planner takes them. */
 export function winogradLimits(): WinogradLimits {
   return { bindingElements: bindableElements(), rowMultiple: copyableRowLength(1) };
 }
 
-/** The plan of each pass conv2d runs on this geometry, or null where one does not fit (then another form runs). */
-export function winogradPlans(g: ConvGeometry, tile: WinogradTile = WINOGRAD_TILE): { forward: WinogradPlan; inputGrad: WinogradPlan } | null {
-  if (!winogradApplies(g)) return null;
+/** The tile conv2d runs this geometry on (chooseWinogradTile), or null where Winograd does not apply or pay. */
+export const winogradTile = (g: ConvGeometry): WinogradTile | null => chooseWinogradTile(g);
+
+/**
+ * The plan of each pass on this geometry, on `tile` (by default conv2d's choice), or null where
+ * Winograd does not apply or pay, or a pass does not fit (then another form runs).
+ */
+export function winogradPlans(g: ConvGeometry, tile: WinogradTile | null = winogradTile(g)): { forward: WinogradPlan; inputGrad: WinogradPlan } | null {
+  if (tile === null || !winogradApplies(g)) return null;
   const forward = planWinograd(forwardProblem(g, tile), winogradLimits());
   const inputGrad = planWinograd(inputGradProblem(g, tile), winogradLimits());
   return forward && inputGrad ? { forward, inputGrad } : null;
@@ -86,8 +89,8 @@ function convolve(data: Tensor, u: Tensor, bias: Tensor | null, relu: boolean, p
   return out;
 }
 
-/** out [n, cout, oh, ow] = conv2d(x, weight) (+ bias) (ReLU), for a geometry winogradPlans() accepts. */
-export function winogradConv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false, tile: WinogradTile = WINOGRAD_TILE): Tensor {
+/** out [n, cout, oh, ow] = conv2d(x, weight) (+ bias) (ReLU), for a geometry and tile winogradPlans() accepts. */
+export function winogradConv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false, tile = winogradTile(g)!): Tensor {
   const plans = winogradPlans(g, tile)!;
   const p = forwardProblem(g, tile);
   const u = filterTransform(weight, p, plans.forward, false);
@@ -133,8 +136,8 @@ function weightGrad(x: Tensor, grad: Tensor, g: ConvGeometry, plan: WinogradPlan
   return gw;
 }
 
-/** conv2d's gradients, those asked for, for a geometry winogradPlans() accepts. */
-export function winogradBackwardKernel(x: Tensor, weight: Tensor, grad: Tensor, g: ConvGeometry, want: ConvGradsWanted, tile: WinogradTile = WINOGRAD_TILE): ConvGrads {
+/** conv2d's gradients, those asked for, for a geometry and tile winogradPlans() accepts. */
+export function winogradBackwardKernel(x: Tensor, weight: Tensor, grad: Tensor, g: ConvGeometry, want: ConvGradsWanted, tile = winogradTile(g)!): ConvGrads {
   const plans = winogradPlans(g, tile)!;
   return {
     gx: want.x ? inputGrad(weight, grad, g, plans.inputGrad, tile) : null,

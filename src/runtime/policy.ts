@@ -16,8 +16,9 @@ export type GemmVariant = 'registers' | 'workgroup' | 'texture';
 
 /**
  * How conv2d runs: implicit GEMMs (conv_implicit.wgsl), im2col column matrices and the GEMM
- * (conv.wgsl), or Winograd F(2×2, 3×3) transforms and GEMMs (winograd_*.wgsl) where it applies
- * (3×3, stride 1; elsewhere the adapter's other form: im2col on CPU sizing, implicit on GPU sizing).
+ * (conv.wgsl), or Winograd F(2×2, 3×3) or F(4×4, 3×3) transforms and GEMMs (winograd_*.wgsl)
+ * where it applies and pays (3×3, stride 1, 8 channels or more: kernels/winograd-plan.ts);
+ * elsewhere the adapter's other form (im2col on CPU sizing, implicit on GPU sizing).
  */
 export const CONV_VARIANTS = ['implicit', 'im2col', 'winograd'] as const;
 export type ConvVariant = (typeof CONV_VARIANTS)[number];
