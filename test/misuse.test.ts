@@ -268,7 +268,7 @@ const cases: () => Case[] = () => [
   ['Sequential.at: out of range', () => new wg.nn.Sequential(new wg.nn.ReLU()).at(3), /Sequential.at: index 3 is out of range for 1 modules/],
   ['Module.forward: not a tensor', () => new wg.nn.Linear(3, 2).forward([1, 2, 3] as never), /linear: x must be a Tensor, got an array/],
   ['init: an unknown gemm', () => wg.init({ gemm: 'fast' as never }), /init: gemm must be one of 'registers', 'workgroup', 'texture', got "fast"/],
-  ['init: an unknown conv', () => wg.init({ conv: 'winograd' as never }), /init: conv must be one of 'implicit', 'im2col', got "winograd"/],
+  ['init: an unknown conv', () => wg.init({ conv: 'direct' as never }), /init: conv must be one of 'implicit', 'im2col', 'winograd', got "direct"/],
   ['init: autotune a number', () => wg.init({ autotune: 3 as never }), /init: autotune must be true, false or \{ file \}, got 3/],
   ['init: an unknown wait mode', () => wg.init({ wait: 'busy' as never }), /init: wait must be one of 'adaptive', 'spin', got "busy"/],
   ['init: options a string', () => wg.init('gpu' as never), /init: options must be an object, got gpu/],

@@ -96,7 +96,7 @@ const SMALL_GEMM_MACS = { cpu: 2 ** 20, gpu: 2 ** 16 };
 export function defaultPolicy(software: boolean): KernelPolicy {
   return {
     gemm: software ? 'texture' : 'workgroup',
-    conv: software ? 'im2col' : 'implicit',
+    conv: software ? 'winograd' : 'implicit',
     convConfig: null,
     sizing: software ? 'cpu' : 'gpu',
     bindingLimit: null,
