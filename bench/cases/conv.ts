@@ -2,7 +2,7 @@ import type { BenchCase, Side } from '../case.js';
 import { conv2d, tensor } from '../../src/index.js';
 import { withPolicy } from '../../src/index.js';
 import { conv2dBackwardKernel } from '../../src/kernels/conv.js';
-import { winogradApplies } from '../../src/kernels/winograd-plan.js';
+import { chooseWinogradTile } from '../../src/kernels/winograd-plan.js';
 import { CONV_VARIANTS, type ConvVariant } from '../../src/runtime/policy.js';
 import { LAYERS, layerAt, side, type ConvLayer } from './alexnet.js';
 import { values } from './gemm.js';
@@ -15,12 +15,12 @@ function using<T>(variant: ConvVariant, fn: () => T): () => T {
 
 /**
  * A layer's convolution on each form of conv2d the policy knows (CONV_VARIANTS), chosen explicitly
- * (the alexnet cases time the adapter's default); 'winograd' only where it applies (3×3, stride 1:
- * elsewhere it would time the other forms again).
+ * (the alexnet cases time the adapter's default); 'winograd' only where conv2d runs it (3×3, stride 1,
+ * 8 channels or more: elsewhere it would time another form again).
  */
 function formCases(l: ConvLayer, batch: number, variant: ConvVariant): BenchCase[] {
   const { g, xs, ws, ys, flops, shape } = layerAt(l, batch);
-  if (variant === 'winograd' && !winogradApplies(g)) return [];
+  if (variant === 'winograd' && chooseWinogradTile(g) === null) return [];
   const count = (s: number[]) => s.reduce((a, b) => a * b);
   return [
     {
