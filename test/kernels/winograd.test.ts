@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { conv2d, tensor, withPolicy } from '../../src/index.js';
+import { conv2d, memory, sum, tensor, withPolicy } from '../../src/index.js';
 import { conv2dRelu } from '../../src/ops/conv.js';
 import { winogradBackwardKernel, winogradConv2dKernel, winogradPlans } from '../../src/kernels/winograd.js';
 import type { WinogradTile } from '../../src/kernels/winograd-plan.js';
@@ -103,5 +103,26 @@ describe('Winograd F(2x2, 3x3) and F(4x4, 3x3) against a float64 reference', () 
     expect(winogradPlans(gs)).toBeNull();
     expectClose(strided, reference(gs, xv, wv, bv, new Float64Array(2 * 9 * 16)).out, 1e-4, 1e-5);
     expect(winogradPlans(geometry([2, 7, 8, 8], [9, 7, 3, 3], [1, 1], [1, 1]))).toBeNull();
+  });
+  it('keeps its live buffers flat over training steps (forward, both gradients)', async () => {
+    const x = tensor(randomValues(2 * 8 * 6 * 6, 96), [2, 8, 6, 6], { requiresGrad: true });
+    const w = tensor(randomValues(9 * 8 * 9, 97, 0.5), [9, 8, 3, 3], { requiresGrad: true });
+    expect(winogradPlans(geometry([2, 8, 6, 6], [9, 8, 3, 3], [1, 1], [1, 1]))).not.toBeNull();
+    const step = async () => {
+      const y = conv2dRelu(x, w, null, { padding: 1 });
+      const loss = sum(y);
+      loss.backward();
+      await loss.toArray();
+      loss.dispose();
+      y.dispose();
+      for (const t of [x, w]) {
+        t.grad?.dispose();
+        t.grad = null;
+      }
+    };
+    await step();
+    const live = memory().liveBuffers;
+    for (let i = 0; i < 3; i++) await step();
+    expect(memory().liveBuffers).toBe(live);
   });
 });
