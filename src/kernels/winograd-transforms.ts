@@ -1,7 +1,7 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Binding } from '../runtime/runtime.js';
-import { uniformLayout } from '../runtime/wgsl-struct.js';
+import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';
 import { fitsOneBinding, rangeBinding } from './ranges.js';
 import type { WinogradChunk, WinogradPlan, WinogradProblem } from './winograd-plan.js';
 
@@ -13,6 +13,8 @@ import type { WinogradChunk, WinogradPlan, WinogradProblem } from './winograd-pl
 
 const WORKGROUP = 64;
 const FLAGS = { bias: 1, relu: 2, flip: 4 } as const;
+/** The flags as winograd_common.wgsl declares them (FLAG_BIAS, …), checked when a pipeline is created. */
+export const WINOGRAD_FLAG_CODES = constantNames('winograd_common', 'FLAG_', FLAGS);
 
 export const WINOGRAD_PARAMS = uniformLayout('winograd_common', {
   total: 'u32', ch: 'u32', h: 'u32', w: 'u32',
@@ -28,7 +30,7 @@ function run(file: string, entry: string, plan: Pick<WinogradPlan, 'tile'>, valu
   const v = { ...ZERO, ...values };
   if (v.total === 0) return;
   runtime().dispatch(
-    { files: ['grid', 'winograd_common', file], entry, overrides: { WG: WORKGROUP, TILE: plan.tile }, params: WINOGRAD_PARAMS },
+    { files: ['grid', 'winograd_common', file], entry, overrides: { WG: WORKGROUP, TILE: plan.tile }, params: WINOGRAD_PARAMS, constants: WINOGRAD_FLAG_CODES },
     { uniforms: WINOGRAD_PARAMS.pack(v), buffers, workgroups: Math.ceil(v.total / WORKGROUP) },
   );
 }

@@ -13,8 +13,6 @@ struct Params {
   ld: u32, base: u32, n0: u32, flags: u32,
   ph: i32, pw: i32, outC: u32, _p0: u32,
 }
-// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
-override WG: u32;
 // The output tile's side m: 2 (F(2×2, 3×3), α = 4) or 4 (F(4×4, 3×3), α = 6).
 override TILE: u32;
 

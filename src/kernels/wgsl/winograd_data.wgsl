@@ -4,6 +4,9 @@
 // the weight gradient's operand (its product with the input's transform, summed over tiles, is
 // G's transpose away from the weight gradient: winograd_filter.wgsl's filterGradTransform).
 // Columns from `count` to ld are written with zeros.
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 

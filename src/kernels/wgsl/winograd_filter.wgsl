@@ -3,6 +3,9 @@
 // FLAG_FLIP, of w'[o][i] = w[i][o] rotated by 180°: the input gradient's filter, read from the
 // forward weight [ch, outC, 3, 3]); `filterGradTransform` takes the products' sum dU[ξ][o][i]
 // back to the 3×3 weight gradient Gᵀ dU G.
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 

@@ -2,6 +2,9 @@
 // α² products M[ξ][o][tile] (winograd_common.wgsl's layout, `outC` channels) to the m×m output
 // tile Aᵀ M A, adds the bias (FLAG_BIAS), applies ReLU (FLAG_RELU) and writes the part of the
 // tile inside the h × w output plane of the NCHW binding.
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
+
 @group(0) @binding(1) var<storage, read> prods: array<f32>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
