@@ -22,7 +22,7 @@ export const WINOGRAD_MIN_CHANNELS = 8;
 
 /**
  * The tile conv2d runs a convolution on, or null where Winograd does not apply or pay: F(2×2, 3×3).
- * F(4×4, 3×3) does 1.8× fewer multiplications and ran AlexNet's conv3–5 1.3–1.5× faster on
+ * F(4×4, 3×3) does 1.8× fewer multiplications and ran AlexNet's conv3–5 1.4–1.7× faster on
  * lavapipe, but its fp32 error breaks the conv fixtures' tolerance (1e-4 relative + 1e-5 absolute,
  * per element) already at 33 input channels, while F(2×2, 3×3)'s is im2col's (bench/RESULTS.md);
  * it stays a tested kernel (winograd.ts's `tile` argument) for adapters and bounds that allow it.
