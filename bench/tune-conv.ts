@@ -3,13 +3,16 @@
 // runs it (forward with bias, dx where the implicit form pays, dW with its split and sum), forced by
 // the policy's convConfig. Each candidate's output is checked against the im2col form's (conv.wgsl
 // and the GEMM: another code path) on its first, middle and last elements; one off by more than
-// gemmTolerance(K) is WRONG: printed so, kept in the JSON, never the best.
+// gemmTolerance(K) is WRONG: printed so, kept in the JSON, never the best. Where conv2d would run
+// Winograd (3×3, stride 1), its form is timed and checked beside them as 'winograd': never the
+// best, which names an implicit configuration.
 import { tensor, withPolicy } from '../src/index.js';
 import { runtime } from '../src/device/current.js';
 import { conv2dBackwardKernel, conv2dKernel, planConv2d, type ConvGeometry } from '../src/kernels/conv.js';
 import { bindingLimits } from '../src/kernels/ranges.js';
 import { implicitInputGradPays } from '../src/kernels/conv-implicit.js';
 import { convCandidates, convProduct, convShapeClass, type ConvMode } from '../src/kernels/conv-implicit-plan.js';
+import { chooseWinogradTile } from '../src/kernels/winograd-plan.js';
 import { gemmTolerance, relativeDifference } from '../src/kernels/gemm/gemm-autotune.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { LAYERS, layerAt } from './cases/alexnet.js';
@@ -33,6 +36,9 @@ interface ConvShape {
   mode: ConvMode;
   g: ConvGeometry;
 }
+
+/** The name conv2d's Winograd form is timed under, beside the implicit candidates. */
+const WINOGRAD = 'winograd';
 
 const MODE_NAMES: Record<ConvMode, string> = { forward: 'forward', inputGrad: 'dx', weightGrad: 'dW' };
 
@@ -76,8 +82,12 @@ export async function tuneConv(o: ConvTuneOptions): Promise<void> {
     const gy = tensor(values(count(ys), 4), ys);
     // As the autotuner on a GPU would: the default first.
     const candidates = convCandidates(s.mode, g, rt.policy.sizing === 'cpu', limit);
-    const run = (c: string) => withPolicy({ conv: 'implicit', convConfig: c, autotune: false }, () => product(s, x, w, b, gy));
-    const ms = await o.time(candidates, (c) => run(c).dispose());
+    const forms = chooseWinogradTile(g) === null ? candidates : [...candidates, WINOGRAD];
+    const run = (c: string) =>
+      c === WINOGRAD
+        ? withPolicy({ conv: 'winograd', autotune: false }, () => product(s, x, w, b, gy))
+        : withPolicy({ conv: 'implicit', convConfig: c, autotune: false }, () => product(s, x, w, b, gy));
+    const ms = await o.time(forms, (c) => run(c).dispose());
     const checked = async (f: () => Tensor) => {
       const out = f();
       try {
@@ -88,18 +98,18 @@ export async function tuneConv(o: ConvTuneOptions): Promise<void> {
     };
     const reference = await checked(() => withPolicy({ conv: 'im2col', autotune: false }, () => product(s, x, w, b, gy)));
     const differences: number[] = [];
-    for (const c of candidates) differences.push(relativeDifference(await checked(() => run(c)), reference));
+    for (const c of forms) differences.push(relativeDifference(await checked(() => run(c)), reference));
     for (const t of [x, w, b, gy]) t.dispose();
     const { M, N, K } = convProduct(s.mode, g);
     const tolerance = gemmTolerance(K);
     const flops = 2 * M * N * K;
     const byName = Object.fromEntries(
-      candidates.map((c, i) => [c, { ms: ms[i], gflops: flops / ms[i] / 1e6, difference: differences[i], ok: differences[i] <= tolerance }]),
+      forms.map((c, i) => [c, { ms: ms[i], gflops: flops / ms[i] / 1e6, difference: differences[i], ok: differences[i] <= tolerance }]),
     );
     const best = candidates.filter((c) => byName[c].ok).reduce<string | null>((p, c) => (p === null || byName[c].ms < byName[p].ms ? c : p), null);
-    const wrong = candidates.filter((c) => !byName[c].ok);
+    const wrong = forms.filter((c) => !byName[c].ok);
     o.onResult({ name: s.name, shapeClass: convShapeClass(s.mode, g), M, N, K, flops, best, default: candidates[0], reference: 'im2col', tolerance, wrong, candidates: byName });
-    const cells = candidates.map((c) => {
+    const cells = forms.map((c) => {
       const r = byName[c];
       return `${c} ${r.ms.toFixed(3)}ms ${r.gflops.toPrecision(3)} GFLOP/s${r.ok ? '' : ` WRONG (difference ${r.difference.toPrecision(2)})`}`;
     });

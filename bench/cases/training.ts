@@ -110,7 +110,7 @@ export function tfjsLrn(tf: typeof tfjs, x: tfjs.Tensor4D, size: number): tfjs.T
   return x.div(sums.mul(alpha / size).add(k).pow(beta)) as tfjs.Tensor4D;
 }
 
-function trainingStepCase(modelName: ModelName, batch: number, quick: boolean): BenchCase {
+export function trainingStepCase(modelName: ModelName, batch: number, quick: boolean): BenchCase {
   const size = INPUT_SIZE[modelName];
   // alexnet-seed is the reference's program (state-dict names mode1.N), with PyTorch's
   // initialisation and LRN over 96 and 256 channels: an even window, which tfjs's

@@ -40,7 +40,7 @@ export interface Config {
   robustness: boolean;
   /** init's `gemm` and `conv` (null: the adapter's defaults). */
   gemm: 'registers' | 'workgroup' | 'texture' | null;
-  conv: 'implicit' | 'im2col' | null;
+  conv: 'implicit' | 'im2col' | 'winograd' | null;
   /** init's autotune: { file }: the GEMM autotuner's tables kept in (and shared through) this file. */
   autotuneFile: string | null;
 }
@@ -76,7 +76,7 @@ Trains AlexNet on CIFAR-10 as the AlexNet paper describes (defaults: the referen
   --resume RUN_DIR                continue a run from its last checkpoint (its config; --epochs/--max-steps may extend it)
   --png                           also write PNG figures (@resvg/resvg-js, a devDependency)
   --no-robustness                 Dawn without its robustness transform (init's robustness: false)
-  --gemm registers|workgroup|texture  --conv implicit|im2col
+  --gemm registers|workgroup|texture  --conv implicit|im2col|winograd
                                   the GEMM kernel and conv2d's form (default: the adapter's; README.md's init options)
   --autotune-file FILE            keep the GEMM autotuner's tables in FILE, shared with other runs (turns autotuning on)
   --help`;
@@ -132,7 +132,7 @@ export function parseConfig(argv: string[], saved?: Config): { config: Config; g
     png: Boolean(v.png ?? saved?.png ?? false),
     robustness: v['no-robustness'] ? false : (saved?.robustness ?? true),
     gemm: str('gemm') ? oneOf('gemm', str('gemm')!, ['registers', 'workgroup', 'texture'] as const) : (saved?.gemm ?? null),
-    conv: str('conv') ? oneOf('conv', str('conv')!, ['implicit', 'im2col'] as const) : (saved?.conv ?? null),
+    conv: str('conv') ? oneOf('conv', str('conv')!, ['implicit', 'im2col', 'winograd'] as const) : (saved?.conv ?? null),
     autotuneFile: str('autotune-file') ?? saved?.autotuneFile ?? null,
   };
   if (config.dropout >= 1) throw new UsageError(`--dropout must be below 1, got ${config.dropout}`);

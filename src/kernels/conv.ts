@@ -10,10 +10,11 @@ import { reduceKernel } from './reduce.js';
 import { uniformLayout } from '../runtime/wgsl-struct.js';
 import type { Binding } from '../runtime/runtime.js';
 import { bindableIn, bindingLimits, BindingLimitError, fitsOneBinding, limitText, rangeBinding, type BindingLimits } from './ranges.js';
-import type { ConvGeometry } from './window-geometry.js';
+import type { ConvGeometry, ConvGrads, ConvGradsWanted } from './window-geometry.js';
+import { winogradBackwardKernel, winogradConv2dKernel, winogradLimits, winogradPlans, type WinogradPlans } from './winograd.js';
 import { fmt } from '../tensor/shape.js';
 
-export type { ConvGeometry };
+export type { ConvGeometry, ConvGrads, ConvGradsWanted };
 
 /** im2col and col2im run one invocation per row of OW (or W) elements. */
 const WORKGROUP = 64;
@@ -118,7 +119,7 @@ function toWideKernel(grad: Tensor, g: ConvGeometry, n0: number, nb: number): Te
 }
 
 /** What of the policy a conv2d plan reads. */
-export type ConvPolicy = Pick<KernelPolicy, 'conv' | 'convChunkBytes'>;
+export type ConvPolicy = Pick<KernelPolicy, 'conv' | 'convChunkBytes' | 'sizing' | 'gemm'>;
 
 /**
  * How one conv2d runs, decided once: the forward (and the weight and bias gradients) as implicit
@@ -126,6 +127,8 @@ export type ConvPolicy = Pick<KernelPolicy, 'conv' | 'convChunkBytes'>;
  * implicit GEMM would not pay (strided or narrow convolutions); the column form's chunks of samples.
  */
 export interface ConvPlan {
+  /** Winograd's plans where the policy asks for it and it applies, pays and fits (then the rest is unused). */
+  winograd: WinogradPlans | null;
   implicit: boolean;
   implicitInputGrad: boolean;
   /** Chunks [n0, nb] of samples for what runs on columns. */
@@ -140,7 +143,11 @@ export interface ConvPlan {
  * must one sample of x and of the output where the whole does not. `what` names the op.
  */
 export function planConv2d(what: string, g: ConvGeometry, inputGrad: boolean, limits: BindingLimits, policy: ConvPolicy): ConvPlan {
-  const implicit = policy.conv === 'implicit' && implicitConvFits(g, limits.maxBinding);
+  const winograd = policy.conv === 'winograd' ? winogradPlans(g, undefined, winogradLimits(limits, policy.gemm)) : null;
+  if (winograd) return { winograd, implicit: false, implicitInputGrad: false, chunks: [] };
+  // Under 'winograd', what it does not run takes the adapter's other form: implicit GEMMs on GPUs, columns on CPUs.
+  const implicitForm = policy.conv === 'implicit' || (policy.conv === 'winograd' && policy.sizing === 'gpu');
+  const implicit = implicitForm && implicitConvFits(g, limits.maxBinding);
   const implicitInputGrad = implicit && implicitInputGradPays(g);
   const columns = !implicit || (inputGrad && !implicitInputGrad);
   if (columns && g.n > 0) {
@@ -160,7 +167,7 @@ export function planConv2d(what: string, g: ConvGeometry, inputGrad: boolean, li
   const per = samplesPerChunk(g, limits, policy);
   const chunks: [number, number][] = [];
   for (let n0 = 0; n0 < g.n; n0 += per) chunks.push([n0, Math.min(per, g.n - n0)]);
-  return { implicit, implicitInputGrad, chunks };
+  return { winograd: null, implicit, implicitInputGrad, chunks };
 }
 
 /**
@@ -169,6 +176,7 @@ export function planConv2d(what: string, g: ConvGeometry, inputGrad: boolean, li
  * chunk by chunk (ReLU a pass of its own).
  */
 export function conv2dKernel(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, plan: ConvPlan, relu = false): Tensor {
+  if (plan.winograd) return winogradConv2dKernel(x, weight, bias, g, relu, plan.winograd.tile, plan.winograd);
   if (plan.implicit) return conv2dImplicitKernel(x, weight, bias, g, relu);
   const linear = im2colConv(x, weight, bias, g, plan);
   if (!relu) return linear;
@@ -192,19 +200,6 @@ function im2colConv(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeome
   return out;
 }
 
-export interface ConvGrads {
-  gx: Tensor | null;
-  gw: Tensor | null;
-  gb: Tensor | null;
-}
-
-/** Which of conv2d's gradients to compute: the input's, the weight's, the bias's. */
-export interface ConvGradsWanted {
-  x: boolean;
-  weight: boolean;
-  bias: boolean;
-}
-
 /**
  * conv2d's gradients for the output gradient `grad`, those asked for only: the weight's as a GEMM
  * against the (recomputed) columns, the input's as a GEMM then col2im, the bias's as a sum.
@@ -217,6 +212,7 @@ export function conv2dBackwardKernel(
   want: ConvGradsWanted,
   plan: ConvPlan,
 ): ConvGrads {
+  if (plan.winograd) return winogradBackwardKernel(x, weight, grad, g, want, plan.winograd.tile, plan.winograd);
   if (plan.implicit) {
     return {
       gx: !want.x ? null : plan.implicitInputGrad ? conv2dInputGradKernel(weight, grad, g) : im2colBackward({ x, weight, grad }, g, { x: true, weight: false, bias: false }, plan).gx,

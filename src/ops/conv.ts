@@ -21,7 +21,8 @@ function checkFloat(t: Tensor, what: string): void {
 /**
  * 2-D convolution (cross-correlation, as PyTorch): x [N, Cin, H, W], weight [Cout, Cin, kh, kw],
  * bias [Cout]; returns [N, Cout, OH, OW]. On GPUs it runs as implicit GEMMs (no column matrix);
- * on CPU adapters as im2col then one GEMM per batch chunk (`init({ conv })` chooses).
+ * on CPU adapters 3×3 stride-1 layers of 8 channels or more as Winograd F(2×2, 3×3), the rest as
+ * im2col then one GEMM per batch chunk (`init({ conv })` chooses).
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   return convolve(x, weight, bias ?? null, options, false);

@@ -53,6 +53,10 @@ export const KERNEL_FILES = [
   'unary',
   'where',
   'window',
+  'winograd_common',
+  'winograd_data',
+  'winograd_filter',
+  'winograd_output',
 ] as const;
 
 /** The name of a WGSL file of src/kernels/wgsl/ (`gemm` is gemm.wgsl). */

@@ -14,8 +14,13 @@ import { WebgradError } from '../errors.js';
  */
 export type GemmVariant = 'registers' | 'workgroup' | 'texture';
 
-/** How conv2d runs: implicit GEMMs (conv_implicit.wgsl) or im2col column matrices and the GEMM (conv.wgsl). */
-export const CONV_VARIANTS = ['implicit', 'im2col'] as const;
+/**
+ * How conv2d runs: implicit GEMMs (conv_implicit.wgsl), im2col column matrices and the GEMM
+ * (conv.wgsl), or Winograd F(2×2, 3×3) or F(4×4, 3×3) transforms and GEMMs (winograd_*.wgsl)
+ * where it applies and pays (3×3, stride 1, 8 channels or more: kernels/winograd-plan.ts);
+ * elsewhere the adapter's other form (im2col on CPU sizing, implicit on GPU sizing).
+ */
+export const CONV_VARIANTS = ['implicit', 'im2col', 'winograd'] as const;
 export type ConvVariant = (typeof CONV_VARIANTS)[number];
 
 /**
@@ -91,7 +96,7 @@ const SMALL_GEMM_MACS = { cpu: 2 ** 20, gpu: 2 ** 16 };
 export function defaultPolicy(software: boolean): KernelPolicy {
   return {
     gemm: software ? 'texture' : 'workgroup',
-    conv: software ? 'im2col' : 'implicit',
+    conv: software ? 'winograd' : 'implicit',
     convConfig: null,
     sizing: software ? 'cpu' : 'gpu',
     bindingLimit: null,

@@ -23,7 +23,8 @@ export interface InitOptions {
   gemm?: GemmVariant;
   /**
    * How conv2d runs: 'implicit' (the default on GPUs: its GEMMs compute the im2col addresses in
-   * their operand loads, no column matrix is stored) or 'im2col' (the default on CPU adapters).
+   * their operand loads, no column matrix is stored), 'im2col', or 'winograd' (the default on CPU
+   * adapters: Winograd F(2×2, 3×3) for 3×3, stride-1 layers of 8 channels or more, im2col for the rest).
    */
   conv?: ConvVariant;
   /**

@@ -54,7 +54,7 @@ describe('examples/alexnet-cifar', () => {
     // The kernel policy: the adapter's unless asked.
     expect([c.gemm, c.conv]).toEqual([null, null]);
     expect(parseConfig(['--conv', 'im2col', '--gemm', 'registers'])!.config).toMatchObject({ conv: 'im2col', gemm: 'registers' });
-    expect(() => parseConfig(['--conv', 'winograd'])).toThrow(/--conv must be one of implicit, im2col, got 'winograd'/);
+    expect(() => parseConfig(['--conv', 'direct'])).toThrow(/--conv must be one of implicit, im2col, winograd, got 'direct'/);
     // The GEMM autotuner's tables: in memory unless a file is given (a lease's runs share one).
     expect(c.autotuneFile).toBeNull();
     expect(parseConfig(['--autotune-file', '/tmp/tune.json'])!.config.autotuneFile).toBe('/tmp/tune.json');

@@ -12,7 +12,7 @@ describe('the kernel policy', () => {
     const p = kernelPolicy();
     const software = adapterInfo().software;
     expect(p.gemm).toBe(software ? 'texture' : 'workgroup');
-    expect(p.conv).toBe(software ? 'im2col' : 'implicit');
+    expect(p.conv).toBe(software ? 'winograd' : 'implicit');
     expect(p.sizing).toBe(software ? 'cpu' : 'gpu');
     expect(p.poison).toBe(true);
     expect(p.smallGemmMacs).toBe(software ? 2 ** 20 : 2 ** 16);

@@ -152,7 +152,7 @@ describe("every dispatcher's declarations", async () => {
   });
 
   it('name op codes the WGSL declares with the same values', () => {
-    expect(constants.map((c) => c.file).sort()).toEqual(['binary', 'conv_implicit', 'gemm_common', 'gemm_sum', 'int_compare', 'reduce', 'unary']);
+    expect(constants.map((c) => c.file).sort()).toEqual(['binary', 'conv_implicit', 'gemm_common', 'gemm_sum', 'int_compare', 'reduce', 'unary', 'winograd_common']);
     for (const c of constants) checkConstantsAgainstWgsl(c, wgsl(c.file));
   });
 

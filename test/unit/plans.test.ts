@@ -149,16 +149,30 @@ describe('copies, broadcasts and selections', () => {
 
 describe('conv2d: the form decided once', () => {
   const g: ConvGeometry = { n: 3, c: 2, h: 12, w: 12, cout: 3, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, oh: 12, ow: 12 };
-  const im2col = { conv: 'im2col' as const, convChunkBytes: null };
-  const implicit = { conv: 'implicit' as const, convChunkBytes: null };
+  const cpu = { convChunkBytes: null, sizing: 'cpu' as const, gemm: 'texture' as const };
+  const im2col = { conv: 'im2col' as const, ...cpu };
+  const implicit = { conv: 'implicit' as const, ...cpu };
+  const winograd = { conv: 'winograd' as const, ...cpu };
 
   it('implicit GEMMs where the policy says and every tensor fits; the input gradient only where it pays', () => {
-    expect(planConv2d('conv2d', g, true, LARGE, implicit)).toEqual({ implicit: true, implicitInputGrad: false, chunks: [[0, 3]] });
+    expect(planConv2d('conv2d', g, true, LARGE, implicit)).toEqual({ winograd: null, implicit: true, implicitInputGrad: false, chunks: [[0, 3]] });
     const wide = { ...g, c: 16 };
     expect(planConv2d('conv2d', wide, true, LARGE, implicit).implicitInputGrad).toBe(true);
     expect(planConv2d('conv2d', wide, true, LARGE, im2col)).toMatchObject({ implicit: false, implicitInputGrad: false });
     // Under a small limit the implicit kernels cannot bind x whole: columns, chunk by chunk.
     expect(planConv2d('conv2d', { ...g, n: 10, c: 1, cout: 1, kh: 1, kw: 1, ph: 0, pw: 0 }, false, LIMITS, implicit).implicit).toBe(false);
+  });
+
+  it("Winograd where the policy asks and it applies and pays (3×3, stride 1, 8 channels or more); else the adapter's other form", () => {
+    const wide = { ...g, c: 8, cout: 9 };
+    const plan = planConv2d('conv2d', wide, true, LARGE, winograd);
+    expect(plan.winograd?.tile).toBe(2);
+    expect(plan.winograd?.forward.chunks.map((c) => [c.n0, c.nb])).toEqual([[0, 3]]);
+    // Two channels: its transforms would cost more than they save, so columns on a CPU, implicit GEMMs on a GPU.
+    expect(planConv2d('conv2d', g, true, LARGE, winograd)).toMatchObject({ winograd: null, implicit: false });
+    expect(planConv2d('conv2d', g, true, LARGE, { ...winograd, sizing: 'gpu' })).toMatchObject({ winograd: null, implicit: true });
+    // Stride 2: not a Winograd convolution.
+    expect(planConv2d('conv2d', { ...wide, sh: 2, sw: 2, oh: 6, ow: 6 }, true, LARGE, winograd).winograd).toBeNull();
   });
 
   it("the column form's chunks cover the batch and refuse a sample whose columns exceed a binding", () => {

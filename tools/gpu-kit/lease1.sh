@@ -10,7 +10,8 @@
 #   steps        the training steps beside tfjs (mlp, alexnet-small, faithful alexnet and
 #                alexnet-seed at batch 128; tfjs builds alexnet-seed's even-window LRN from ops)
 #   layers       AlexNet's layers at batch 128 beside tfjs
-#   conv forms   every form of conv2d the policy lists (CONV_VARIANTS), at batch 128
+#   conv forms   every form of conv2d the policy lists (CONV_VARIANTS: implicit, im2col, and
+#                Winograd on conv3-5), at batch 128
 #   profile      both batch-128 steps: GPU time per kernel, buffers created
 #   verify       the kernel tests on the GPU (test/device/run.ts), under a time budget
 #   robustness   the headline cases without Dawn's robustness transform
