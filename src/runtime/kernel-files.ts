@@ -15,6 +15,7 @@ export const KERNEL_FILES = [
   'cast',
   'conv',
   'conv_implicit',
+  'conv_implicit_operands',
   'conv_implicit_sum',
   'dropout',
   'fill',

@@ -68,7 +68,7 @@ export interface TuningFile {
 export const TUNING_FORMAT = 'webgrad-gemm-tuning/1';
 
 /** The files whose text decides what a configuration runs (GEMM and implicit-conv candidates share the table): a table tuned with other texts is stale. */
-const TUNED_KERNEL_FILES = ['gemm_common', 'gemm_operands', 'gemm', 'gemm_workgroup', 'grid', 'conv_implicit'] as const;
+const TUNED_KERNEL_FILES = ['gemm_common', 'gemm_operands', 'gemm', 'gemm_workgroup', 'grid', 'conv_implicit', 'conv_implicit_operands'] as const;
 
 /** A hash (FNV-1a, 32 bits, hex) of the GEMM kernels' WGSL: the version a table was tuned with. */
 export function gemmKernelsVersion(): string {
