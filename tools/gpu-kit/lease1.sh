@@ -59,7 +59,7 @@ if [ -n "$smoke" ]; then
   torchargs=(--device cpu --reps 3 --filter '^gemm/square 256$|small step b16'); py=/usr/bin/python3; gpu=(); verify=(--files kernels/selection.test.ts)
   tune=(--quick); cold='^gemm/square 256$'
 else
-  gemms='^gemm/'; steps='^training/'; layers='^alexnet/.*batch 128\)'; convs='^conv/.*batch 128\)'
+  gemms='^gemm/'; steps='^training/'; layers='^alexnet/.*batch 128\)|^attention/'; convs='^conv/.*batch 128\)'
   profiled='^training/alexnet(-seed)? step b128$'; robust='^gemm/(square 4096|fc6)|^alexnet/conv. (forward|backward) \(batch 128\)|^training/alexnet(-seed)? step b128$'
   torchargs=(); py=python3; gpu=(--require-gpu); verify=(); tune=(); cold='^training/alexnet-seed step b128$'
 fi
