@@ -30,7 +30,8 @@ export function attentionComposed(q: Tensor, k: Tensor, v: Tensor, args: Attenti
     const [L, S] = [q.shape[q.rank - 2], k.shape[k.rank - 2]];
     let scores = mul(matmul(q, transpose(k, -2, -1)), args.scale);
     if (args.causal) scores = where(tril(ones([L, S])), scores, -Infinity);
-    if (args.mask?.dtype === 'int32') scores = where(args.mask, scores, -Infinity);
+    // PyTorch's bool mask is −inf added (as the fused kernels do): a key left out whose score is +inf or NaN still makes the row NaN.
+    if (args.mask?.dtype === 'int32') scores = add(scores, where(args.mask, 0, -Infinity));
     else if (args.mask) scores = add(scores, args.mask);
     let weights = softmax(scores, -1);
     if (args.dropoutP > 0) weights = dropout(weights, { p: args.dropoutP, seed: args.seed });

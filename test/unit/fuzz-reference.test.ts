@@ -6,6 +6,7 @@ import { mismatch } from './fuzz/compare.js';
 import { broadcastShapes, broadcastTo, inversePermutation, matmulNd, nd, permuteNd, reduceNd, sliceNd } from './fuzz/nd.js';
 import { adaptiveAvgNd, conv2dNd, lrnNd, nllNd, pool2dNd, softmaxNd } from './fuzz/nn-reference.js';
 import { ANY, inputArb, shapeArb, spread, viewBase } from './fuzz/samples.js';
+import { attentionNd, embeddingNd, geluValue, layerNormNd, triangleNd } from './fuzz/transformer-reference.js';
 
 const values = (x: { data: Float64Array }) => Array.from(x.data);
 
@@ -53,6 +54,30 @@ describe('float64 references', () => {
     expect(values(soft).slice(4).every(Number.isNaN)).toBe(true);
     expect(values(nllNd(nd([2, 2], [-1, -2, -3, -4]), [1, 0]))).toEqual([2.5]);
     expect(values(nllNd(nd([0, 2], []), []))).toEqual([NaN]);
+  });
+
+  it('transformer ops: gelu, layerNorm, tril/triu, embedding (values from PyTorch 1.13 in float64)', () => {
+    expect(geluValue(1, false)).toBeCloseTo(0.841344746068543, 6);
+    expect(geluValue(-2, false)).toBeCloseTo(-0.04550026389635842, 6);
+    expect(geluValue(1, true)).toBeCloseTo(0.8411919906082768, 12);
+    expect(geluValue(-2, true)).toBeCloseTo(-0.04540230591222494, 12);
+    expect([geluValue(-Infinity, false), geluValue(Infinity, true)]).toEqual([NaN, Infinity]);
+    const y = layerNormNd(nd([3], [1, 2, 4]), 3, null, null, 0);
+    [-1.0690449676496976, -0.2672612419124245, 1.3363062095621219].forEach((v, i) => expect(y.data[i]).toBeCloseTo(v, 12));
+    expect(values(triangleNd(nd([2, 3], [1, 2, 3, 4, 5, 6]), 0, true))).toEqual([1, 0, 0, 4, 5, 0]);
+    expect(values(triangleNd(nd([2, 3], [1, 2, 3, 4, 5, NaN]), 1, false))).toEqual([0, 2, 3, 0, 0, NaN]);
+    expect(embeddingNd(nd([2], [2, 0]), nd([3, 2], [0, 1, 2, 3, 4, 5]))).toEqual(nd([2, 2], [4, 5, 0, 1]));
+  });
+
+  it('attention: causal (L ≠ S), unmasked, a query with no key (NaN), no keys at all (0)', () => {
+    const q = nd([2, 2], [1, 0, 0, 1]);
+    const k = nd([3, 2], [1, 0, 0, 1, 1, 1]);
+    const v = nd([3, 1], [1, 2, 4]);
+    const close = (x: { data: Float64Array }, want: number[]) => want.forEach((w, i) => expect(x.data[i]).toBeCloseTo(w, 12));
+    close(attentionNd(q, k, v, { causal: true }), [1, 1.6697615493266569]);
+    close(attentionNd(q, k, v), [2.401112092679786, 2.604448370719144]);
+    expect(values(attentionNd(q, k, v, { mask: { values: nd([3], [0, 0, 0]), kind: 'bool' } }))).toEqual([NaN, NaN]);
+    expect(values(attentionNd(q, nd([0, 2], []), nd([0, 1], [])))).toEqual([0, 0]);
   });
 });
 

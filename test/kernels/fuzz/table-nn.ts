@@ -18,11 +18,15 @@ const windowSample = (domain: Domain, n: fc.Arbitrary<number> = fc.constantFrom(
     return fc.tuple(inputArb([b, c, h, w], domain), fc.integer({ min: 0, max: Math.floor(k / 2) })).map(([x, pad]) => ({ inputs: [x], args: { k, stride, pad } }));
   });
 
-const matmulShapes: fc.Arbitrary<number[][]> = fc.tuple(dimArb(), dimArb(), dimArb(), fc.constantFrom('1d-left', '1d-right', '2d', '2d', 'batched')).chain(([m, k, n, form]): fc.Arbitrary<number[][]> => {
-  if (form === '1d-left') return fc.constant([[k], [k, n]]);
-  if (form === '1d-right') return fc.constant([[m, k], [k]]);
+/** torch.matmul's forms: 1-D by 1-D (a dot product), a 1-D operand against a batched one, 2-D, and batches of any rank that broadcast. */
+const matmulShapes: fc.Arbitrary<number[][]> = fc.tuple(dimArb(), dimArb(), dimArb(), fc.constantFrom('1d-1d', '1d-left', '1d-right', '2d', 'batched', 'batched', 'refused'), shapeArb(0, 3)).chain(([m, k, n, form, batch]): fc.Arbitrary<number[][]> => {
+  if (form === '1d-1d') return fc.constant([[k], [k]]);
+  // What PyTorch raises on: a 0-D operand, inner sizes that differ.
+  if (form === 'refused') return fc.constantFrom([[], [k]], [[m, k], [k + 1, n]], [[...batch, k + 1], [k, n]]);
+  if (form === '1d-left') return fc.constant([[k], [...batch, k, n]]);
+  if (form === '1d-right') return fc.constant([[...batch, m, k], [k]]);
   if (form === '2d') return fc.constant([[m, k], [k, n]]);
-  return shapeArb(1, 2).chain((batch) => broadcastPartnerArb(batch).map((other) => [[...batch, m, k], [...other, k, n]]));
+  return broadcastPartnerArb(batch).chain((other) => fc.boolean().map((swap) => (swap ? [[...other, m, k], [...batch, k, n]] : [[...batch, m, k], [...other, k, n]])));
 });
 
 const matmulSample = (domain: Domain, shapes: fc.Arbitrary<number[][]> = matmulShapes): fc.Arbitrary<Sample> => shapes.chain(([a, b]) => fc.tuple(inputArb(a, domain), inputArb(b, domain)).map((inputs) => ({ inputs, args: {} })));
@@ -43,10 +47,14 @@ export const NN: OpEntry[] = [
     name: 'matmul',
     sample: matmulSample(MILD),
     run: ([a, b]) => wg.matmul(a, b),
-    reference: ([a, b]) => (a.shape.length < 2 || b.shape.length < 2 || a.shape.length > 3 || b.shape.length > 3 ? { refuses: /matmul: a and b must be 2-D or 3-D, got a \[.*\] and b \[.*\]/ } : matmulNd(a, b)),
+    reference: ([a, b]): Expected => {
+      if (a.shape.length === 0 || b.shape.length === 0) return { refuses: /matmul: a and b must have at least one dimension, got a \[.*\] and b \[.*\]/ };
+      if (a.shape[a.shape.length - 1] !== b.shape[Math.max(0, b.shape.length - 2)]) return { refuses: /matmul: inner dimensions differ \(\d+ vs \d+\) for a \[.*\] and b \[.*\]/ };
+      return matmulNd(a, b);
+    },
     tolerance: { rtol: 1e-4, atol: 1e-5 },
-    grad: { sample: matmulSample(FINITE, fc.constant([[2, 3], [3, 2]])) },
-    torch: 'torch.matmul also takes 1-D operands (vectors) and 4-D and more; webgrad refuses them with a message',
+    grad: { sample: matmulSample(FINITE, fc.constantFrom([[2, 3], [3, 2]], [[3], [2, 3, 2]], [[2, 1, 2, 3], [3, 3, 2]], [[2, 3], [3]])) },
+    torch: 'torch.matmul: a 1-D operand is a row (left) or a column (right), its dimension dropped from the result; 1-D by 1-D is a 0-D dot product; batches of any rank broadcast; a 0-D operand or inner sizes that differ raise',
   },
   {
     name: 'linear',

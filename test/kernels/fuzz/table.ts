@@ -6,8 +6,9 @@ import { ELEMENTWISE } from './table-elementwise.js';
 import { INDEXING } from './table-indexing.js';
 import { NN } from './table-nn.js';
 import { REDUCE_LAYOUT } from './table-reduce-layout.js';
+import { TRANSFORMER } from './table-transformer.js';
 
-export const OP_TABLE: OpEntry[] = [...CREATION, ...ELEMENTWISE, ...REDUCE_LAYOUT, ...INDEXING, ...NN];
+export const OP_TABLE: OpEntry[] = [...CREATION, ...ELEMENTWISE, ...REDUCE_LAYOUT, ...INDEXING, ...NN, ...TRANSFORMER];
 
 const notAnOp = (why: string) => (name: string): Exclusion => ({ name, why });
 
@@ -19,8 +20,8 @@ export const EXCLUDED: Exclusion[] = [
   ...['WebgradError', 'NoAdapterError', 'DeviceError'].map(notAnOp('an error class')),
   ...['Tensor', 'tidy', 'keep', 'noGrad'].map(notAnOp('the tensor class and scopes (test/tensor.test.ts, test/lifetime.test.ts); its methods are the ops here')),
   notAnOp('the gradient checker this table uses (test/gradcheck.test.ts)')('gradCheck'),
-  notAnOp('namespaces of layers and optimizers built from the ops here (test/layers*.test.ts, test/optim.test.ts, test/adam.test.ts)')('nn'),
-  notAnOp('namespace of optimizers (test/optim.test.ts, test/adam.test.ts)')('optim'),
+  notAnOp('namespace of layers built from the ops here, Embedding, LayerNorm, GELU, MultiheadAttention and TransformerEncoderLayer included (test/nn/)')('nn'),
+  notAnOp('namespace of optimizers and schedules, clipGradNorm and CosineWarmupLR included: they update parameters, not tensor ops (test/nn/)')('optim'),
   notAnOp('namespace of datasets and the loader (test/data.test.ts)')('data'),
   ...['encodeSafetensors', 'decodeSafetensors', 'readTensors'].map(notAnOp('checkpoint I/O, not an op (test/safetensors.test.ts)')),
   // The image pipeline takes uint8 bytes, not the float samples this table makes; it is checked

@@ -38,14 +38,21 @@ export interface Domain {
   allow?: (v: number) => boolean;
   /** Ordinary values closer to 0 than this are moved out by it (away from a kink at 0). */
   gap?: number;
+  /**
+   * Ordinary values spread evenly over [min, max] instead of fc.float's draw, which favours tiny
+   * magnitudes (under which attention's scores are all about 0 and its scale goes unseen).
+   */
+  even?: boolean;
 }
 
 export const ANY: Domain = { min: -3, max: 3, extremes: 2 };
 export const FINITE: Domain = { min: -3, max: 3 };
 
 export function valueArb(domain: Domain): fc.Arbitrary<number> {
-  const plain = fc
-    .float({ min: Math.fround(domain.min), max: Math.fround(domain.max), noNaN: true, noDefaultInfinity: true })
+  const drawn = domain.even
+    ? fc.integer({ min: 0, max: 1 << 20 }).map((i) => Math.fround(domain.min + ((domain.max - domain.min) * i) / (1 << 20)))
+    : fc.float({ min: Math.fround(domain.min), max: Math.fround(domain.max), noNaN: true, noDefaultInfinity: true });
+  const plain = drawn
     .map((v) => (v === 0 ? Math.fround((domain.max - domain.min) / 7 || 0.5) : v))
     .map((v) => (domain.gap && Math.abs(v) < domain.gap ? Math.fround(v + Math.sign(v) * domain.gap) : v))
     // Shrinking walks toward 0 through denormals: the domain's filter holds for ordinary values too.
