@@ -64,7 +64,10 @@ function products(a: Tensor, b: Tensor, transB: boolean): Tensor {
       offA: xi * M * K, offB: xi * b.shape[1] * b.shape[2], offO: xi * M * N,
     });
     const limits = textureLimits(gemmLimits().bindingLimit);
-    const points = Array.from({ length: count }, (_, xi) => ({ product: at(xi), plan: planTextureGemm(textureShape(at(xi)), limits) }));
+    const points = Array.from({ length: count }, (_, xi) => {
+      const product = at(xi);
+      return { product, plan: planTextureGemm(textureShape(product), limits) };
+    });
     if (points.every((q) => q.plan !== null)) {
       for (const q of points) textureGemm(oriented(q.product, q.plan!));
       return out;
