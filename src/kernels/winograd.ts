@@ -1,8 +1,10 @@
 import { runtime } from '../device/current.js';
 import { Tensor } from '../tensor/tensor.js';
 import { binaryKernel, fillKernel, planBroadcast } from './elementwise.js';
-import { gemmKernel } from './gemm/gemm.js';
-import { copyableRowLength } from './gemm/gemm-texture-plan.js';
+import { gemmKernel, gemmLimits } from './gemm/gemm.js';
+import { BIAS_MODES } from './gemm/gemm-params.js';
+import { oriented, textureGemm, textureLimits, textureShape, type TextureProduct } from './gemm/gemm-texture.js';
+import { copyableRowLength, planTextureGemm } from './gemm/gemm-texture-plan.js';
 import { bindableIn, bindingLimits, type BindingLimits } from './ranges.js';
 import type { GemmVariant } from '../runtime/policy.js';
 import type { ConvGeometry, ConvGrads, ConvGradsWanted } from './window-geometry.js';
@@ -47,50 +49,45 @@ export function winogradPlans(g: ConvGeometry, tile: WinogradTile | null = winog
   return forward && inputGrad ? { tile, forward, inputGrad } : null;
 }
 
-/** Point ξ of a [α², rows, cols] tensor as a tensor of its own (the texture GEMM takes whole 2-D tensors). */
-function point(t: Tensor, xi: number): Tensor {
-  const [, rows, cols] = t.shape;
-  const out = Tensor.empty([rows, cols]);
-  runtime().copy(t.buffer, xi * rows * cols * 4, out.buffer, 0, rows * cols * 4);
-  return out;
-}
-
 /**
  * The α² products a[ξ] · op(b[ξ]) as [α², M, N]: one batched GEMM, or on the texture GEMM (which
  * takes no batch: lavapipe's default, where its 2-D products run about 3× faster than the batched
- * gemm.wgsl) one 2-D product per point, copied into place.
+ * gemm.wgsl) one 2-D product per point, read from and written into the points' slices in place.
  */
-function products(a: Tensor, b: Tensor, transB: boolean, aPoints?: Tensor[]): Tensor {
-  if (runtime().policy.gemm !== 'texture') return gemmKernel(a, b, { transB });
-  const [count, M] = a.shape;
+function products(a: Tensor, b: Tensor, transB: boolean): Tensor {
+  const [count, M, K] = a.shape;
   const N = transB ? b.shape[1] : b.shape[2];
-  const out = Tensor.empty([count, M, N]);
-  for (let xi = 0; xi < count; xi++) {
-    const ai = aPoints?.[xi] ?? point(a, xi);
-    const bi = point(b, xi);
-    const prod = gemmKernel(ai, bi, { transB });
-    runtime().copy(prod.buffer, 0, out.buffer, xi * M * N * 4, M * N * 4);
-    if (ai !== aPoints?.[xi]) ai.dispose();
-    bi.dispose();
-    prod.dispose();
+  if (runtime().policy.gemm === 'texture' && count * M * N > 0) {
+    const out = Tensor.empty([count, M, N]);
+    const at = (xi: number): TextureProduct => ({
+      a, b, out, transA: false, transB, M, N, K, biasMode: BIAS_MODES.none, biasBuffer: { buffer: a.buffer, offset: 0, size: 16 }, relu: false,
+      offA: xi * M * K, offB: xi * b.shape[1] * b.shape[2], offO: xi * M * N,
+    });
+    const limits = textureLimits(gemmLimits().bindingLimit);
+    const points = Array.from({ length: count }, (_, xi) => {
+      const product = at(xi);
+      return { product, plan: planTextureGemm(textureShape(product), limits) };
+    });
+    if (points.every((q) => q.plan !== null)) {
+      for (const q of points) textureGemm(oriented(q.product, q.plan!));
+      return out;
+    }
+    out.dispose();
   }
-  return out;
+  return gemmKernel(a, b, { transB });
 }
 
 /** The convolution of `data` by the transformed filter u [α², outC, ch] into a new [n, outC, oh, ow]. */
 function convolve(data: Tensor, u: Tensor, bias: Tensor | null, relu: boolean, p: WinogradProblem, plan: WinogradPlan): Tensor {
   const out = Tensor.empty([p.n, p.outC, p.oh, p.ow]);
   if (out.size === 0) return out;
-  // The filter's points, split once for all chunks where the GEMM takes 2-D products only.
-  const uPoints = runtime().policy.gemm === 'texture' ? Array.from({ length: plan.alpha * plan.alpha }, (_, xi) => point(u, xi)) : undefined;
   for (const c of plan.chunks) {
     const v = dataTransform(data, p, plan, c, false);
-    const m = products(u, v, false, uPoints);
+    const m = products(u, v, false);
     v.dispose();
     outputTransform(m, bias, relu, out, p, plan, c);
     m.dispose();
   }
-  uPoints?.forEach((t) => t.dispose());
   return out;
 }
 

@@ -11,7 +11,7 @@ import { planBroadcast } from '../../src/kernels/elementwise.js';
 import { planIndexSelect } from '../../src/kernels/index-select.js';
 import { planConv2d, samplesPerChunk } from '../../src/kernels/conv.js';
 import type { ConvGeometry, WindowGeometry } from '../../src/kernels/window-geometry.js';
-import { copyableRowLength, planTextureGemm } from '../../src/kernels/gemm/gemm-texture-plan.js';
+import { copyable, copyableRowLength, packings, planTextureGemm, transposedShape } from '../../src/kernels/gemm/gemm-texture-plan.js';
 
 // The planners are pure: shapes, binding limits and policy in, the runs of dispatches (or a
 // BindingLimitError naming the tensor and the limit) out. No device: the limits are given.
@@ -207,6 +207,16 @@ describe('the texture GEMM (gemm-texture-plan.ts)', () => {
     expect(planTextureGemm(shape(512, 512, 0), limits)).toBeNull();
     expect(planTextureGemm(shape(512, 512, 512), { ...limits, bindingLimit: 2 ** 19 })).toBeNull();
     expect(planTextureGemm(shape(512, 512, 512), { ...limits, maxTextureDimension2D: 100 })).toBeNull();
+  });
+
+  it('reads operands from element offsets (views of larger tensors), copied only from a start on a texel', () => {
+    const q = { ...shape(64, 128, 256), offA: 3 * 64 * 256, offB: 6 };
+    const [a, b] = packings(q, 0, 256);
+    expect([a.off, b.off]).toEqual([3 * 64 * 256, 6]);
+    expect([copyable(a), copyable(b)]).toEqual([true, false]);
+    // A later range of k starts past the offset; the transposed product swaps the operands' offsets.
+    expect(packings(q, 128, 128).map((k) => k.off)).toEqual([3 * 64 * 256 + 128, 6 + 128 * 128]);
+    expect(transposedShape(q)).toMatchObject({ offA: 6, offB: 3 * 64 * 256 });
   });
 
   it('pads rows to a copyable length only for the texture variant', () => {

@@ -19,6 +19,9 @@ export interface TextureShape {
   ldb: number;
   /** Bytes of the buffers of A, B and the output, each bound whole. */
   bytes: { a: number; b: number; out: number };
+  /** Where A and B start in their buffers, in elements (0 where absent): a product on views of larger tensors. */
+  offA?: number;
+  offB?: number;
 }
 
 /** The adapter's limits and the policy's costs the texture plan reads. */
@@ -49,8 +52,8 @@ export function packings(p: Omit<TextureShape, 'bytes'>, k0: number, kLen: numbe
   // A texel (k/4, m) holds A(m, k..k+3); B texel (n/4, k) holds B(k, n..n+3), with B's rows
   // rounded up to a multiple of 4 (zeros).
   return [
-    { R: p.M, C: kLen, ld: p.lda, off: p.transA ? k0 * p.lda : k0, transposed: p.transA, width: k4, height: p.M },
-    { R: kLen, C: p.N, ld: p.ldb, off: p.transB ? k0 : k0 * p.ldb, transposed: p.transB, width: Math.ceil(p.N / 4), height: 4 * k4 },
+    { R: p.M, C: kLen, ld: p.lda, off: (p.offA ?? 0) + (p.transA ? k0 * p.lda : k0), transposed: p.transA, width: k4, height: p.M },
+    { R: kLen, C: p.N, ld: p.ldb, off: (p.offB ?? 0) + (p.transB ? k0 : k0 * p.ldb), transposed: p.transB, width: Math.ceil(p.N / 4), height: 4 * k4 },
   ];
 }
 
@@ -91,7 +94,7 @@ export const TRANSPOSED_BIAS: Record<BiasMode, BiasMode> = {
 
 /** The product as gemm_texture.wgsl runs Cᵀ = op(B)ᵀ·op(A)ᵀ, stored transposed. */
 export const transposedShape = <S extends Omit<TextureShape, 'bytes'>>(p: S): S => ({
-  ...p, M: p.N, N: p.M, transA: !p.transB, transB: !p.transA, lda: p.ldb, ldb: p.lda,
+  ...p, M: p.N, N: p.M, transA: !p.transB, transB: !p.transA, lda: p.ldb, ldb: p.lda, offA: p.offB, offB: p.offA,
 });
 
 /**

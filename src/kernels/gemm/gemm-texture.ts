@@ -28,6 +28,14 @@ export interface TextureProduct {
   biasMode: BiasMode;
   biasBuffer: Binding;
   relu: boolean;
+  /**
+   * Where A, B and the output start in their buffers, in elements (0 where absent): a product on
+   * views of larger tensors (one point of Winograd's [α², rows, cols] operands), read and written
+   * in place. A and B are read as [rows, ld] matrices from there (ld: the tensor's last dimension).
+   */
+  offA?: number;
+  offB?: number;
+  offO?: number;
 }
 
 /** A product as gemm_texture.wgsl runs it: C itself, or Cᵀ = op(b)ᵀ·op(a)ᵀ stored transposed. */
@@ -40,7 +48,7 @@ const ld = (t: Tensor): number => t.shape[t.rank - 1];
 /** The product as the texture planner (gemm-texture-plan.ts) sees it. */
 export const textureShape = (p: TextureProduct): TextureShape => ({
   M: p.M, N: p.N, K: p.K, transA: p.transA, transB: p.transB, lda: ld(p.a), ldb: ld(p.b),
-  bytes: { a: p.a.buffer.size, b: p.b.buffer.size, out: p.out.buffer.size },
+  bytes: { a: p.a.buffer.size, b: p.b.buffer.size, out: p.out.buffer.size }, offA: p.offA, offB: p.offB,
 });
 
 /** The adapter's and the policy's limits the texture planner reads. */
@@ -52,7 +60,10 @@ export function textureLimits(bindingLimit: number): TextureLimits {
 /** The product in the orientation its plan chose. */
 export function oriented(p: TextureProduct, plan: { transposeOut: boolean }): TexturePlan {
   if (!plan.transposeOut) return { ...p, transposeOut: false };
-  return { ...p, a: p.b, b: p.a, transA: !p.transB, transB: !p.transA, M: p.N, N: p.M, biasMode: TRANSPOSED_BIAS[p.biasMode], transposeOut: true };
+  return {
+    ...p, a: p.b, b: p.a, transA: !p.transB, transB: !p.transA, M: p.N, N: p.M, offA: p.offB, offB: p.offA,
+    biasMode: TRANSPOSED_BIAS[p.biasMode], transposeOut: true,
+  };
 }
 
 /** The k of each product on textures: B's rows (k) must fit the largest texture. */
@@ -73,7 +84,8 @@ function panel(p: TexturePlan, k0: number, kLen: number): void {
   const [packA, packB] = packings({ ...p, lda: ld(p.a), ldb: ld(p.b) }, k0, kLen);
   const [texA, texB] = [ready(p.a, packA), ready(p.b, packB)];
   const tile = chooseTile('texture', p.M, p.N);
-  const vecOut = p.N % 4 === 0 && !p.transposeOut;
+  const offO = p.offO ?? 0;
+  const vecOut = p.N % 4 === 0 && offO % 4 === 0 && !p.transposeOut;
   const last = k0 + kLen === p.K;
   // The operands are textures: their leading dimensions, offsets and strides are unused.
   const u = GEMM_PARAMS.pack({
@@ -87,7 +99,7 @@ function panel(p: TexturePlan, k0: number, kLen: number): void {
     relu: last && p.relu ? 1 : 0,
     offA: 0,
     offB: 0,
-    offO: 0,
+    offO,
     offBias: 0,
     strideA: 0,
     strideB: 0,

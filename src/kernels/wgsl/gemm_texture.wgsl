@@ -11,7 +11,8 @@
 // zero past K and N (B has a multiple of 4 rows). Rows past M and columns past N are read clamped
 // to the last one; their outputs are never stored. No batch, no split of k.
 //
-// TRANSPOSE_OUT stores output (m, n) at out[n·ldo + m]: the host computes Cᵀ = op(B)ᵀ·op(A)ᵀ
+// The output starts at element p.offO of its buffer (a product written into a slice of a larger
+// tensor). TRANSPOSE_OUT stores output (m, n) at out[offO + n·ldo + m]: the host computes Cᵀ = op(B)ᵀ·op(A)ᵀ
 // instead of C where readying those operands costs less (a convolution's weight gradient, whose
 // columns operand would otherwise be packed transposed).
 @group(0) @binding(1) var tA: texture_2d<f32>;
@@ -63,7 +64,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
       for (var j = 0u; j < 4u; j++) {
         let n = n0 + 4u * v + j;
-        if (n < p.N) { storeOne(acc[i * NV + v][j], n * p.ldo + m, m, n); }
+        if (n < p.N) { storeOne(acc[i * NV + v][j], p.offO + n * p.ldo + m, m, n); }
       }
     }
   }
