@@ -15,9 +15,8 @@ override WG: u32;
 @group(0) @binding(4) var<storage, read_write> statsOut: array<f32>;
 
 @compute @workgroup_size(WG)
-fn delta(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = invocationIndex(wid, nwg, lid, WG);
+fn delta(inv: GridInvocation) {
+  let r = gridIndex(inv, WG);
   if (r >= p.bhCount * p.L) { return; }
   var s = 0.0;
   for (var d = 0u; d < p.Ev; d++) { s += oRows[r * p.Ev + d] * dORows[r * p.Ev + d]; }

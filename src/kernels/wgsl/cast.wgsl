@@ -12,9 +12,8 @@ override WG: u32;
 @group(0) @binding(2) var<storage, read_write> floatsOut: array<f32>;
 
 @compute @workgroup_size(WG)
-fn toFloat(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn toFloat(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   floatsOut[i] = f32(ints[i]);
 }
@@ -23,9 +22,8 @@ fn toFloat(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 @group(0) @binding(2) var<storage, read_write> intsOut: array<i32>;
 
 @compute @workgroup_size(WG)
-fn toInt(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn toInt(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   let v = floats[i];
   // By bits: a compiler that assumes no NaN folds `v != v` to false.

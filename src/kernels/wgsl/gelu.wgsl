@@ -53,9 +53,8 @@ fn geluGrad(v: f32) -> f32 {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
-fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn forward(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   out[i] = gelu(x[i]);
 }
@@ -65,9 +64,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn backward(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   dx[i] = g[i] * geluGrad(xIn[i]);
 }

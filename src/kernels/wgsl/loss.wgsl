@@ -46,9 +46,8 @@ fn mean(@builtin(local_invocation_index) lid: u32) {
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn backward(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n * p.c) { return; }
   let row = i / p.c;
   let col = i % p.c;

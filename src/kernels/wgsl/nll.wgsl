@@ -24,9 +24,8 @@ fn forward(@builtin(local_invocation_index) lid: u32) {
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn backward(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n * p.c) { return; }
   let hot = labels[i / p.c] == i32(i % p.c);
   dx[i] = select(0.0, -gLoss[0] * p.invN, hot);

@@ -10,9 +10,8 @@ override WG: u32;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
-fn reluBackward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn reluBackward(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   out[i] = select(0.0, g[i], x[i] > 0.0);
 }

@@ -40,9 +40,8 @@ fn apply(v: f32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn main(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   out[i] = apply(x[i]);
 }

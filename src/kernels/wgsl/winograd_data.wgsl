@@ -24,9 +24,8 @@ fn column(idx: u32, c: ptr<function, u32>, pl: ptr<function, u32>) -> bool {
 }
 
 @compute @workgroup_size(WG)
-fn inputTransform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                  @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = invocationIndex(wid, nwg, lid, WG);
+fn inputTransform(inv: GridInvocation) {
+  let idx = gridIndex(inv, WG);
   if (idx >= p.total) { return; }
   var c: u32;
   var pl: u32;
@@ -63,9 +62,8 @@ fn inputTransform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
 }
 
 @compute @workgroup_size(WG)
-fn gradTransform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                 @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = invocationIndex(wid, nwg, lid, WG);
+fn gradTransform(inv: GridInvocation) {
+  let idx = gridIndex(inv, WG);
   if (idx >= p.total) { return; }
   var c: u32;
   var pl: u32;

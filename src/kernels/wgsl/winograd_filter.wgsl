@@ -11,9 +11,8 @@ override WG: u32;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
 @compute @workgroup_size(WG)
-fn filterTransform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                   @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = invocationIndex(wid, nwg, lid, WG);
+fn filterTransform(inv: GridInvocation) {
+  let idx = gridIndex(inv, WG);
   if (idx >= p.total) { return; }
   let o = idx / p.ch;
   let i = idx % p.ch;
@@ -39,9 +38,8 @@ fn filterTransform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
 }
 
 @compute @workgroup_size(WG)
-fn filterGradTransform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                       @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = invocationIndex(wid, nwg, lid, WG);
+fn filterGradTransform(inv: GridInvocation) {
+  let idx = gridIndex(inv, WG);
   if (idx >= p.total) { return; }
   let o = idx / p.ch;
   let i = idx % p.ch;

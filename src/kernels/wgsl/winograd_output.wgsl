@@ -11,9 +11,8 @@ override WG: u32;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
-fn outputTransform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                   @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = invocationIndex(wid, nwg, lid, WG);
+fn outputTransform(inv: GridInvocation) {
+  let idx = gridIndex(inv, WG);
   if (idx >= p.total) { return; }
   let o = idx / p.count;
   let pl = idx % p.count;
