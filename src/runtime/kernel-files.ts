@@ -18,6 +18,7 @@ export const KERNEL_FILES = [
   'conv_implicit_operands',
   'conv_implicit_sum',
   'dropout',
+  'elementwise_params',
   'fill',
   'gather',
   'gelu',
