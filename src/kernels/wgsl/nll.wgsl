@@ -7,17 +7,14 @@ override WG: u32;
 
 @group(0) @binding(3) var<storage, read_write> loss: array<f32>;
 
-// Row r's loss at its label, −x[r, label], for labels.wgsl's meanRowLoss.
+// Row r's loss at its label, −x[r, label], for labels.wgsl's storeMeanRowLoss.
 fn rowLoss(r: u32, label: u32) -> f32 {
   return -x[r * p.c + label];
 }
 
 @compute @workgroup_size(256)
 fn forward(@builtin(local_invocation_index) lid: u32) {
-  let m = meanRowLoss(lid);
-  if (lid == 0u) {
-    loss[0] = m;
-  }
+  storeMeanRowLoss(lid);
 }
 
 @group(0) @binding(1) var<storage, read> gLoss: array<f32>;
