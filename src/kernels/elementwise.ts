@@ -8,7 +8,7 @@ import { BindingLimitError, fitsOne, limitText, type BindingLimits } from './ran
 import { ELEMENTWISE_PARAMS } from './elementwise-params.js';
 
 export const UNARY_OPS = { neg: 0, abs: 1, exp: 2, log: 3, sqrt: 4, rsqrt: 5, relu: 6, sigmoid: 7, tanh: 8, sign: 9 } as const;
-export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, ge: 8, eq: 9 } as const;
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, ge: 8, eq: 9, reluBackward: 10 } as const;
 /** The comparisons int_compare.wgsl runs on int32 operands (lt and le are gt and ge swapped). */
 export const INT_COMPARE_OPS = { gt: 0, ge: 1, eq: 2 } as const;
 export type UnaryOp = keyof typeof UNARY_OPS;
@@ -95,6 +95,11 @@ export function planBroadcast(op: string, a: Shape, b: Shape, shape: Shape, limi
 /** op(a, b) as the plan says (planBroadcast). */
 export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, plan: BroadcastPlan): Tensor {
   return broadcastKernel('binary', BINARY_OPS[op], op, a, b, plan);
+}
+
+/** ReLU's gradient in one dispatch: g where x > 0, else 0 (binary.wgsl's reluBackward, same shapes). */
+export function reluBackwardKernel(g: Tensor, x: Tensor): Tensor {
+  return binaryKernel('reluBackward', g, x, { kind: 'same', shape: x.shape, a: g.shape, b: x.shape });
 }
 
 /** 1.0 where the comparison of int32 a and b holds, else 0.0 (float32), as the plan says (planBroadcast). */

@@ -47,7 +47,6 @@ export const KERNEL_FILES = [
   'philox',
   'random',
   'reduce',
-  'relu',
   'row_reduce',
   'sgd',
   'softmax',
