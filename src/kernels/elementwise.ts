@@ -5,9 +5,10 @@ import { broadcastStrides, fmt, sizeOf, type Shape } from '../tensor/shape.js';
 import { constantNames, uniformLayout } from '../runtime/wgsl-struct.js';
 import { FILL, FILL_PARAMS, type Binding } from '../runtime/runtime.js';
 import { BindingLimitError, fitsOne, limitText, type BindingLimits } from './ranges.js';
+import { ELEMENTWISE_PARAMS } from './elementwise-params.js';
 
 export const UNARY_OPS = { neg: 0, abs: 1, exp: 2, log: 3, sqrt: 4, rsqrt: 5, relu: 6, sigmoid: 7, tanh: 8, sign: 9 } as const;
-export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, ge: 8, eq: 9 } as const;
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, ge: 8, eq: 9, reluBackward: 10 } as const;
 /** The comparisons int_compare.wgsl runs on int32 operands (lt and le are gt and ge swapped). */
 export const INT_COMPARE_OPS = { gt: 0, ge: 1, eq: 2 } as const;
 export type UnaryOp = keyof typeof UNARY_OPS;
@@ -16,7 +17,6 @@ export type BinaryOp = keyof typeof BINARY_OPS;
 
 const WORKGROUP = 256;
 
-export const UNARY_PARAMS = uniformLayout('unary', { n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
 /** broadcast.wgsl's uniform block, shared by binary.wgsl and where.wgsl (whose condition is operand c). */
 export const BROADCAST_PARAMS = uniformLayout('broadcast', {
   n: 'u32', rank: 'u32', _p0: 'u32', _p1: 'u32',
@@ -34,7 +34,7 @@ export const RANDOM_PARAMS = uniformLayout('random', { n: 'u32', seedLo: 'u32', 
 export const UNARY_CODES = constantNames('unary', 'OP_', UNARY_OPS);
 export const BINARY_CODES = constantNames('binary', 'OP_', BINARY_OPS);
 export const INT_COMPARE_CODES = constantNames('int_compare', 'OP_', INT_COMPARE_OPS);
-const UNARY = declareKernel({ file: 'unary', entries: ['main'], params: UNARY_PARAMS, constants: UNARY_CODES, workgroup: WORKGROUP });
+const UNARY = declareKernel({ file: 'unary', entries: ['main'], params: ELEMENTWISE_PARAMS, constants: UNARY_CODES, workgroup: WORKGROUP });
 const BROADCASTING = {
   binary: declareKernel({ file: 'binary', entries: ['main'], params: BROADCAST_PARAMS, constants: BINARY_CODES, workgroup: WORKGROUP }),
   int_compare: declareKernel({ file: 'int_compare', entries: ['main'], params: BROADCAST_PARAMS, constants: INT_COMPARE_CODES, workgroup: WORKGROUP }),
@@ -48,7 +48,7 @@ export function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
     UNARY.spec('main', { OP: UNARY_OPS[op] }, `unary:${op}`),
     [x.buffer, out.buffer],
     x.size,
-    (_, count) => UNARY_PARAMS.pack({ n: count }),
+    (_, count) => ELEMENTWISE_PARAMS.pack({ n: count }),
     WORKGROUP,
   );
   return out;
@@ -95,6 +95,11 @@ export function planBroadcast(op: string, a: Shape, b: Shape, shape: Shape, limi
 /** op(a, b) as the plan says (planBroadcast). */
 export function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor, plan: BroadcastPlan): Tensor {
   return broadcastKernel('binary', BINARY_OPS[op], op, a, b, plan);
+}
+
+/** ReLU's gradient in one dispatch: g where x > 0, else 0 (binary.wgsl's reluBackward, same shapes). */
+export function reluBackwardKernel(g: Tensor, x: Tensor): Tensor {
+  return binaryKernel('reluBackward', g, x, { kind: 'same', shape: x.shape, a: g.shape, b: x.shape });
 }
 
 /** 1.0 where the comparison of int32 a and b holds, else 0.0 (float32), as the plan says (planBroadcast). */

@@ -1,11 +1,10 @@
 import { runtime } from '../device/current.js';
 import { declareKernel } from '../runtime/kernel.js';
 import { Tensor } from '../tensor/tensor.js';
-import { uniformLayout } from '../runtime/wgsl-struct.js';
+import { ELEMENTWISE_PARAMS } from './elementwise-params.js';
 
 const WORKGROUP = 256;
-export const GELU_PARAMS = uniformLayout('gelu', { n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
-const GELU = declareKernel({ file: 'gelu', entries: ['forward', 'backward'], params: GELU_PARAMS, workgroup: WORKGROUP });
+const GELU = declareKernel({ file: 'gelu', entries: ['forward', 'backward'], params: ELEMENTWISE_PARAMS, workgroup: WORKGROUP });
 
 /** GELU of x (the exact erf form, or PyTorch's tanh approximation when `approx`). */
 export function geluKernel(x: Tensor, approx: boolean): Tensor {
@@ -15,7 +14,7 @@ export function geluKernel(x: Tensor, approx: boolean): Tensor {
     GELU.spec('forward', { APPROX: approx ? 1 : 0 }, approx ? 'gelu:tanh' : 'gelu'),
     [x.buffer, out.buffer],
     x.size,
-    (_, count) => GELU_PARAMS.pack({ n: count }),
+    (_, count) => ELEMENTWISE_PARAMS.pack({ n: count }),
     WORKGROUP,
   );
   return out;
@@ -29,7 +28,7 @@ export function geluBackwardKernel(g: Tensor, x: Tensor, approx: boolean): Tenso
     GELU.spec('backward', { APPROX: approx ? 1 : 0 }, approx ? 'gelu:tanh backward' : 'gelu backward'),
     [g.buffer, x.buffer, out.buffer],
     x.size,
-    (_, count) => GELU_PARAMS.pack({ n: count }),
+    (_, count) => ELEMENTWISE_PARAMS.pack({ n: count }),
     WORKGROUP,
   );
   return out;

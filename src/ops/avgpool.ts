@@ -3,8 +3,8 @@ import { record } from '../graph/record.js';
 import { avgPoolBackwardKernel, avgPoolKernel, planAvgPool, type AvgPoolGeometry } from '../kernels/avgpool.js';
 import { bindingLimits } from '../kernels/ranges.js';
 import { fmt } from '../tensor/shape.js';
-import { checkTensor, type Tensor } from '../tensor/tensor.js';
-import { pairOf, poolOptions, windowOutput } from './window.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkPoolInput, pairOf, poolGeometry, poolOptions } from './window.js';
 
 export interface AvgPool2dOptions {
   kernelSize: number | [number, number];
@@ -14,12 +14,6 @@ export interface AvgPool2dOptions {
   padding?: number | [number, number];
   /** Whether padded zeros count in the divisor (PyTorch's count_include_pad). Default true. */
   countIncludePad?: boolean;
-}
-
-function checkInput(x: Tensor, what: string): void {
-  checkTensor(x, `${what}: x`);
-  if (x.dtype !== 'float32') throw new WebgradError(`webgrad: ${what}: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
-  if (x.rank !== 4) throw new WebgradError(`webgrad: ${what}: x must be [N, C, H, W], got ${fmt(x.shape)}`);
 }
 
 function pool(x: Tensor, g: AvgPoolGeometry, op: string): Tensor {
@@ -34,24 +28,16 @@ function pool(x: Tensor, g: AvgPoolGeometry, op: string): Tensor {
  * stride defaults to kernelSize.
  */
 export function avgPool2d(x: Tensor, kernelSize: number | [number, number] | AvgPool2dOptions, rest?: Omit<AvgPool2dOptions, 'kernelSize'>): Tensor {
-  checkInput(x, 'avgPool2d');
+  checkPoolInput(x, 'avgPool2d');
   const options = poolOptions<AvgPool2dOptions>(kernelSize, rest, 'avgPool2d');
-  const [kh, kw] = pairOf(options.kernelSize, 'avgPool2d: kernelSize', 1);
-  const [sh, sw] = pairOf(options.stride ?? [kh, kw], 'avgPool2d: stride', 1);
-  const [ph, pw] = pairOf(options.padding ?? 0, 'avgPool2d: padding', 0);
-  if (2 * ph > kh || 2 * pw > kw) {
-    throw new WebgradError(`webgrad: avgPool2d: padding [${ph}, ${pw}] must be at most half of kernelSize [${kh}, ${kw}]`);
-  }
-  const [n, c, h, w] = x.shape;
-  const oh = windowOutput(h, kh, sh, ph, 'avgPool2d: kernelSize (height)', x.shape);
-  const ow = windowOutput(w, kw, sw, pw, 'avgPool2d: kernelSize (width)', x.shape);
+  const g = poolGeometry(x.shape, options, 'avgPool2d');
   const countIncludePad = options.countIncludePad ?? true;
-  return pool(x, { n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, adaptive: false, countIncludePad }, 'avgPool2d');
+  return pool(x, { ...g, adaptive: false, countIncludePad }, 'avgPool2d');
 }
 
 /** Average pooling of x [N, C, H, W] to outputSize [OH, OW] (or OH = OW), as PyTorch's F.adaptive_avg_pool2d. */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number, number]): Tensor {
-  checkInput(x, 'adaptiveAvgPool2d');
+  checkPoolInput(x, 'adaptiveAvgPool2d');
   const [oh, ow] = pairOf(outputSize, 'adaptiveAvgPool2d: outputSize', 1);
   const [n, c, h, w] = x.shape;
   if (h === 0 || w === 0) throw new WebgradError(`webgrad: adaptiveAvgPool2d: x ${fmt(x.shape)} has an empty spatial dimension`);

@@ -41,8 +41,8 @@ export function batchNorm(
   return batchNormCounting(x, runningMean, runningVar, weight, bias, options, null);
 }
 
-/** batchNorm that also adds 1 to `batchesTracked` (int32 [1]) when it updates the running statistics (BatchNorm2d). */
-export function batchNormCounting(
+/** batchNormCounting's arguments: batchNorm's, then `batchesTracked`. */
+type BatchNormCountingArgs = [
   x: Tensor,
   runningMean: Tensor | null,
   runningVar: Tensor | null,
@@ -50,20 +50,15 @@ export function batchNormCounting(
   bias: Tensor | null,
   options: BatchNormOptions,
   batchesTracked: Tensor | null,
-): Tensor {
+];
+
+/** batchNorm that also adds 1 to `batchesTracked` (int32 [1]) when it updates the running statistics (BatchNorm2d). */
+export function batchNormCounting(...args: BatchNormCountingArgs): Tensor {
   // All or nothing: the statistics' tensors are freed if an allocation is refused for memory.
-  return allOrNothing(() => batchNormOf(x, runningMean, runningVar, weight, bias, options, batchesTracked));
+  return allOrNothing(() => batchNormOf(...args));
 }
 
-function batchNormOf(
-  x: Tensor,
-  runningMean: Tensor | null,
-  runningVar: Tensor | null,
-  weight: Tensor | null,
-  bias: Tensor | null,
-  options: BatchNormOptions,
-  batchesTracked: Tensor | null,
-): Tensor {
+function batchNormOf(...[x, runningMean, runningVar, weight, bias, options, batchesTracked]: BatchNormCountingArgs): Tensor {
   checkTensor(x, 'batchNorm: x');
   if (x.dtype !== 'float32') throw new WebgradError(`webgrad: batchNorm: x must be float32, got ${x.dtype} (shape ${fmt(x.shape)})`);
   if (x.rank < 2) throw new WebgradError(`webgrad: batchNorm: x must be [N, C, ...], got ${fmt(x.shape)}`);

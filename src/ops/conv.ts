@@ -1,7 +1,7 @@
 import { WebgradError } from '../errors.js';
 import { record } from '../graph/record.js';
-import { reluBackwardKernel } from '../kernels/relu.js';
 import { conv2dBackwardKernel, conv2dKernel, planConv2d, type ConvGeometry } from '../kernels/conv.js';
+import { reluBackwardKernel } from '../kernels/elementwise.js';
 import { bindingLimits } from '../kernels/ranges.js';
 import { runtime } from '../device/current.js';
 import { fmt } from '../tensor/shape.js';

@@ -1,9 +1,8 @@
 import { record } from '../graph/record.js';
 import { WebgradError } from '../errors.js';
 import { castKernel } from '../kernels/cast.js';
-import { binaryKernel, intCompareKernel, planBroadcast, unaryKernel, type BinaryOp, type IntCompareOp, type UnaryOp } from '../kernels/elementwise.js';
+import { binaryKernel, intCompareKernel, planBroadcast, reluBackwardKernel, unaryKernel, type BinaryOp, type IntCompareOp, type UnaryOp } from '../kernels/elementwise.js';
 import { bindingLimits } from '../kernels/ranges.js';
-import { reluBackwardKernel } from '../kernels/relu.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { allOrNothing, tidy } from '../graph/scope.js';
 import { checkTensor, Tensor } from '../tensor/tensor.js';

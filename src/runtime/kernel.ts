@@ -28,7 +28,7 @@ export interface Kernel<E extends string, W extends number | undefined = number 
   spec(entry: E, overrides?: Readonly<Record<string, number>>, label?: string): KernelSpec;
 }
 
-/** Declares a kernel: `declareKernel({ file: 'relu', entries: ['reluBackward'], params: RELU_PARAMS, workgroup: 256 })`. */
+/** Declares a kernel: `declareKernel({ file: 'gelu', entries: ['forward', 'backward'], params: ELEMENTWISE_PARAMS, workgroup: 256 })`. */
 export function declareKernel<const E extends string, W extends number | undefined = undefined>(declaration: KernelDeclaration<E> & { workgroup?: W }): Kernel<E, W> {
   const { file, params, constants, workgroup } = declaration;
   return {

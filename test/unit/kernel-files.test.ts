@@ -41,9 +41,9 @@ describe('the kernel files', () => {
 
   it("a declaration's spec carries its module, uniform layout and workgroup size", () => {
     registerKernelSources(Object.fromEntries(KERNEL_FILES.map((f) => [f, wgsl(f)])));
-    const params = uniformLayout('relu', { n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
-    const relu = declareKernel({ file: 'relu', entries: ['reluBackward'], params, workgroup: 128 });
-    expect(relu.spec('reluBackward')).toEqual({ files: ['grid', 'relu'], entry: 'reluBackward', overrides: { WG: 128 }, params });
-    expect(relu.spec('reluBackward', { X: 1 }, 'r')).toEqual({ files: ['grid', 'relu'], entry: 'reluBackward', overrides: { X: 1, WG: 128 }, label: 'r', params });
+    const params = uniformLayout('elementwise_params', { n: 'u32', _p0: 'u32', _p1: 'u32', _p2: 'u32' });
+    const cast = declareKernel({ file: 'cast', entries: ['toFloat', 'toInt'], params, workgroup: 128 });
+    expect(cast.spec('toFloat')).toEqual({ files: ['grid', 'elementwise_params', 'cast'], entry: 'toFloat', overrides: { WG: 128 }, params });
+    expect(cast.spec('toFloat', { X: 1 }, 'r')).toEqual({ files: ['grid', 'elementwise_params', 'cast'], entry: 'toFloat', overrides: { X: 1, WG: 128 }, label: 'r', params });
   });
 });

@@ -30,10 +30,6 @@ override WG: u32;
 @group(0) @binding(4) var<storage, read_write> expAvgSq: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> maxExpAvgSq: array<vec4<f32>>;
 
-fn lane(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  return invocationIndex(wid, nwg, lid, WG);
-}
-
 fn inRange(i: u32) -> vec4<bool> {
   let e = vec4<u32>(4u * i) + vec4<u32>(0u, 1u, 2u, 3u);
   return e < vec4<u32>(u.n);
@@ -66,18 +62,16 @@ fn update(i: u32, p: vec4<f32>, v: vec4<f32>) {
 }
 
 @compute @workgroup_size(WG)
-fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = lane(wid, lid, nwg);
+fn step(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (4u * i >= u.n) { return; }
   let p = moments(i);
   update(i, p, expAvgSq[i]);
 }
 
 @compute @workgroup_size(WG)
-fn stepAmsgrad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-               @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = lane(wid, lid, nwg);
+fn stepAmsgrad(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (4u * i >= u.n) { return; }
   let p = moments(i);
   var vMax = expAvgSq[i];

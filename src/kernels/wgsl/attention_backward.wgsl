@@ -15,9 +15,8 @@ override WG: u32;
 @group(0) @binding(4) var<storage, read_write> statsOut: array<f32>;
 
 @compute @workgroup_size(WG)
-fn delta(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = invocationIndex(wid, nwg, lid, WG);
+fn delta(inv: GridInvocation) {
+  let r = gridIndex(inv, WG);
   if (r >= p.bhCount * p.L) { return; }
   var s = 0.0;
   for (var d = 0u; d < p.Ev; d++) { s += oRows[r * p.Ev + d] * dORows[r * p.Ev + d]; }
@@ -35,59 +34,44 @@ fn dOVec(at: u32, c: u32) -> vec4<f32> {
   return r;
 }
 
-var<workgroup> kTile: array<vec4<f32>, BC * HEAD4>;
-var<workgroup> vTile: array<vec4<f32>, BC * HEAD4>;
-
 @compute @workgroup_size(WG)
 fn dq(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
       @builtin(num_workgroups) nwg: vec3<u32>) {
-  let blocks = (p.L + WG - 1u) / WG;
-  let w = workgroupIndex(wid, nwg);
-  if (w >= blocks * p.bhCount) { return; }
-  let bh = w / blocks;
-  let row0 = (w % blocks) * WG;
-  let i = row0 + lid;
-  let live = i < p.L;
-  let r = bh * p.L + min(i, p.L - 1u);
+  let block = rowBlock(wid, nwg, p.L);
+  if (block.bh >= p.bhCount) { return; }
+  let row = ownRow(block, lid, p.L);
   var qr: array<vec4<f32>, MAX_HEAD4>;
   var dor: array<vec4<f32>, MAX_HEAD4>;
   var acc: array<vec4<f32>, MAX_HEAD4>;
   for (var c = 0u; c < rowVecs(); c++) {
-    qr[c] = qVec(r * p.E, c, p.E) * p.scale;
-    dor[c] = dOVec(r * p.Ev, c);
+    qr[c] = qVec(row.flat * p.E, c, p.E) * p.scale;
+    dor[c] = dOVec(row.flat * p.Ev, c);
     acc[c] = vec4<f32>(0.0);
   }
-  let lseI = stats[2u * r];
-  let dI = stats[2u * r + 1u];
-  let end = keyEnd(row0);
+  let lseI = stats[2u * row.flat];
+  let dI = stats[2u * row.flat + 1u];
+  let end = keyEnd(block.first);
   for (var t0 = 0u; t0 < end; t0 += BC) {
-    let n = min(BC, end - t0);
-    workgroupBarrier();
-    for (var x = lid; x < n * HEAD4; x += WG) {
-      let row = bh * p.S + t0 + x / HEAD4;
-      kTile[x] = kVec(row * p.E, x % HEAD4, p.E);
-      vTile[x] = vVec(row * p.Ev, x % HEAD4, p.Ev);
-    }
-    workgroupBarrier();
-    if (live) {
+    let n = stageKeyTile(block.bh, t0, end, lid);
+    if (row.live) {
       for (var j = 0u; j < n; j++) {
-        if (!visible(i, t0 + j)) { continue; }
+        if (!visible(row.i, t0 + j)) { continue; }
         var s = 0.0;
         var dp = 0.0;
         for (var c = 0u; c < rowVecs(); c++) {
           s += dot(qr[c], kTile[j * HEAD4 + c]);
           dp += dot(dor[c], vTile[j * HEAD4 + c]);
         }
-        let pj = exp(s + maskAt(bh, i, t0 + j) - lseI);
-        let ds = pj * (dp * dropFactor(bh, i, t0 + j) - dI);
+        let pj = exp(s + maskAt(block.bh, row.i, t0 + j) - lseI);
+        let ds = pj * (dp * dropFactor(block.bh, row.i, t0 + j) - dI);
         for (var c = 0u; c < rowVecs(); c++) { acc[c] += ds * kTile[j * HEAD4 + c]; }
       }
     }
   }
-  if (live) {
+  if (row.live) {
     for (var c = 0u; c < rowVecs(); c++) {
       for (var t = 0u; t < 4u; t++) {
-        if (4u * c + t < p.E) { dQ[r * p.E + 4u * c + t] = acc[c][t] * p.scale; }
+        if (4u * c + t < p.E) { dQ[row.flat * p.E + 4u * c + t] = acc[c][t] * p.scale; }
       }
     }
   }
@@ -103,48 +87,43 @@ var<workgroup> statTile: array<f32, 2u * MAX_BC>;
 @compute @workgroup_size(WG)
 fn dkdv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let blocks = (p.S + WG - 1u) / WG;
-  let w = workgroupIndex(wid, nwg);
-  if (w >= blocks * p.bhCount) { return; }
-  let bh = w / blocks;
-  let col0 = (w % blocks) * WG;
-  let j = col0 + lid;
-  let live = j < p.S;
-  let c0 = bh * p.S + min(j, p.S - 1u);
+  let block = rowBlock(wid, nwg, p.S);
+  if (block.bh >= p.bhCount) { return; }
+  let col = ownRow(block, lid, p.S);
   var kr: array<vec4<f32>, MAX_HEAD4>;
   var vr: array<vec4<f32>, MAX_HEAD4>;
   var dk: array<vec4<f32>, MAX_HEAD4>;
   var dv: array<vec4<f32>, MAX_HEAD4>;
   for (var c = 0u; c < rowVecs(); c++) {
-    kr[c] = kVec(c0 * p.E, c, p.E) * p.scale;
-    vr[c] = vVec(c0 * p.Ev, c, p.Ev);
+    kr[c] = kVec(col.flat * p.E, c, p.E) * p.scale;
+    vr[c] = vVec(col.flat * p.Ev, c, p.Ev);
     dk[c] = vec4<f32>(0.0);
     dv[c] = vec4<f32>(0.0);
   }
   // Causal: no query before the workgroup's first key sees any of its keys.
-  let start = select(0u, min(col0, p.L), p.causal != 0u);
+  let start = select(0u, min(block.first, p.L), p.causal != 0u);
   for (var t0 = start; t0 < p.L; t0 += BC) {
     let n = min(BC, p.L - t0);
     workgroupBarrier();
     for (var x = lid; x < n * HEAD4; x += WG) {
-      let row = bh * p.L + t0 + x / HEAD4;
+      let row = block.bh * p.L + t0 + x / HEAD4;
       qTile[x] = qVec(row * p.E, x % HEAD4, p.E);
       doTile[x] = dOVec(row * p.Ev, x % HEAD4);
     }
-    for (var x = lid; x < 2u * n; x += WG) { statTile[x] = stats[2u * (bh * p.L + t0) + x]; }
+    for (var x = lid; x < 2u * n; x += WG) { statTile[x] = stats[2u * (block.bh * p.L + t0) + x]; }
     workgroupBarrier();
-    if (live) {
+    if (col.live) {
       for (var ii = 0u; ii < n; ii++) {
         let i = t0 + ii;
-        if (!visible(i, j)) { continue; }
+        if (!visible(i, col.i)) { continue; }
         var s = 0.0;
         var dp = 0.0;
         for (var c = 0u; c < rowVecs(); c++) {
           s += dot(kr[c], qTile[ii * HEAD4 + c]);
           dp += dot(vr[c], doTile[ii * HEAD4 + c]);
         }
-        let pj = exp(s + maskAt(bh, i, j) - statTile[2u * ii]);
-        let drop = dropFactor(bh, i, j);
+        let pj = exp(s + maskAt(block.bh, i, col.i) - statTile[2u * ii]);
+        let drop = dropFactor(block.bh, i, col.i);
         let ds = pj * (dp * drop - statTile[2u * ii + 1u]);
         let kept = pj * drop;
         for (var c = 0u; c < rowVecs(); c++) {
@@ -154,11 +133,11 @@ fn dkdv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
     }
   }
-  if (live) {
+  if (col.live) {
     for (var c = 0u; c < rowVecs(); c++) {
       for (var t = 0u; t < 4u; t++) {
-        if (4u * c + t < p.E) { dK[c0 * p.E + 4u * c + t] = dk[c][t] * p.scale; }
-        if (4u * c + t < p.Ev) { dV[c0 * p.Ev + 4u * c + t] = dv[c][t]; }
+        if (4u * c + t < p.E) { dK[col.flat * p.E + 4u * c + t] = dk[c][t] * p.scale; }
+        if (4u * c + t < p.Ev) { dV[col.flat * p.Ev + 4u * c + t] = dv[c][t]; }
       }
     }
   }

@@ -86,6 +86,43 @@ fn keyEnd(row0: u32) -> u32 {
   return select(p.S, min(p.S, row0 + WG), p.causal != 0u);
 }
 
+// The head bh and first row of a workgroup, for `rows` rows (L or S) a head in blocks of WG (bh is
+// bhCount or more for the few workgroups a grid fold adds past the end). From the workgroup's id
+// alone, so that control flow that depends on it stays uniform for the barriers.
+struct RowBlock { bh: u32, first: u32 }
+fn rowBlock(wid: vec3<u32>, nwg: vec3<u32>, rows: u32) -> RowBlock {
+  let blocks = (rows + WG - 1u) / WG;
+  let w = workgroupIndex(wid, nwg);
+  return RowBlock(w / blocks, (w % blocks) * WG);
+}
+
+// An invocation's own row i of its block, whether it is one (live), and its flat row bh·rows + i,
+// clamped to the head's last row so that an idle invocation still loads in bounds.
+struct OwnRow { i: u32, live: bool, flat: u32 }
+fn ownRow(block: RowBlock, lid: u32, rows: u32) -> OwnRow {
+  let i = block.first + lid;
+  return OwnRow(i, i < rows, block.bh * rows + min(i, rows - 1u));
+}
+
+// The keys and values of a tile, staged by the whole workgroup (forward's and dq's).
+var<workgroup> kTile: array<vec4<f32>, BC * HEAD4>;
+var<workgroup> vTile: array<vec4<f32>, BC * HEAD4>;
+
+// Stages keys and values t0 .. t0 + n − 1 of the run's bh-th head (n = min(BC, end − t0), which it
+// returns) into kTile and vTile, the workgroup's invocations striding; between barriers, so that the
+// previous tile is read out first and this one written before it is read.
+fn stageKeyTile(bh: u32, t0: u32, end: u32, lid: u32) -> u32 {
+  let n = min(BC, end - t0);
+  workgroupBarrier();
+  for (var x = lid; x < n * HEAD4; x += WG) {
+    let row = bh * p.S + t0 + x / HEAD4;
+    kTile[x] = kVec(row * p.E, x % HEAD4, p.E);
+    vTile[x] = vVec(row * p.Ev, x % HEAD4, p.Ev);
+  }
+  workgroupBarrier();
+  return n;
+}
+
 // NaN, for rows that see no key (as PyTorch's softmax over nothing but -inf gives); from a
 // variable, since WGSL refuses NaN in constant expressions.
 fn nan() -> f32 {

@@ -11,64 +11,49 @@ override WG: u32;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 @group(0) @binding(6) var<storage, read_write> lse: array<f32>;
 
-var<workgroup> kTile: array<vec4<f32>, BC * HEAD4>;
-var<workgroup> vTile: array<vec4<f32>, BC * HEAD4>;
-
 @compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let blocks = (p.L + WG - 1u) / WG;
-  let w = workgroupIndex(wid, nwg);
+  let block = rowBlock(wid, nwg, p.L);
   // Uniform control flow: the whole workgroup leaves together.
-  if (w >= blocks * p.bhCount) { return; }
-  let bh = w / blocks;
-  let row0 = (w % blocks) * WG;
-  let i = row0 + lid;
-  let live = i < p.L;
+  if (block.bh >= p.bhCount) { return; }
+  let row = ownRow(block, lid, p.L);
   var qr: array<vec4<f32>, MAX_HEAD4>;
   var acc: array<vec4<f32>, MAX_HEAD4>;
-  let r = bh * p.L + min(i, p.L - 1u);
   for (var c = 0u; c < rowVecs(); c++) {
-    qr[c] = qVec(r * p.E, c, p.E) * p.scale;
+    qr[c] = qVec(row.flat * p.E, c, p.E) * p.scale;
     acc[c] = vec4<f32>(0.0);
   }
   var m = NO_MAX;
   var l = 0.0;
-  let end = keyEnd(row0);
+  let end = keyEnd(block.first);
   for (var t0 = 0u; t0 < end; t0 += BC) {
-    let n = min(BC, end - t0);
-    workgroupBarrier();
-    for (var x = lid; x < n * HEAD4; x += WG) {
-      let row = bh * p.S + t0 + x / HEAD4;
-      kTile[x] = kVec(row * p.E, x % HEAD4, p.E);
-      vTile[x] = vVec(row * p.Ev, x % HEAD4, p.Ev);
-    }
-    workgroupBarrier();
-    if (live) {
+    let n = stageKeyTile(block.bh, t0, end, lid);
+    if (row.live) {
       for (var j = 0u; j < n; j++) {
-        if (!visible(i, t0 + j)) { continue; }
+        if (!visible(row.i, t0 + j)) { continue; }
         var s = 0.0;
         for (var c = 0u; c < rowVecs(); c++) { s += dot(qr[c], kTile[j * HEAD4 + c]); }
-        s += maskAt(bh, i, t0 + j);
+        s += maskAt(block.bh, row.i, t0 + j);
         // One key at a time: rescale what came before when the maximum grows.
         let mNew = max(m, s);
         let alpha = exp(m - mNew);
         let pj = exp(s - mNew);
         l = l * alpha + pj;
-        let kept = pj * dropFactor(bh, i, t0 + j);
+        let kept = pj * dropFactor(block.bh, row.i, t0 + j);
         for (var c = 0u; c < rowVecs(); c++) { acc[c] = acc[c] * alpha + kept * vTile[j * HEAD4 + c]; }
         m = mNew;
       }
     }
   }
-  if (live) {
-    let o = r * p.Ev;
-    let inv = 1.0 / l;
+  if (row.live) {
+    let o = row.flat * p.Ev;
+    let invL = 1.0 / l;
     for (var c = 0u; c < rowVecs(); c++) {
       for (var t = 0u; t < 4u; t++) {
-        if (4u * c + t < p.Ev) { out[o + 4u * c + t] = select(nan(), acc[c][t] * inv, l > 0.0); }
+        if (4u * c + t < p.Ev) { out[o + 4u * c + t] = select(nan(), acc[c][t] * invL, l > 0.0); }
       }
     }
-    lse[r] = select(nan(), m + log(l), l > 0.0);
+    lse[row.flat] = select(nan(), m + log(l), l > 0.0);
   }
 }

@@ -44,9 +44,8 @@ fn planeCoords(i: u32, rows: u32, cols: u32) -> vec3<u32> {
 }
 
 @compute @workgroup_size(WG)
-fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn forward(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n * p.c * p.oh * p.ow) { return; }
   let o = planeCoords(i, p.oh, p.ow);
   let plane = o.z;
@@ -71,9 +70,8 @@ fn candidates(at: i32, size: i32, outSize: i32, k: i32, s: i32, pad: i32) -> vec
 }
 
 @compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn backward(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n * p.c * p.h * p.w) { return; }
   let at = planeCoords(i, p.h, p.w);
   let ix = i32(at.x);

@@ -61,14 +61,9 @@ fn at(c: u32, j: u32) -> u32 {
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;
 
-fn linearIndex(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  return invocationIndex(wid, nwg, lid, WG);
-}
-
 @compute @workgroup_size(WG)
-fn normalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-             @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linearIndex(wid, lid, nwg);
+fn normalize(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n * p.c * p.s) { return; }
   let c = (i / p.s) % p.c;
   y[p.base + i] = (x[p.base + i] - mean[c]) / sqrt(variance[c] + p.eps) * weight[c] + bias[c];
@@ -81,9 +76,8 @@ fn normalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
 @group(0) @binding(8) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(WG)
-fn backwardInput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                 @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linearIndex(wid, lid, nwg);
+fn backwardInput(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n * p.c * p.s) { return; }
   let c = (i / p.s) % p.c;
   let invstd = 1.0 / sqrt(variance[c] + p.eps);
@@ -140,9 +134,8 @@ fn statsPartial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
 
 // One invocation per channel: its chunks merged in order, then as stats ends.
 @compute @workgroup_size(64)
-fn statsFinish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-               @builtin(num_workgroups) nwg: vec3<u32>) {
-  let c = invocationIndex(wid, nwg, lid, 64u);
+fn statsFinish(inv: GridInvocation) {
+  let c = gridIndex(inv, 64u);
   if (c >= p.c) { return; }
   var count = 0.0;
   var mean = 0.0;
@@ -195,9 +188,8 @@ fn sumsPartial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
 
 // One invocation per channel: its chunks' sums added in order.
 @compute @workgroup_size(64)
-fn sumsFinish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-              @builtin(num_workgroups) nwg: vec3<u32>) {
-  let c = invocationIndex(wid, nwg, lid, 64u);
+fn sumsFinish(inv: GridInvocation) {
+  let c = gridIndex(inv, 64u);
   if (c >= p.c) { return; }
   var total = vec2<f32>(0.0, 0.0);
   for (var k = 0u; k < p.chunksAll; k++) { total += chunkSumsIn[c * p.chunksAll + k]; }

@@ -44,6 +44,7 @@ const OP_MINIMUM: u32 = 6u;
 const OP_GT: u32 = 7u;
 const OP_GE: u32 = 8u;
 const OP_EQ: u32 = 9u;
+const OP_RELU_BACKWARD: u32 = 10u;
 
 fn apply(x: f32, y: f32) -> f32 {
   switch OP {
@@ -58,14 +59,15 @@ fn apply(x: f32, y: f32) -> f32 {
     case OP_GT: { return select(0.0, 1.0, x > y); }
     case OP_GE: { return select(0.0, 1.0, x >= y); }
     case OP_EQ: { return select(0.0, 1.0, x == y); }
+    // ReLU's gradient in one pass (not gt then mul): the gradient x where the input y > 0, else 0.
+    case OP_RELU_BACKWARD: { return select(0.0, x, y > 0.0); }
     default: { return x; }
   }
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn main(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   if (SAME_SHAPE) {
     out[i] = apply(a[i], b[i]);

@@ -1,20 +1,13 @@
-// requires: grid
+// requires: grid elementwise_params
 // Dtype casts, element-wise: int32 → float32 (to nearest, as PyTorch's .float()) and float32 → int32
 // (toward zero, as PyTorch's .int()). PyTorch leaves NaN and values beyond int32 undefined; here NaN
 // gives 0 and values beyond the range saturate at its ends.
-struct Params { n: u32, _p0: u32, _p1: u32, _p2: u32 }
-// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
-override WG: u32;
-
-@group(0) @binding(0) var<uniform> p: Params;
-
 @group(0) @binding(1) var<storage, read> ints: array<i32>;
 @group(0) @binding(2) var<storage, read_write> floatsOut: array<f32>;
 
 @compute @workgroup_size(WG)
-fn toFloat(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn toFloat(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   floatsOut[i] = f32(ints[i]);
 }
@@ -23,9 +16,8 @@ fn toFloat(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 @group(0) @binding(2) var<storage, read_write> intsOut: array<i32>;
 
 @compute @workgroup_size(WG)
-fn toInt(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn toInt(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   let v = floats[i];
   // By bits: a compiler that assumes no NaN folds `v != v` to false.

@@ -51,9 +51,8 @@ fn zeroTail(tail: u32) {
 // One invocation writes one row segment of OW columns: the index arithmetic (integer divisions
 // are scalarised per lane on a CPU adapter) is paid once per OW elements.
 @compute @workgroup_size(WG)
-fn im2col(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-          @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = invocationIndex(wid, nwg, lid, WG);
+fn im2col(inv: GridInvocation) {
+  let t = gridIndex(inv, WG);
   if (t >= p.total) { return; }
   let s = segment(t);
   zeroTail(s.tail);
@@ -74,9 +73,8 @@ fn im2col(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 // columns (coalesced), where the row form above has each invocation write a segment of its own.
 // total counts elements, the segments' OW columns one after another.
 @compute @workgroup_size(WG)
-fn im2colElements(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                  @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = invocationIndex(wid, nwg, lid, WG);
+fn im2colElements(inv: GridInvocation) {
+  let t = gridIndex(inv, WG);
   if (t >= p.total) { return; }
   let ox = t % p.ow;
   let s = segment(t / p.ow);
@@ -94,9 +92,8 @@ fn im2colElements(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
 // entry; each input element owns its sum, so no atomics. One invocation writes one input row
 // (n, c, y); writes the chunk's samples only. The covering windows: window.wgsl's windowRange.
 @compute @workgroup_size(WG)
-fn col2im(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-          @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = invocationIndex(wid, nwg, lid, WG);
+fn col2im(inv: GridInvocation) {
+  let t = gridIndex(inv, WG);
   if (t >= p.total) { return; }
   let L = p.oh * p.ow;
   let y = t % p.h;

@@ -10,9 +10,8 @@ override WG: u32;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn main(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.count) { return; }
   var s = 0.0;
   for (var k = 0u; k < p.parts; k++) { s += part[k * p.count + i]; }

@@ -14,9 +14,8 @@ override WG: u32;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
-fn dropout(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = invocationIndex(wid, nwg, lid, WG);
+fn dropout(inv: GridInvocation) {
+  let t = gridIndex(inv, WG);
   let first = t * 4u;
   if (first >= p.n) { return; }
   let r = philox(vec4<u32>(t + p.base / 4u, DROPOUT_STREAM, 0u, 0u), vec2<u32>(p.seedLo, p.seedHi));

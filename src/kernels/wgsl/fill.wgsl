@@ -8,9 +8,8 @@ override WG: u32;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
-fn fill(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn fill(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   // A constant fill writes start itself: −0 + 0 would be +0 (and x / full(−0) +inf).
   out[i] = select(p.start + p.step * f32(i), p.start, p.step == 0.0);

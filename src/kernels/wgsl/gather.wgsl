@@ -29,9 +29,8 @@ fn xDim(d: u32) -> u32 {
 
 // One invocation per element of out (index's shape).
 @compute @workgroup_size(WG)
-fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = invocationIndex(wid, nwg, lid, WG);
+fn forward(inv: GridInvocation) {
+  let e = gridIndex(inv, WG);
   if (e >= p.n) { return; }
   let at = index[e];
   let size = xDim(p.dim);
@@ -58,9 +57,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 
 // One invocation per element of gx (x's shape).
 @compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = invocationIndex(wid, nwg, lid, WG);
+fn backward(inv: GridInvocation) {
+  let e = gridIndex(inv, WG);
   if (e >= p.n) { return; }
   // index's offset of e's coordinates with c_dim = 0, the stride along dim, and c_dim.
   var rest = e;

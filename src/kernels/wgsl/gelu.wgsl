@@ -1,15 +1,9 @@
-// requires: grid
+// requires: grid elementwise_params
 // GELU, x·Φ(x) (PyTorch's F.gelu), and its gradient, element-wise. APPROX = false: the exact form,
 // Φ(x) = erfc(−x/√2)/2 with erfc from a Chebyshev fit of relative error below 1.2e-7 everywhere
 // (Numerical Recipes' erfcc), so the far negative tail keeps its digits; APPROX = true: PyTorch's
 // approximate='tanh', 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
 override APPROX: bool;
-struct Params { n: u32, _p0: u32, _p1: u32, _p2: u32 }
-// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
-override WG: u32;
-
-@group(0) @binding(0) var<uniform> p: Params;
-
 const SQRT_HALF: f32 = 0.7071067811865476;
 const INV_SQRT_2PI: f32 = 0.3989422804014327;
 const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
@@ -53,9 +47,8 @@ fn geluGrad(v: f32) -> f32 {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
-fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn forward(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   out[i] = gelu(x[i]);
 }
@@ -65,9 +58,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn backward(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   dx[i] = g[i] * geluGrad(xIn[i]);
 }

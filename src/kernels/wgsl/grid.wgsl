@@ -11,3 +11,15 @@ fn workgroupIndex(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 fn invocationIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, size: u32) -> u32 {
   return workgroupIndex(wid, nwg) * size + lid;
 }
+
+// The builtins a kernel on this grid reads, as one entry-point parameter: `fn main(inv: GridInvocation)`.
+struct GridInvocation {
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+}
+
+// invocationIndex of the entry's invocation.
+fn gridIndex(inv: GridInvocation, size: u32) -> u32 {
+  return invocationIndex(inv.wid, inv.nwg, inv.lid, size);
+}

@@ -40,9 +40,8 @@ fn sourceCoord(dst: u32) -> f32 {
 const XS = 4u;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn main(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.invocations) { return; }
   let o = p.outSize;
   let groups = (o + XS - 1u) / XS;
@@ -56,7 +55,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let ox = u32(perImage[base + 1u]);
   let flip = perImage[base + 2u] != 0.0;
   let shift = perImage[base + 3u + c] - p.mean[c];
-  let inv = p.invStd[c];
+  let invStd = p.invStd[c];
 
   let last = p.cropSize - 1u;
   let sy = sourceCoord(y);
@@ -79,6 +78,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     let top = (1.0 - lx) * byteAt(plane, oy + y0, ox + x0) + lx * byteAt(plane, oy + y0, ox + x1);
     let bottom = (1.0 - lx) * byteAt(plane, oy + y1, ox + x0) + lx * byteAt(plane, oy + y1, ox + x1);
-    out[outRow + x] = (((1.0 - ly) * top + ly * bottom) * (1.0 / 255.0) + shift) * inv;
+    out[outRow + x] = (((1.0 - ly) * top + ly * bottom) * (1.0 / 255.0) + shift) * invStd;
   }
 }

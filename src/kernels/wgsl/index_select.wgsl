@@ -18,9 +18,8 @@ override WG: u32;
 
 // One invocation per element of out [outer, K, inner].
 @compute @workgroup_size(WG)
-fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = invocationIndex(wid, nwg, lid, WG);
+fn forward(inv: GridInvocation) {
+  let e = gridIndex(inv, WG);
   if (e >= p.outer * p.k * p.inner) { return; }
   let i = e % p.inner;
   let k = (e / p.inner) % p.k;
@@ -43,9 +42,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 
 // One invocation per element of gx's run [outer, rowCount, inner].
 @compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = invocationIndex(wid, nwg, lid, WG);
+fn backward(inv: GridInvocation) {
+  let e = gridIndex(inv, WG);
   if (e >= p.outer * p.rowCount * p.inner) { return; }
   let i = e % p.inner;
   let d = i32(p.rowStart + (e / p.inner) % p.rowCount);

@@ -21,13 +21,14 @@ fn labelInRange(r: u32, label: i32) -> bool {
   return false;
 }
 
-// (1/N) Σ_r rowLoss(r, label_r), where rowLoss is the including kernel's, by one workgroup of 256
-// (row_reduce.wgsl's reduction); NaN where a label is out of range.
-fn meanRowLoss(lid: u32) -> f32 {
+// (1/N) Σ_r rowLoss(r, label_r) into loss[0], where rowLoss and the loss binding are the including
+// kernel's, by one workgroup of 256 (row_reduce.wgsl's reduction); NaN where a label is out of range.
+fn storeMeanRowLoss(lid: u32) {
   var s = 0.0;
   for (var r = lid; r < p.n; r += 256u) {
     let label = labels[r];
     if (labelInRange(r, label)) { s += rowLoss(r, u32(label)); } else { s += quietNaN(); }
   }
-  return workgroupReduce(lid, 256u, s, 0u) * p.invN;
+  let m = workgroupReduce(lid, 256u, s, 0u) * p.invN;
+  if (lid == 0u) { loss[0] = m; }
 }

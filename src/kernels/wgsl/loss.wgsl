@@ -28,17 +28,14 @@ fn rowLse(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
 @group(0) @binding(3) var<storage, read> lseIn: array<f32>;
 @group(0) @binding(5) var<storage, read_write> loss: array<f32>;
 
-// Row r's loss at its label, (max_r − x[r, label]) + log Σ_r, for labels.wgsl's meanRowLoss.
+// Row r's loss at its label, (max_r − x[r, label]) + log Σ_r, for labels.wgsl's storeMeanRowLoss.
 fn rowLoss(r: u32, label: u32) -> f32 {
   return (lseIn[2u * r] - x[r * p.c + label]) + lseIn[2u * r + 1u];
 }
 
 @compute @workgroup_size(256)
 fn mean(@builtin(local_invocation_index) lid: u32) {
-  let m = meanRowLoss(lid);
-  if (lid == 0u) {
-    loss[0] = m;
-  }
+  storeMeanRowLoss(lid);
 }
 
 // dx[n, c] = g · (softmax(x)[n, c] − [c == label_n]) / N.
@@ -46,9 +43,8 @@ fn mean(@builtin(local_invocation_index) lid: u32) {
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn backward(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n * p.c) { return; }
   let row = i / p.c;
   let col = i % p.c;

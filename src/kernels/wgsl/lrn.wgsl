@@ -41,9 +41,8 @@ fn step(win: ptr<function, Window>, base: u32, c: u32) -> Step {
 }
 
 @compute @workgroup_size(WG)
-fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let base = pixelBase(wid, lid, nwg);
+fn forward(inv: GridInvocation) {
+  let base = pixelBase(inv);
   if (base == 0xffffffffu) { return; }
   var win = firstWindow(base);
   var at = base;
@@ -55,9 +54,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 }
 
 @compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let base = pixelBase(wid, lid, nwg);
+fn backward(inv: GridInvocation) {
+  let base = pixelBase(inv);
   if (base == 0xffffffffu) { return; }
   // First walk: t_c = g_c · a_c · s_c^(-beta-1).
   var win = firstWindow(base);

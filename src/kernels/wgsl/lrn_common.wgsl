@@ -22,8 +22,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> gx: array<f32>;
 
 // Where this invocation's pixel starts (its channel 0), or 0xffffffff past the last pixel.
-fn pixelBase(wid: vec3<u32>, lid: u32, nwg: vec3<u32>) -> u32 {
-  let t = invocationIndex(wid, nwg, lid, WG);
+fn pixelBase(inv: GridInvocation) -> u32 {
+  let t = gridIndex(inv, WG);
   if (t >= p.pixels) { return 0xffffffffu; }
   return (t / p.hw) * p.c * p.hw + t % p.hw;
 }

@@ -43,9 +43,8 @@ fn step(r: ptr<function, Running>, base: u32, c: i32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let base = pixelBase(wid, lid, nwg);
+fn forward(inv: GridInvocation) {
+  let base = pixelBase(inv);
   if (base == 0xffffffffu) { return; }
   var r = firstWindow(base);
   var at = base;
@@ -56,9 +55,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 }
 
 @compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let base = pixelBase(wid, lid, nwg);
+fn backward(inv: GridInvocation) {
+  let base = pixelBase(inv);
   if (base == 0xffffffffu) { return; }
   // First walk: t_c, and s_c^-beta kept in gx until the second walk needs it.
   var r = firstWindow(base);

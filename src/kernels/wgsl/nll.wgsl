@@ -7,26 +7,22 @@ override WG: u32;
 
 @group(0) @binding(3) var<storage, read_write> loss: array<f32>;
 
-// Row r's loss at its label, −x[r, label], for labels.wgsl's meanRowLoss.
+// Row r's loss at its label, −x[r, label], for labels.wgsl's storeMeanRowLoss.
 fn rowLoss(r: u32, label: u32) -> f32 {
   return -x[r * p.c + label];
 }
 
 @compute @workgroup_size(256)
 fn forward(@builtin(local_invocation_index) lid: u32) {
-  let m = meanRowLoss(lid);
-  if (lid == 0u) {
-    loss[0] = m;
-  }
+  storeMeanRowLoss(lid);
 }
 
 @group(0) @binding(1) var<storage, read> gLoss: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-            @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn backward(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n * p.c) { return; }
   let hot = labels[i / p.c] == i32(i % p.c);
   dx[i] = select(0.0, -gLoss[0] * p.invN, hot);

@@ -14,18 +14,16 @@ fn bits(i: u32) -> vec4<u32> {
 
 // Uniform on [a, b).
 @compute @workgroup_size(WG)
-fn sampleUniform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn sampleUniform(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   out[i] = p.a + (p.b - p.a) * unitFloat(bits(i).x);
 }
 
 // Normal with mean a and standard deviation b (Box-Muller on two of the four words).
 @compute @workgroup_size(WG)
-fn sampleNormal(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-          @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn sampleNormal(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   let r = bits(i);
   let u1 = (f32(r.x >> 8u) + 1.0) * 5.9604644775390625e-8; // (0, 1]: log stays finite

@@ -25,9 +25,8 @@ fn inRange(i: u32) -> vec4<bool> {
 }
 
 @compute @workgroup_size(WG)
-fn plain(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn plain(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (4u * i >= u.n) { return; }
   let p = param[i];
   let d = grad[i] + u.weightDecay * p;
@@ -35,9 +34,8 @@ fn plain(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
 }
 
 @compute @workgroup_size(WG)
-fn withMomentum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn withMomentum(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (4u * i >= u.n) { return; }
   let mask = inRange(i);
   let p = param[i];

@@ -1,11 +1,6 @@
-// requires: grid
+// requires: grid elementwise_params
 // out[i] = f(x[i]) for the element-wise functions, chosen by the OP override.
 override OP: u32;
-struct Params { n: u32, _p0: u32, _p1: u32, _p2: u32 }
-// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
-override WG: u32;
-
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
@@ -40,9 +35,8 @@ fn apply(v: f32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocationIndex(wid, nwg, lid, WG);
+fn main(inv: GridInvocation) {
+  let i = gridIndex(inv, WG);
   if (i >= p.n) { return; }
   out[i] = apply(x[i]);
 }

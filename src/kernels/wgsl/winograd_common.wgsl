@@ -14,6 +14,8 @@ struct Params {
   ld: u32, base: u32, n0: u32, flags: u32,
   ph: i32, pw: i32, outC: u32, _p0: u32,
 }
+// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
+override WG: u32;
 // The output tile's side m: 2 (F(2×2, 3×3), α = 4) or 4 (F(4×4, 3×3), α = 6).
 override TILE: u32;
 
@@ -63,6 +65,48 @@ fn alpha() -> u32 { return TILE + 2u; }
 fn bt(i: u32, k: u32) -> f32 { if (TILE == 2u) { return BT2[i * 4u + k]; } return BT4[i * 6u + k]; }
 fn gm(i: u32, k: u32) -> f32 { if (TILE == 2u) { return G2[i * 3u + k]; } return G4[i * 3u + k]; }
 fn at(r: u32, i: u32) -> f32 { if (TILE == 2u) { return AT2[r * 4u + i]; } return AT4[r * 6u + i]; }
+
+// Every transform is a congruence X ↦ M X Mᵀ by one of these (rows × cols): the data's Bᵀ (α × α),
+// the output gradient's A (α × m), the products' Aᵀ (m × α), the filter's G (α × 3) and the filter
+// gradient's Gᵀ (3 × α).
+const MAT_BT: u32 = 0u;
+const MAT_A: u32 = 1u;
+const MAT_AT: u32 = 2u;
+const MAT_G: u32 = 3u;
+const MAT_GT: u32 = 4u;
+
+// Entry (i, k) of matrix `which`.
+fn matrixAt(which: u32, i: u32, k: u32) -> f32 {
+  switch which {
+    case MAT_BT: { return bt(i, k); }
+    case MAT_A: { return at(k, i); }
+    case MAT_AT: { return at(i, k); }
+    case MAT_G: { return gm(i, k); }
+    default: { return gm(k, i); }
+  }
+}
+
+// M X Mᵀ (rows × rows) for M = matrix `which` (rows × cols) and X (cols × cols), both row-major:
+// first t = M X, then (t Mᵀ)[i][j] = Σ_k t[i][k] M[j][k].
+fn congruence(which: u32, rows: u32, cols: u32, x: array<f32, 36>) -> array<f32, 36> {
+  var t: array<f32, 36>;
+  for (var i = 0u; i < rows; i++) {
+    for (var j = 0u; j < cols; j++) {
+      var s = 0.0;
+      for (var k = 0u; k < cols; k++) { s += matrixAt(which, i, k) * x[k * cols + j]; }
+      t[i * cols + j] = s;
+    }
+  }
+  var y: array<f32, 36>;
+  for (var i = 0u; i < rows; i++) {
+    for (var j = 0u; j < rows; j++) {
+      var s = 0.0;
+      for (var k = 0u; k < cols; k++) { s += t[i * cols + k] * matrixAt(which, j, k); }
+      y[i * rows + j] = s;
+    }
+  }
+  return y;
+}
 
 // Where tile `pl` of the chunk lies: its image (relative to n0) and its first row and column.
 struct Tile { n: u32, y0: u32, x0: u32 }

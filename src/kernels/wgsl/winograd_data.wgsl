@@ -5,98 +5,55 @@
 // the weight gradient's operand (its product with the input's transform, summed over tiles, is
 // G's transpose away from the weight gradient: winograd_filter.wgsl's filterGradTransform).
 // Columns from `count` to ld are written with zeros.
-// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
-override WG: u32;
-
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
-fn store(xi: u32, c: u32, pl: u32, v: f32) { dst[(xi * p.ch + c) * p.ld + pl] = v; }
-
-// The column's (channel, tile), or false for columns past the chunk's tiles (zeroed here).
-fn column(idx: u32, c: ptr<function, u32>, pl: ptr<function, u32>) -> bool {
-  *c = idx / p.ld;
-  *pl = idx % p.ld;
-  if (*pl < p.count) { return true; }
-  let a = alpha();
-  for (var xi = 0u; xi < a * a; xi++) { store(xi, *c, *pl, 0.0); }
-  return false;
+// A column of the chunk: its channel c and tile pl, where the tile lies and where its plane starts;
+// live is false past the grid and for columns past the chunk's tiles (whose α² values are zeroed here).
+struct Column { c: u32, pl: u32, live: bool, tile: Tile, start: u32 }
+fn column(idx: u32) -> Column {
+  let c = idx / p.ld;
+  let pl = idx % p.ld;
+  let tile = tileAt(pl);
+  let col = Column(c, pl, idx < p.total && pl < p.count, tile, planeStart(tile.n, c, p.ch));
+  if (idx < p.total && pl >= p.count) { store(col, array<f32, 36>()); }
+  return col;
 }
 
-@compute @workgroup_size(WG)
-fn inputTransform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                  @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = invocationIndex(wid, nwg, lid, WG);
-  if (idx >= p.total) { return; }
-  var c: u32;
-  var pl: u32;
-  if (!column(idx, &c, &pl)) { return; }
+// Writes a column's α² transform values v (zeros when v is).
+fn store(col: Column, v: array<f32, 36>) {
   let a = alpha();
-  let tile = tileAt(pl);
-  let start = planeStart(tile.n, c, p.ch);
+  for (var xi = 0u; xi < a * a; xi++) { dst[(xi * p.ch + col.c) * p.ld + col.pl] = v[xi]; }
+}
+
+// The size × size window of the column's plane from row y0, column x0 (row-major), zeros outside
+// the h × w plane.
+fn window(col: Column, y0: i32, x0: i32, size: u32) -> array<f32, 36> {
   var d: array<f32, 36>;
-  for (var i = 0u; i < a; i++) {
-    let y = i32(tile.y0 + i) - p.ph;
-    for (var j = 0u; j < a; j++) {
-      let x = i32(tile.x0 + j) - p.pw;
-      var v = 0.0;
-      if (y >= 0 && y < i32(p.h) && x >= 0 && x < i32(p.w)) { v = src[start + u32(y) * p.w + u32(x)]; }
-      d[i * a + j] = v;
+  for (var i = 0u; i < size; i++) {
+    let y = y0 + i32(i);
+    for (var j = 0u; j < size; j++) {
+      let x = x0 + i32(j);
+      if (y >= 0 && y < i32(p.h) && x >= 0 && x < i32(p.w)) { d[i * size + j] = src[col.start + u32(y) * p.w + u32(x)]; }
     }
   }
-  // t = Bᵀ d, then V = t B (V[i][j] = Σ_k t[i][k] Bᵀ[j][k]).
-  var t: array<f32, 36>;
-  for (var i = 0u; i < a; i++) {
-    for (var j = 0u; j < a; j++) {
-      var s = 0.0;
-      for (var k = 0u; k < a; k++) { s += bt(i, k) * d[k * a + j]; }
-      t[i * a + j] = s;
-    }
-  }
-  for (var i = 0u; i < a; i++) {
-    for (var j = 0u; j < a; j++) {
-      var s = 0.0;
-      for (var k = 0u; k < a; k++) { s += t[i * a + k] * bt(j, k); }
-      store(i * a + j, c, pl, s);
-    }
-  }
+  return d;
 }
 
+// Bᵀ d B of the α×α input tile d (zeros in the padding).
 @compute @workgroup_size(WG)
-fn gradTransform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                 @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = invocationIndex(wid, nwg, lid, WG);
-  if (idx >= p.total) { return; }
-  var c: u32;
-  var pl: u32;
-  if (!column(idx, &c, &pl)) { return; }
-  let a = alpha();
-  let tile = tileAt(pl);
-  let start = planeStart(tile.n, c, p.ch);
-  var g: array<f32, 16>;
-  for (var r = 0u; r < TILE; r++) {
-    for (var s = 0u; s < TILE; s++) {
-      let y = tile.y0 + r;
-      let x = tile.x0 + s;
-      var v = 0.0;
-      if (y < p.h && x < p.w) { v = src[start + y * p.w + x]; }
-      g[r * TILE + s] = v;
-    }
-  }
-  // t = A g (t[i][s] = Σ_r Aᵀ[r][i] g[r][s]), then Z = t Aᵀ (Z[i][j] = Σ_s t[i][s] Aᵀ[s][j]).
-  var t: array<f32, 24>;
-  for (var i = 0u; i < a; i++) {
-    for (var s = 0u; s < TILE; s++) {
-      var sum = 0.0;
-      for (var r = 0u; r < TILE; r++) { sum += at(r, i) * g[r * TILE + s]; }
-      t[i * TILE + s] = sum;
-    }
-  }
-  for (var i = 0u; i < a; i++) {
-    for (var j = 0u; j < a; j++) {
-      var sum = 0.0;
-      for (var s = 0u; s < TILE; s++) { sum += t[i * TILE + s] * at(s, j); }
-      store(i * a + j, c, pl, sum);
-    }
-  }
+fn inputTransform(inv: GridInvocation) {
+  let col = column(gridIndex(inv, WG));
+  if (!col.live) { return; }
+  let d = window(col, i32(col.tile.y0) - p.ph, i32(col.tile.x0) - p.pw, alpha());
+  store(col, congruence(MAT_BT, alpha(), alpha(), d));
+}
+
+// A g Aᵀ of the m×m output-gradient tile g (zeros past the output).
+@compute @workgroup_size(WG)
+fn gradTransform(inv: GridInvocation) {
+  let col = column(gridIndex(inv, WG));
+  if (!col.live) { return; }
+  let g = window(col, i32(col.tile.y0), i32(col.tile.x0), TILE);
+  store(col, congruence(MAT_A, alpha(), TILE, g));
 }

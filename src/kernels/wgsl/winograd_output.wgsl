@@ -3,32 +3,20 @@
 // α² products M[ξ][o][tile] (winograd_common.wgsl's layout, `outC` channels) to the m×m output
 // tile Aᵀ M A, adds the bias (FLAG_BIAS), applies ReLU (FLAG_RELU) and writes the part of the
 // tile inside the h × w output plane of the NCHW binding.
-// Invocations per workgroup: the dispatcher sets it and sizes its grid by the same number.
-override WG: u32;
-
 @group(0) @binding(1) var<storage, read> prods: array<f32>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
-fn outputTransform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                   @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = invocationIndex(wid, nwg, lid, WG);
+fn outputTransform(inv: GridInvocation) {
+  let idx = gridIndex(inv, WG);
   if (idx >= p.total) { return; }
   let o = idx / p.count;
   let pl = idx % p.count;
   let a = alpha();
   var m: array<f32, 36>;
   for (var xi = 0u; xi < a * a; xi++) { m[xi] = prods[(xi * p.outC + o) * p.ld + pl]; }
-  // t = Aᵀ M (m × α), then Y = t A (Y[r][s] = Σ_j t[r][j] Aᵀ[s][j]).
-  var t: array<f32, 24>;
-  for (var r = 0u; r < TILE; r++) {
-    for (var j = 0u; j < a; j++) {
-      var s = 0.0;
-      for (var i = 0u; i < a; i++) { s += at(r, i) * m[i * a + j]; }
-      t[r * a + j] = s;
-    }
-  }
+  let tileY = congruence(MAT_AT, TILE, a, m);
   var b = 0.0;
   if ((p.flags & FLAG_BIAS) != 0u) { b = bias[o]; }
   let tile = tileAt(pl);
@@ -39,8 +27,7 @@ fn outputTransform(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     for (var s = 0u; s < TILE; s++) {
       let x = tile.x0 + s;
       if (x >= p.w) { break; }
-      var v = b;
-      for (var j = 0u; j < a; j++) { v += t[r * a + j] * at(s, j); }
+      var v = tileY[r * TILE + s] + b;
       if ((p.flags & FLAG_RELU) != 0u) { v = max(v, 0.0); }
       out[start + y * p.w + x] = v;
     }
