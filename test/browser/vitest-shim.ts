@@ -206,3 +206,33 @@ export async function runRegistered(report: (r: Result) => void = () => undefine
   await runSuite(root, [], [], []);
   return results;
 }
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+/** Vitest's `vi`, as far as the test files use it: `vi.spyOn(object, method)` with `mockImplementation`, `mock.calls` and `mockRestore`. */
+export const vi = {
+  spyOn<T extends object>(object: T, method: keyof T & string) {
+    const target = object as Record<string, unknown>;
+    const original = target[method] as AnyFn;
+    const calls: unknown[][] = [];
+    let impl: AnyFn = original;
+    const spy = Object.assign(
+      function (this: unknown, ...args: unknown[]) {
+        calls.push(args);
+        return impl.apply(this, args);
+      },
+      {
+        mock: { calls },
+        mockImplementation(fn: AnyFn) {
+          impl = fn;
+          return spy;
+        },
+        mockRestore() {
+          target[method] = original;
+        },
+      },
+    );
+    target[method] = spy;
+    return spy;
+  },
+};
