@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../src/data/shuffle.js';
 /**
  * The synthetic tasks, as minGPT's demos: nothing to download. `reference/task.py` is the same
  * generator in Python (the same seeds give the same problems and batches).
@@ -24,16 +25,11 @@ export interface Task {
   sequence(id: number): number[];
 }
 
-/** mulberry32: a small seeded generator of uint32s, the same in task.py. */
+/** mulberry32 (the library's, src/data/shuffle.ts) as uint32s: the same stream as task.py's. */
 export function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next = mulberry32(seed);
+  // mulberry32 divides its uint32 by 2^32, which a double undoes exactly.
+  return () => next() * 4294967296;
 }
 
 export function makeTask(name: TaskName, options: { length?: number; digits?: number } = {}): Task {
