@@ -2,9 +2,11 @@
 # Moves a CIFAR-10 archive (the full one: 110.6 MB .tar.xz) to the GPU machine in parts small
 # enough for a call's 64 MiB, each checked by MD5 there.
 #
-# Here:   bash tools/gpu-kit/data-parts.sh split [ARCHIVE] [PART_MIB]
-#           -> .gpu-data/cifar-parts/cifar10.part.NN (PART_MIB, default 28) and cifar10.md5 (each
-#              part's MD5, then the archive's). .gpu-data/ is ignored by git.
+# Here:   bash tools/gpu-kit/data-parts.sh split [ARCHIVE] [SIZE ...]
+#           -> .gpu-data/cifar-parts/cifar10.part.NN, part NN of the NN-th SIZE (bytes, or with
+#              split's suffixes: 28M is 28 MiB), the last SIZE repeated to the archive's end
+#              (default 28M), and cifar10.md5 (each part's MD5, then the archive's). prepare.sh
+#              gives the sizes that fill each call's carry. .gpu-data/ is ignored by git.
 # There:  bash tools/gpu-kit/data-parts.sh receive [NN ...]
 #           moves the parts this call carried into .gpu-data/cifar10/ (kept between calls on a warm
 #           machine, not being a carried path) and checks each one's MD5; exits 1 on a mismatch
@@ -26,8 +28,17 @@ split)
   archive=${2:-../shared/datasets/cifar10/cifar-10-binary.tar.xz}
   [ -f "$archive" ] || archive=../../shared/datasets/cifar10/cifar-10-binary.tar.xz
   [ -f "$archive" ] || { echo "data-parts: no archive at ${2:-../shared/datasets/cifar10/}" >&2; exit 1; }
+  shift $(( $# < 2 ? $# : 2 ))
+  sizes=("$@"); (( ${#sizes[@]} )) || sizes=(28M)
   rm -rf "$parts" && mkdir -p "$parts"
-  split -b "${3:-28}M" -d "$archive" "$parts/cifar10.part."
+  length=$(stat -c %s "$archive") offset=0 n=0
+  while (( offset < length )); do
+    size=$(numfmt --from=iec "${sizes[$(( n < ${#sizes[@]} ? n : ${#sizes[@]} - 1 ))]}")
+    (( size > 0 )) || { echo "data-parts: a part of $size bytes" >&2; exit 1; }
+    dd if="$archive" of="$parts/cifar10.part.$(printf %02d "$n")" bs=1M iflag=skip_bytes,count_bytes \
+      skip="$offset" count="$size" status=none
+    offset=$(( offset + size )) n=$(( n + 1 ))
+  done
   (cd "$parts" && md5sum cifar10.part.* > cifar10.md5)
   (cd "$(dirname "$archive")" && md5sum "$(basename "$archive")") >> "$parts/cifar10.md5"
   ls -la "$parts"
@@ -65,7 +76,7 @@ folder)
   echo "$f"
   ;;
 *)
-  echo "usage: data-parts.sh split [ARCHIVE] [PART_MIB] | receive [NN ...] | folder" >&2
+  echo "usage: data-parts.sh split [ARCHIVE] [SIZE ...] | receive [NN ...] | folder" >&2
   exit 2
   ;;
 esac

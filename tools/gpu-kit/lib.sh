@@ -37,7 +37,7 @@ begin() {
 }
 
 need() {
-  local missing=()
+  local missing=() p
   for p in "$@"; do [ -e "$p" ] || missing+=("$p"); done
   if (( ${#missing[@]} )); then
     echo "missing: ${missing[*]} (carried by an earlier call, or not prepared here: see tools/gpu-kit/README.md)" >&2

@@ -60,4 +60,7 @@ if [ "$cifar" != --kit-only ] && [ ! -f .gpu-data/cifar-subset.tar.xz ]; then
   mv .gpu-data/cifar-subset.tar.xz.tmp .gpu-data/cifar-subset.tar.xz
   rm -rf "$tmp"
 fi
-du -cb .gpu-kit .gpu-data/cifar-subset.tar.xz 2>/dev/null | tail -1
+# Lease 1's one call, counted as the device tool will count it (the issue asks 60 MiB of its 64).
+if [ "$cifar" != --kit-only ]; then
+  bash tools/gpu-kit/carry.sh --limit 60 .gpu-kit .gpu-data/cifar-subset.tar.xz
+fi
