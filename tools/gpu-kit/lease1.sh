@@ -78,17 +78,38 @@ read -r c_torch c_gemm c_steps c_layers c_conv c_profile c_verify c_robust c_tun
 echo "caps: probe $c_probe + $c_probe2, torch $c_torch, GEMM $c_gemm, steps $c_steps, layers $c_layers, conv forms $c_conv, profile $c_profile," \
   "verify $c_verify, robustness $c_robust, tune-gemm $c_tune, cold start $c_cold, headline the rest ($(left)s in all)"
 
-if ! stage "$c_probe" probe "${kit[@]}" probe.mjs "${gpu[@]}" --jsonl "$OUT/results.jsonl" --json "$R/probe.json"; then
+torch_stage() {
+  if "$py" -c 'import torch' 2>/dev/null; then
+    stage "$c_torch" torch "$py" bench/torch_reference.py "${torchargs[@]}" --jsonl "$OUT/results.jsonl" --json "$R/torch.json" || true
+  else
+    echo "=== torch: skipped, no PyTorch for $py"
+  fi
+}
+probe() { stage "$c_probe" "$1" "${kit[@]}" probe.mjs "${gpu[@]}" --jsonl "$OUT/results.jsonl" --json "$R/probe.json"; }
+if ! probe probe; then
   ls /usr/local/nvidia/share/vulkan/icd.d /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>&1 || true
   ldconfig -p | grep -i -e vulkan -e nvidia || true
-  exit 1
+  # The device notes' own recipe for Vulkan there: the loaders unpacked into / (LOADER_ROOT), then
+  # ldconfig, the driver's libraries on the path; run.sh's copy under /tmp was not enough. (Not
+  # under SMOKE=1, unless a LOADER_ROOT other than / tries the path here.)
+  retry=; if [ -z "$smoke" ] || [ -n "${LOADER_ROOT:-}" ]; then retry=1; fi
+  if [ -n "$retry" ]; then
+    echo "=== no GPU adapter: the loaders into ${LOADER_ROOT:-/}, ldconfig, and the probe again"
+    for deb in .gpu-kit/deb/*.deb; do dpkg -x "$deb" "${LOADER_ROOT:-/}"; done
+    if [ -z "${LOADER_ROOT:-}" ]; then ldconfig || true; fi
+    export LD_LIBRARY_PATH="/usr/local/nvidia/lib64:/usr/local/nvidia/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+      export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+    fi
+  fi
+  if [ -z "$retry" ] || ! probe 'probe, loaders in /'; then
+    # No webgrad figure can come from this machine: PyTorch's still can, for the next lease.
+    torch_stage
+    exit 1
+  fi
 fi
 stage "$c_probe2" 'probe, webgrad flags' "${kit[@]}" probe.mjs --toggles '' --jsonl "$OUT/results.jsonl" --json "$R/probe-webgrad.json" || true
-if "$py" -c 'import torch' 2>/dev/null; then
-  stage "$c_torch" torch "$py" bench/torch_reference.py "${torchargs[@]}" --jsonl "$OUT/results.jsonl" --json "$R/torch.json" || true
-else
-  echo "=== torch: skipped, no PyTorch for $py"
-fi
+torch_stage
 stage "$c_gemm" GEMM "${bench[@]}" --filter "$gemms" || true
 stage "$c_steps" steps "${bench[@]}" --filter "$steps" || true
 stage "$c_layers" layers "${bench[@]}" --filter "$layers" || true
