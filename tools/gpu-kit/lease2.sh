@@ -82,8 +82,7 @@ EOF
   need "$dir/cifar10.md5"
   total=$(grep -c 'cifar10\.part\.' "$dir/cifar10.md5")
   for (( c = 1; c <= total; c++ )); do
-    carry=("$dir/cifar10.md5" "$dir/cifar10.part.$(printf %02d $(( c - 1 )))")
-    (( c > 1 )) || carry=(.gpu-kit "${carry[@]}")
+    mapfile -t carry < <(lease2_carry "$c")
     t=60; (( c < total )) || t=T
     printf '  %d. run carry=[%s]\n     command="TIMEOUT_S=%s bash tools/gpu-kit/lease2.sh %d" timeout_s=%s\n' \
       "$c" "$(printf '"%s", ' "${carry[@]}" | sed 's/, $//')" "$t" "$c" "$t"

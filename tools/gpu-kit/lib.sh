@@ -14,6 +14,8 @@
 #   left                   seconds left before the deadline
 #   card                   the GPU's name (nvidia-smi), or smoke-software / unknown
 #   on_finish FUNCTION     FUNCTION runs on exit, before the last packing up (a merged JSON, a figure)
+#   lease2_carry CALL      the paths lease 2's call CALL carries, a line each: cifar10.md5 and part
+#                          CALL-1, and in call 1 the kit (prepare.sh sizes the parts to fit; plan prints them)
 #
 # $OUT holds at most MAX_OUT_FILES (8) files, as a call brings back no more: a script writes only
 # a few there (log.txt, results.jsonl, and what its on_finish adds), the rest of what it keeps goes
@@ -115,4 +117,11 @@ finish() {
   echo "=== $(date -u +%FT%TZ) done (exit $rc) after $(( $(date +%s) - started ))s; in $OUT:"
   ls -la "$OUT"
   exit "$rc"
+}
+
+lease2_carry() {
+  local dir=.gpu-data/cifar-parts
+  (( $1 > 1 )) || echo .gpu-kit
+  echo "$dir/cifar10.md5"
+  printf '%s/cifar10.part.%02d\n' "$dir" $(( $1 - 1 ))
 }

@@ -10,6 +10,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here/../.."
+source "$here/lib.sh"
 shared=../shared; [ -d "$shared/datasets" ] || shared=../../shared
 # A call carries at most 64 MiB; CALL_MIB keeps a margin for a file or two committed after this.
 limit=$(( ${CALL_MIB:-63} * 1048576 )) md5_room=4096 calls=3
@@ -27,10 +28,8 @@ bash "$here/data-parts.sh" split "$archive" "${sizes[@]}"
 n=$(find .gpu-data/cifar-parts -name 'cifar10.part.*' | wc -l)
 (( n <= calls )) || { echo "prepare.sh: the archive takes $n parts, more than lease 2's $calls calls" >&2; exit 1; }
 # Each call's carry, checked as the device tool will count it.
-p=.gpu-data/cifar-parts
 for (( c = 1; c <= n; c++ )); do
-  carry=("$p/cifar10.md5" "$p/cifar10.part.$(printf %02d $(( c - 1 )))")
-  (( c > 1 )) || carry=(.gpu-kit "${carry[@]}")
+  mapfile -t carry < <(lease2_carry "$c")
   echo "call $c:"
   bash "$here/carry.sh" "${carry[@]}"
 done
